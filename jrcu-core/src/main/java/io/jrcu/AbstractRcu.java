@@ -1,0 +1,568 @@
+package io.jrcu;
+
+import io.jrcu.internal.FaultInjectable;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The grace-period engine every flavor shares: cookies, the sequence of grace periods, sharing them between
+ * concurrent callers, the domain thread that drives polled grace periods, stall reports and closing. A flavor
+ * supplies only its read side and {@link #awaitReaders}.
+ */
+abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable {
+    /*
+     * Overview.
+     *
+     * Grace periods are numbered 1, 2, 3 ... in one sequence per domain. Two numbers describe it:
+     *   state.started  the newest grace period started (readers read it; see GracePeriodState)
+     *   completed      the newest grace period completed; started - completed is 0 or 1
+     * A cookie is the number of a grace period that starts after the cookie was taken: snapshot() issues a full
+     * fence, then returns started + 1. Grace period started+1 has not started when started is read, so it begins
+     * after the caller's earlier writes, and poll(c) = completed >= c. COMPLETED (0) is always complete. maxIssued
+     * (a CAS maximum, written about once per grace period) rejects cookies never handed out.
+     *
+     * Grace periods run one at a time under gpLock, by whichever thread holds it:
+     *   runUntil(target):  while completed < target:
+     *                        g = started; if g == completed: g += 1; started = g   (volatile: full fence)
+     *                        awaitReaders(g)    flavor: every section that might predate g has ended
+     *                        completed = g      (volatile)
+     * A caller of synchronize()/await() takes the lock and runs grace periods itself (lowest latency: no handoff
+     * to another thread). Callers blocked on the lock share the work: when one gets the lock and finds
+     * completed >= its cookie it returns at once, so concurrent synchronize() callers share grace periods as in
+     * liburcu >= 0.8. A grace period is resumable: a timed caller whose deadline passes inside awaitReaders leaves
+     * started = completed + 1 and the next holder of the lock continues the same grace period.
+     *
+     * startPoll() raises `requested` (a CAS max) and wakes the domain thread, which runs grace periods until
+     * completed >= requested. Every holder of gpLock, after unlocking, wakes the domain thread if requested is still
+     * ahead of completed, so a request is never stranded by a holder that gave up or did not see it.
+     *
+     * Memory-ordering plan (partners):
+     *   snapshot: fullFence, then volatile load of started  <->  the volatile store of started in runUntil
+     *   runUntil: volatile store started=g, then the flavor's acquire loads of reader state  <->  each reader's
+     *             store + full fence (memb/QSBR online) or atomic counter update (bulletProof)
+     *   completed: volatile store after awaitReaders  <->  volatile load in poll/await; with the flavor's acquire
+     *             loads this makes every ended section happen-before a successful poll.
+     *   requested / driverParked: volatile (Dekker) pair between startPoll and the domain thread's park.
+     *
+     * Closing: state OPEN -> CLOSING (state.closing is set; new sections and requests throw) -> a final grace period
+     * started after that, which therefore covers every section opened before the close and every cookie issued
+     * before it -> CLOSED.
+     */
+
+    static final long NO_DEADLINE = Long.MAX_VALUE;
+    /** Deepest supported nesting of read sections. */
+    static final int MAX_NESTING = 65_535;
+
+    private static final int OPEN = 0, CLOSING = 1, CLOSED = 2;
+    private static final AtomicInteger DOMAIN_NUMBERS = new AtomicInteger();
+    static final System.Logger LOG = System.getLogger("io.jrcu");
+
+    private static final VarHandle REQUESTED;
+    private static final VarHandle MAX_ISSUED;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            REQUESTED = lookup.findVarHandle(AbstractRcu.class, "requested", long.class);
+            MAX_ISSUED = lookup.findVarHandle(AbstractRcu.class, "maxIssued", long.class);
+            STATE = lookup.findVarHandle(AbstractRcu.class, "lifecycle", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final String name;
+    final boolean debugChecks;
+    final long stallTimeoutNanos;
+    final Consumer<Throwable> errorHandler;
+    private final boolean processDefault;
+
+    /** Read by readers; padded. */
+    final GracePeriodState state = new GracePeriodState();
+    /** Newest grace period completed. Written only under gpLock. */
+    private volatile long completed;
+    /** Highest cookie handed out by snapshot()/startPoll(); raised by CAS, about once per grace period. */
+    private volatile long maxIssued;
+    /** Highest cookie whose grace period the domain thread must drive; raised by CAS. */
+    private volatile long requested;
+    private volatile int lifecycle = OPEN;
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    private final ReentrantLock gpLock = new ReentrantLock();
+    /** The thread inside awaitReaders, for readers that wake it; null when none. Written under gpLock. */
+    private volatile Thread gpWaiter;
+    private final GracePeriodWait waiter = new GracePeriodWait(this);
+    /** Threads parked in awaitUntil (slow path only). */
+    private final ConcurrentLinkedQueue<Thread> gpWaiters = new ConcurrentLinkedQueue<>();
+
+    private volatile Thread domainThread;
+    /** True while the domain thread is about to park or parked; Dekker partner of `requested`. */
+    private volatile boolean domainThreadParked;
+    private volatile boolean domainThreadStop;
+
+    /** Fault injection for the broken twins of the proofs; see FaultInjectable. */
+    private volatile boolean skipReaderWait;
+
+    private volatile long stallReports;
+
+    AbstractRcu(RcuBuilder<?> builder, String flavor, boolean processDefault) {
+        this.name = builder.name.isEmpty() ? flavor + "-" + DOMAIN_NUMBERS.incrementAndGet() : builder.name;
+        this.debugChecks = builder.debugChecks;
+        this.stallTimeoutNanos = saturatedNanos(builder.stallTimeout);
+        this.errorHandler = builder.errorHandler != null ? builder.errorHandler : AbstractRcu::logError;
+        this.processDefault = processDefault;
+        if (debugChecks) {
+            DebugProtection.enable();
+        }
+    }
+
+    private static void logError(Throwable t) {
+        LOG.log(System.Logger.Level.ERROR, "jrcu: unexpected failure", t);
+    }
+
+    static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException overflow) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    static long deadlineAfter(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        long nanos = saturatedNanos(timeout);
+        long now = System.nanoTime();
+        if (nanos <= 0) {
+            return now;
+        }
+        long deadline = now + nanos;
+        return deadline < now || deadline == NO_DEADLINE ? NO_DEADLINE - 1 : deadline;
+    }
+
+    // ------------------------------------------------------------------ flavor hooks
+
+    /**
+     * Waits until no read section that might have begun before grace period {@code gp} started is still open.
+     * Called under gpLock with {@code state.started == gp}; may be called again for the same {@code gp} after it
+     * returned {@code false}. Uses {@link #waiter} for spinning, parking, deadlines and stall reports.
+     *
+     * @return {@code false} if the deadline passed first
+     */
+    abstract boolean awaitReaders(long gp, GracePeriodWait wait);
+
+    /** Called under gpLock right after grace period {@code gp} was started. */
+    void onGracePeriodStarted(long gp) {
+    }
+
+    /** Appends one line per reader grace period {@code gp} waits for (stall reports). */
+    abstract void describeBlockingReaders(long gp, StringBuilder out);
+
+    /** The calling thread's reader record if it has one (never creates one). */
+    abstract R currentReaderOrNull();
+
+    /**
+     * Called before the calling thread blocks for a grace period. QSBR marks an online caller offline (a quiescent
+     * state); other flavors do nothing. Returns a value for {@link #afterBlocking}.
+     */
+    boolean beforeBlocking() {
+        return false;
+    }
+
+    void afterBlocking(boolean token) {
+    }
+
+    // ------------------------------------------------------------------ cookies
+
+    public final long snapshot() {
+        VarHandle.fullFence(); // orders the caller's earlier writes (unlinks) before reading started; partner: the
+                               // volatile store of started that begins the grace period this cookie names
+        long cookie = state.lvStarted() + 1;
+        if (lifecycle != OPEN) {   // read after started: a cookie >= the final grace period sees CLOSING
+            throw closedException("snapshot");
+        }
+        for (long issued = maxIssued; cookie > issued; issued = maxIssued) {
+            if (MAX_ISSUED.compareAndSet(this, issued, cookie)) {  // volatile CAS; read by checkIssued
+                break;
+            }
+        }
+        return cookie;
+    }
+
+    public final long startPoll() {
+        long cookie = snapshot();
+        request(cookie);
+        return cookie;
+    }
+
+    /** Makes the domain thread drive grace periods until {@code cookie} is complete. O(1); never blocks. */
+    final void request(long cookie) {
+        long current = requested;
+        while (current < cookie) {
+            if (REQUESTED.compareAndSet(this, current, cookie)) { // volatile; Dekker partner: domainThreadParked
+                if (completed < cookie) {
+                    wakeDomainThread();
+                }
+                return;
+            }
+            current = requested;
+        }
+    }
+
+    public final boolean poll(long cookie) {
+        checkIssued(cookie);
+        return completed >= cookie;  // volatile load; pairs with the volatile store of completed in runUntil
+    }
+
+    private void checkIssued(long cookie) {
+        if (cookie < 0 || cookie > maxIssued) {
+            throw new IllegalArgumentException("cookie " + cookie + " was never issued by " + name
+                    + " (newest cookie issued: " + maxIssued + ", grace periods completed: " + completed + ")");
+        }
+    }
+
+    final long completed() {
+        return completed;
+    }
+
+    // ------------------------------------------------------------------ blocking waits
+
+    public final void synchronize() {
+        checkCanBlock("synchronize()");
+        checkOpen("synchronize()");
+        awaitUninterruptibly(snapshot());
+    }
+
+    public final boolean synchronize(Duration timeout) {
+        long deadline = deadlineAfter(timeout);
+        checkCanBlock("synchronize(Duration)");
+        checkOpen("synchronize(Duration)");
+        long cookie = snapshot();
+        request(cookie);
+        return awaitUntil(cookie, deadline);
+    }
+
+    public final void await(long cookie) {
+        checkIssued(cookie);
+        if (completed >= cookie) {
+            return;
+        }
+        checkCanBlock("await(long)");
+        awaitUninterruptibly(cookie);
+    }
+
+    public final boolean await(long cookie, Duration timeout) {
+        long deadline = deadlineAfter(timeout);
+        checkIssued(cookie);
+        if (completed >= cookie) {
+            return true;
+        }
+        checkCanBlock("await(long, Duration)");
+        request(cookie);
+        return awaitUntil(cookie, deadline);
+    }
+
+    private void awaitUninterruptibly(long cookie) {
+        awaitUntil(cookie, NO_DEADLINE);
+    }
+
+    /**
+     * Waits until {@code completed >= cookie}: runs the grace periods itself when it can take gpLock, else parks
+     * until the holder completes a grace period or lets the lock go. It never queues behind the holder, so it does
+     * not wait for grace periods later than its own. Keeps waiting through interrupts (re-asserted at the end).
+     *
+     * @return {@code false} if the deadline passed first
+     */
+    private boolean awaitUntil(long cookie, long deadline) {
+        boolean token = beforeBlocking();
+        boolean interrupted = false;
+        boolean queued = false;
+        Thread me = Thread.currentThread();
+        try {
+            while (completed < cookie) {   // volatile; pairs with the volatile store in runUntil
+                if (gpLock.tryLock()) {
+                    try {
+                        return runUntil(cookie, deadline);
+                    } finally {
+                        unlockAndHandOff();
+                    }
+                }
+                if (!queued) {
+                    gpWaiters.add(me);  // then re-check: a signal after this add is not lost (park permit)
+                    queued = true;
+                    continue;
+                }
+                if (deadline == NO_DEADLINE) {
+                    LockSupport.park(this);
+                } else {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0) {
+                        return false;
+                    }
+                    LockSupport.parkNanos(this, remaining);
+                }
+                if (Thread.interrupted()) {
+                    interrupted = true;  // keep waiting; re-asserted below
+                }
+            }
+            return true;
+        } finally {
+            if (queued) {
+                gpWaiters.remove(me);
+            }
+            if (interrupted) {
+                me.interrupt();
+            }
+            afterBlocking(token);
+        }
+    }
+
+    /** Wakes the threads parked in awaitUntil: a grace period completed, or gpLock was released. */
+    private void signalGracePeriodWaiters() {
+        if (!gpWaiters.isEmpty()) {
+            for (Thread t : gpWaiters) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /** Runs grace periods until {@code completed >= target} or the deadline passes. Caller holds gpLock. */
+    private boolean runUntil(long target, long deadline) {
+        while (completed < target) {
+            long gp = state.lvStarted();
+            if (gp == completed) {
+                gp += 1;
+                state.svStarted(gp); // volatile store, full fence: see the overview's pairing table
+                onGracePeriodStarted(gp);
+            }
+            if (!skipReaderWait) {
+                waiter.begin(gp, deadline);
+                gpWaiter = Thread.currentThread();
+                boolean done;
+                try {
+                    done = awaitReaders(gp, waiter);
+                } finally {
+                    gpWaiter = null;
+                    waiter.end();
+                }
+                if (!done) {
+                    return false;
+                }
+            }
+            completed = gp; // volatile store; pairs with the volatile loads in poll/await
+            signalGracePeriodWaiters();
+        }
+        return true;
+    }
+
+    private void unlockAndHandOff() {
+        gpLock.unlock();
+        signalGracePeriodWaiters();
+        if (requested > completed) {  // a request this holder did not serve: hand it to the domain thread
+            wakeDomainThread();
+        }
+    }
+
+    /** Wakes the thread parked in awaitReaders, if any. Called by readers leaving a section it waits for. */
+    final void wakeGracePeriodWaiter() {
+        Thread t = gpWaiter;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    // ------------------------------------------------------------------ the domain thread
+
+    private void wakeDomainThread() {
+        Thread t = domainThread;
+        if (t == null) {
+            t = startDomainThread();
+            if (t == null) {
+                return;
+            }
+        }
+        if (domainThreadParked) {  // volatile; Dekker partner: the CAS of requested in request()
+            LockSupport.unpark(t);
+        }
+    }
+
+    private synchronized Thread startDomainThread() {
+        Thread t = domainThread;
+        if (t == null && lifecycle != CLOSED && !domainThreadStop) {
+            t = Thread.ofPlatform().daemon().name("jrcu-gp-" + name).unstarted(this::domainThreadLoop);
+            domainThread = t;
+            t.start();
+        }
+        return t;
+    }
+
+    private void domainThreadLoop() {
+        while (!domainThreadStop) {
+            try {
+                if (requested > completed) {
+                    gpLock.lock();
+                    try {
+                        runUntil(requested, NO_DEADLINE);
+                    } finally {
+                        gpLock.unlock();
+                        signalGracePeriodWaiters();
+                    }
+                    continue;
+                }
+                domainThreadParked = true;  // volatile store, then volatile loads below (Dekker with request())
+                if (requested <= completed && !domainThreadStop) {
+                    LockSupport.park(this);
+                }
+                domainThreadParked = false;
+                Thread.interrupted();  // an interrupt is no reason to stop; the loop re-checks its state
+            } catch (Throwable t) {
+                errorHandler.accept(t);
+            }
+        }
+    }
+
+    final boolean isDomainThread(Thread t) {
+        return t == domainThread;
+    }
+
+    // ------------------------------------------------------------------ misuse checks
+
+    final void checkCanBlock(String operation) {
+        R reader = currentReaderOrNull();
+        if (reader != null && reader.depth() > 0) {
+            throw new IllegalStateException(operation + " inside a read section of " + name + " (thread '"
+                    + Thread.currentThread().getName() + "', nesting depth " + reader.depth()
+                    + "): the grace period would wait for the caller itself");
+        }
+    }
+
+    final void checkOpen(String operation) {
+        if (lifecycle != OPEN) {
+            throw closedException(operation);
+        }
+    }
+
+    final IllegalStateException closedException(String operation) {
+        return new IllegalStateException(operation + " on " + name + ", which is "
+                + (lifecycle == CLOSED ? "closed" : "closing"));
+    }
+
+    final boolean isOpen() {
+        return lifecycle == OPEN;
+    }
+
+    // ------------------------------------------------------------------ stall reports
+
+    /** Called by {@link GracePeriodWait} when a grace period has waited past the stall timeout. */
+    final void reportStall(long gp, long waitedNanos) {
+        StringBuilder out = new StringBuilder();
+        out.append("jrcu: grace period ").append(gp).append(" of ").append(name).append(" has waited ")
+                .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos)).append(" ms for these readers:");
+        describeBlockingReaders(gp, out);
+        stallReports++;
+        LOG.log(System.Logger.Level.WARNING, out.toString());
+    }
+
+    final long stallReports() {
+        return stallReports;
+    }
+
+    static void appendStack(StringBuilder out, Thread t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            out.append("\n\t\tat ").append(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    public final void close() {
+        if (processDefault) {
+            return;
+        }
+        Thread me = Thread.currentThread();
+        R reader = currentReaderOrNull();
+        if (reader != null && reader.depth() > 0) {
+            throw new IllegalStateException("close() inside a read section of " + name + " (thread '"
+                    + me.getName() + "', nesting depth " + reader.depth() + ") would wait for itself");
+        }
+        if (isDomainThread(me)) {
+            throw new IllegalStateException("close() of " + name + " from its own domain thread '"
+                    + me.getName() + "' would wait for itself");
+        }
+        if (!STATE.compareAndSet(this, OPEN, CLOSING)) {  // volatile; a second close waits for the first
+            boolean token = beforeBlocking();  // QSBR: the first close's final grace period may wait for us
+            try {
+                awaitClosed();
+            } finally {
+                afterBlocking(token);
+            }
+            return;
+        }
+        state.svClosing();  // volatile; readers check it after their own fence (see the flavors)
+        boolean token = beforeBlocking();
+        try {
+            gpLock.lock();
+            try {
+                // The final grace period starts after CLOSING was published, so it covers every section that
+                // could still open and every cookie issued before the close.
+                runUntil(Math.max(requested, state.lvStarted() + 1), NO_DEADLINE);
+            } finally {
+                gpLock.unlock();
+                signalGracePeriodWaiters();
+            }
+        } finally {
+            afterBlocking(token);
+        }
+        lifecycle = CLOSED;
+        domainThreadStop = true;
+        Thread t;
+        synchronized (this) {
+            t = domainThread;
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+        closed.countDown();
+    }
+
+    private void awaitClosed() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                closed.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------ test hooks
+
+    @Override
+    public final void injectFault(Fault fault, boolean on) {
+        switch (fault) {
+            case SKIP_READER_WAIT -> skipReaderWait = on;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + name + ", grace periods started " + state.lvStarted()
+                + ", completed " + completed + (lifecycle == OPEN ? "" : lifecycle == CLOSING ? ", closing"
+                : ", closed") + "]";
+    }
+}

@@ -1,0 +1,151 @@
+package io.jrcu;
+
+import java.util.Arrays;
+
+/**
+ * A thread's reader record: the part every flavor shares. It counts the thread's nesting depth, hands out the
+ * reusable {@link ReadSection} objects (one per nesting level, so the read path allocates nothing once a level has
+ * been reached) and enforces the misuse checks that cost a compare on the thread's own record. The flavor supplies
+ * what happens at the outermost entry and exit.
+ */
+abstract class AbstractReader implements RcuReader {
+    /*
+     * Only the owner thread writes `depth` and `sections` (checked on every call), so they are plain fields. The
+     * record's shared state, which the grace period reads, lives in the flavors' subclasses with its own access
+     * modes.
+     */
+
+    final Thread owner;
+    final AbstractRcu<?> domain;
+    /** Nesting depth of the owner's sections; plain, owner-only. */
+    private int depth;
+    /** sections[level - 1] is the reusable section object for nesting level {@code level}. */
+    private Section[] sections = new Section[4];
+
+    AbstractReader(AbstractRcu<?> domain, Thread owner) {
+        this.domain = domain;
+        this.owner = owner;
+    }
+
+    /** Outermost entry: make the section visible to grace periods, or throw if the thread may not read. */
+    abstract void enterOutermost();
+
+    /** Outermost exit: the section is over for grace periods. */
+    abstract void exitOutermost();
+
+    /** Whether the owner unregistered this record (it may not be used any more). */
+    abstract boolean retired();
+
+    final int depth() {
+        return depth;
+    }
+
+    @Override
+    public final ReadSection read() {
+        readLock();
+        int level = depth;
+        Section[] s = sections;
+        if (level > s.length || s[level - 1] == null) {
+            return newSection(level);
+        }
+        return s[level - 1];
+    }
+
+    private Section newSection(int level) {
+        if (level > sections.length) {
+            sections = Arrays.copyOf(sections, Math.min(Math.max(level, sections.length * 2), AbstractRcu.MAX_NESTING));
+        }
+        Section s = new Section(this, level);
+        sections[level - 1] = s;
+        return s;
+    }
+
+    @Override
+    public final void readLock() {
+        checkOwner("readLock()");
+        int d = depth;
+        if (d == 0) {
+            enterOutermost();
+        } else if (d >= AbstractRcu.MAX_NESTING) {
+            throw new IllegalStateException("read sections of " + domain.name + " nested deeper than the limit of "
+                    + AbstractRcu.MAX_NESTING + " on thread '" + owner.getName() + "'");
+        }
+        depth = d + 1;
+    }
+
+    @Override
+    public final void readUnlock() {
+        checkOwner("readUnlock()");
+        int d = depth;
+        if (d <= 0) {
+            throw new IllegalStateException("readUnlock() without a matching readLock() on thread '"
+                    + owner.getName() + "' in " + domain.name + " (nesting depth 0)");
+        }
+        depth = d - 1;
+        if (d == 1) {
+            exitOutermost();
+        }
+    }
+
+    @Override
+    public final boolean inReadSection() {
+        return depth > 0;
+    }
+
+    final void closeSection(int level) {
+        checkOwner("ReadSection.close()");
+        int d = depth;
+        if (d != level) {
+            throw new IllegalStateException(d < level
+                    ? "ReadSection of level " + level + " closed twice or after it ended (thread '"
+                    + owner.getName() + "' is at nesting depth " + d + " in " + domain.name + ")"
+                    : "ReadSection closed out of order: level " + level + " closed while level " + d
+                    + " is the innermost open section of thread '" + owner.getName() + "' in " + domain.name);
+        }
+        readUnlock();
+    }
+
+    final void checkOwner(String operation) {
+        Thread current = Thread.currentThread();
+        if (current != owner || retired()) {
+            throw wrongThread(operation, current);
+        }
+    }
+
+    private IllegalStateException wrongThread(String operation, Thread current) {
+        if (current != owner) {
+            return new IllegalStateException(operation + " on the reader handle of thread '" + owner.getName()
+                    + "' called from thread '" + current.getName() + "' (" + domain.name
+                    + "): a reader handle belongs to its thread");
+        }
+        return new IllegalStateException(operation + " on a reader handle of thread '" + owner.getName()
+                + "' after it unregistered from " + domain.name);
+    }
+
+    /** Forgets the nesting depth; used when the owner is dead and its section was released. */
+    final void resetDepthOfDeadOwner() {
+        depth = 0;
+    }
+
+    /** A reusable section object for one nesting level of one reader. */
+    static final class Section implements ReadSection {
+        private final AbstractReader reader;
+        private final int level;
+
+        Section(AbstractReader reader, int level) {
+            this.reader = reader;
+            this.level = level;
+        }
+
+        @Override
+        public void close() {
+            reader.closeSection(level);
+        }
+
+        @Override
+        public String toString() {
+            return "ReadSection[level " + level + " of '" + reader.owner.getName() + "' in " + reader.domain.name
+                    + "]";
+        }
+    }
+}

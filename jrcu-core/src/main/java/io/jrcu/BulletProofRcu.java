@@ -1,0 +1,504 @@
+package io.jrcu;
+
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Bullet-proof RCU: no registration, safe for millions of virtual threads (liburcu bp; Linux SRCU's counters).
+ * Readers share no single counter or lock: a section increments one of a few striped lock counters and remembers
+ * its stripe and phase; leaving it increments the matching unlock counter. A grace period compares sums of those
+ * counters, so its cost does not grow with the number of threads.
+ *
+ * <p>Besides thread-bound {@link #read()} sections this flavor offers the cross-thread form:
+ * {@link #readLockToken()} opens a section that belongs to no thread and {@link #readUnlock(long)} ends it from any
+ * thread (Linux's {@code srcu_down_read}/{@code srcu_up_read}) — the form for a virtual thread's work handed between
+ * threads. Token sections do not count in {@link #inReadSection()}; a thread that calls {@link #synchronize()} while
+ * holding a token it opened waits for itself (the timed forms and stall reports are the way out).
+ *
+ * <p>A thread that terminates inside a {@code read()} section is found when a grace period has waited a while (at
+ * the latest at the stall timeout), reported and released; that search costs O(threads) and happens only on that
+ * slow path. Token sections are not tracked unless debug checks are on.
+ */
+public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> implements Rcu {
+    /*
+     * Overview (after Linux's classic SRCU, srcu_readers_active_idx_check).
+     *
+     * Counters: for each stripe s and phase p in {0,1}, lock[s][p] and unlock[s][p], monotonically increasing longs.
+     * Each stripe's four counters share one 128-byte cell of `cells` (padded against its neighbours; the four are
+     * written by the same threads). A thread's stripe comes from a hash of its id.
+     *
+     *   lock:    p = phase (opaque); lock[s][p] += 1 (volatile getAndAdd: a full fence, SRCU's barrier B)
+     *            token = (magic, stripe s, phase p)
+     *   unlock:  unlock[s][p] += 1 (volatile getAndAdd: the section's accesses before it, SRCU's barrier C);
+     *            if a grace period is parked (volatile load after the RMW: Dekker with the grace period's volatile
+     *            store of gracePeriodParked and re-check), unpark it.
+     *
+     *   grace period (resumable; `step` survives a timed-out caller):
+     *     step 0: wait until phase 1-p drains      stragglers that read the phase before the previous flip
+     *             phase = 1-p  (volatile store: full fence)
+     *     step 1: wait until phase p drains        everyone that entered before the flip
+     *   drained(p): sum of unlock[*][p], then sum of lock[*][p] (volatile loads, in that order), equal.
+     *
+     * Why equality means no pre-existing reader remains: an unlock counted in the first sum had its lock before it,
+     * so that lock is counted in the second; a reader still inside whose lock was counted makes the lock sum larger.
+     * A reader whose lock increment the second sum missed increments after the scan, and its atomic increment orders
+     * its reads after the writer's earlier unlink (store-buffering argument, as in memb). Stragglers are bounded: a
+     * thread can enter the old phase at most once per flip.
+     *
+     * Dead threads: read() records keep their open token in a small ThreadState that a weak registry (weakly
+     * referencing the Thread) also holds. The registry is touched once per thread (on its first read()) and scanned
+     * only when a grace period has waited FIRST_DEAD_THREAD_SCAN_NANOS, then with backoff up to the stall timeout.
+     * A thread that is dead or collected while holding a token has that token released (an unlock increment).
+     */
+
+    /*
+     * Token layout (64 bits):  magic:8 | domain:8 | sequence:32 | stripe:15 | phase:1
+     * magic catches longs that never were tokens, domain (the domain's number mod 256) tokens of another domain,
+     * sequence (debug checks only; process-wide, so never equal across domains) a token that already ended.
+     */
+    private static final long TOKEN_MAGIC = 0x6AL << 56;
+    private static final long MAGIC_MASK = 0xFFL << 56;
+    private static final long DOMAIN_MASK = 0xFFL << 48;
+    private static final AtomicLong TOKEN_SEQUENCE = new AtomicLong();
+    private static final AtomicInteger BP_DOMAINS = new AtomicInteger();
+    private static final int STRIPE_BITS = 15;
+    /** longs per cell: 128 bytes, two cache lines on x86 (its adjacent-line prefetcher pairs lines). */
+    private static final int CELL = 16;
+    private static final int LOCK0 = 0, UNLOCK0 = 1;  // phase p: lock at 2p, unlock at 2p + 1
+
+    private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private final int stripeMask;
+    /** Cell i (stripe i - 1) starts at i * CELL; cell 0 is leading padding. */
+    private final long[] cells;
+
+    /** Resumable grace-period step; under the grace-period lock. */
+    private int step;
+
+    final ThreadLocal<BpReader> readers = new ThreadLocal<>();
+    private final Set<ThreadEntry> threadRegistry = ConcurrentHashMap.newKeySet();
+    private final ReferenceQueue<Thread> collectedThreads = new ReferenceQueue<>();
+
+    /** Debug checks only: open token sections by token. */
+    private final ConcurrentHashMap<Long, TokenOwner> tokenOwners;
+    /** TOKEN_MAGIC and this domain's id bits. */
+    private final long tokenPrefix;
+
+    BulletProofRcu(Builder builder) {
+        super(builder, "bp", false);
+        int stripes = Integer.highestOneBit(Math.max(4, Runtime.getRuntime().availableProcessors() * 4) - 1) << 1;
+        stripes = Math.min(stripes, 1 << 12);
+        this.stripeMask = stripes - 1;
+        this.cells = new long[(stripes + 2) * CELL];
+        this.tokenOwners = debugChecks ? new ConcurrentHashMap<>() : null;
+        this.tokenPrefix = TOKEN_MAGIC | ((BP_DOMAINS.incrementAndGet() & 0xFFL) << 48);
+    }
+
+    /** A builder for a bullet-proof domain. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder for {@link BulletProofRcu}; see {@link RcuBuilder} for the shared settings. */
+    public static final class Builder extends RcuBuilder<Builder> {
+        Builder() {
+        }
+
+        /** A new bullet-proof domain with these settings. */
+        public BulletProofRcu build() {
+            return new BulletProofRcu(this);
+        }
+    }
+
+    // ------------------------------------------------------------------ counters
+
+    private static int index(int stripe, int phase, int which) {
+        return (stripe + 1) * CELL + 2 * phase + which;
+    }
+
+    private int stripeOf(Thread t) {
+        long h = t.threadId() * 0x9E3779B97F4A7C15L;
+        return (int) (h >>> 40) & stripeMask;
+    }
+
+    /** Opens a section on {@code stripe}; returns its token without the sequence bits. */
+    private long lock(int stripe) {
+        int phase = state.loPhase() & 1;
+        CELLS.getAndAdd(cells, index(stripe, phase, LOCK0), 1L); // volatile RMW: full fence (SRCU barrier B)
+        if (state.loClosing()) {       // after the RMW: a reader the final grace period missed sees closing
+            unlock(stripe, phase);
+            throw closedException("read()");
+        }
+        return tokenPrefix | ((long) stripe << 1) | phase;
+    }
+
+    private void unlock(int stripe, int phase) {
+        CELLS.getAndAdd(cells, index(stripe, phase, UNLOCK0), 1L); // volatile RMW: orders the section before it
+        if (state.lvGracePeriodParked()) {  // volatile load after the RMW; Dekker partner: awaitDrained
+            wakeGracePeriodWaiter();
+        }
+    }
+
+    private static int stripeOfToken(long token) {
+        return (int) (token >>> 1) & ((1 << STRIPE_BITS) - 1);
+    }
+
+
+    private long open(int phase, int stripe) {
+        return (long) CELLS.getVolatile(cells, index(stripe, phase, LOCK0))
+                - (long) CELLS.getVolatile(cells, index(stripe, phase, UNLOCK0));
+    }
+
+    private boolean drained(int phase) {
+        long unlocks = 0;
+        long locks = 0;
+        for (int s = 0; s <= stripeMask; s++) {
+            unlocks += (long) CELLS.getVolatile(cells, index(s, phase, UNLOCK0)); // first all unlocks ...
+        }
+        for (int s = 0; s <= stripeMask; s++) {
+            locks += (long) CELLS.getVolatile(cells, index(s, phase, LOCK0));     // ... then all locks (SRCU A)
+        }
+        return locks == unlocks;
+    }
+
+    // ------------------------------------------------------------------ token sections
+
+    /**
+     * Opens a section that belongs to no thread and returns its token; end it with {@link #readUnlock(long)}, from
+     * any thread. Lock-free (one atomic increment on a striped counter); allocates nothing unless debug checks are
+     * on.
+     *
+     * @throws IllegalStateException if the domain is closed
+     */
+    public long readLockToken() {
+        Thread me = Thread.currentThread();
+        long token = lock(stripeOf(me));
+        if (tokenOwners != null) {
+            token |= (TOKEN_SEQUENCE.incrementAndGet() & 0xFFFF_FFFFL) << 16;
+            tokenOwners.put(token, new TokenOwner(me.getName(), System.nanoTime(), DebugProtection.current()));
+            DebugProtection.enter();
+        }
+        return token;
+    }
+
+    /**
+     * Ends the token section {@code token}, from any thread.
+     *
+     * @throws IllegalStateException if {@code token} is not a live token of this domain (best effort: checked
+     *                               exactly with debug checks on, else by its shape and its stripe's open count)
+     */
+    public void readUnlock(long token) {
+        int stripe = stripeOfToken(token);
+        int phase = (int) token & 1;
+        if ((token & MAGIC_MASK) != TOKEN_MAGIC || stripe > stripeMask) {
+            throw notLive(token, "not a token");
+        }
+        if ((token & (MAGIC_MASK | DOMAIN_MASK)) != tokenPrefix) {
+            throw notLive(token, "a token of another domain");
+        }
+        if (tokenOwners != null) {
+            TokenOwner owner = tokenOwners.remove(token);
+            if (owner == null) {
+                throw notLive(token, "already ended or never issued");
+            }
+            owner.protections.decrementAndGet();
+        } else if (open(phase, stripe) <= 0) {
+            throw notLive(token, "no section is open on its stripe and phase");
+        }
+        unlock(stripe, phase);
+    }
+
+    private IllegalStateException notLive(long token, String why) {
+        return new IllegalStateException("readUnlock(0x" + Long.toHexString(token) + ") on " + name
+                + ": not a live token (" + why + ")");
+    }
+
+    private record TokenOwner(String threadName, long openedNanos, AtomicInteger protections) {
+    }
+
+    // ------------------------------------------------------------------ thread-bound sections
+
+    @Override
+    BpReader currentReaderOrNull() {
+        return readers.get();
+    }
+
+    private BpReader current() {
+        BpReader r = readers.get();
+        return r != null ? r : newReader();
+    }
+
+    private BpReader newReader() {
+        checkOpen("read()");
+        expungeCollectedThreads();
+        Thread me = Thread.currentThread();
+        BpReader r = new BpReader(this, me, stripeOf(me));
+        threadRegistry.add(new ThreadEntry(me, r.thread, collectedThreads));
+        readers.set(r);
+        return r;
+    }
+
+    /** The calling thread's handle (created on first use; there is no registration). */
+    @Override
+    public RcuReader reader() {
+        return current();
+    }
+
+    @Override
+    public ReadSection read() {
+        return current().read();
+    }
+
+    @Override
+    public void readLock() {
+        current().readLock();
+    }
+
+    @Override
+    public void readUnlock() {
+        BpReader r = readers.get();
+        if (r == null) {
+            throw new IllegalStateException("readUnlock() without a matching readLock() on thread '"
+                    + Thread.currentThread().getName() + "' in " + name + " (nesting depth 0)");
+        }
+        r.readUnlock();
+    }
+
+    @Override
+    public boolean inReadSection() {
+        BpReader r = readers.get();
+        return r != null && r.depth() > 0;
+    }
+
+    /**
+     * No-op: bullet-proof readers need no registration.
+     *
+     * @throws IllegalStateException if the domain is closed (as for every flavor)
+     */
+    @Override
+    public void registerThread() {
+        checkOpen("registerThread()");
+    }
+
+    /**
+     * No-op: bullet-proof readers need no registration.
+     *
+     * @throws IllegalStateException inside a read section of this domain (as for every flavor)
+     */
+    @Override
+    public void unregisterThread() {
+        BpReader r = readers.get();
+        if (r != null && r.depth() > 0) {
+            throw new IllegalStateException("unregisterThread() inside a read section of " + name + " (thread '"
+                    + r.owner.getName() + "', nesting depth " + r.depth() + ")");
+        }
+    }
+
+    /** The shared part of a thread's record: what is needed to release a dead thread's section. */
+    static final class ThreadState {
+        private static final VarHandle OPEN_TOKEN;
+
+        static {
+            try {
+                OPEN_TOKEN = MethodHandles.lookup().findVarHandle(ThreadState.class, "openToken", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final String threadName;
+        /** The token of the owner's open outermost section, or 0. Owner writes; dead-thread scans read. */
+        @SuppressWarnings("unused") // through OPEN_TOKEN
+        private volatile long openToken;
+
+        ThreadState(String threadName) {
+            this.threadName = threadName;
+        }
+
+        /** Opaque: only the owner writes; a scan acts on it only once the owner is dead. */
+        void soOpenToken(long token) {
+            OPEN_TOKEN.setOpaque(this, token);
+        }
+
+        long loOpenToken() {
+            return (long) OPEN_TOKEN.getOpaque(this);
+        }
+
+        boolean casOpenToken(long expected, long value) {
+            return OPEN_TOKEN.compareAndSet(this, expected, value);
+        }
+    }
+
+    /** Registry entry: weak to the thread (a dead thread must stay collectable), strong to its state. */
+    private static final class ThreadEntry extends WeakReference<Thread> {
+        final ThreadState state;
+
+        ThreadEntry(Thread t, ThreadState state, ReferenceQueue<Thread> queue) {
+            super(t, queue);
+            this.state = state;
+        }
+    }
+
+    /** A bulletProof thread record. */
+    static final class BpReader extends AbstractReader {
+        private final BulletProofRcu bp;
+        private final int stripe;
+        final ThreadState thread;
+        private final boolean debug;
+
+        BpReader(BulletProofRcu domain, Thread owner, int stripe) {
+            super(domain, owner);
+            this.bp = domain;
+            this.stripe = stripe;
+            this.thread = new ThreadState(owner.getName());
+            this.debug = domain.debugChecks;
+        }
+
+        @Override
+        void enterOutermost() {
+            thread.soOpenToken(bp.lock(stripe));
+            if (debug) {
+                DebugProtection.enter();
+            }
+        }
+
+        @Override
+        void exitOutermost() {
+            if (debug) {
+                DebugProtection.exit();
+            }
+            long token = thread.loOpenToken();
+            if (token == 0 || !thread.casOpenToken(token, 0L)) {
+                return; // released by a dead-thread scan: only possible if the owner was wrongly seen dead
+            }
+            bp.unlock(stripeOfToken(token), (int) token & 1);
+        }
+
+        @Override
+        boolean retired() {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ grace period
+
+    @Override
+    void onGracePeriodStarted(long gp) {
+        step = 0;
+    }
+
+    @Override
+    boolean awaitReaders(long gp, GracePeriodWait wait) {
+        if (step == 0) {
+            int active = state.lvPhase();
+            if (!awaitDrained(1 - active, wait)) {
+                return false;
+            }
+            state.svPhase(1 - active); // volatile store: full fence between the two waits
+            step = 1;
+        }
+        if (!awaitDrained(1 - state.lvPhase(), wait)) {
+            return false;
+        }
+        step = 0;
+        return true;
+    }
+
+    private boolean awaitDrained(int phase, GracePeriodWait wait) {
+        boolean parked = false;
+        try {
+            while (!drained(phase)) {
+                if (!parked && wait.parksNext()) {
+                    state.svGracePeriodParked(true); // volatile, then drained() re-checks: Dekker with unlock()
+                    parked = true;
+                    continue;
+                }
+                if (!wait.pause()) {
+                    return false;
+                }
+                if (wait.deadThreadScanDue()) {
+                    releaseSectionsOfDeadThreads();
+                }
+            }
+            return true;
+        } finally {
+            if (parked) {
+                state.svGracePeriodParked(false);
+            }
+        }
+    }
+
+    private void expungeCollectedThreads() {
+        for (Object ref; (ref = collectedThreads.poll()) != null; ) {
+            ThreadEntry e = (ThreadEntry) ref;
+            threadRegistry.remove(e);
+            releaseIfOpen(e.state);
+        }
+    }
+
+    private void releaseSectionsOfDeadThreads() {
+        expungeCollectedThreads();
+        for (ThreadEntry e : threadRegistry) {
+            Thread t = e.get();
+            if (t == null || !t.isAlive()) {
+                threadRegistry.remove(e);
+                releaseIfOpen(e.state);
+            }
+        }
+    }
+
+    private void releaseIfOpen(ThreadState ts) {
+        long token = ts.loOpenToken();
+        if (token != 0 && ts.casOpenToken(token, 0L)) {
+            LOG.log(System.Logger.Level.WARNING, "jrcu: reader thread '" + ts.threadName + "' of " + name
+                    + " terminated inside a read section; released so that grace periods go on");
+            unlock(stripeOfToken(token), (int) token & 1);
+        }
+    }
+
+    @Override
+    void describeBlockingReaders(long gp, StringBuilder out) {
+        int waitingPhase = 1 - state.lvPhase(); // step 0: the stragglers' phase; step 1: the phase before the flip
+        for (int s = 0; s <= stripeMask; s++) {
+            long openHere = open(waitingPhase, s);
+            if (openHere > 0) {
+                out.append("\n\tstripe ").append(s).append(": ").append(openHere)
+                        .append(" open section(s) of phase ").append(waitingPhase);
+            }
+        }
+        for (ThreadEntry e : threadRegistry) {
+            long token = e.state.loOpenToken();
+            Thread t = e.get();
+            if (token != 0 && ((int) token & 1) == waitingPhase) {
+                out.append("\n\t'").append(e.state.threadName).append("' (")
+                        .append(t == null ? "collected" : (t.isVirtual() ? "virtual" : "platform") + " thread "
+                                + t.threadId() + ", " + t.getState())
+                        .append(") inside a read section on stripe ").append(stripeOfToken(token));
+                if (t != null) {
+                    appendStack(out, t);
+                }
+            }
+        }
+        if (tokenOwners != null) {
+            long now = System.nanoTime();
+            tokenOwners.forEach((token, owner) -> {
+                if (((int) (long) token & 1) == waitingPhase) {
+                    out.append("\n\ttoken section opened by '").append(owner.threadName()).append("' ")
+                            .append(TimeUnit.NANOSECONDS.toMillis(now - owner.openedNanos())).append(" ms ago");
+                }
+            });
+        }
+    }
+
+    /** Number of counter stripes (a power of two). */
+    int stripes() {
+        return stripeMask + 1;
+    }
+}

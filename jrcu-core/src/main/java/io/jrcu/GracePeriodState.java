@@ -1,0 +1,104 @@
+package io.jrcu;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/*
+ * The read-mostly state every reader of a domain looks at: the number of the newest grace period started, and
+ * whether the domain is closing. It is written once per grace period (and once at close) and read on readers'
+ * outermost section entries (memb), quiescent reports (QSBR) and section entries (bulletProof, closing only), so it
+ * sits alone on its cache lines, padded on both sides by the class hierarchy below (JCTools style): the writer's
+ * frequently written fields (completed, requested) live in the domain object, never next to it.
+ */
+abstract class GracePeriodStatePadBefore {
+    long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
+}
+
+abstract class GracePeriodStateFields extends GracePeriodStatePadBefore {
+    /** Number of the newest grace period started; 0 before the first. Written only under the domain's gpLock. */
+    volatile long started;
+    /** Set once when the domain starts closing; never reset. */
+    volatile boolean closing;
+    /** bulletProof: the counter index (0 or 1) new sections use; flipped once per grace period. */
+    volatile int phase;
+    /** bulletProof: a grace period is parked waiting for readers; unlocks then wake it. */
+    volatile boolean gracePeriodParked;
+}
+
+abstract class GracePeriodStatePadAfter extends GracePeriodStateFields {
+    long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+}
+
+final class GracePeriodState extends GracePeriodStatePadAfter {
+
+    private static final VarHandle STARTED;
+    private static final VarHandle CLOSING;
+    private static final VarHandle PHASE;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STARTED = lookup.findVarHandle(GracePeriodStateFields.class, "started", long.class);
+            CLOSING = lookup.findVarHandle(GracePeriodStateFields.class, "closing", boolean.class);
+            PHASE = lookup.findVarHandle(GracePeriodStateFields.class, "phase", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Acquire load; pairs with the volatile store in {@link #svStarted}, so a reader that sees grace period g
+     *  also sees everything the writer did before starting it. */
+    long laStarted() {
+        return (long) STARTED.getAcquire(this);
+    }
+
+    /** Volatile (sequentially consistent) load, for the writer side and snapshot(). */
+    long lvStarted() {
+        return started;
+    }
+
+    /** Volatile store: a full fence on both sides. Orders the writer's unlinks before the new number, and the new
+     *  number before the scan of reader records that follows it (the scan's partner is each reader's store+fence). */
+    void svStarted(long value) {
+        started = value;
+    }
+
+    /** Opaque load for the read path: the closing flag needs no ordering of its own there; where it must be
+     *  ordered against a reader's store the reader has already issued a full fence (see MembRcu). */
+    boolean loClosing() {
+        return (boolean) CLOSING.getOpaque(this);
+    }
+
+    /** Volatile store; pairs with the readers' loads after their full fence, and with snapshot()'s check. */
+    void svClosing() {
+        closing = true;
+    }
+
+    boolean lvClosing() {
+        return closing;
+    }
+
+    /** Opaque load: a stale phase only makes the reader a straggler, which the grace period's first wait covers
+     *  (see BulletProofRcu); the counter update that follows is the reader's ordering point. */
+    int loPhase() {
+        return (int) PHASE.getOpaque(this);
+    }
+
+    /** Volatile store; the grace period's flip (full fence between its two waits). */
+    void svPhase(int value) {
+        phase = value;
+    }
+
+    int lvPhase() {
+        return phase;
+    }
+
+    /** Volatile store; Dekker partner of the readers' volatile load after their atomic unlock. */
+    void svGracePeriodParked(boolean value) {
+        gracePeriodParked = value;
+    }
+
+    boolean lvGracePeriodParked() {
+        return gracePeriodParked;
+    }
+}

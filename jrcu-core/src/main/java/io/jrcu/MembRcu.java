@@ -1,0 +1,153 @@
+package io.jrcu;
+
+import java.lang.invoke.VarHandle;
+
+/**
+ * The default flavor: registered readers whose outermost section entry is a store to their own record and a full
+ * fence (liburcu's mb flavor, portable and specified by the Java memory model). Threads register on first use;
+ * {@link #registerThread()} does it ahead. Sections may block or park: the grace period waits for them.
+ *
+ * <p>Threads that terminate without unregistering are pruned and never block a grace period; a thread that
+ * terminated inside a section is reported (logged with its name) and its section released.
+ *
+ * <p>Grace periods: one scan of the reader records (a 64-bit sequence makes liburcu's second phase unnecessary);
+ * the writer spins briefly, then parks; the outermost unlock wakes a parked writer only when the writer marked the
+ * reader's record as waited for.
+ */
+public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu {
+    /*
+     * Read side (see CounterRcu for the grace period and the full pairing table):
+     *   enter:  ctr = started + 1   (opaque store: only the owner writes ctr)
+     *           fullFence           store->load; partner: the grace period's volatile store of started followed by
+     *                               its acquire load of ctr. Either the scan sees ctr, or this reader's later reads
+     *                               see everything the writer did before starting the grace period.
+     *           if closing: undo, throw   (after the fence: a reader the final grace period missed sees closing)
+     *   exit:   ctr = 0             release store; partner: the acquire load of ctr in the scan, so the section's
+     *                               accesses happen-before the end of the grace period
+     *           if waiting: unpark  opaque load, no fence (a missed wake-up is bounded by the writer's park timeout)
+     */
+
+    MembRcu(Builder builder, boolean processDefault) {
+        super(builder, "memb", processDefault);
+    }
+
+    /** A builder for a memb domain. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder for {@link MembRcu}; see {@link RcuBuilder} for the shared settings. */
+    public static final class Builder extends RcuBuilder<Builder> {
+        Builder() {
+        }
+
+        /** A new memb domain with these settings. */
+        public MembRcu build() {
+            return new MembRcu(this, false);
+        }
+    }
+
+    static final class DefaultDomainHolder {
+        static final MembRcu DEFAULT = new MembRcu(new Builder().name("default"), true);
+    }
+
+    /** The calling thread's handle; registers the thread on first use. */
+    @Override
+    public RcuReader reader() {
+        MembReader r = readers.get();
+        return r != null ? r : register();
+    }
+
+    @Override
+    public ReadSection read() {
+        MembReader r = readers.get();
+        return (r != null ? r : register()).read();
+    }
+
+    @Override
+    public void readLock() {
+        MembReader r = readers.get();
+        (r != null ? r : register()).readLock();
+    }
+
+    @Override
+    public void readUnlock() {
+        MembReader r = readers.get();
+        if (r == null) {
+            throw new IllegalStateException("readUnlock() without a matching readLock() on thread '"
+                    + Thread.currentThread().getName() + "', which is not a reader of " + name);
+        }
+        r.readUnlock();
+    }
+
+    @Override
+    public void registerThread() {
+        if (readers.get() == null) {
+            register();
+        }
+    }
+
+    private MembReader register() {
+        checkOpen("registering a reader");
+        MembReader r = new MembReader(this, Thread.currentThread());
+        addToRegistry(r);
+        readers.set(r);
+        return r;
+    }
+
+    @Override
+    public void unregisterThread() {
+        MembReader r = readers.get();
+        if (r == null) {
+            return;
+        }
+        if (r.depth() > 0) {
+            throw new IllegalStateException("unregisterThread() inside a read section of " + name + " (thread '"
+                    + r.owner.getName() + "', nesting depth " + r.depth() + ")");
+        }
+        r.retire();
+        removeFromRegistry(r);
+        readers.remove();
+    }
+
+    /** A memb reader record. */
+    static final class MembReader extends CounterRcu.CounterReader {
+        private final GracePeriodState state;
+        private final boolean debug;
+
+        MembReader(MembRcu domain, Thread owner) {
+            super(domain, owner);
+            this.state = domain.state;
+            this.debug = domain.debugChecks;
+        }
+
+        @Override
+        void enterOutermost() {
+            soCtr(state.laStarted() + 1); // opaque; only the owner writes ctr while registered
+            VarHandle.fullFence();        // store->load; partner: volatile store of started + acquire scan of ctr
+            if (state.loClosing()) {
+                srCtr(0L);
+                throw domain.closedException("read()");
+            }
+            if (debug) {
+                DebugProtection.enter();
+            }
+        }
+
+        @Override
+        void exitOutermost() {
+            if (debug) {
+                DebugProtection.exit();
+            }
+            srCtr(0L);          // release; partner: the acquire load of ctr in the grace period's scan
+            if (loWaiting()) {  // opaque; partner: the volatile store of waiting (no fence; see the overview)
+                domain.wakeGracePeriodWaiter();
+            }
+        }
+
+        @Override
+        String protectedStateDescription() {
+            return "inside a read section";
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.jrcu;
+
+import java.time.Duration;
+
+/**
+ * A grace-period domain: readers enter cheap read-side sections, writers publish a new version and wait (or poll)
+ * for a grace period, after which no reader can still hold the old version. This is liburcu's "flavor" and DPDK's
+ * QS variable.
+ *
+ * <p><b>The RCU guarantee.</b> If any part of a read section precedes the start of a grace period, the whole section
+ * completes before that grace period ends. {@link #synchronize()} returns only after every section that began
+ * before the call has ended; {@link #poll(long)} reports {@code true} only after a full grace period has elapsed
+ * since its cookie was taken.
+ *
+ * <p><b>Memory consistency effects.</b> Actions of a reader inside a section <i>happen-before</i> the return of any
+ * {@code synchronize}, {@code await} or successful {@code poll} whose grace period had to wait for that section;
+ * actions of a thread before it calls {@code synchronize}, {@code snapshot}, {@code startPoll} or {@code await}
+ * are visible to every read section that begins after that grace period could no longer wait for it.
+ *
+ * <p><b>Flavors.</b> {@link MembRcu} (registered readers, a store and a fence per outermost section),
+ * {@link QsbrRcu} (zero-cost readers that report quiescent states), {@link BulletProofRcu} (no registration, safe
+ * for millions of virtual threads). Each is one final class; everything else is shared.
+ *
+ * <p><b>Cookies.</b> One space of monotonically increasing 64-bit values per domain. {@link #COMPLETED} is always
+ * complete. A cookie greater than any this domain has handed out is rejected with {@link IllegalArgumentException}.
+ *
+ * <p><b>Blocking.</b> Blocking calls keep waiting through interrupts and re-assert the interrupt status before they
+ * return; the timed forms are the way out of a wait. Every blocking call throws {@link IllegalStateException} when
+ * the caller is inside a read section of this domain (it would wait for itself).
+ *
+ * <p><b>Closing.</b> {@link #close()} works as {@link java.util.concurrent.ExecutorService#close()}: new read
+ * sections and new grace-period requests throw {@link IllegalStateException}; sections opened before can still be
+ * closed; it waits for the grace periods already requested and one final grace period that covers every section
+ * opened before the close, then returns. After it, {@code poll} is {@code true} for every cookie issued before.
+ */
+public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, BulletProofRcu {
+
+    /** A cookie that {@link #poll(long)} always reports complete. */
+    long COMPLETED = 0L;
+
+    /** A new memb domain with default settings; see {@link MembRcu#builder()}. */
+    static MembRcu memb() {
+        return MembRcu.builder().build();
+    }
+
+    /** A new QSBR domain with default settings; see {@link QsbrRcu#builder()}. */
+    static QsbrRcu qsbr() {
+        return QsbrRcu.builder().build();
+    }
+
+    /** A new bullet-proof domain with default settings; see {@link BulletProofRcu#builder()}. */
+    static BulletProofRcu bulletProof() {
+        return BulletProofRcu.builder().build();
+    }
+
+    /**
+     * The process-wide memb domain. Like {@link java.util.concurrent.ForkJoinPool#commonPool()}, {@code close()} on
+     * it is a no-op and it stays usable for the life of the JVM.
+     */
+    static Rcu defaultDomain() {
+        return MembRcu.DefaultDomainHolder.DEFAULT;
+    }
+
+    /**
+     * The calling thread's reader handle. Hot loops keep it and skip the thread-local lookup. memb registers the
+     * thread on first use; QSBR never registers implicitly and throws {@link IllegalStateException} for an
+     * unregistered thread; bulletProof needs no registration. The handle may only be used by its thread.
+     */
+    RcuReader reader();
+
+    /**
+     * Enters a read-side section; equivalent to {@code reader().read()}. Sections nest (at least 65,535 deep) and
+     * must be closed in reverse order by the same thread. Wait-free; allocates nothing.
+     *
+     * @throws IllegalStateException if the domain is closed, the thread may not read (QSBR: unregistered or
+     *                               offline), or the nesting limit is reached
+     */
+    ReadSection read();
+
+    /** liburcu's {@code rcu_read_lock}: opens a section without a handle object. Same rules as {@link #read()}. */
+    void readLock();
+
+    /**
+     * liburcu's {@code rcu_read_unlock}: closes the innermost section of the calling thread.
+     *
+     * @throws IllegalStateException if the calling thread has no open section in this domain
+     */
+    void readUnlock();
+
+    /** Whether the calling thread is inside a read section of this domain (its nesting depth is above zero). */
+    boolean inReadSection();
+
+    /**
+     * {@code rcu_register_thread}: makes the calling thread a reader ahead of its first section. Idempotent.
+     * QSBR: also brings the thread online (a registered thread that is offline stays offline). bulletProof: no-op.
+     *
+     * @throws IllegalStateException if the domain is closed
+     */
+    void registerThread();
+
+    /**
+     * {@code rcu_unregister_thread}: the calling thread stops being a reader. Idempotent. bulletProof: no-op.
+     *
+     * @throws IllegalStateException if the calling thread is inside a read section of this domain
+     */
+    void unregisterThread();
+
+    /**
+     * {@code synchronize_rcu}: waits until every read section that began before the call has ended. Concurrent
+     * callers share grace periods. Blocking; keeps waiting through interrupts (the interrupt status is re-asserted).
+     * For QSBR the call is a quiescent state of the calling thread, which must hold no protected reference across
+     * it.
+     *
+     * @throws IllegalStateException inside a read section of this domain, or when the domain is closed
+     */
+    void synchronize();
+
+    /**
+     * Like {@link #synchronize()} but gives up after {@code timeout}. A grace period that was started keeps going:
+     * a later {@code synchronize} or {@code poll} finds it further along. To retry, prefer
+     * {@code c = startPoll()} once and then {@link #await(long, Duration) await(c, timeout)} in the loop: each call
+     * of this method asks for a newer grace period.
+     *
+     * @return {@code false} if the grace period did not end in time
+     */
+    boolean synchronize(Duration timeout);
+
+    /**
+     * {@code get_state_synchronize_rcu}: a cookie that {@link #poll(long)} reports complete once a full grace period
+     * has elapsed after this call. Starts no grace period. Wait-free apart from one full fence.
+     *
+     * @throws IllegalStateException when the domain is closed
+     */
+    long snapshot();
+
+    /**
+     * {@code start_poll_synchronize_rcu}: like {@link #snapshot()}, and guarantees that the grace period the cookie
+     * names will run without further calls (a domain thread drives it). O(1), never blocks, merges with any grace
+     * period already requested.
+     *
+     * @throws IllegalStateException when the domain is closed
+     */
+    long startPoll();
+
+    /**
+     * {@code poll_state_synchronize_rcu}: whether a full grace period has elapsed since {@code cookie} was taken.
+     * Wait-free. After {@link #close()} it is {@code true} for every cookie issued before the close.
+     *
+     * @throws IllegalArgumentException if this domain never issued {@code cookie}
+     */
+    boolean poll(long cookie);
+
+    /**
+     * {@code cond_synchronize_rcu}: blocks until {@link #poll(long) poll(cookie)}, starting the grace period if
+     * nobody has. Same blocking rules as {@link #synchronize()} (for QSBR, a quiescent state of the caller).
+     *
+     * @throws IllegalArgumentException if this domain never issued {@code cookie}
+     * @throws IllegalStateException    inside a read section of this domain
+     */
+    void await(long cookie);
+
+    /**
+     * Like {@link #await(long)} but gives up after {@code timeout}.
+     *
+     * @return {@code false} if the cookie's grace period did not end in time
+     */
+    boolean await(long cookie, Duration timeout);
+
+    /**
+     * Closes the domain (see the class documentation). A second call is a no-op; on {@link #defaultDomain()} the
+     * call does nothing.
+     *
+     * @throws IllegalStateException if the caller is inside one of its own read sections of this domain, or is a
+     *                               thread this domain runs
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,74 @@
+package io.jrcu;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Settings every flavor's builder shares ({@link MembRcu#builder()}, {@link QsbrRcu#builder()},
+ * {@link BulletProofRcu#builder()}). Builders are not thread-safe; a built domain keeps a copy of the settings.
+ *
+ * @param <B> the concrete builder, returned by each setter for chaining
+ */
+public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
+        permits MembRcu.Builder, QsbrRcu.Builder, BulletProofRcu.Builder {
+
+    /** System property that turns debug checks on by default for every domain built afterwards. */
+    public static final String DEBUG_CHECKS_PROPERTY = "jrcu.debugChecks";
+
+    /** Linux's RCU stall timeout, the default here too. */
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(21);
+
+    String name = "";
+    boolean debugChecks = Boolean.getBoolean(DEBUG_CHECKS_PROPERTY);
+    Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
+    Consumer<Throwable> errorHandler;
+
+    RcuBuilder() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private B self() {
+        return (B) this;
+    }
+
+    /** A name used in thread names, stall reports and exception messages. Default: the flavor and a number. */
+    public B name(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+        return self();
+    }
+
+    /**
+     * Turns on the checks that cost more than a compare on the thread's own record: {@link RcuReference#get()}
+     * outside a section (memb, bulletProof) or on a thread that is not online (QSBR), and tracking of the owners of
+     * {@link BulletProofRcu#readLockToken()} sections. The get() check sees only sections of domains that have debug
+     * checks on, so turn them on for every domain of a process (the system property {@value #DEBUG_CHECKS_PROPERTY}
+     * does that). Default: the system property, else off.
+     */
+    public B debugChecks(boolean on) {
+        this.debugChecks = on;
+        return self();
+    }
+
+    /**
+     * How long a grace period may wait before the domain logs a stall report naming the readers it waits for
+     * (repeated with backoff). A thread that died inside a section is released at the latest then. Default 21 s.
+     */
+    public B stallTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("stallTimeout must be positive: " + timeout);
+        }
+        this.stallTimeout = timeout;
+        return self();
+    }
+
+    /**
+     * Receives failures the domain cannot throw to a caller (an exception on a domain thread; later, a throwing
+     * callback). Default: logs at ERROR with the stack trace through {@link System.Logger} {@code io.jrcu}.
+     */
+    public B errorHandler(Consumer<Throwable> handler) {
+        this.errorHandler = Objects.requireNonNull(handler, "handler");
+        return self();
+    }
+}

@@ -1,0 +1,414 @@
+package io.jrcu;
+
+import io.jrcu.TestThreads.Agent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import static io.jrcu.TestThreads.awaitBlockedIn;
+import static io.jrcu.TestThreads.awaitCondition;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * What only {@link QsbrRcu} has: explicit registration, online/offline, quiescent states, the rule that every call
+ * that may wait is a quiescent state of its caller, and the DPDK names ({@code start}, {@code check}, {@code lock},
+ * {@code unlock}). The shared contract is in {@link QsbrConformanceTest}.
+ */
+class QsbrRcuTest extends DomainTestSupport {
+
+    private QsbrRcu domain() {
+        return domain(b -> {
+        });
+    }
+
+    private QsbrRcu domain(Consumer<QsbrRcu.Builder> config) {
+        QsbrRcu.Builder builder = QsbrRcu.builder();
+        config.accept(builder);
+        return track(builder.build());
+    }
+
+    // ------------------------------------------------------------------ registration, online, offline
+
+    @Test
+    void anUnregisteredThreadCannotReadOrReportStates() {
+        QsbrRcu rcu = domain();
+        assertThatThrownBy(rcu::reader).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not registered");
+        assertThatThrownBy(rcu::read).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not registered");
+        assertThatThrownBy(rcu::readLock).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not registered");
+        assertThatThrownBy(rcu::lock).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not registered");
+        assertThatThrownBy(rcu::quiescent).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not registered");
+        assertThatThrownBy(rcu::online).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not registered");
+        assertThatThrownBy(rcu::offline).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not registered");
+        assertThat(rcu.isOnline()).isFalse();
+        assertThat(rcu.inReadSection()).isFalse();
+        assertThatThrownBy(rcu::reader).as("nothing above registered the thread implicitly")
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void registerThreadBringsTheThreadOnlineAndLeavesARegisteredOfflineThreadOffline() {
+        QsbrRcu rcu = domain();
+        rcu.registerThread();
+        assertThat(rcu.isOnline()).isTrue();
+        QsbrRcu.Reader reader = rcu.reader();
+        assertThat(reader.isOnline()).isTrue();
+        rcu.registerThread();
+        assertThat(rcu.isOnline()).as("registering twice changes nothing").isTrue();
+        assertThat(rcu.reader()).isSameAs(reader);
+
+        rcu.offline();
+        assertThat(rcu.isOnline()).isFalse();
+        assertThat(reader.isOnline()).isFalse();
+        rcu.registerThread();
+        assertThat(rcu.isOnline()).as("registerThread() on a registered offline thread").isFalse();
+        rcu.offline();  // no-op when offline
+        assertThat(rcu.isOnline()).isFalse();
+
+        rcu.online();
+        assertThat(rcu.isOnline()).isTrue();
+        rcu.online();   // no-op when online
+        assertThat(rcu.isOnline()).isTrue();
+        try (ReadSection s = rcu.read()) {
+            assertThat(rcu.inReadSection()).isTrue();
+            assertThat(rcu.isOnline()).isTrue();
+        }
+
+        rcu.unregisterThread();
+        assertThat(rcu.isOnline()).isFalse();
+        rcu.unregisterThread();
+        assertThatThrownBy(rcu::reader).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not registered");
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    @Test
+    void onlineAndOfflineOfAnUnregisteredThreadThrowEvenAfterItWasRegistered() {
+        QsbrRcu rcu = domain();
+        rcu.registerThread();
+        QsbrRcu.Reader handle = rcu.reader();
+        rcu.unregisterThread();
+        assertThatThrownBy(rcu::online).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not registered");
+        assertThatThrownBy(rcu::offline).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not registered");
+        assertThatThrownBy(handle::online).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("unregistered");
+        assertThatThrownBy(handle::offline).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("unregistered");
+        assertThatThrownBy(handle::quiescent).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("unregistered");
+        assertThatThrownBy(handle::read).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("unregistered");
+    }
+
+    @Test
+    void aQsbrReaderHandleBelongsToItsThread() throws Exception {
+        QsbrRcu rcu = domain();
+        rcu.registerThread();
+        QsbrRcu.Reader mine = rcu.reader();
+        String me = Thread.currentThread().getName();
+        try (TestThreads threads = new TestThreads(); Agent other = threads.agent(false, "other")) {
+            other.run(rcu::registerThread);  // even a registered thread may not use another's handle
+            for (TestThreads.Body misuse : new TestThreads.Body[] {
+                    mine::quiescent, mine::online, mine::offline, mine::read, mine::readLock}) {
+                Throwable t = other.thrown(misuse);
+                assertThat(t).isInstanceOf(IllegalStateException.class).hasMessageContaining(me);
+            }
+            other.run(rcu::unregisterThread);
+        }
+        assertThat(mine.isOnline()).as("the owner's state is untouched").isTrue();
+        mine.quiescent();
+    }
+
+    // ------------------------------------------------------------------ the QSBR grace period
+
+    @Test
+    void anOnlineThreadBlocksGracePeriodsUntilItReportsAQuiescentStateOrGoesOffline() throws Exception {
+        QsbrRcu rcu = domain();
+        try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "online-reader")) {
+            reader.run(rcu::registerThread);  // online, in no section, and reporting nothing
+            long c = rcu.snapshot();
+            assertThat(rcu.await(c, SHORT)).as("an online thread with no quiescent state holds the grace period")
+                    .isFalse();
+            assertThat(rcu.synchronize(SHORT)).isFalse();
+            reader.run(rcu::quiescent);
+            // Polled rather than awaited: a waiter queued behind the domain thread, which has moved on to the next
+            // grace period (requested by the timed synchronize above), would wait for that one too (see
+            // RcuConformanceTest#awaitReturnsOnceItsGracePeriodCompletedWithoutWaitingForALaterOne).
+            awaitCondition("the quiescent state ends the grace period", () -> rcu.poll(c));
+
+            reader.run(rcu::offline);
+            assertThat(rcu.synchronize(LONG)).as("an offline thread holds no grace period").isTrue();
+            assertThat(rcu.synchronize(LONG)).isTrue();
+
+            reader.run(rcu::online);
+            assertThat(rcu.synchronize(SHORT)).as("online again: protected again").isFalse();
+            reader.run(rcu::unregisterThread);
+            assertThat(rcu.synchronize(LONG)).isTrue();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"synchronize", "timed synchronize", "await", "timed await", "check"})
+    void aCallThatMayWaitIsAQuiescentStateOfItsCaller(String call) throws Exception {
+        QsbrRcu rcu = domain();
+        try (TestThreads threads = new TestThreads(); Agent caller = threads.agent(false, "online-caller")) {
+            caller.run(rcu::registerThread);
+            long pending = rcu.snapshot();
+            assertThat(rcu.await(pending, SHORT)).as("the online caller holds grace periods").isFalse();
+            // The caller itself is the only online reader: if the call were not a quiescent state of the caller, it
+            // would wait for itself forever (Agent.call fails after its timeout).
+            boolean result = caller.call(() -> switch (call) {
+                case "synchronize" -> {
+                    rcu.synchronize();
+                    yield true;
+                }
+                case "timed synchronize" -> rcu.synchronize(LONG);
+                case "await" -> {
+                    rcu.await(rcu.snapshot());
+                    yield true;
+                }
+                case "timed await" -> rcu.await(rcu.snapshot(), LONG);
+                case "check" -> rcu.check(rcu.start(), true);
+                default -> throw new AssertionError(call);
+            });
+            assertThat(result).isTrue();
+            assertThat(rcu.poll(pending)).as("the grace period that waited for the caller ended").isTrue();
+            assertThat(caller.call(rcu::isOnline)).as("the caller is online again afterwards").isTrue();
+            assertThat(rcu.synchronize(SHORT)).as("and protected again").isFalse();
+
+            caller.run(rcu::offline);
+            assertThat(caller.call(() -> rcu.synchronize(LONG))).isTrue();
+            assertThat(caller.call(rcu::isOnline)).as("an offline caller stays offline").isFalse();
+            caller.run(rcu::unregisterThread);
+        }
+    }
+
+    @Test
+    void closeByAnOnlineThreadIsAQuiescentState() throws Exception {
+        QsbrRcu rcu = domain();
+        long c = rcu.snapshot();
+        try (TestThreads threads = new TestThreads(); Agent caller = threads.agent(false, "online-closer")) {
+            caller.run(rcu::registerThread);
+            caller.run(rcu::close);
+            assertThat(rcu.poll(c)).isTrue();
+        }
+    }
+
+    /**
+     * close() is a call that may wait, so it is a quiescent state of its caller, also when it is the second close
+     * that only waits for the first (the contract: "a second close() is a no-op", and misuse never hangs).
+     */
+    @Test
+    void aSecondCloseByAnOnlineThreadDoesNotDeadlockTheFirst() throws Exception {
+        QsbrRcu rcu = domain();
+        AtomicBoolean firstClosed = new AtomicBoolean();
+        boolean hung = true;
+        try (TestThreads threads = new TestThreads(Duration.ofSeconds(2));
+             Agent online = threads.agent(false, "online-second-closer")) {
+            online.run(rcu::registerThread);
+            Thread first = threads.platform("first-closer", () -> {
+                rcu.close();
+                firstClosed.set(true);
+            });
+            awaitBlockedIn(first, "close");  // its final grace period waits for the online thread
+            online.call(Duration.ofSeconds(3), () -> {
+                rcu.close();
+                return null;
+            });
+            hung = false;
+            awaitCondition("the first close() returns", firstClosed::get);
+        } finally {
+            if (hung) {
+                abandon(rcu);  // both closers are stuck for good; closing again would hang the cleanup too
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ DPDK names
+
+    @Test
+    void checkWithoutWaitIsPollAndCheckWithWaitAwaits() throws Exception {
+        QsbrRcu rcu = domain();
+        AtomicBoolean checked = new AtomicBoolean();
+        try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "online-reader")) {
+            reader.run(rcu::registerThread);
+            long t = rcu.start();
+            assertThat(rcu.check(t, false)).isFalse().isEqualTo(rcu.poll(t));
+            Thread waiter = threads.platform("check-and-wait", () -> checked.set(rcu.check(t, true)));
+            awaitBlockedIn(waiter, "check");
+            assertThat(checked).isFalse();
+            assertThat(rcu.check(t, false)).isFalse();
+            reader.run(rcu::quiescent);
+            waiter.join(LONG);
+            assertThat(checked).as("check(t, true) returned true once the reader was quiescent").isTrue();
+            assertThat(rcu.check(t, false)).isTrue().isEqualTo(rcu.poll(t));
+            reader.run(rcu::unregisterThread);
+        }
+        assertThatThrownBy(() -> rcu.check(rcu.snapshot() + 10, false))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void startReturnsTheSameNumbersAsStartPoll() throws Exception {
+        QsbrRcu rcu = domain();
+        try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "online-reader")) {
+            reader.run(rcu::registerThread);
+            Thread writer = threads.platform("writer", rcu::synchronize);
+            awaitBlockedIn(writer, "synchronize");  // a grace period is in progress and cannot end
+            long fromStart = rcu.start();
+            long fromStartPoll = rcu.startPoll();
+            long again = rcu.start();
+            assertThat(fromStartPoll).isEqualTo(fromStart).isEqualTo(again).isEqualTo(rcu.snapshot());
+            reader.run(rcu::offline);
+            awaitCondition("check(start(), false) completes by itself", () -> rcu.check(fromStart, false));
+            assertThat(rcu.poll(fromStartPoll)).isTrue();
+            reader.run(rcu::unregisterThread);
+        }
+        long a = rcu.start();
+        awaitCondition("start() drives its grace period", () -> rcu.check(a, false));
+        long b = rcu.startPoll();
+        assertThat(b).isGreaterThan(a);
+        assertThat(rcu.check(b, true)).isTrue();
+    }
+
+    @Test
+    void lockAndUnlockAreReadLockAndReadUnlock() {
+        QsbrRcu rcu = domain();
+        rcu.registerThread();
+        rcu.lock();
+        assertThat(rcu.inReadSection()).isTrue();
+        assertThat(rcu.reader().inReadSection()).isTrue();
+        rcu.lock();
+        rcu.unlock();
+        assertThat(rcu.inReadSection()).isTrue();
+        assertThatThrownBy(rcu::synchronize).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("inside a read section");
+        rcu.readUnlock();   // pairs with lock()
+        assertThat(rcu.inReadSection()).isFalse();
+        rcu.readLock();
+        rcu.unlock();       // pairs with readLock()
+        assertThat(rcu.inReadSection()).isFalse();
+        assertThatThrownBy(rcu::unlock).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("without a matching");
+    }
+
+    // ------------------------------------------------------------------ misuse
+
+    @Test
+    void quiescentAndOfflineInsideASectionThrow() {
+        QsbrRcu rcu = domain();
+        rcu.registerThread();
+        QsbrRcu.Reader reader = rcu.reader();
+        try (ReadSection s = rcu.read()) {
+            assertThatThrownBy(rcu::quiescent).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("inside a read section");
+            assertThatThrownBy(reader::quiescent).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("inside a read section");
+            assertThatThrownBy(rcu::offline).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("inside a read section");
+            assertThatThrownBy(reader::offline).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("inside a read section");
+            assertThat(rcu.isOnline()).as("still online").isTrue();
+            assertThat(rcu.inReadSection()).as("still in the section").isTrue();
+        }
+        rcu.quiescent();
+        rcu.offline();
+        assertThat(rcu.isOnline()).isFalse();
+    }
+
+    @Test
+    void readingOnAnOfflineThreadThrows() {
+        QsbrRcu rcu = domain();
+        rcu.registerThread();
+        QsbrRcu.Reader reader = rcu.reader();
+        rcu.offline();
+        assertThatThrownBy(rcu::read).isInstanceOf(IllegalStateException.class).hasMessageContaining("offline");
+        assertThatThrownBy(rcu::readLock).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("offline");
+        assertThatThrownBy(rcu::lock).isInstanceOf(IllegalStateException.class).hasMessageContaining("offline");
+        assertThatThrownBy(reader::read).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("offline");
+        assertThatThrownBy(rcu::quiescent).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("offline");
+        assertThat(rcu.inReadSection()).as("no section was opened by the failed calls").isFalse();
+        assertThat(rcu.isOnline()).isFalse();
+        rcu.online();
+        try (ReadSection s = reader.read()) {
+            assertThat(rcu.inReadSection()).isTrue();
+        }
+    }
+
+    @Test
+    void onlineOnAClosedDomainThrows() {
+        QsbrRcu rcu = domain();
+        rcu.registerThread();
+        rcu.offline();
+        rcu.close();
+        assertThatThrownBy(rcu::online).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> rcu.reader().online()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        assertThat(rcu.isOnline()).isFalse();
+    }
+
+    // ------------------------------------------------------------------ thread death, debug checks
+
+    @ParameterizedTest(name = "virtual: {0}")
+    @ValueSource(booleans = {false, true})
+    void aThreadThatTerminatesOnlineOutsideAnySectionIsTreatedAsOffline(boolean virtual) {
+        QsbrRcu rcu = domain(b -> b.stallTimeout(Duration.ofMillis(200)));
+        AtomicBoolean returned = new AtomicBoolean();
+        try (TestThreads threads = new TestThreads()) {
+            TestThreads.Held online = threads.hold(virtual, "terminates-online", rcu::registerThread, () -> {
+            });
+            Thread writer = threads.platform("writer", () -> {
+                rcu.synchronize();
+                returned.set(true);
+            });
+            try {
+                awaitBlockedIn(writer, "synchronize");
+            } finally {
+                online.release();
+            }
+        }
+        assertThat(returned).isTrue();
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    @Test
+    void withDebugChecksRcuReferenceGetNeedsAnOnlineThread() {
+        QsbrRcu rcu = domain(b -> b.debugChecks(true));
+        RcuReference<String> ref = new RcuReference<>("v");
+        try (TestThreads threads = new TestThreads()) {
+            threads.platform("debug-get", () -> {
+                assertThatThrownBy(ref::get).as("unregistered").isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("not online");
+                rcu.registerThread();
+                assertThat(ref.get()).as("online, outside any section").isEqualTo("v");
+                rcu.offline();
+                assertThatThrownBy(ref::get).as("offline").isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("not online");
+                rcu.online();
+                try (ReadSection s = rcu.read()) {
+                    assertThat(ref.get()).isEqualTo("v");
+                }
+                rcu.synchronize();  // offline while waiting, online again afterwards
+                assertThat(ref.get()).isEqualTo("v");
+                rcu.unregisterThread();
+                assertThatThrownBy(ref::get).isInstanceOf(IllegalStateException.class);
+            });
+        }
+    }
+}

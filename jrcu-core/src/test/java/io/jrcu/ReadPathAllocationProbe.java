@@ -1,0 +1,248 @@
+package io.jrcu;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+/**
+ * The child JVM of {@link ReadPathAllocationTest}: counts the bytes the main thread allocates over a million read
+ * sections of every flavor, on every read path, and exits 0 only if every count is zero. Meant to run with
+ * {@code -XX:-DoEscapeAnalysis} (checked here), so that nothing the JIT could scalar-replace hides an allocation.
+ *
+ * <p>The management beans are reached reflectively: the test sources are compiled into module {@code io.jrcu},
+ * which does not read {@code java.management}/{@code jdk.management}; this class runs on the class path, where
+ * they are accessible. The counter is read through an exact-typed {@link MethodHandle}, so reading it boxes nothing.
+ *
+ * <p>Each read path is one static method whose call sites see all three {@link Rcu} / {@link RcuReader}
+ * implementations (the warm-up interleaves the flavors), so the measured code is the megamorphic code a program
+ * using more than one flavor runs, not code specialised to one receiver class.
+ */
+public final class ReadPathAllocationProbe {
+
+    static final int SECTIONS = 1_000_000;
+    static final int WARMUP_ROUNDS = 15;
+    static final int WARMUP_SECTIONS = 20_000;
+
+    /** {@code com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes()}, bound to the bean: {@code ()long}. */
+    private static MethodHandle allocatedBytes;
+
+    private static long allocatedBytes() throws Throwable {
+        return (long) allocatedBytes.invokeExact();
+    }
+
+    /** Keeps the JIT from removing the loops. */
+    static volatile long sink;
+
+    /** One read path: runs {@code n} sections on {@code rcu} and returns how many saw the published object. */
+    @FunctionalInterface
+    private interface Loop {
+        long run(Rcu rcu, int n);  // primitive int: no boxing inside the measured window
+    }
+
+    private record Path(String name, Loop loop) {
+    }
+
+    public static void main(String[] args) throws Throwable {
+        Class<?> factory = Class.forName("java.lang.management.ManagementFactory");
+        Class<?> hotspotClass = Class.forName("com.sun.management.HotSpotDiagnosticMXBean");
+        Object hotspot = factory.getMethod("getPlatformMXBean", Class.class).invoke(null, hotspotClass);
+        Object option = hotspotClass.getMethod("getVMOption", String.class).invoke(hotspot, "DoEscapeAnalysis");
+        String escapeAnalysis = (String) option.getClass().getMethod("getValue").invoke(option);
+        System.out.println("DoEscapeAnalysis=" + escapeAnalysis);
+        if (!"false".equals(escapeAnalysis)) {
+            System.out.println("FAIL: escape analysis is on; run with -XX:-DoEscapeAnalysis");
+            System.exit(2);
+        }
+        Class<?> threadBeanClass = Class.forName("com.sun.management.ThreadMXBean");
+        Object threads = factory.getMethod("getThreadMXBean").invoke(null);
+        if (!(boolean) threadBeanClass.getMethod("isThreadAllocatedMemorySupported").invoke(threads)) {
+            System.out.println("FAIL: thread allocation counting not supported");
+            System.exit(3);
+        }
+        threadBeanClass.getMethod("setThreadAllocatedMemoryEnabled", boolean.class).invoke(threads, true);
+        allocatedBytes = MethodHandles.publicLookup()
+                .findVirtual(threadBeanClass, "getCurrentThreadAllocatedBytes", MethodType.methodType(long.class))
+                .bindTo(threads);
+
+        MembRcu memb = Rcu.memb();
+        QsbrRcu qsbr = Rcu.qsbr();
+        BulletProofRcu bp = Rcu.bulletProof();
+        memb.registerThread();
+        qsbr.registerThread();
+        Rcu[] flavors = {memb, qsbr, bp};
+        RcuReference<Object> ref = new RcuReference<>(new Object());
+
+        Path[] paths = {
+                new Path("Rcu.read()", (rcu, n) -> readSections(rcu, ref, n)),
+                new Path("Rcu.readLock()/readUnlock()", (rcu, n) -> lockUnlock(rcu, ref, n)),
+                new Path("Rcu.reader().read()", (rcu, n) -> readerLookupSections(rcu, ref, n)),
+                new Path("kept RcuReader read()+readLock()", (rcu, n) -> keptReaderSections(rcu.reader(), ref, n)),
+                new Path("nested Rcu.read()", (rcu, n) -> nestedSections(rcu, ref, n)),
+                new Path("BulletProofRcu.readLockToken()/readUnlock(long)",
+                        (rcu, n) -> rcu instanceof BulletProofRcu b ? tokenSections(b, ref, n) : 0),
+                new Path("QsbrRcu.quiescent()/offline()/online()",
+                        (rcu, n) -> rcu instanceof QsbrRcu q ? quiescentStates(q, ref, n) : 0),
+        };
+
+        for (int round = 0; round < WARMUP_ROUNDS; round++) {
+            for (Path p : paths) {
+                for (Rcu rcu : flavors) {
+                    sink += p.loop().run(rcu, WARMUP_SECTIONS);
+                }
+            }
+        }
+
+        // The counter's own cost: two reads with nothing between them.
+        long overhead = Long.MAX_VALUE;
+        for (int i = 0; i < 20; i++) {
+            long a = allocatedBytes();
+            long b = allocatedBytes();
+            overhead = Math.min(overhead, b - a);
+        }
+        System.out.println("counter overhead: " + overhead + " bytes");
+
+        // Evidence that the measurement sees allocation at all.
+        long before = allocatedBytes();
+        sink += allocate(1_000);
+        long allocating = allocatedBytes() - before - overhead;
+        System.out.println("control (1000 arrays): " + allocating + " bytes");
+        boolean ok = allocating >= 16_000;
+        if (!ok) {
+            System.out.println("FAIL: the control allocation was not counted");
+        }
+
+        for (Path p : paths) {
+            for (Rcu rcu : flavors) {
+                if (p.name().startsWith("BulletProofRcu.") && !(rcu instanceof BulletProofRcu)
+                        || p.name().startsWith("QsbrRcu.") && !(rcu instanceof QsbrRcu)) {
+                    continue;
+                }
+                long start = allocatedBytes();
+                long result = p.loop().run(rcu, SECTIONS);
+                long end = allocatedBytes();
+                sink += result;
+                long bytes = end - start - overhead;
+                boolean pass = bytes <= 0 && result == SECTIONS;
+                ok &= pass;
+                System.out.printf("%-4s %-14s %-48s %,d sections: %d bytes%n", pass ? "ok" : "FAIL",
+                        rcu.getClass().getSimpleName(), p.name(), result, bytes);
+            }
+        }
+        for (Rcu rcu : flavors) {
+            if (rcu instanceof QsbrRcu q) {
+                q.unregisterThread();
+            }
+            rcu.close();
+        }
+        System.out.println(ok ? "PASS" : "FAIL");
+        System.exit(ok ? 0 : 1);
+    }
+
+    static long readSections(Rcu rcu, RcuReference<Object> ref, int n) {
+        long seen = 0;
+        for (int i = 0; i < n; i++) {
+            try (ReadSection s = rcu.read()) {
+                if (ref.get() != null) {
+                    seen++;
+                }
+            }
+        }
+        return seen;
+    }
+
+    static long lockUnlock(Rcu rcu, RcuReference<Object> ref, int n) {
+        long seen = 0;
+        for (int i = 0; i < n; i++) {
+            rcu.readLock();
+            if (ref.get() != null) {
+                seen++;
+            }
+            rcu.readUnlock();
+        }
+        return seen;
+    }
+
+    static long readerLookupSections(Rcu rcu, RcuReference<Object> ref, int n) {
+        long seen = 0;
+        for (int i = 0; i < n; i++) {
+            try (ReadSection s = rcu.reader().read()) {
+                if (ref.get() != null && rcu.inReadSection()) {
+                    seen++;
+                }
+            }
+        }
+        return seen;
+    }
+
+    static long keptReaderSections(RcuReader reader, RcuReference<Object> ref, int n) {
+        long seen = 0;
+        for (int i = 0; i < n; i++) {
+            if ((i & 1) == 0) {
+                try (ReadSection s = reader.read()) {
+                    if (ref.get() != null && reader.inReadSection()) {
+                        seen++;
+                    }
+                }
+            } else {
+                reader.readLock();
+                if (ref.get() != null) {
+                    seen++;
+                }
+                reader.readUnlock();
+            }
+        }
+        return seen;
+    }
+
+    static long nestedSections(Rcu rcu, RcuReference<Object> ref, int n) {
+        long seen = 0;
+        for (int i = 0; i < n; i++) {
+            try (ReadSection outer = rcu.read()) {
+                try (ReadSection inner = rcu.read()) {
+                    if (ref.get() != null) {
+                        seen++;
+                    }
+                }
+            }
+        }
+        return seen;
+    }
+
+    static long tokenSections(BulletProofRcu bp, RcuReference<Object> ref, int n) {
+        long seen = 0;
+        for (int i = 0; i < n; i++) {
+            long token = bp.readLockToken();
+            if (ref.get() != null) {
+                seen++;
+            }
+            bp.readUnlock(token);
+        }
+        return seen;
+    }
+
+    static long quiescentStates(QsbrRcu qsbr, RcuReference<Object> ref, int n) {
+        long seen = 0;
+        for (int i = 0; i < n; i++) {
+            if (ref.get() != null) {
+                seen++;
+            }
+            if ((i & 1023) == 0) {
+                qsbr.offline();
+                qsbr.online();
+            }
+            qsbr.quiescent();
+        }
+        return seen;
+    }
+
+    static long allocate(int n) {
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            Object[] a = new Object[1];
+            a[0] = a;
+            total += a.length;
+            sink += System.identityHashCode(a) & 1;
+        }
+        return total;
+    }
+}

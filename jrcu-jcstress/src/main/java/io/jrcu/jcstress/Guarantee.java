@@ -1,0 +1,291 @@
+package io.jrcu.jcstress;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.JCStressMeta;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+/**
+ * The RCU guarantee in store-buffering shape, per flavor and per way of waiting for a grace period.
+ *
+ * <pre>
+ *   writer:  x = 1;  wait for a grace period;  r1 = y
+ *   reader:  protected { y = 1;  r2 = x }
+ * </pre>
+ * {@code r1 == 0 && r2 == 0} is forbidden: either the reader's protection ended before the grace period did, so the
+ * writer sees {@code y = 1}, or it began after the grace period began, so the reader sees {@code x = 1}. {@code x} and
+ * {@code y} are plain fields: only jrcu orders them (a Java volatile store is followed by a full fence on x86, which
+ * would forbid {@code 0, 0} by itself). This is the shape that fails on x86 when a grace period does not wait: TSO
+ * lets each side's load pass its own buffered store. (The message-passing shape cannot fail on x86 at all.)
+ *
+ * <p>Tests: {@code Guarantee.<Flavor><Wait>} with Wait = {@code Synchronize} ({@code synchronize()}),
+ * {@code StartPoll} ({@code c = startPoll(); await(c)}) and {@code Snapshot} ({@code c = snapshot(); await(c)}).
+ * {@code Guarantee.Broken<Flavor>Synchronize} are the deliberately broken twins: the same code against a domain
+ * whose grace periods skip the wait for readers, where {@code 0, 0} is {@code ACCEPTABLE_INTERESTING} (the report
+ * shows how often the test caught it).
+ */
+public final class Guarantee {
+    private Guarantee() {
+    }
+
+    /** The litmus data: plain fields, fresh per sample. */
+    @State
+    public static class Data {
+        int x;
+        int y;
+    }
+
+    // ------------------------------------------------------------------ the shared test logic
+
+    static void writeThenSynchronize(Flavor f, Data d, II_Result r) {
+        d.x = 1;
+        f.rcu.synchronize();
+        r.r1 = d.y;
+    }
+
+    static void writeThenStartPollAwait(Flavor f, Data d, II_Result r) {
+        d.x = 1;
+        long cookie = f.rcu.startPoll();
+        f.rcu.await(cookie);
+        r.r1 = d.y;
+    }
+
+    static void writeThenSnapshotAwait(Flavor f, Data d, II_Result r) {
+        d.x = 1;
+        long cookie = f.rcu.snapshot();
+        f.rcu.await(cookie);
+        r.r1 = d.y;
+    }
+
+    static void protectedReadSide(Flavor f, Data d, II_Result r) {
+        f.enter();
+        d.y = 1;
+        r.r2 = d.x;
+        f.exit();
+    }
+
+    // ------------------------------------------------------------------ outcomes
+
+    @Outcome(id = "0, 0", expect = FORBIDDEN,
+            desc = "Grace period ended while a reader that saw neither write was still protected.")
+    @Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "Reader protected before the grace period; writer sees y.")
+    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "Reader protected after the grace period began; sees x.")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "Both writes visible to both.")
+    @Description("RCU guarantee, store-buffering shape: x=1; grace period; r1=y  ||  protected { y=1; r2=x }")
+    static final class Outcomes {
+    }
+
+    @Outcome(id = "0, 0", expect = ACCEPTABLE_INTERESTING,
+            desc = "Caught: the broken grace period did not wait for the reader.")
+    @Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "Reader protected before the grace period; writer sees y.")
+    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "Reader protected after the grace period began; sees x.")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "Both writes visible to both.")
+    @Description("BROKEN TWIN (grace periods skip the reader wait): 0, 0 shows the litmus can fail.")
+    static final class BrokenOutcomes {
+    }
+
+    // ------------------------------------------------------------------ memb
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class MembSynchronize {
+        static final Flavor F = Flavor.memb();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class MembStartPoll {
+        static final Flavor F = Flavor.memb();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenStartPollAwait(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class MembSnapshot {
+        static final Flavor F = Flavor.memb();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSnapshotAwait(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenOutcomes.class)
+    public static class BrokenMembSynchronize {
+        static final Flavor F = Flavor.brokenMemb();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    // ------------------------------------------------------------------ qsbr
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class QsbrSynchronize {
+        static final Flavor F = Flavor.qsbr();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class QsbrStartPoll {
+        static final Flavor F = Flavor.qsbr();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenStartPollAwait(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class QsbrSnapshot {
+        static final Flavor F = Flavor.qsbr();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSnapshotAwait(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenOutcomes.class)
+    public static class BrokenQsbrSynchronize {
+        static final Flavor F = Flavor.brokenQsbr();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    // ------------------------------------------------------------------ bulletProof
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class BulletProofSynchronize {
+        static final Flavor F = Flavor.bulletProof();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class BulletProofStartPoll {
+        static final Flavor F = Flavor.bulletProof();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenStartPollAwait(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class BulletProofSnapshot {
+        static final Flavor F = Flavor.bulletProof();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSnapshotAwait(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenOutcomes.class)
+    public static class BrokenBulletProofSynchronize {
+        static final Flavor F = Flavor.brokenBulletProof();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package io.jrcu.tools.torture;
+
+import io.jrcu.QsbrRcu;
+import io.jrcu.Rcu;
+import io.jrcu.RcuReference;
+import io.jrcu.internal.FaultInjectable;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The torture engine: one run of one flavor, in the spirit of Linux's rcutorture and liburcu's rcutorture.h.
+ * Writers keep replacing a shared object and age what they removed by one per grace period; readers record the ages
+ * they see; a reader that sees age 2 or more, or a freed object, proves that a grace period ended while it was
+ * still inside its read section. Use {@link #run}.
+ */
+public final class Torture {
+    /*
+     * Shared state of a run:
+     *   current      RcuReference<TortureObject>, the published object
+     *   free pool    objects nobody can reach (age FREED), a concurrent queue
+     *   stopping     volatile flag; readers and writers poll it between observations / updates
+     *
+     *   writers (TortureWriter)        replace current, wait for a grace period, age removed objects by 1, poison
+     *                                  and free those of age AGE_LIMIT
+     *   readers (TortureReader)        platform threads, virtual threads (memb, bulletProof), or QSBR online threads;
+     *                                  each observation reads an object's age at the start and the end of a protected
+     *                                  interval and lands in the reader's own histogram: 0, 1, >= 2, freed
+     *   the calling thread (monitor)   awaits the first failure with a one-second timeout (no sleeping), samples
+     *                                  the per-thread counters for the progress line, then stops and joins all
+     *
+     * Why age >= 2 means a too-short grace period: an object reaches age 1 when it is removed and age 2 only after
+     * its remover completed a grace period that started after the removal. A reader holding it loaded it before the
+     * removal, so the reader's interval began before that grace period, and must have ended before it did (see
+     * TortureReader). Freed objects (age FREED, or an age that went down: reset for reuse) are two grace periods
+     * further on. With a correct domain the histogram's last two buckets stay empty; with the fault
+     * SKIP_READER_WAIT (grace periods that do not wait for readers) they fill within milliseconds — the proof that
+     * the oracle can fail.
+     *
+     * Counters are per thread (OwnerCounters), merged by the monitor: nothing is contended but `current`, which is
+     * the point. Pool size: one published object, plus per writer one in hand and AGE_LIMIT - 1 removed, plus slack;
+     * a small pool recycles objects quickly, so a broken grace period soon shows as a freed object too.
+     */
+
+    /** Age at which a removed object is poisoned and freed: two grace periods after its removal. */
+    static final int AGE_LIMIT = 3;
+    /** How often the monitor reports progress. */
+    static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
+    /** How long stopped threads get to finish before the run is declared hung. */
+    static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
+    private static final int SPARE_OBJECTS = 2;
+
+    private final TortureConfig config;
+    private final Rcu rcu;
+    final RcuReference<TortureObject> current;
+    private final Queue<TortureObject> freePool = new ConcurrentLinkedQueue<>();
+    private final TortureThreads threads = new TortureThreads(this::stop);
+    private final List<TortureReader> readers = new ArrayList<>();
+    private final List<TortureWriter> writers = new ArrayList<>();
+    /** Set once, to end the run; volatile: readers and writers poll it (see stopping()). */
+    private volatile boolean stopping;
+    /** Set before the threads start (Thread.start orders it for them). */
+    private long startNanos;
+
+    private Torture(TortureConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.rcu = config.flavor().newDomain("torture-" + config.flavor().cliName(),
+                e -> threads.fail(Thread.currentThread().getName() + " (domain error handler)", e));
+        if (config.skipReaderWait()) {
+            ((FaultInjectable) rcu).injectFault(FaultInjectable.Fault.SKIP_READER_WAIT, true);
+        }
+        int objects = 1 + config.writers() * (1 + AGE_LIMIT) + SPARE_OBJECTS;
+        for (int id = 1; id < objects; id++) {
+            freePool.add(new TortureObject(id));
+        }
+        TortureObject first = new TortureObject(0);
+        first.soAge(0);
+        this.current = new RcuReference<>(first); // release store; pairs with the readers' acquire get()
+    }
+
+    /**
+     * Runs {@code config} to the end (or to the first failed thread) and returns the outcome. Calls
+     * {@code progress} from the calling thread about once a second. Every thread started is joined before this
+     * returns; the domain is closed.
+     *
+     * @throws IllegalStateException if threads do not stop within {@link #JOIN_TIMEOUT} after the run (a hang); the
+     *                               message holds their stacks
+     * @throws InterruptedException  if the calling thread is interrupted; the run is stopped and joined first
+     */
+    public static TortureResult run(TortureConfig config, Consumer<Progress> progress) throws InterruptedException {
+        return new Torture(config).run(progress);
+    }
+
+    private TortureResult run(Consumer<Progress> progress) throws InterruptedException {
+        long elapsedNanos;
+        boolean joined = false;
+        try {
+            try {
+                startNanos = System.nanoTime();
+                startThreads();
+                monitor(progress);
+            } finally {
+                stop();
+                elapsedNanos = System.nanoTime() - startNanos;
+                threads.joinAll(JOIN_TIMEOUT);
+                joined = true;
+            }
+        } finally {
+            if (joined) {  // a hung thread might hold up close() too: leave the domain to the garbage collector
+                rcu.close();
+            }
+        }
+        return result(Duration.ofNanos(elapsedNanos));
+    }
+
+    private void startThreads() {
+        String prefix = "jrcu-torture-" + config.flavor().cliName() + "-";
+        for (int i = 0; i < config.platformReaders(); i++) {
+            TortureReader r = newReader(prefix + "reader-" + i, false);
+            threads.start(Thread.ofPlatform().daemon().name(r.name), r);
+        }
+        for (int i = 0; i < config.virtualReaders(); i++) {
+            TortureReader r = newReader(prefix + "vreader-" + i, true);
+            threads.start(Thread.ofVirtual().name(r.name), r);
+        }
+        for (int i = 0; i < config.writers(); i++) {
+            TortureWriter w = new TortureWriter(this, rcu, i);
+            writers.add(w);
+            threads.start(Thread.ofPlatform().daemon().name(prefix + "writer-" + i), w);
+        }
+    }
+
+    private TortureReader newReader(String name, boolean virtual) {
+        TortureReader r = switch (config.flavor()) {
+            case MEMB, BULLET_PROOF -> new SectionReader(this, rcu, name, virtual);
+            case QSBR -> new QuiescentStateReader(this, (QsbrRcu) rcu, name);
+        };
+        readers.add(r);
+        return r;
+    }
+
+    /** Waits until the run's time is up or a thread failed, reporting progress every PROGRESS_INTERVAL. */
+    private void monitor(Consumer<Progress> progress) throws InterruptedException {
+        long interval = PROGRESS_INTERVAL.toNanos();
+        long end = startNanos + saturatedNanos(config.duration());
+        long nextReport = startNanos + interval;
+        long lastReport = startNanos;
+        long lastReads = 0;
+        while (System.nanoTime() - end < 0) {
+            long until = nextReport - end < 0 ? nextReport : end;
+            if (threads.awaitFailure(until - System.nanoTime())) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - nextReport >= 0) {
+                Progress p = sample(now, lastReads, now - lastReport);
+                progress.accept(p);
+                lastReads = p.reads();
+                lastReport = now;
+                nextReport += interval;
+            }
+        }
+    }
+
+    private Progress sample(long now, long previousReads, long sinceNanos) {
+        AgeHistogram ages = histogram();
+        long reads = ages.observations();
+        long perSecond = sinceNanos <= 0 ? 0 : (long) ((reads - previousReads) * 1e9 / sinceNanos);
+        long updates = 0;
+        long gracePeriods = 0;
+        for (TortureWriter w : writers) {
+            updates += w.updates();
+            gracePeriods += w.gracePeriods();
+        }
+        return new Progress(config.flavor(), Duration.ofNanos(now - startNanos), reads, perSecond, updates,
+                gracePeriods, ages.errors());
+    }
+
+    private AgeHistogram histogram() {
+        AgeHistogram sum = AgeHistogram.EMPTY;
+        for (TortureReader r : readers) {
+            sum = sum.plus(r.histogram());
+        }
+        return sum;
+    }
+
+    private TortureResult result(Duration elapsed) {
+        long updates = 0;
+        Map<GracePeriodPath, Long> byPath = new EnumMap<>(GracePeriodPath.class);
+        for (TortureWriter w : writers) {
+            updates += w.updates();
+            w.gracePeriodsByPath().forEach((path, n) -> byPath.merge(path, n, Long::sum));
+        }
+        Optional<OracleError> firstError = readers.stream().map(TortureReader::firstError)
+                .filter(Objects::nonNull).min(Comparator.comparing(OracleError::after));
+        return new TortureResult(config, elapsed, histogram(), updates, byPath, firstError, threads.failures());
+    }
+
+    // ------------------------------------------------------------------ for readers and writers
+
+    /** Volatile load; pairs with the volatile store in stop(). Polled between observations and updates. */
+    boolean stopping() {
+        return stopping;
+    }
+
+    private void stop() {
+        stopping = true;
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+
+    /** A free object for a writer to publish. */
+    TortureObject takeFree() {
+        TortureObject o = freePool.poll();
+        if (o == null) {
+            throw new IllegalStateException("the torture object pool is empty: a writer holds more removed objects"
+                    + " than AGE_LIMIT - 1 (a bug in the torture writer)");
+        }
+        return o;
+    }
+
+    /** Returns a poisoned object to the pool. */
+    void free(TortureObject o) {
+        freePool.add(o);
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException overflow) {
+            return TimeUnit.DAYS.toNanos(365);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.jrcu.tools.torture;
+
+import io.jrcu.tools.Command;
+import io.jrcu.tools.UsageException;
+
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code jrcu torture}: a short torture run of each selected flavor, live progress on stderr, a table on stdout,
+ * exit 1 if any flavor had an error.
+ */
+public final class TortureCommand implements Command {
+
+    /** The one fault {@code --inject-fault} knows. */
+    static final String SKIP_READER_WAIT = "skip-reader-wait";
+    private static final double MAX_SECONDS = 86_400;
+
+    @Override
+    public String name() {
+        return "torture";
+    }
+
+    @Override
+    public String summary() {
+        return "rcutorture-style check of every flavor: no reader may see an object a grace period after its removal";
+    }
+
+    @Override
+    public void printUsage(PrintStream out) {
+        out.println("usage: jrcu torture [--flavor memb|qsbr|bp|all] [--seconds N] [--readers N]"
+                + " [--virtual-readers N] [--writers N]");
+        out.println();
+        out.println("Writers keep replacing a shared object and age every object they removed by one per grace");
+        out.println("period; readers record the ages they see while protected. Age >= 2, or a freed object, means a");
+        out.println("grace period ended under a reader: an error. Progress on stderr, a table on stdout; exit 1 on");
+        out.println("any error.");
+        out.println();
+        out.println("options:");
+        out.println("  --flavor F           memb, qsbr, bp, a comma-separated list, or all (default: all)");
+        out.println("  --seconds N          seconds per flavor, fractions allowed (default: "
+                + TortureConfig.DEFAULT_DURATION.toSeconds() + ")");
+        out.println("  --readers N          platform reader threads (default: " + TortureConfig.DEFAULT_PLATFORM_READERS
+                + ")");
+        out.println("  --virtual-readers N  virtual reader threads for memb and bp (default: "
+                + Flavor.DEFAULT_VIRTUAL_READERS + "); qsbr refuses");
+        out.println("                       them: its readers are registered online threads that report quiescent");
+        out.println("                       states (with 'all', qsbr runs without them)");
+        out.println("  --writers N          writer threads (default: " + TortureConfig.DEFAULT_WRITERS + ")");
+        out.println("  --inject-fault " + SKIP_READER_WAIT);
+        out.println("                       for proving the oracle works: grace periods stop waiting for readers,");
+        out.println("                       so the run must FAIL (exit 1)");
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
+        List<TortureConfig> configs = parse(args);
+        err.printf(Locale.ROOT, "jrcu torture: %s, %s s each, on Java %s with %d CPUs%n",
+                String.join(", ", configs.stream().map(c -> c.flavor().cliName()).toList()),
+                seconds(configs.getFirst().duration()), Runtime.version(),
+                Runtime.getRuntime().availableProcessors());
+        List<TortureResult> results = new ArrayList<>();
+        for (TortureConfig config : configs) {
+            err.printf(Locale.ROOT, "%s: %d platform + %d virtual readers, %d writer%s%s%n",
+                    config.flavor().cliName(), config.platformReaders(), config.virtualReaders(), config.writers(),
+                    config.writers() == 1 ? "" : "s",
+                    config.skipReaderWait() ? ", FAULT INJECTED: " + SKIP_READER_WAIT : "");
+            TortureResult result;
+            try {
+                result = Torture.run(config, p -> printProgress(p, err));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                err.println("jrcu torture: interrupted");
+                return EXIT_FAILED;
+            } catch (IllegalStateException hang) {
+                err.println("jrcu torture: " + config.flavor().cliName() + " did not finish: " + hang.getMessage());
+                return EXIT_FAILED;
+            }
+            for (ThreadFailure f : result.threadFailures()) {
+                err.println("jrcu torture: thread '" + f.thread() + "' failed:");
+                f.cause().printStackTrace(err);
+            }
+            results.add(result);
+        }
+        out.println();
+        out.print(ResultTable.render(results));
+        out.flush();
+        return results.stream().allMatch(TortureResult::passed) ? EXIT_OK : EXIT_FAILED;
+    }
+
+    private static void printProgress(Progress p, PrintStream err) {
+        err.printf(Locale.ROOT, "  %-4s %3d s  reads %,13d (%,11d/s)  updates %,9d  grace periods %,9d  errors %,d%n",
+                p.flavor().cliName(), Math.round(p.elapsed().toMillis() / 1000.0), p.reads(), p.readsPerSecond(),
+                p.updates(), p.gracePeriods(), p.errors());
+        err.flush();
+    }
+
+    /** The runs {@code args} ask for, in order. */
+    static List<TortureConfig> parse(List<String> args) throws UsageException {
+        Set<Flavor> flavors = new LinkedHashSet<>(List.of(Flavor.values()));
+        boolean flavorsNamed = false;
+        Duration duration = TortureConfig.DEFAULT_DURATION;
+        int platformReaders = TortureConfig.DEFAULT_PLATFORM_READERS;
+        Integer virtualReaders = null;
+        int writers = TortureConfig.DEFAULT_WRITERS;
+        boolean skipReaderWait = false;
+
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            String option = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                option = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            }
+            if (!option.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + arg + "'");
+            }
+            if (value == null) {
+                if (i + 1 >= args.size()) {
+                    throw new UsageException(option + " needs a value");
+                }
+                value = args.get(++i);
+            }
+            switch (option) {
+                case "--flavor" -> {
+                    flavors = parseFlavors(value);
+                    flavorsNamed = !value.equals("all");
+                }
+                case "--seconds" -> duration = parseSeconds(value);
+                case "--readers" -> platformReaders = parseCount(option, value);
+                case "--virtual-readers" -> virtualReaders = parseCount(option, value);
+                case "--writers" -> writers = parseCount(option, value);
+                case "--inject-fault" -> {
+                    if (!value.equals(SKIP_READER_WAIT)) {
+                        throw new UsageException("unknown fault '" + value + "' (known: " + SKIP_READER_WAIT + ")");
+                    }
+                    skipReaderWait = true;
+                }
+                default -> throw new UsageException("unknown option '" + option + "'");
+            }
+        }
+
+        List<TortureConfig> configs = new ArrayList<>();
+        for (Flavor flavor : flavors) {
+            int virtual;
+            if (virtualReaders == null) {
+                virtual = flavor.defaultVirtualReaders();
+            } else if (!flavor.allowsVirtualReaders() && !flavorsNamed) {
+                virtual = 0; // 'all': the option is for the flavors that take virtual readers
+            } else {
+                virtual = virtualReaders;
+            }
+            try {
+                configs.add(new TortureConfig(flavor, duration, platformReaders, virtual, writers, skipReaderWait));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+        }
+        return configs;
+    }
+
+    private static Set<Flavor> parseFlavors(String value) throws UsageException {
+        if (value.equals("all")) {
+            return new LinkedHashSet<>(List.of(Flavor.values()));
+        }
+        Set<Flavor> flavors = new LinkedHashSet<>();
+        for (String name : value.split(",", -1)) {
+            try {
+                flavors.add(Flavor.byCliName(name.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--flavor: unknown flavor '" + name.trim() + "' (known: " + Flavor.cliNames()
+                        + "|all)");
+            }
+        }
+        return flavors;
+    }
+
+    private static Duration parseSeconds(String value) throws UsageException {
+        double seconds;
+        try {
+            seconds = Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--seconds: not a number: '" + value + "'");
+        }
+        if (!(seconds > 0 && seconds <= MAX_SECONDS)) {
+            throw new UsageException("--seconds must be above 0 and at most " + (long) MAX_SECONDS + " (got "
+                    + value + ")");
+        }
+        return Duration.ofNanos(Math.round(seconds * 1e9));
+    }
+
+    private static int parseCount(String option, String value) throws UsageException {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + ": not a whole number: '" + value + "'");
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
+    }
+}

@@ -1,0 +1,85 @@
+package io.jrcu.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command-line dispatcher and the torture command end to end, in-process (no System.exit). */
+class MainTest {
+
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        try (PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+             PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8)) {
+            return Main.run(args, out, err);
+        }
+    }
+
+    private String out() {
+        return outBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return errBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "help", "-h", "--help"})
+    void helpAndNoArgumentsPrintTheUsage(String arg) {
+        int code = arg.isEmpty() ? run() : run(arg);
+
+        assertThat(code).isZero();
+        assertThat(out()).contains("usage: jrcu <command>").contains("torture");
+    }
+
+    @Test
+    void helpOfACommandPrintsItsOptions() {
+        assertThat(run("help", "torture")).isZero();
+        assertThat(out()).contains("--flavor", "--virtual-readers", "--inject-fault skip-reader-wait",
+                "for proving the oracle works");
+        outBytes.reset();
+        assertThat(run("torture", "--help")).isZero();
+        assertThat(out()).contains("usage: jrcu torture");
+    }
+
+    @Test
+    void unknownCommandPrintsTheUsageOnStderrAndExits2() {
+        assertThat(run("frobnicate")).isEqualTo(Command.EXIT_USAGE);
+        assertThat(err()).contains("unknown command: frobnicate").contains("usage: jrcu <command>");
+        assertThat(out()).isEmpty();
+    }
+
+    @Test
+    void badTortureOptionPrintsTheMessageAndTheUsageOnStderrAndExits2() {
+        assertThat(run("torture", "--seconds", "0")).isEqualTo(Command.EXIT_USAGE);
+        assertThat(err()).contains("jrcu torture: --seconds must be above 0").contains("usage: jrcu torture");
+        assertThat(out()).isEmpty();
+    }
+
+    @Test
+    void tortureOfACorrectFlavorPrintsATableAndExits0() {
+        int code = run("torture", "--flavor", "memb", "--seconds", "0.5", "--virtual-readers", "50");
+
+        assertThat(code).as(err()).isEqualTo(Command.EXIT_OK);
+        assertThat(out()).contains("flavor", "reads", "updates", "grace periods", "age >=2", "freed", "errors")
+                .containsPattern("memb +2/50 .* PASS");
+        assertThat(err()).contains("memb: 2 platform + 50 virtual readers");
+    }
+
+    @Test
+    void tortureOfABrokenFlavorReportsTheErrorsAndExits1() {
+        int code = run("torture", "--flavor=bp", "--seconds=1.5", "--inject-fault", "skip-reader-wait");
+
+        assertThat(code).as(out() + err()).isEqualTo(Command.EXIT_FAILED);
+        assertThat(out()).containsPattern("bp \\* .* FAIL").contains("bp: first error after", "fault injected");
+        assertThat(err()).contains("FAULT INJECTED");
+    }
+}

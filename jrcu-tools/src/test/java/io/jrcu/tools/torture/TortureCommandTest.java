@@ -1,0 +1,77 @@
+package io.jrcu.tools.torture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.jrcu.tools.UsageException;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Option parsing of {@code jrcu torture}; nothing runs. */
+class TortureCommandTest {
+
+    private static List<TortureConfig> parse(String... args) throws UsageException {
+        return TortureCommand.parse(List.of(args));
+    }
+
+    @Test
+    void defaultsRunEveryFlavorBriefly() throws UsageException {
+        assertThat(parse()).containsExactly(
+                new TortureConfig(Flavor.MEMB, Duration.ofSeconds(3), 2, 1000, 1, false),
+                new TortureConfig(Flavor.QSBR, Duration.ofSeconds(3), 2, 0, 1, false),
+                new TortureConfig(Flavor.BULLET_PROOF, Duration.ofSeconds(3), 2, 1000, 1, false));
+    }
+
+    @Test
+    void optionsApplyToEverySelectedFlavor() throws UsageException {
+        assertThat(parse("--flavor", "bp,memb", "--seconds", "1.5", "--readers", "4", "--virtual-readers=10",
+                "--writers", "2", "--inject-fault", "skip-reader-wait")).containsExactly(
+                new TortureConfig(Flavor.BULLET_PROOF, Duration.ofMillis(1500), 4, 10, 2, true),
+                new TortureConfig(Flavor.MEMB, Duration.ofMillis(1500), 4, 10, 2, true));
+    }
+
+    @Test
+    void withAllVirtualReadersGoToTheFlavorsThatTakeThem() throws UsageException {
+        assertThat(parse("--flavor", "all", "--virtual-readers", "7"))
+                .extracting(TortureConfig::flavor, TortureConfig::virtualReaders)
+                .containsExactly(tuple(Flavor.MEMB, 7),
+                        tuple(Flavor.QSBR, 0),
+                        tuple(Flavor.BULLET_PROOF, 7));
+    }
+
+    @Test
+    void qsbrRefusesVirtualReaders() {
+        assertThatThrownBy(() -> parse("--flavor", "qsbr", "--virtual-readers", "5"))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("qsbr does not support virtual readers")
+                .hasMessageContaining("quiescent states");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--flavor rcu              | unknown flavor 'rcu'",
+            "--flavor memb,            | unknown flavor ''",
+            "--seconds 0               | --seconds must be above 0",
+            "--seconds -1              | --seconds must be above 0",
+            "--seconds soon            | not a number",
+            "--seconds NaN             | --seconds must be above 0",
+            "--readers -1              | platform readers must be between 0 and 1024",
+            "--readers 0 --virtual-readers 0 | at least one reader",
+            "--writers 0               | writers must be between 1 and 64",
+            "--virtual-readers many    | not a whole number",
+            "--inject-fault everything | unknown fault 'everything'",
+            "--flavor                  | --flavor needs a value",
+            "--bogus 1                 | unknown option '--bogus'",
+            "memb                      | unexpected argument 'memb'",
+    })
+    void badOptionsAreRefused(String commandLine, String message) {
+        String[] args = commandLine.trim().split(" +");
+        assertThatThrownBy(() -> parse(args)).isInstanceOf(UsageException.class).hasMessageContaining(message);
+    }
+}
