@@ -1,6 +1,7 @@
 package io.jrcu;
 
 import io.jrcu.internal.FaultInjectable;
+import io.jrcu.internal.JfrEvents;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -107,6 +108,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private final ConcurrentLinkedQueue<Thread> gpWaiters = new ConcurrentLinkedQueue<>();
 
     private volatile Thread domainThread;
+    private final Object domainThreadLock = new Object();
     /** True while the domain thread is about to park or parked; Dekker partner of `requested`. */
     private volatile boolean domainThreadParked;
     private volatile boolean domainThreadStop;
@@ -116,12 +118,24 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     private volatile long stallReports;
 
+    /** Grace-period statistics; written under gpLock. */
+    private volatile long gracePeriodNanosTotal;
+    private volatile long gracePeriodNanosMax;
+    private volatile long gracePeriodsTimed;
+    private long gracePeriodStartNanos;
+
+    final WorkerOptions defaultWorkerOptions;
+    /** The callback machinery (call, retire, defer, barrier, workers). */
+    final Callbacks callbacks;
+
     AbstractRcu(RcuBuilder<?> builder, String flavor, boolean processDefault) {
         this.name = builder.name.isEmpty() ? flavor + "-" + DOMAIN_NUMBERS.incrementAndGet() : builder.name;
         this.debugChecks = builder.debugChecks;
         this.stallTimeoutNanos = saturatedNanos(builder.stallTimeout);
         this.errorHandler = builder.errorHandler != null ? builder.errorHandler : AbstractRcu::logError;
         this.processDefault = processDefault;
+        this.defaultWorkerOptions = builder.defaultWorkerOptions;
+        this.callbacks = new Callbacks(this, builder.callbackBudget, builder.backpressure);
         if (debugChecks) {
             DebugProtection.enable();
         }
@@ -189,7 +203,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                                // volatile store of started that begins the grace period this cookie names
         long cookie = state.lvStarted() + 1;
         if (lifecycle != OPEN) {   // read after started: a cookie >= the final grace period sees CLOSING
-            throw closedException("snapshot");
+            checkOpen("snapshot()");
         }
         for (long issued = maxIssued; cookie > issued; issued = maxIssued) {
             if (MAX_ISSUED.compareAndSet(this, issued, cookie)) {  // volatile CAS; read by checkIssued
@@ -272,6 +286,22 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return awaitUntil(cookie, deadline);
     }
 
+    /** A grace period for a domain thread (callback worker): no open/closed or section checks. */
+    final void awaitGracePeriodFromDomainThread() {
+        awaitUninterruptibly(cookieNow());
+    }
+
+    /** A grace period for a caller that has been checked to hold no section (defer's full batch). */
+    final void awaitGracePeriodAsQuiescentCaller() {
+        awaitUninterruptibly(cookieNow());
+    }
+
+    /** snapshot() without the closed check, for the domain's own machinery. */
+    private long cookieNow() {
+        VarHandle.fullFence(); // as in snapshot(): the caller's earlier writes before reading started
+        return state.lvStarted() + 1;
+    }
+
     private void awaitUninterruptibly(long cookie) {
         awaitUntil(cookie, NO_DEADLINE);
     }
@@ -342,6 +372,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
             long gp = state.lvStarted();
             if (gp == completed) {
                 gp += 1;
+                gracePeriodStartNanos = System.nanoTime();
                 state.svStarted(gp); // volatile store, full fence: see the overview's pairing table
                 onGracePeriodStarted(gp);
             }
@@ -360,9 +391,20 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 }
             }
             completed = gp; // volatile store; pairs with the volatile loads in poll/await
+            recordGracePeriod(gp);
             signalGracePeriodWaiters();
         }
         return true;
+    }
+
+    private void recordGracePeriod(long gp) {
+        long nanos = System.nanoTime() - gracePeriodStartNanos;
+        gracePeriodsTimed++;
+        gracePeriodNanosTotal += nanos;
+        if (nanos > gracePeriodNanosMax) {
+            gracePeriodNanosMax = nanos;
+        }
+        JfrEvents.gracePeriod(name, gp, gracePeriodStartNanos);
     }
 
     private void unlockAndHandOff() {
@@ -396,14 +438,16 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
     }
 
-    private synchronized Thread startDomainThread() {
-        Thread t = domainThread;
-        if (t == null && lifecycle != CLOSED && !domainThreadStop) {
-            t = Thread.ofPlatform().daemon().name("jrcu-gp-" + name).unstarted(this::domainThreadLoop);
-            domainThread = t;
-            t.start();
+    private Thread startDomainThread() {
+        synchronized (domainThreadLock) {
+            Thread t = domainThread;
+            if (t == null && lifecycle != CLOSED && !domainThreadStop) {
+                t = Thread.ofPlatform().daemon().name("jrcu-gp-" + name).unstarted(this::domainThreadLoop);
+                domainThread = t;
+                t.start();
+            }
+            return t;
         }
-        return t;
     }
 
     private void domainThreadLoop() {
@@ -421,7 +465,12 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 }
                 domainThreadParked = true;  // volatile store, then volatile loads below (Dekker with request())
                 if (requested <= completed && !domainThreadStop) {
-                    LockSupport.park(this);
+                    if (callbacks.hasDeferredWork()) {
+                        LockSupport.parkNanos(this, DeferBatches.IDLE_NANOS);
+                        callbacks.drainIdleDeferBatches();
+                    } else {
+                        LockSupport.park(this);
+                    }
                 }
                 domainThreadParked = false;
                 Thread.interrupted();  // an interrupt is no reason to stop; the loop re-checks its state
@@ -431,8 +480,20 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
     }
 
+    /** The grace-period thread, or a thread that runs callbacks. */
     final boolean isDomainThread(Thread t) {
+        return t == domainThread || callbacks.isDomainThread(t);
+    }
+
+    final boolean isGracePeriodThread(Thread t) {
         return t == domainThread;
+    }
+
+    /** Starts the grace-period thread so that it drains idle defer batches. */
+    final void ensureDomainThread() {
+        if (domainThread == null) {
+            startDomainThread();
+        }
     }
 
     // ------------------------------------------------------------------ misuse checks
@@ -446,8 +507,9 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
     }
 
+    /** Throws once the domain is closing, except on the domain's own threads (callbacks may go on working). */
     final void checkOpen(String operation) {
-        if (lifecycle != OPEN) {
+        if (lifecycle != OPEN && !isDomainThread(Thread.currentThread())) {
             throw closedException(operation);
         }
     }
@@ -468,9 +530,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         StringBuilder out = new StringBuilder();
         out.append("jrcu: grace period ").append(gp).append(" of ").append(name).append(" has waited ")
                 .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos)).append(" ms for these readers:");
+        int header = out.length();
         describeBlockingReaders(gp, out);
         stallReports++;
         LOG.log(System.Logger.Level.WARNING, out.toString());
+        JfrEvents.stall(name, gp, waitedNanos, out.substring(header).strip());
     }
 
     final long stallReports() {
@@ -509,6 +573,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
             return;
         }
         state.svClosing();  // volatile; readers check it after their own fence (see the flavors)
+        callbacks.close();  // runs every pending callback (and those they queue), stops the workers
         boolean token = beforeBlocking();
         try {
             gpLock.lock();
@@ -526,7 +591,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         lifecycle = CLOSED;
         domainThreadStop = true;
         Thread t;
-        synchronized (this) {
+        synchronized (domainThreadLock) {  // no domain thread can start after this (domainThreadStop is set)
             t = domainThread;
         }
         if (t != null) {
@@ -548,6 +613,47 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    // ------------------------------------------------------------------ callbacks
+
+    public final void call(Runnable callback) {
+        callbacks.call(callback);
+    }
+
+    public final void call(RcuCallback callback) {
+        callbacks.call(callback);
+    }
+
+    public final <T> void retire(T object, Consumer<? super T> reclaimer) {
+        callbacks.retire(object, reclaimer);
+    }
+
+    public final void retire(AutoCloseable resource) {
+        callbacks.retire(resource);
+    }
+
+    public final void barrier() {
+        callbacks.barrier(NO_DEADLINE);
+    }
+
+    public final boolean barrier(Duration timeout) {
+        return callbacks.barrier(deadlineAfter(timeout));
+    }
+
+    public final void defer(Runnable callback) {
+        ensureDomainThread();
+        callbacks.defer(callback);
+    }
+
+    public final CallbackWorkers workers() {
+        return callbacks;
+    }
+
+    public final RcuStats stats() {
+        long timed = gracePeriodsTimed;
+        return callbacks.stats(completed, timed == 0 ? 0 : gracePeriodNanosTotal / timed, gracePeriodNanosMax,
+                stallReports);
     }
 
     // ------------------------------------------------------------------ test hooks

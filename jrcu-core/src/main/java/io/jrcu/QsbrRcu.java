@@ -25,7 +25,7 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
      *   quiescent: s = started (acquire); if ctr != s+1: ctr = s+1 (release)      [DPDK: store only on change]
      *              acquire pairs with the volatile store of started: the reader then sees every unlink made before
      *              grace period s; release pairs with the scan's acquire load: its earlier accesses happen-before.
-     *   online:    ctr = started+1 (volatile) + fullFence: store->load, the same store-buffering partner as memb's
+     *   online:    ctr = started+1 (opaque) + fullFence: store->load, the same store-buffering partner as memb's
      *              entry (the scan may have seen the thread offline).
      *   offline:   ctr = 0 (release), then wake a waiting grace period (opaque load, no fence; bounded park).
      * Sections cost a depth increment and two compares on the thread's own record.

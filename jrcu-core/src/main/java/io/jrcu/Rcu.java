@@ -32,6 +32,12 @@ import java.time.Duration;
  * sections and new grace-period requests throw {@link IllegalStateException}; sections opened before can still be
  * closed; it waits for the grace periods already requested and one final grace period that covers every section
  * opened before the close, then returns. After it, {@code poll} is {@code true} for every cookie issued before.
+ * It also runs every pending callback and stops the callback workers; callbacks running meanwhile may still queue
+ * more, and those run too.
+ *
+ * <p><b>Callbacks at JVM exit.</b> Workers are daemon threads: callbacks still pending when the JVM exits without a
+ * {@code close()} (or {@link #barrier()}) do not run. Close the domain, or call {@code barrier()}, in a shutdown
+ * path if they must.
  */
 public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, BulletProofRcu {
 
@@ -165,6 +171,68 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * @return {@code false} if the cookie's grace period did not end in time
      */
     boolean await(long cookie, Duration timeout);
+
+    // ------------------------------------------------------------------ callbacks (call_rcu)
+
+    /**
+     * {@code call_rcu}: runs {@code callback} once, on a callback worker, after a grace period. Lock-free; the
+     * writer does not wait for readers unless the domain is over its callback budget (then the builder's
+     * {@link Backpressure} applies; a caller inside a read section is never blocked). Routed to the calling thread's
+     * worker, else its CPU's, else the default worker (see {@link #workers()}).
+     *
+     * <p>Memory consistency effects: actions before {@code call} happen-before the callback runs; every read section
+     * that could have seen what the caller unlinked before the call has ended before it runs.
+     *
+     * @throws IllegalStateException              when the domain is closed
+     * @throws java.util.concurrent.RejectedExecutionException over budget with {@link Backpressure#THROW}
+     */
+    void call(Runnable callback);
+
+    /**
+     * The intrusive, allocation-free form of {@link #call(Runnable)} ({@code struct rcu_head}).
+     *
+     * @throws IllegalStateException if {@code callback} is already queued, or the domain is closed
+     */
+    void call(RcuCallback callback);
+
+    /** folly {@code rcu_retire} / QEMU {@code g_free_rcu}: {@code reclaimer.accept(object)} after a grace period. */
+    <T> void retire(T object, java.util.function.Consumer<? super T> reclaimer);
+
+    /** {@code resource.close()} after a grace period; a failure goes to the error handler. */
+    void retire(AutoCloseable resource);
+
+    /**
+     * {@code rcu_barrier}: returns once every callback queued before it, by any thread (including {@link #defer}
+     * batches), has run. Blocking; keeps waiting through interrupts. For QSBR a quiescent state of the caller.
+     *
+     * @throws IllegalStateException inside a read section of this domain, or from a callback (it would wait for
+     *                               itself)
+     */
+    void barrier();
+
+    /**
+     * Like {@link #barrier()} but gives up after {@code timeout}.
+     *
+     * @return {@code false} if not everything ran in time
+     */
+    boolean barrier(java.time.Duration timeout);
+
+    /**
+     * {@code defer_rcu}: appends {@code callback} to a batch, wait-free unless the batch is full; then the caller
+     * waits for a grace period and runs the batch itself (a caller inside a read section, or a callback, hands the
+     * full batch to a worker instead, counted as an overshoot). Batches left idle for about 100 ms are run by the
+     * domain's threads; {@link #barrier()} and {@link #close()} cover them. Batches are shared by threads (a bounded
+     * set), so virtual threads cost nothing each.
+     *
+     * @throws IllegalStateException when the domain is closed
+     */
+    void defer(Runnable callback);
+
+    /** The domain's callback helper threads and their routing (liburcu {@code call_rcu_data}). */
+    CallbackWorkers workers();
+
+    /** The domain's counters now. */
+    RcuStats stats();
 
     /**
      * Closes the domain (see the class documentation). A second call is a no-op; on {@link #defaultDomain()} the

@@ -23,6 +23,12 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
     boolean debugChecks = Boolean.getBoolean(DEBUG_CHECKS_PROPERTY);
     Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
     Consumer<Throwable> errorHandler;
+    long callbackBudget = DEFAULT_CALLBACK_BUDGET;
+    Backpressure backpressure = Backpressure.CALLER_RUNS;
+    WorkerOptions defaultWorkerOptions = WorkerOptions.defaults();
+
+    /** Default {@link #callbackBudget(long)}. */
+    public static final long DEFAULT_CALLBACK_BUDGET = 1_000_000;
 
     RcuBuilder() {
     }
@@ -69,6 +75,32 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
      */
     public B errorHandler(Consumer<Throwable> handler) {
         this.errorHandler = Objects.requireNonNull(handler, "handler");
+        return self();
+    }
+
+    /**
+     * The most callbacks that may be pending (queued, not yet run) before {@link #backpressure(Backpressure)}
+     * applies; above it the domain first expedites its workers. Pending stays within the budget plus one callback
+     * (or one full {@code defer} batch) per producing thread, plus the overshoots of callers inside read sections or
+     * callbacks. Default {@value #DEFAULT_CALLBACK_BUDGET}.
+     */
+    public B callbackBudget(long budget) {
+        if (budget < 1) {
+            throw new IllegalArgumentException("callbackBudget must be at least 1: " + budget);
+        }
+        this.callbackBudget = budget;
+        return self();
+    }
+
+    /** What a caller over the callback budget does. Default {@link Backpressure#CALLER_RUNS}. */
+    public B backpressure(Backpressure policy) {
+        this.backpressure = Objects.requireNonNull(policy, "policy");
+        return self();
+    }
+
+    /** Options of the default callback worker. Default {@link WorkerOptions#defaults()}. */
+    public B defaultWorkerOptions(WorkerOptions options) {
+        this.defaultWorkerOptions = Objects.requireNonNull(options, "options");
         return self();
     }
 }

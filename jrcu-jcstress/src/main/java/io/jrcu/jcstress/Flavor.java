@@ -36,6 +36,16 @@ abstract class Flavor {
     /** Ends what {@link #enter()} started. */
     abstract void exit();
 
+    /** A flavor whose protection is a read section (memb, bulletProof) on a domain built elsewhere. */
+    static Flavor section(Rcu rcu) {
+        return new Section(rcu);
+    }
+
+    /** QSBR protection (online/offline) on a domain built elsewhere. */
+    static Flavor online(QsbrRcu rcu) {
+        return new Online(rcu);
+    }
+
     static Flavor memb() {
         return new Section(MembRcu.builder().name("jcstress-memb").build());
     }

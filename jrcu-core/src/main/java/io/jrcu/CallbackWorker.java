@@ -1,0 +1,38 @@
+package io.jrcu;
+
+/**
+ * One callback helper thread of a domain ({@code struct call_rcu_data}). It owns a lock-free queue; it takes the
+ * whole queue, waits for one grace period for the batch, then runs the callbacks in FIFO order.
+ */
+public interface CallbackWorker extends AutoCloseable {
+
+    /** The worker's thread ({@code get_call_rcu_thread}). */
+    Thread thread();
+
+    /**
+     * Queues {@code callback} on this worker to run after a grace period. Lock-free.
+     *
+     * @throws IllegalStateException if this worker or its domain is closed
+     */
+    void call(Runnable callback);
+
+    /**
+     * Queues an intrusive callback on this worker. Lock-free; allocates nothing.
+     *
+     * @throws IllegalStateException if the callback is already queued, or this worker or its domain is closed
+     */
+    void call(RcuCallback callback);
+
+    /** Callbacks queued on this worker and not yet run. */
+    long pending();
+
+    /**
+     * {@code call_rcu_data_free}: refuses new callbacks, waits until everything already queued has run after its
+     * grace period, and stops the thread. Nothing pending is lost or run twice. A second call is a no-op.
+     *
+     * @throws IllegalStateException for the domain's default worker (it lives as long as the domain), or when
+     *                               called from a callback
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,642 @@
+package io.jrcu;
+
+import io.jrcu.internal.NativeCpu;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * A domain's callback machinery, written once for every flavor: routing to workers, the garbage budget and
+ * backpressure, barrier, defer batches, statistics, and closing. {@link CallbackWorkers} is its public face.
+ */
+final class Callbacks implements CallbackWorkers {
+    /*
+     * Overview.
+     *
+     * Routing (liburcu get_call_rcu_data): thread's worker, else the current CPU's, else the default worker; closed
+     * workers are skipped. The thread-local and the CPU lookup are skipped until a thread or CPU worker has ever
+     * been set (two volatile flags), so the common case costs one load.
+     *
+     * Budget: pending = the sum of the workers' pending counters (each an AtomicLong the producers of that worker
+     * add to and the worker subtracts whole batches from). A call that finds pending >= budget expedites every worker
+     * and applies the policy; callers that must not block (inside a read section of this domain, or running on a
+     * domain thread) overshoot instead, counted. Slack: each producer can be past the check with one callback (or
+     * one defer batch) in flight, plus the overshoots.
+     *
+     * Barrier: flush the defer batches, post one marker to every worker and wait for all; a worker that is closing
+     * is joined instead (its close runs everything queued before). Markers are internal callbacks: not counted.
+     *
+     * Close (called by the domain after it stopped accepting outside work): flush defer batches, close every worker
+     * at once and join them. Callbacks running during the close may still queue more (their threads are domain
+     * threads); queueing onto a terminated worker starts a short-lived rescue thread. The close waits until no
+     * worker or rescue thread is alive.
+     */
+
+    final AbstractRcu<?> domain;
+    final long budget;
+    final Backpressure backpressure;
+    private final DeferBatches defer;
+
+    private final Object workersLock = new Object();
+    /** Every live worker (default included once created); replaced under workersLock. */
+    private volatile Worker[] workers = new Worker[0];
+    private volatile Worker defaultWorker;
+    private final ThreadLocal<Worker> threadWorkers = new ThreadLocal<>();
+    private volatile boolean threadWorkersUsed;
+    private final AtomicReferenceArray<Worker> cpuWorkers;
+    private volatile boolean cpuWorkersUsed;
+    private final AtomicInteger workerNumbers = new AtomicInteger();
+
+    /** Worker and rescue threads: callbacks run on them. */
+    private final Set<Thread> domainThreads = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger liveConsumers = new AtomicInteger();
+    private final ReentrantLock waitLock = new ReentrantLock();
+    private final Condition changed = waitLock.newCondition();
+    private volatile int blockedProducers;
+
+    private final LongAdder queued = new LongAdder();
+    private final AtomicLong invoked = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final LongAdder backpressureEvents = new LongAdder();
+    private final LongAdder overshoots = new LongAdder();
+    private volatile long peakPending;
+
+    Callbacks(AbstractRcu<?> domain, long budget, Backpressure backpressure) {
+        this.domain = domain;
+        this.budget = budget;
+        this.backpressure = backpressure;
+        this.cpuWorkers = new AtomicReferenceArray<>(NativeCpu.cpuCount());
+        this.defer = new DeferBatches(this);
+    }
+
+    // ------------------------------------------------------------------ queueing
+
+    void call(Runnable callback) {
+        submit(new RunnableCallback(callback), null);
+    }
+
+    void call(RcuCallback callback) {
+        Worker.claim(callback);
+        submit(callback, null);
+    }
+
+    <T> void retire(T object, Consumer<? super T> reclaimer) {
+        submit(new RetireCallback<>(object, reclaimer), null);
+    }
+
+    void retire(AutoCloseable resource) {
+        submit(new CloseCallback(resource), null);
+    }
+
+    void defer(Runnable callback) {
+        checkAccepting("defer()", null);
+        defer.add(new RunnableCallback(callback));
+    }
+
+    /** {@link Worker#call}: the callback goes to {@code worker} (already checked open). */
+    void accept(RcuCallback callback, Worker worker) {
+        if (!(callback instanceof RunnableCallback)) {
+            Worker.claim(callback);
+        }
+        submit(callback, worker);
+    }
+
+    private void submit(RcuCallback cb, Worker target) {
+        checkAccepting("call()", cb);
+        queued.increment();
+        long pending = pending();
+        if (pending >= budget && !overBudget(cb)) {
+            return;  // ran by the caller
+        }
+        if (pending + 1 > peakPending) {
+            peakPending = pending + 1;  // racy maximum: a statistic
+        }
+        if (target == null || !target.enqueue(cb)) {
+            route(cb);
+        }
+    }
+
+    private void checkAccepting(String operation, RcuCallback cb) {
+        if (!domain.isOpen() && !isDomainThread(Thread.currentThread())) {
+            if (cb != null) {
+                Worker.unclaim(cb);
+            }
+            throw domain.closedException(operation);
+        }
+    }
+
+    /** Queues a counted callback (or batch) on the routed worker, falling back to the default worker. */
+    void route(RcuCallback cb) {
+        Worker w = currentWorkerInternal();
+        if (!w.enqueue(cb) && !defaultWorkerInternal().enqueue(cb)) {
+            // Only while the domain closes and only for an outside producer that passed the open check just
+            // before: the default worker still runs; hand it over as a domain-internal rescue.
+            startRescue(() -> {
+                domain.awaitGracePeriodFromDomainThread();
+                afterBatch(cb.weight(), invoke(cb));
+            }, "late-call");
+        }
+    }
+
+    /** Whether the domain holds more pending callbacks than its budget. */
+    boolean overBudget() {
+        return pending() >= budget;
+    }
+
+    long pending() {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.pending.get();
+        }
+        return sum;
+    }
+
+    /** Applies backpressure; returns {@code false} if the callback was consumed (run by the caller). */
+    private boolean overBudget(RcuCallback cb) {
+        backpressureEvents.increment();
+        for (Worker w : workers) {
+            w.expedite();
+        }
+        AbstractReader reader = domain.currentReaderOrNull();
+        if ((reader != null && reader.depth() > 0) || isDomainThread(Thread.currentThread())) {
+            overshoots.increment();  // never block a reader (deadlock) or a worker (it is the one draining)
+            return true;
+        }
+        switch (backpressure) {
+            case CALLER_RUNS -> {
+                domain.synchronize();  // for QSBR a quiescent state of the caller, as documented
+                Worker.unclaim(cb);
+                int f = invoke(cb);
+                invoked.incrementAndGet();
+                if (f != 0) {
+                    failed.incrementAndGet();
+                }
+                return false;
+            }
+            case BLOCK -> {
+                awaitBelowBudget();
+                return true;
+            }
+            default -> {
+                queued.decrement();
+                Worker.unclaim(cb);
+                throw new RejectedExecutionException("callback refused by " + domain.name + ": "
+                        + pending() + " callbacks pending, budget " + budget + " (Backpressure.THROW)");
+            }
+        }
+    }
+
+    private void awaitBelowBudget() {
+        boolean token = domain.beforeBlocking();
+        waitLock.lock();
+        try {
+            blockedProducers++;
+            while (pending() >= budget && domain.isOpen()) {
+                changed.awaitUninterruptibly();
+            }
+        } finally {
+            blockedProducers--;
+            waitLock.unlock();
+            domain.afterBlocking(token);
+        }
+    }
+
+    /** Runs one callback (outside any lock); returns 1 if it threw. */
+    int invoke(RcuCallback cb) {
+        if (cb instanceof DeferBatches.Batch batch) {
+            return batch.runAll(this);
+        }
+        try {
+            cb.invoke();
+            return 0;
+        } catch (Throwable t) {
+            try {
+                domain.errorHandler.accept(t);
+            } catch (Throwable ignored) {
+                // a failing error handler must not kill the worker
+            }
+            return 1;
+        }
+    }
+
+    /** Called by a worker after each batch: {@code weight} user callbacks ran, {@code failures} threw. */
+    void afterBatch(int weight, int failures) {
+        if (weight > 0) {
+            invoked.addAndGet(weight);
+        }
+        if (failures > 0) {
+            failed.addAndGet(failures);
+        }
+        if (blockedProducers > 0) {
+            waitLock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                waitLock.unlock();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ workers
+
+    @Override
+    public CallbackWorker defaultWorker() {
+        Worker w = defaultWorker;
+        if (w == null) {
+            domain.checkOpen("defaultWorker()");
+        }
+        return defaultWorkerInternal();
+    }
+
+    /** The default worker, created on first use; also while the domain closes (its close flushes through it). */
+    Worker defaultWorkerInternal() {
+        Worker w = defaultWorker;
+        if (w != null) {
+            return w;
+        }
+        synchronized (workersLock) {
+            if (defaultWorker == null) {
+                defaultWorker = addWorker(domain.defaultWorkerOptions, true);
+            }
+            return defaultWorker;
+        }
+    }
+
+    @Override
+    public CallbackWorker newWorker(WorkerOptions options) {
+        java.util.Objects.requireNonNull(options, "options");
+        synchronized (workersLock) {
+            domain.checkOpen("newWorker()");
+            return addWorker(options, false);
+        }
+    }
+
+    private Worker addWorker(WorkerOptions options, boolean isDefault) {
+        Worker w = new Worker(this, options, "jrcu-callbacks-" + domain.name + "-" + workerNumbers.incrementAndGet(),
+                isDefault);
+        domainThreads.add(w.thread());
+        liveConsumers.incrementAndGet();
+        Worker[] a = Arrays.copyOf(workers, workers.length + 1);
+        a[a.length - 1] = w;
+        workers = a;
+        w.start();
+        return w;
+    }
+
+    void workerTerminated(Worker w) {
+        synchronized (workersLock) {
+            Worker[] a = workers;
+            int i = Arrays.asList(a).indexOf(w);
+            if (i >= 0) {
+                Worker[] b = new Worker[a.length - 1];
+                System.arraycopy(a, 0, b, 0, i);
+                System.arraycopy(a, i + 1, b, i, a.length - i - 1);
+                workers = b;
+            }
+        }
+        consumerEnded(w.thread());
+    }
+
+    /** Starts a short-lived domain thread that runs {@code body} (draining a terminated worker's queue). */
+    void startRescue(Runnable body, String what) {
+        liveConsumers.incrementAndGet();
+        Thread t = Thread.ofPlatform().daemon().name("jrcu-rescue-" + domain.name + "-" + what).unstarted(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                domain.errorHandler.accept(e);
+            } finally {
+                consumerEnded(Thread.currentThread());
+            }
+        });
+        domainThreads.add(t);
+        t.start();
+    }
+
+    private void consumerEnded(Thread t) {
+        domainThreads.remove(t);
+        liveConsumers.decrementAndGet();
+        waitLock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            waitLock.unlock();
+        }
+    }
+
+    private Worker asWorker(CallbackWorker w) {
+        if (w == null) {
+            return null;
+        }
+        if (!(w instanceof Worker worker) || worker.callbacks != this) {
+            throw new IllegalArgumentException(w + " is not a callback worker of " + domain.name);
+        }
+        return worker;
+    }
+
+    @Override
+    public void setThreadWorker(CallbackWorker worker) {
+        Worker w = asWorker(worker);
+        if (w == null) {
+            threadWorkers.remove();
+        } else {
+            threadWorkersUsed = true;
+            threadWorkers.set(w);
+        }
+    }
+
+    @Override
+    public CallbackWorker threadWorker() {
+        return threadWorkersUsed ? threadWorkers.get() : null;
+    }
+
+    @Override
+    public boolean setCpuWorker(int cpu, CallbackWorker worker) {
+        Worker w = asWorker(worker);
+        if (cpu < 0 || cpu >= cpuWorkers.length()) {
+            return false;
+        }
+        if (w != null) {
+            cpuWorkersUsed = true;
+        }
+        cpuWorkers.set(cpu, w);
+        return true;
+    }
+
+    @Override
+    public CallbackWorker cpuWorker(int cpu) {
+        return cpu < 0 || cpu >= cpuWorkers.length() ? null : cpuWorkers.get(cpu);
+    }
+
+    @Override
+    public void createAllCpuWorkers(WorkerOptions options) {
+        java.util.Objects.requireNonNull(options, "options");
+        for (int cpu = 0; cpu < cpuWorkers.length(); cpu++) {
+            CallbackWorker w = newWorker(new WorkerOptions(options.realTime(), cpu, options.minBatch(),
+                    options.maxDelay(), options.threadName().isEmpty() ? "" : options.threadName() + "-cpu" + cpu,
+                    options.threadFactory()));
+            setCpuWorker(cpu, w);
+        }
+    }
+
+    @Override
+    public void freeAllCpuWorkers() {
+        checkNotFromCallback("freeAllCpuWorkers()");
+        Worker[] old = new Worker[cpuWorkers.length()];
+        for (int cpu = 0; cpu < old.length; cpu++) {
+            old[cpu] = cpuWorkers.getAndSet(cpu, null);
+        }
+        for (Worker w : old) {
+            if (w != null && !w.isDefault) {
+                w.closeWorker();
+            }
+        }
+    }
+
+    @Override
+    public CallbackWorker currentWorker() {
+        return currentWorkerInternal();
+    }
+
+    private Worker currentWorkerInternal() {
+        if (threadWorkersUsed) {
+            Worker w = threadWorkers.get();
+            if (w != null && w.isOpen()) {
+                return w;
+            }
+        }
+        if (cpuWorkersUsed) {
+            int cpu = NativeCpu.currentCpu();
+            Worker w = cpu >= 0 && cpu < cpuWorkers.length() ? cpuWorkers.get(cpu) : null;
+            if (w != null && w.isOpen()) {
+                return w;
+            }
+        }
+        return defaultWorkerInternal();
+    }
+
+    boolean isDomainThread(Thread t) {
+        return domainThreads.contains(t) || domain.isGracePeriodThread(t);
+    }
+
+    void checkNotFromCallback(String operation) {
+        Thread t = Thread.currentThread();
+        if (isDomainThread(t)) {
+            throw new IllegalStateException(operation + " from '" + t.getName() + "', a thread of " + domain.name
+                    + " that runs callbacks: it would wait for itself");
+        }
+    }
+
+    // ------------------------------------------------------------------ barrier
+
+    boolean barrier(long deadline) {
+        checkNotFromCallback("barrier()");
+        domain.checkCanBlock("barrier()");
+        boolean token = domain.beforeBlocking();  // QSBR: a quiescent state of the caller
+        try {
+            defer.flushAll();
+            Worker[] ws = workers;
+            CountDownLatch latch = new CountDownLatch(ws.length);
+            for (Worker w : ws) {
+                if (!w.enqueue(new BarrierMarker(latch))) {
+                    // closing: its close runs everything queued before; wait for its thread instead
+                    if (!joinUntil(w.thread(), deadline)) {
+                        return false;
+                    }
+                    latch.countDown();
+                }
+                w.expedite();
+            }
+            return awaitUntil(latch, deadline);
+        } finally {
+            domain.afterBlocking(token);
+        }
+    }
+
+    private static boolean awaitUntil(CountDownLatch latch, long deadline) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (deadline == AbstractRcu.NO_DEADLINE) {
+                        latch.await();
+                        return true;
+                    }
+                    return latch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;  // keep waiting; re-asserted below
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static boolean joinUntil(Thread t, long deadline) {
+        boolean interrupted = false;
+        try {
+            while (t.isAlive()) {
+                try {
+                    if (deadline == AbstractRcu.NO_DEADLINE) {
+                        t.join();
+                    } else {
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            return false;
+                        }
+                        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    static void joinUninterruptibly(Thread t) {
+        joinUntil(t, AbstractRcu.NO_DEADLINE);
+    }
+
+    // ------------------------------------------------------------------ defer drain, close, stats
+
+    /** Called by the domain's grace-period thread about every 100 ms: hands on batches left idle. */
+    void drainIdleDeferBatches() {
+        defer.drainIdle();
+    }
+
+    boolean hasDeferredWork() {
+        return defer.hasWork();
+    }
+
+    /** Runs everything pending and stops every worker. Called by the domain's close after it stopped accepting. */
+    void close() {
+        defer.flushAll();
+        // Callbacks running meanwhile may queue more (or even make workers): repeat until none is left.
+        for (Worker[] ws = workers; ws.length > 0; ws = workers) {
+            for (Worker w : ws) {
+                w.beginClose();
+            }
+            for (Worker w : ws) {
+                joinUninterruptibly(w.thread());
+            }
+        }
+        waitLock.lock();
+        try {
+            while (liveConsumers.get() > 0) {
+                changed.awaitUninterruptibly();
+            }
+        } finally {
+            waitLock.unlock();
+        }
+    }
+
+    RcuStats stats(long gracePeriods, long meanGp, long maxGp, long stallReports) {
+        long pendingNow = pending() + defer.size();
+        return new RcuStats(gracePeriods, meanGp, maxGp, queued.sum(), invoked.get(), failed.get(), pendingNow,
+                Math.max(peakPending, pendingNow), stallReports, backpressureEvents.sum(), overshoots.sum());
+    }
+
+    void countQueued(int n) {
+        queued.add(n);
+    }
+
+    void countOvershoot() {
+        overshoots.increment();
+    }
+
+    // ------------------------------------------------------------------ callback kinds
+
+    static final class RunnableCallback extends RcuCallback {
+        private final Runnable task;
+
+        RunnableCallback(Runnable task) {
+            this.task = java.util.Objects.requireNonNull(task, "callback");
+        }
+
+        @Override
+        protected void invoke() {
+            task.run();
+        }
+
+        @Override
+        public String toString() {
+            return "callback " + task;
+        }
+    }
+
+    private static final class RetireCallback<T> extends RcuCallback {
+        private final T object;
+        private final Consumer<? super T> reclaimer;
+
+        RetireCallback(T object, Consumer<? super T> reclaimer) {
+            this.object = object;
+            this.reclaimer = java.util.Objects.requireNonNull(reclaimer, "reclaimer");
+        }
+
+        @Override
+        protected void invoke() {
+            reclaimer.accept(object);
+        }
+    }
+
+    private static final class CloseCallback extends RcuCallback {
+        private final AutoCloseable resource;
+
+        CloseCallback(AutoCloseable resource) {
+            this.resource = java.util.Objects.requireNonNull(resource, "resource");
+        }
+
+        @Override
+        protected void invoke() {
+            try {
+                resource.close();
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) {
+                throw new java.io.UncheckedIOException(e instanceof java.io.IOException io ? io
+                        : new java.io.IOException("close() of " + resource + " failed", e));
+            }
+        }
+    }
+
+    private static final class BarrierMarker extends RcuCallback {
+        private final CountDownLatch latch;
+
+        BarrierMarker(CountDownLatch latch) {
+            this.latch = latch;
+        }
+
+        @Override
+        protected void invoke() {
+            latch.countDown();
+        }
+
+        @Override
+        boolean internal() {
+            return true;
+        }
+
+        @Override
+        int weight() {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,329 @@
+package io.jrcu;
+
+import io.jrcu.internal.JfrEvents;
+import io.jrcu.internal.NativeCpu;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A callback helper thread: {@link CallbackWorker}'s implementation.
+ */
+final class Worker implements CallbackWorker {
+    /*
+     * Overview (liburcu call_rcu_thread; QEMU's batching).
+     *
+     *   loop:  batch = queue.takeAll()
+     *          empty:   real-time: poll (spin, yield, short park); else sleeping = true, re-check, park
+     *          small:   wait up to maxDelay for minBatch (unless expedited), taking more
+     *          cookie = domain's next grace period; wait for it (shared with concurrent synchronize callers)
+     *          run the batch in FIFO order, each callback outside any lock; failures to the error handler
+     *          pending -= batch
+     *
+     * Closing (nothing lost, nothing run twice, including producers racing the close):
+     *   state OPEN -> CLOSING (new callbacks refused; the thread drains until the queue is empty)
+     *         -> TERMINATED (set by the thread, which then drains once more).
+     *   A producer enqueues, then reads the state; if it reads TERMINATED, a short-lived rescue thread drains the
+     *   queue (the producer itself may be inside a read section and must not wait). The producer's exchange and the
+     *   thread's TERMINATED store are both volatile, and each then reads the other's variable, so at least one of
+     *   them sees the callback; takeAll runs under `consumerLock`, so at most one of them takes it. Only takeAll is
+     *   under that lock: grace-period waits and callbacks run outside every lock.
+     *
+     * Pairing table:
+     *   producer XCHG (enqueue), then volatile load of `sleeping`  <->  worker volatile store sleeping=true, then
+     *                                                                  volatile load of the tail (isEmpty)
+     *   producer XCHG, then volatile load of `state`  <->  worker volatile store TERMINATED, then takeAll
+     *   `pending` is an AtomicLong: producers add, the worker subtracts a whole batch.
+     */
+
+    static final int OPEN = 0, CLOSING = 1, TERMINATED = 2;
+    private static final long RT_POLL_NANOS = 100_000;
+
+    private static final VarHandle QUEUED;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            QUEUED = MethodHandles.lookup().findVarHandle(RcuCallback.class, "queued", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(Worker.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Callbacks callbacks;
+    final AbstractRcu<?> domain;
+    final WorkerOptions options;
+    final boolean isDefault;
+    private final CallbackQueue queue = new CallbackQueue();
+    private final Thread thread;
+    private final Object consumerLock = new Object();
+    private final RcuCallback[] lastOut = new RcuCallback[1];
+    final AtomicLong pending = new AtomicLong();
+
+    private volatile int state = OPEN;
+    private volatile boolean sleeping;
+    /** Skip batching delays: a barrier waits or the domain is over budget. */
+    private volatile boolean expedite;
+
+    Worker(Callbacks callbacks, WorkerOptions options, String name, boolean isDefault) {
+        this.callbacks = callbacks;
+        this.domain = callbacks.domain;
+        this.options = options;
+        this.isDefault = isDefault;
+        Runnable body = this::run;
+        Thread t = options.threadFactory() != null ? options.threadFactory().newThread(body)
+                : Thread.ofPlatform().daemon().unstarted(body);
+        t.setName(options.threadName().isEmpty() ? name : options.threadName());
+        this.thread = t;
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    @Override
+    public Thread thread() {
+        return thread;
+    }
+
+    @Override
+    public long pending() {
+        return pending.get();
+    }
+
+    boolean isOpen() {
+        return state == OPEN;
+    }
+
+    @Override
+    public void call(Runnable callback) {
+        call(new Callbacks.RunnableCallback(callback));
+    }
+
+    @Override
+    public void call(RcuCallback callback) {
+        if (state != OPEN) {
+            throw new IllegalStateException("call() on callback worker '" + thread.getName() + "' of "
+                    + domain.name + ", which is closed");
+        }
+        callbacks.accept(callback, this);
+    }
+
+    /** Claims {@code cb} for queueing; throws if it is queued already. */
+    static void claim(RcuCallback cb) {
+        if (!QUEUED.compareAndSet(cb, 0, 1)) {  // volatile CAS; reset by the worker just before invoke
+            throw new IllegalStateException("RcuCallback " + cb + " is already queued");
+        }
+    }
+
+    /** Undoes {@link #claim} for a callback that was refused. */
+    static void unclaim(RcuCallback cb) {
+        QUEUED.setRelease(cb, 0);
+    }
+
+    /**
+     * Queues a claimed callback (pending already counted by the caller). Returns {@code false}, queueing nothing, if
+     * this worker no longer takes callbacks; the caller routes elsewhere.
+     */
+    boolean enqueue(RcuCallback cb) {
+        if (state != OPEN && !callbacks.isDomainThread(Thread.currentThread())) {
+            return false;  // closing: external producers are routed elsewhere; callbacks may still chain
+        }
+        pending.getAndAdd(cb.weight());
+        queue.enqueue(cb);      // volatile XCHG; then the volatile loads below (see the pairing table)
+        if (state == TERMINATED) {
+            rescue();
+        } else if (!options.realTime() && sleeping) {
+            LockSupport.unpark(thread);
+        }
+        return true;
+    }
+
+    boolean isWorkerThread(Thread t) {
+        return t == thread;
+    }
+
+    void expedite() {
+        expedite = true;
+        LockSupport.unpark(thread);
+    }
+
+    // ------------------------------------------------------------------ the thread
+
+    private void run() {
+        if (options.cpuAffinity() >= 0) {
+            NativeCpu.pinCurrentThread(options.cpuAffinity());
+        }
+        try {
+            while (true) {
+                if (!drainOnce()) {
+                    if (state != OPEN) {
+                        break;
+                    }
+                    idle();
+                }
+            }
+            state = TERMINATED;   // volatile; then the final drain (partner: producers' load of state)
+            while (drainOnce()) {
+                // callbacks queued by producers that raced the close
+            }
+        } finally {
+            callbacks.workerTerminated(this);
+        }
+    }
+
+    private void idle() {
+        if (options.realTime()) {
+            for (int i = 0; i < 64 && queue.isEmpty(); i++) {
+                Thread.onSpinWait();
+            }
+            if (queue.isEmpty() && state == OPEN) {
+                LockSupport.parkNanos(this, RT_POLL_NANOS);
+            }
+        } else {
+            sleeping = true;  // volatile; then the volatile load of the tail (Dekker with enqueue)
+            if (queue.isEmpty() && state == OPEN) {
+                LockSupport.park(this);
+            }
+            sleeping = false;
+        }
+        Thread.interrupted(); // interrupts do not stop a worker; close() does
+    }
+
+    /**
+     * Takes a batch (waiting for more if it is small), waits for a grace period, runs it. Only taking the batch is
+     * under consumerLock (takeAll must be exclusive); the wait and the callbacks run outside any lock.
+     */
+    private boolean drainOnce() {
+        RcuCallback first;
+        RcuCallback last;
+        synchronized (consumerLock) {
+            first = queue.takeAll(lastOut);
+            if (first == null) {
+                return false;
+            }
+            last = lastOut[0];
+            if (Thread.currentThread() == thread) {
+                last = awaitFullerBatch(first, last);
+            }
+        }
+        runBatch(first, last);
+        return true;
+    }
+
+    /** QEMU-style batching: a small batch waits up to maxDelay for minBatch callbacks, unless expedited. */
+    private RcuCallback awaitFullerBatch(RcuCallback first, RcuCallback last) {
+        int count = count(first, last);
+        long delayNanos = AbstractRcu.saturatedNanos(options.maxDelay());
+        if (count < options.minBatch() && delayNanos > 0 && state == OPEN) {
+            long deadline = System.nanoTime() + delayNanos;
+            while (count < options.minBatch() && !expedite && !callbacks.overBudget() && state == OPEN) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                LockSupport.parkNanos(this, Math.min(left, 1_000_000));
+                RcuCallback more = queue.takeAll(lastOut);
+                if (more != null) {
+                    setNext(last, more);
+                    count += count(more, lastOut[0]);
+                    last = lastOut[0];
+                }
+            }
+        }
+        expedite = false;
+        return last;
+    }
+
+    private void runBatch(RcuCallback first, RcuCallback last) {
+        long start = System.nanoTime();
+        domain.awaitGracePeriodFromDomainThread();
+        int ran = 0;
+        int failedTotal = 0;
+        int failed = 0;
+        int weight = 0;
+        for (RcuCallback n = first; n != null; ) {
+            RcuCallback next = CallbackQueue.next(n, last);  // read before invoke: the callback may re-queue itself
+            if (n.internal()) {
+                settle(weight, failed);  // a barrier marker: what ran before it is accounted before it releases
+                weight = 0;
+                failed = 0;
+            } else {
+                weight += n.weight();
+                ran++;
+            }
+            QUEUED.setRelease(n, 0);  // release; the callback may be queued again from here on
+            int f = callbacks.invoke(n);
+            failed += f;
+            failedTotal += f;
+            n = next;
+        }
+        settle(weight, failed);
+        JfrEvents.callbackBatch(domain.name, thread.getName(), ran, failedTotal, start);
+    }
+
+    private void settle(int weight, int failed) {
+        if (weight != 0 || failed != 0) {
+            pending.getAndAdd(-weight);
+            callbacks.afterBatch(weight, failed);
+        }
+    }
+
+    private static void setNext(RcuCallback n, RcuCallback next) {
+        n.next = next;  // consumer-owned node: no producer writes it any more
+    }
+
+    private static int count(RcuCallback first, RcuCallback last) {
+        int c = 1;
+        for (RcuCallback n = first; n != last; n = CallbackQueue.next(n, last)) {
+            c++;
+        }
+        return c;
+    }
+
+    /**
+     * A producer saw TERMINATED after its enqueue. The producer may be inside a read section, so it must not wait
+     * for a grace period itself: a short-lived domain thread drains the queue instead (exclusive with the final
+     * drain through consumerLock; a rescue that finds the queue empty does nothing).
+     */
+    private void rescue() {
+        callbacks.startRescue(() -> {
+            while (drainOnce()) {
+                // run what the terminated worker can no longer take
+            }
+        }, thread.getName());
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    @Override
+    public void close() {
+        if (isDefault) {
+            throw new IllegalStateException("close() of the default callback worker of " + domain.name
+                    + ": it lives as long as the domain (close the domain instead)");
+        }
+        closeWorker();
+    }
+
+    void closeWorker() {
+        callbacks.checkNotFromCallback("CallbackWorker.close()");
+        beginClose();
+        LockSupport.unpark(thread);
+        Callbacks.joinUninterruptibly(thread);
+    }
+
+    /** Starts closing without waiting (the domain closes all workers at once, then joins them). */
+    void beginClose() {
+        STATE.compareAndSet(this, OPEN, CLOSING);  // volatile; a terminated worker stays terminated
+        LockSupport.unpark(thread);
+    }
+
+    @Override
+    public String toString() {
+        return "CallbackWorker[" + thread.getName() + ", pending " + pending.get()
+                + (state == OPEN ? "" : state == CLOSING ? ", closing" : ", closed") + "]";
+    }
+}

@@ -1,0 +1,105 @@
+package io.jrcu;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * How a {@link CallbackWorker} behaves ({@code create_call_rcu_data}'s flags and CPU affinity, plus QEMU-style
+ * batching). Immutable.
+ *
+ * @param realTime    {@code URCU_CALL_RCU_RT}: the worker polls its queue instead of sleeping, so producers never pay
+ *                    a wake-up
+ * @param cpuAffinity the CPU to pin the worker thread to, or -1 for none (Linux {@code sched_setaffinity} through
+ *                    {@code java.lang.foreign}; elsewhere ignored with one logged notice)
+ * @param minBatch    a worker that finds fewer callbacks waits up to {@code maxDelay} for more (skipped when the
+ *                    domain is over budget or a barrier waits)
+ * @param maxDelay    the longest such wait; zero disables batching delays
+ * @param threadName  the worker thread's name ({@code ""}: the domain's name and a number)
+ * @param threadFactory makes the worker thread ({@code null}: a daemon platform thread)
+ */
+public record WorkerOptions(boolean realTime, int cpuAffinity, int minBatch, Duration maxDelay, String threadName,
+                            ThreadFactory threadFactory) {
+
+    private static final WorkerOptions DEFAULTS = new WorkerOptions(false, -1, 64, Duration.ofMillis(10), "", null);
+
+    /** Checks the values. */
+    public WorkerOptions {
+        if (cpuAffinity < -1) {
+            throw new IllegalArgumentException("cpuAffinity must be -1 (none) or a CPU number: " + cpuAffinity);
+        }
+        if (minBatch < 1) {
+            throw new IllegalArgumentException("minBatch must be at least 1: " + minBatch);
+        }
+        Objects.requireNonNull(maxDelay, "maxDelay");
+        if (maxDelay.isNegative()) {
+            throw new IllegalArgumentException("maxDelay must not be negative: " + maxDelay);
+        }
+        Objects.requireNonNull(threadName, "threadName");
+    }
+
+    /** Not real-time, no affinity, batches of 64 or 10 ms, a daemon platform thread. */
+    public static WorkerOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder(DEFAULTS);
+    }
+
+    /** Builder for {@link WorkerOptions}. */
+    public static final class Builder {
+        private boolean realTime;
+        private int cpuAffinity;
+        private int minBatch;
+        private Duration maxDelay;
+        private String threadName;
+        private ThreadFactory threadFactory;
+
+        private Builder(WorkerOptions from) {
+            realTime = from.realTime;
+            cpuAffinity = from.cpuAffinity;
+            minBatch = from.minBatch;
+            maxDelay = from.maxDelay;
+            threadName = from.threadName;
+            threadFactory = from.threadFactory;
+        }
+
+        /** See {@link WorkerOptions#realTime()}. */
+        public Builder realTime(boolean on) {
+            this.realTime = on;
+            return this;
+        }
+
+        /** See {@link WorkerOptions#cpuAffinity()}. */
+        public Builder cpuAffinity(int cpu) {
+            this.cpuAffinity = cpu;
+            return this;
+        }
+
+        /** See {@link WorkerOptions#minBatch()} and {@link WorkerOptions#maxDelay()}. */
+        public Builder batching(int minBatch, Duration maxDelay) {
+            this.minBatch = minBatch;
+            this.maxDelay = maxDelay;
+            return this;
+        }
+
+        /** See {@link WorkerOptions#threadName()}. */
+        public Builder threadName(String name) {
+            this.threadName = name;
+            return this;
+        }
+
+        /** See {@link WorkerOptions#threadFactory()}. */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = factory;
+            return this;
+        }
+
+        /** The options. */
+        public WorkerOptions build() {
+            return new WorkerOptions(realTime, cpuAffinity, minBatch, maxDelay, threadName, threadFactory);
+        }
+    }
+}
