@@ -65,7 +65,6 @@ final class Callbacks implements CallbackWorkers {
     private final Condition changed = waitLock.newCondition();
     private volatile int blockedProducers;
 
-    private final LongAdder queued = new LongAdder();
     private final AtomicLong invoked = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final LongAdder backpressureEvents = new LongAdder();
@@ -114,7 +113,6 @@ final class Callbacks implements CallbackWorkers {
 
     private void submit(RcuCallback cb, Worker target) {
         checkAccepting("call()", cb);
-        queued.increment();
         long pending = pending();
         if (pending >= budget && !overBudget(cb)) {
             return;  // ran by the caller
@@ -189,7 +187,6 @@ final class Callbacks implements CallbackWorkers {
                 return true;
             }
             default -> {
-                queued.decrement();
                 Worker.unclaim(cb);
                 throw new RejectedExecutionException("callback refused by " + domain.name + ": "
                         + pending() + " callbacks pending, budget " + budget + " (Backpressure.THROW)");
@@ -550,12 +547,10 @@ final class Callbacks implements CallbackWorkers {
 
     RcuStats stats(long gracePeriods, long meanGp, long maxGp, long stallReports) {
         long pendingNow = pending() + defer.size();
-        return new RcuStats(gracePeriods, meanGp, maxGp, queued.sum(), invoked.get(), failed.get(), pendingNow,
+        long ran = invoked.get();
+        // accepted = ran + pending: no per-call counter on the hot path (refused callbacks were never accepted)
+        return new RcuStats(gracePeriods, meanGp, maxGp, ran + pendingNow, ran, failed.get(), pendingNow,
                 Math.max(peakPending, pendingNow), stallReports, backpressureEvents.sum(), overshoots.sum());
-    }
-
-    void countQueued(int n) {
-        queued.add(n);
     }
 
     void countOvershoot() {

@@ -102,19 +102,13 @@ final class DeferBatches {
                 } finally {
                     s.release();
                 }
-                callbacks.countQueued(1);
                 if (full != null) {
                     runFull(full);
                 }
                 return;
             }
         }
-        callbacks.route(countedAlone(cb));  // every slot busy: queue it like call() so that defer never waits
-    }
-
-    private RcuCallback countedAlone(RcuCallback cb) {
-        callbacks.countQueued(1);
-        return cb;
+        callbacks.route(cb);  // every slot busy: queue it like call() so that defer never waits
     }
 
     private void runFull(Batch batch) {

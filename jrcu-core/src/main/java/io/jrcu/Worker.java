@@ -67,6 +67,8 @@ final class Worker implements CallbackWorker {
     private volatile boolean sleeping;
     /** Skip batching delays: a barrier waits or the domain is over budget. */
     private volatile boolean expedite;
+    /** True while the worker parks waiting for a fuller batch; only then does expedite() need to wake it. */
+    private volatile boolean batching;
 
     Worker(Callbacks callbacks, WorkerOptions options, String name, boolean isDefault) {
         this.callbacks = callbacks;
@@ -147,8 +149,10 @@ final class Worker implements CallbackWorker {
     }
 
     void expedite() {
-        expedite = true;
-        LockSupport.unpark(thread);
+        expedite = true;       // volatile; then the volatile load below (Dekker with awaitFullerBatch)
+        if (batching) {
+            LockSupport.unpark(thread);
+        }
     }
 
     // ------------------------------------------------------------------ the thread
@@ -216,10 +220,11 @@ final class Worker implements CallbackWorker {
 
     /** QEMU-style batching: a small batch waits up to maxDelay for minBatch callbacks, unless expedited. */
     private RcuCallback awaitFullerBatch(RcuCallback first, RcuCallback last) {
-        int count = count(first, last);
+        int count = count(first, last, options.minBatch());
         long delayNanos = AbstractRcu.saturatedNanos(options.maxDelay());
         if (count < options.minBatch() && delayNanos > 0 && state == OPEN) {
             long deadline = System.nanoTime() + delayNanos;
+            batching = true;   // volatile, then the volatile load of expedite in the loop (Dekker with expedite())
             while (count < options.minBatch() && !expedite && !callbacks.overBudget() && state == OPEN) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -229,10 +234,11 @@ final class Worker implements CallbackWorker {
                 RcuCallback more = queue.takeAll(lastOut);
                 if (more != null) {
                     setNext(last, more);
-                    count += count(more, lastOut[0]);
+                    count += count(more, lastOut[0], options.minBatch());
                     last = lastOut[0];
                 }
             }
+            batching = false;
         }
         expedite = false;
         return last;
@@ -276,9 +282,10 @@ final class Worker implements CallbackWorker {
         n.next = next;  // consumer-owned node: no producer writes it any more
     }
 
-    private static int count(RcuCallback first, RcuCallback last) {
+    /** Counts a taken chain, stopping at {@code limit} (only "is the batch big enough yet" matters). */
+    private static int count(RcuCallback first, RcuCallback last, int limit) {
         int c = 1;
-        for (RcuCallback n = first; n != last; n = CallbackQueue.next(n, last)) {
+        for (RcuCallback n = first; n != last && c < limit; n = CallbackQueue.next(n, last)) {
             c++;
         }
         return c;
