@@ -180,7 +180,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     /** Appends one line per reader grace period {@code gp} waits for (stall reports). */
-    abstract void describeBlockingReaders(long gp, StringBuilder out);
+    abstract void describeBlockingReaders(long gp, long waitedNanos, StringBuilder out);
 
     /** The calling thread's reader record if it has one (never creates one). */
     abstract R currentReaderOrNull();
@@ -489,10 +489,18 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return t == domainThread;
     }
 
-    /** Starts the grace-period thread so that it drains idle defer batches. */
-    final void ensureDomainThread() {
-        if (domainThread == null) {
-            startDomainThread();
+    /**
+     * Called once, when defer() is first used: the grace-period thread (started if needed) switches from an
+     * untimed park to parks of DeferBatches.IDLE_NANOS so that it drains idle batches. The caller has set the
+     * "used" flag before (volatile), so a thread that parks after this unpark sees it.
+     */
+    final void wakeForDeferredWork() {
+        Thread t = domainThread;
+        if (t == null) {
+            t = startDomainThread();
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
         }
     }
 
@@ -531,7 +539,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         out.append("jrcu: grace period ").append(gp).append(" of ").append(name).append(" has waited ")
                 .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos)).append(" ms for these readers:");
         int header = out.length();
-        describeBlockingReaders(gp, out);
+        describeBlockingReaders(gp, waitedNanos, out);
         stallReports++;
         LOG.log(System.Logger.Level.WARNING, out.toString());
         JfrEvents.stall(name, gp, waitedNanos, out.substring(header).strip());
@@ -642,7 +650,6 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     public final void defer(Runnable callback) {
-        ensureDomainThread();
         callbacks.defer(callback);
     }
 

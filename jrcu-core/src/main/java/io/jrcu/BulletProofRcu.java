@@ -464,13 +464,15 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     }
 
     @Override
-    void describeBlockingReaders(long gp, StringBuilder out) {
+    void describeBlockingReaders(long gp, long waitedNanos, StringBuilder out) {
+        long ageMillis = TimeUnit.NANOSECONDS.toMillis(waitedNanos);
         int waitingPhase = 1 - state.lvPhase(); // step 0: the stragglers' phase; step 1: the phase before the flip
         for (int s = 0; s <= stripeMask; s++) {
             long openHere = open(waitingPhase, s);
             if (openHere > 0) {
                 out.append("\n\tstripe ").append(s).append(": ").append(openHere)
-                        .append(" open section(s) of phase ").append(waitingPhase);
+                        .append(" open section(s) of phase ").append(waitingPhase).append(", each at least ")
+                        .append(ageMillis).append(" ms old");
             }
         }
         for (ThreadEntry e : threadRegistry) {
@@ -480,7 +482,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
                 out.append("\n\t'").append(e.state.threadName).append("' (")
                         .append(t == null ? "collected" : (t.isVirtual() ? "virtual" : "platform") + " thread "
                                 + t.threadId() + ", " + t.getState())
-                        .append(") inside a read section on stripe ").append(stripeOfToken(token));
+                        .append(") inside a read section on stripe ").append(stripeOfToken(token))
+                        .append(" for at least ").append(ageMillis).append(" ms");
                 if (t != null) {
                     appendStack(out, t);
                 }

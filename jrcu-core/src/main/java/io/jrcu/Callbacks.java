@@ -70,6 +70,10 @@ final class Callbacks implements CallbackWorkers {
     private final LongAdder backpressureEvents = new LongAdder();
     private final LongAdder overshoots = new LongAdder();
     private volatile long peakPending;
+    /** Full defer batches their filler is running (barrier waits for them); under waitLock for waiting. */
+    private final AtomicInteger callerBatches = new AtomicInteger();
+    /** Set at the end of close(): a defer() that sees it flushes its own callback (to a rescue thread). */
+    private volatile boolean deferClosed;
 
     Callbacks(AbstractRcu<?> domain, long budget, Backpressure backpressure) {
         this.domain = domain;
@@ -100,7 +104,14 @@ final class Callbacks implements CallbackWorkers {
 
     void defer(Runnable callback) {
         checkAccepting("defer()", null);
-        defer.add(new RunnableCallback(callback));
+        RunnableCallback cb = new RunnableCallback(callback);
+        if (defer.markUsed()) {
+            domain.wakeForDeferredWork();  // after the volatile flag: the domain thread's next park is timed
+        }
+        defer.add(cb);
+        if (deferClosed) {   // volatile; Dekker with close(): its last flush or this one sees the callback
+            defer.flushAll();
+        }
     }
 
     /** {@link Worker#call}: the callback goes to {@code worker} (already checked open). */
@@ -173,7 +184,7 @@ final class Callbacks implements CallbackWorkers {
         }
         switch (backpressure) {
             case CALLER_RUNS -> {
-                domain.synchronize();  // for QSBR a quiescent state of the caller, as documented
+                domain.awaitGracePeriodAsQuiescentCaller();  // for QSBR a quiescent state of the caller
                 Worker.unclaim(cb);
                 int f = invoke(cb);
                 invoked.incrementAndGet();
@@ -455,9 +466,63 @@ final class Callbacks implements CallbackWorkers {
                 }
                 w.expedite();
             }
-            return awaitUntil(latch, deadline);
+            return awaitUntil(latch, deadline) && awaitCallerBatches(deadline);
         } finally {
             domain.afterBlocking(token);
+        }
+    }
+
+    /** A full defer batch was detached for its filler to run (called while its slot is still claimed). */
+    void callerBatchStarted() {
+        callerBatches.incrementAndGet();
+    }
+
+    /** The filler ran its batch: it stops counting as a thread that runs callbacks. */
+    void callerBatchEnded() {
+        callerBatches.decrementAndGet();
+        waitLock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            waitLock.unlock();
+        }
+    }
+
+    /** Marks the calling thread as running callbacks (barrier/close from them throw, budget never blocks them). */
+    void enterCallbackContext(Thread t) {
+        domainThreads.add(t);
+    }
+
+    void exitCallbackContext(Thread t) {
+        domainThreads.remove(t);
+    }
+
+    /** Waits until no full defer batch accepted before is still being run by its filler. */
+    private boolean awaitCallerBatches(long deadline) {
+        boolean interrupted = false;
+        waitLock.lock();
+        try {
+            while (callerBatches.get() > 0) {
+                if (deadline == AbstractRcu.NO_DEADLINE) {
+                    changed.awaitUninterruptibly();
+                    continue;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    changed.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    interrupted = true;  // keep waiting; re-asserted below
+                }
+            }
+            return true;
+        } finally {
+            waitLock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -525,19 +590,29 @@ final class Callbacks implements CallbackWorkers {
 
     /** Runs everything pending and stops every worker. Called by the domain's close after it stopped accepting. */
     void close() {
+        // Callbacks running meanwhile may queue or defer more (or even make workers): repeat until nothing is
+        // left, then close defer itself (a late defer() flushes its own callback to a rescue thread).
+        do {
+            defer.flushAll();
+            for (Worker[] ws = workers; ws.length > 0; ws = workers) {
+                for (Worker w : ws) {
+                    w.beginClose();
+                }
+                for (Worker w : ws) {
+                    joinUninterruptibly(w.thread());
+                }
+            }
+            awaitNoConsumers();
+        } while (defer.size() > 0 || workers.length > 0);
+        deferClosed = true;   // volatile; then the last flush (Dekker with defer())
         defer.flushAll();
-        // Callbacks running meanwhile may queue more (or even make workers): repeat until none is left.
-        for (Worker[] ws = workers; ws.length > 0; ws = workers) {
-            for (Worker w : ws) {
-                w.beginClose();
-            }
-            for (Worker w : ws) {
-                joinUninterruptibly(w.thread());
-            }
-        }
+        awaitNoConsumers();
+    }
+
+    private void awaitNoConsumers() {
         waitLock.lock();
         try {
-            while (liveConsumers.get() > 0) {
+            while (liveConsumers.get() > 0 || callerBatches.get() > 0) {
                 changed.awaitUninterruptibly();
             }
         } finally {

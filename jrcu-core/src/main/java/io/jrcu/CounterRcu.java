@@ -3,6 +3,7 @@ package io.jrcu;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What memb and QSBR share: a registry of reader records, each holding one counter, and the grace-period wait over
@@ -188,7 +189,7 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
     }
 
     @Override
-    final void describeBlockingReaders(long gp, StringBuilder out) {
+    final void describeBlockingReaders(long gp, long waitedNanos, StringBuilder out) {
         CounterReader[] a = slots;
         for (int i = 0; i < a.length; i++) {
             CounterReader r = (CounterReader) SLOTS.getAcquire(a, i);
@@ -196,7 +197,9 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
                 Thread t = r.owner;
                 out.append("\n\t'").append(t.getName()).append("' (").append(t.isVirtual() ? "virtual" : "platform")
                         .append(" thread ").append(t.threadId()).append(", ").append(t.getState()).append(") ")
-                        .append(r.protectedStateDescription()).append(" since before grace period ").append(gp);
+                        .append(r.protectedStateDescription()).append(" for at least ")
+                        .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos)).append(" ms (since before grace period ")
+                        .append(gp).append(" started)");
                 appendStack(out, t);
             }
         }

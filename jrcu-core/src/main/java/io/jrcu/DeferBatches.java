@@ -86,8 +86,16 @@ final class DeferBatches {
         }
     }
 
+    /** Sets the "used" flag; returns true the first time (the caller then wakes the domain thread). */
+    boolean markUsed() {
+        if (used) {
+            return false;
+        }
+        used = true;  // volatile; read by the domain thread before it chooses a timed park
+        return true;
+    }
+
     void add(RcuCallback cb) {
-        used = true;
         int start = (int) (Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L >>> 40);
         for (int i = 0; i <= mask; i++) {
             Slot s = slots[(start + i) & mask];
@@ -98,6 +106,7 @@ final class DeferBatches {
                     s.touched = true;
                     if (s.size == CAPACITY) {
                         full = s.detach();
+                        callbacks.callerBatchStarted();  // before the slot is released: barrier's flush sees it
                     }
                 } finally {
                     s.release();
@@ -114,13 +123,23 @@ final class DeferBatches {
     private void runFull(Batch batch) {
         AbstractRcu<?> domain = callbacks.domain;
         AbstractReader reader = domain.currentReaderOrNull();
-        if ((reader != null && reader.depth() > 0) || callbacks.isDomainThread(Thread.currentThread())) {
-            callbacks.countOvershoot();   // must not block here: a worker runs it after its grace period
-            callbacks.route(batch);
-            return;
+        Thread me = Thread.currentThread();
+        try {
+            if ((reader != null && reader.depth() > 0) || callbacks.isDomainThread(me)) {
+                callbacks.countOvershoot();   // must not block here: a worker runs it after its grace period
+                callbacks.route(batch);
+                return;
+            }
+            domain.awaitGracePeriodAsQuiescentCaller();
+            callbacks.enterCallbackContext(me);  // its callbacks run here: barrier()/close() from them must throw
+            try {
+                callbacks.afterBatch(batch.size, batch.runAll(callbacks));
+            } finally {
+                callbacks.exitCallbackContext(me);
+            }
+        } finally {
+            callbacks.callerBatchEnded();
         }
-        domain.awaitGracePeriodAsQuiescentCaller();
-        callbacks.afterBatch(batch.size, batch.runAll(callbacks));
     }
 
     boolean hasWork() {

@@ -259,7 +259,7 @@ final class Worker implements CallbackWorker {
                 failed = 0;
             } else {
                 weight += n.weight();
-                ran++;
+                ran += n.weight();  // a defer batch stands for its callbacks
             }
             QUEUED.setRelease(n, 0);  // release; the callback may be queued again from here on
             int f = callbacks.invoke(n);
