@@ -373,7 +373,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
             if (gp == completed) {
                 gp += 1;
                 gracePeriodStartNanos = System.nanoTime();
-                state.svStarted(gp); // volatile store, full fence: see the overview's pairing table
+                state.svStarted(gp); // volatile store; pairs with the readers' acquire load of started
+                VarHandle.fullFence(); // store->load: orders the new number (and the caller's unlinks) before the
+                                       // flavor's scan of reader state; the JMM gives a volatile store no such
+                                       // order with a later acquire load (HotSpot fences anyway)
                 onGracePeriodStarted(gp);
             }
             if (!skipReaderWait) {
@@ -451,8 +454,13 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     private void domainThreadLoop() {
+        long nextDeferDrain = System.nanoTime() + DeferBatches.IDLE_NANOS;
         while (!domainThreadStop) {
             try {
+                if (callbacks.hasDeferredWork() && System.nanoTime() - nextDeferDrain >= 0) {
+                    callbacks.drainIdleDeferBatches();  // about every IDLE_NANOS, busy or not
+                    nextDeferDrain = System.nanoTime() + DeferBatches.IDLE_NANOS;
+                }
                 if (requested > completed) {
                     gpLock.lock();
                     try {
@@ -466,8 +474,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 domainThreadParked = true;  // volatile store, then volatile loads below (Dekker with request())
                 if (requested <= completed && !domainThreadStop) {
                     if (callbacks.hasDeferredWork()) {
-                        LockSupport.parkNanos(this, DeferBatches.IDLE_NANOS);
-                        callbacks.drainIdleDeferBatches();
+                        LockSupport.parkNanos(this, Math.max(1, nextDeferDrain - System.nanoTime()));
                     } else {
                         LockSupport.park(this);
                     }
@@ -531,6 +538,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return lifecycle == OPEN;
     }
 
+    final boolean isClosed() {
+        return lifecycle == CLOSED;
+    }
+
     // ------------------------------------------------------------------ stall reports
 
     /** Called by {@link GracePeriodWait} when a grace period has waited past the stall timeout. */
@@ -581,9 +592,9 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
             return;
         }
         state.svClosing();  // volatile; readers check it after their own fence (see the flavors)
-        callbacks.close();  // runs every pending callback (and those they queue), stops the workers
-        boolean token = beforeBlocking();
+        boolean token = beforeBlocking();  // QSBR: workers' grace periods must not wait for the closer
         try {
+            callbacks.close();  // runs every pending callback (and those they queue), stops the workers
             gpLock.lock();
             try {
                 // The final grace period starts after CLOSING was published, so it covers every section that

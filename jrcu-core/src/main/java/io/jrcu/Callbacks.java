@@ -72,6 +72,8 @@ final class Callbacks implements CallbackWorkers {
     private volatile long peakPending;
     /** Full defer batches their filler is running (barrier waits for them); under waitLock for waiting. */
     private final AtomicInteger callerBatches = new AtomicInteger();
+    /** Rescue threads running callbacks that missed a closing worker (barrier waits for them). */
+    private final AtomicInteger liveRescues = new AtomicInteger();
     /** Set at the end of close(): a defer() that sees it flushes its own callback (to a rescue thread). */
     private volatile boolean deferClosed;
 
@@ -148,14 +150,20 @@ final class Callbacks implements CallbackWorkers {
     /** Queues a counted callback (or batch) on the routed worker, falling back to the default worker. */
     void route(RcuCallback cb) {
         Worker w = currentWorkerInternal();
-        if (!w.enqueue(cb) && !defaultWorkerInternal().enqueue(cb)) {
-            // Only while the domain closes and only for an outside producer that passed the open check just
-            // before: the default worker still runs; hand it over as a domain-internal rescue.
-            startRescue(() -> {
-                domain.awaitGracePeriodFromDomainThread();
-                afterBatch(cb.weight(), invoke(cb));
-            }, "late-call");
+        if (w != null && w.enqueue(cb)) {
+            return;
         }
+        Worker fallback = defaultWorkerInternal();
+        if (fallback != null && fallback.enqueue(cb)) {
+            return;
+        }
+        // Only for a producer that passed the open check just before the domain closed: no worker takes
+        // callbacks any more. A rescue thread runs it after a grace period (the producer may be in a section).
+        startRescue(() -> {
+            domain.awaitGracePeriodFromDomainThread();
+            Worker.unclaim(cb);
+            afterBatch(cb.weight(), invoke(cb));
+        }, "late-call");
     }
 
     /** Whether the domain holds more pending callbacks than its budget. */
@@ -267,14 +275,17 @@ final class Callbacks implements CallbackWorkers {
         return defaultWorkerInternal();
     }
 
-    /** The default worker, created on first use; also while the domain closes (its close flushes through it). */
+    /**
+     * The default worker, created on first use; also while the domain closes (its close flushes through it), but
+     * never once it is closed ({@code null} then: no thread may outlive the domain).
+     */
     Worker defaultWorkerInternal() {
         Worker w = defaultWorker;
         if (w != null) {
             return w;
         }
         synchronized (workersLock) {
-            if (defaultWorker == null) {
+            if (defaultWorker == null && !domain.isClosed()) {
                 defaultWorker = addWorker(domain.defaultWorkerOptions, true);
             }
             return defaultWorker;
@@ -319,12 +330,14 @@ final class Callbacks implements CallbackWorkers {
     /** Starts a short-lived domain thread that runs {@code body} (draining a terminated worker's queue). */
     void startRescue(Runnable body, String what) {
         liveConsumers.incrementAndGet();
+        liveRescues.incrementAndGet();
         Thread t = Thread.ofPlatform().daemon().name("jrcu-rescue-" + domain.name + "-" + what).unstarted(() -> {
             try {
                 body.run();
             } catch (Throwable e) {
                 domain.errorHandler.accept(e);
             } finally {
+                liveRescues.decrementAndGet();
                 consumerEnded(Thread.currentThread());
             }
         });
@@ -457,14 +470,13 @@ final class Callbacks implements CallbackWorkers {
             Worker[] ws = workers;
             CountDownLatch latch = new CountDownLatch(ws.length);
             for (Worker w : ws) {
-                if (!w.enqueue(new BarrierMarker(latch))) {
+                if (!w.enqueueBarrier(new BarrierMarker(latch, w))) {
                     // closing: its close runs everything queued before; wait for its thread instead
                     if (!joinUntil(w.thread(), deadline)) {
                         return false;
                     }
                     latch.countDown();
                 }
-                w.expedite();
             }
             return awaitUntil(latch, deadline) && awaitCallerBatches(deadline);
         } finally {
@@ -497,12 +509,16 @@ final class Callbacks implements CallbackWorkers {
         domainThreads.remove(t);
     }
 
-    /** Waits until no full defer batch accepted before is still being run by its filler. */
+    /**
+     * Waits until no full defer batch is still being run by its filler and no rescue thread runs callbacks (those
+     * accepted before the barrier among them). Under a sustained flood of full batches this can wait for later ones
+     * too; each ends after one grace period.
+     */
     private boolean awaitCallerBatches(long deadline) {
         boolean interrupted = false;
         waitLock.lock();
         try {
-            while (callerBatches.get() > 0) {
+            while (callerBatches.get() > 0 || liveRescues.get() > 0) {
                 if (deadline == AbstractRcu.NO_DEADLINE) {
                     changed.awaitUninterruptibly();
                     continue;
@@ -689,13 +705,16 @@ final class Callbacks implements CallbackWorkers {
 
     private static final class BarrierMarker extends RcuCallback {
         private final CountDownLatch latch;
+        private final Worker worker;
 
-        BarrierMarker(CountDownLatch latch) {
+        BarrierMarker(CountDownLatch latch, Worker worker) {
             this.latch = latch;
+            this.worker = worker;
         }
 
         @Override
         protected void invoke() {
+            worker.barrierMarkerRan();
             latch.countDown();
         }
 

@@ -24,6 +24,8 @@ final class DeferBatches {
      *                            as one callback (counted as an overshoot)
      *   drainIdle(): every ~100 ms: a claimed-free slot with items and not touched since the last pass is detached
      *                and handed to the default worker as one callback; touched flags are cleared.
+     *   A detached batch is routed to its worker before the slot is released, so a barrier that claims the slot
+     *   after that finds the batch queued ahead of its marker.
      *
      * Pairing: `owner` CAS (volatile) acquires the slot; its release store hands the slot's plain fields (items,
      * size, touched) to the next owner. Nothing else reads them.
@@ -158,17 +160,13 @@ final class DeferBatches {
     void drainIdle() {
         for (Slot s : slots) {
             if (s.tryClaim()) {
-                Batch b = null;
                 try {
                     if (s.size > 0 && !s.touched) {
-                        b = s.detach();
+                        callbacks.route(s.detach());  // before the release: a barrier's flush waits for it
                     }
                     s.touched = false;
                 } finally {
                     s.release();
-                }
-                if (b != null) {
-                    callbacks.route(b);
                 }
             }
         }
@@ -183,16 +181,12 @@ final class DeferBatches {
             while (!s.tryClaim()) {
                 Thread.onSpinWait();  // an appender holds it for a few instructions
             }
-            Batch b = null;
             try {
                 if (s.size > 0) {
-                    b = s.detach();
+                    callbacks.route(s.detach());  // route (never blocks) before the release: see drainIdle
                 }
             } finally {
                 s.release();
-            }
-            if (b != null) {
-                callbacks.route(b);
             }
         }
     }

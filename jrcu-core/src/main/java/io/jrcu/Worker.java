@@ -5,6 +5,7 @@ import io.jrcu.internal.NativeCpu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -65,8 +66,8 @@ final class Worker implements CallbackWorker {
 
     private volatile int state = OPEN;
     private volatile boolean sleeping;
-    /** Skip batching delays: a barrier waits or the domain is over budget. */
-    private volatile boolean expedite;
+    /** Barriers whose marker has not run yet: while any is pending, batches do not wait to grow. */
+    private final AtomicInteger barriersWaiting = new AtomicInteger();
     /** True while the worker parks waiting for a fuller batch; only then does expedite() need to wake it. */
     private volatile boolean batching;
 
@@ -148,11 +149,31 @@ final class Worker implements CallbackWorker {
         return t == thread;
     }
 
+    /** Ends a wait for a fuller batch (the domain went over budget; the wait re-checks the budget). */
     void expedite() {
-        expedite = true;       // volatile; then the volatile load below (Dekker with awaitFullerBatch)
-        if (batching) {
+        if (batching) {        // volatile; Dekker with awaitFullerBatch (it sets batching, then re-checks)
             LockSupport.unpark(thread);
         }
+    }
+
+    /**
+     * Queues a barrier marker: until it has run, batches do not wait to grow. The count is raised before the marker
+     * is queued, so the batch that takes the marker sees it; the marker lowers it when it runs.
+     *
+     * @return {@code false} if this worker no longer takes callbacks
+     */
+    boolean enqueueBarrier(RcuCallback marker) {
+        barriersWaiting.incrementAndGet();
+        if (!enqueue(marker)) {
+            barriersWaiting.decrementAndGet();
+            return false;
+        }
+        expedite();
+        return true;
+    }
+
+    void barrierMarkerRan() {
+        barriersWaiting.decrementAndGet();
     }
 
     // ------------------------------------------------------------------ the thread
@@ -163,11 +184,16 @@ final class Worker implements CallbackWorker {
         }
         try {
             while (true) {
-                if (!drainOnce()) {
-                    if (state != OPEN) {
-                        break;
+                try {
+                    if (!drainOnce()) {
+                        if (state != OPEN) {
+                            break;
+                        }
+                        idle();
                     }
-                    idle();
+                } catch (Throwable t) {
+                    domain.errorHandler.accept(t);  // callbacks' own failures are caught per callback; this is
+                                                    // anything else (an Error in a wait): keep the worker alive
                 }
             }
             state = TERMINATED;   // volatile; then the final drain (partner: producers' load of state)
@@ -224,8 +250,9 @@ final class Worker implements CallbackWorker {
         long delayNanos = AbstractRcu.saturatedNanos(options.maxDelay());
         if (count < options.minBatch() && delayNanos > 0 && state == OPEN) {
             long deadline = System.nanoTime() + delayNanos;
-            batching = true;   // volatile, then the volatile load of expedite in the loop (Dekker with expedite())
-            while (count < options.minBatch() && !expedite && !callbacks.overBudget() && state == OPEN) {
+            batching = true;   // volatile, then the loads in the loop condition (Dekker with expedite())
+            while (count < options.minBatch() && barriersWaiting.get() == 0 && !callbacks.overBudget()
+                    && state == OPEN) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -239,8 +266,12 @@ final class Worker implements CallbackWorker {
                 }
             }
             batching = false;
+            RcuCallback more = queue.takeAll(lastOut);  // what the request that ended the wait queued (a marker)
+            if (more != null) {
+                setNext(last, more);
+                last = lastOut[0];
+            }
         }
-        expedite = false;
         return last;
     }
 
@@ -317,9 +348,15 @@ final class Worker implements CallbackWorker {
 
     void closeWorker() {
         callbacks.checkNotFromCallback("CallbackWorker.close()");
+        domain.checkCanBlock("CallbackWorker.close()");  // its grace periods would wait for the caller's section
         beginClose();
         LockSupport.unpark(thread);
-        Callbacks.joinUninterruptibly(thread);
+        boolean token = domain.beforeBlocking();            // QSBR: a quiescent state of the caller
+        try {
+            Callbacks.joinUninterruptibly(thread);
+        } finally {
+            domain.afterBlocking(token);
+        }
     }
 
     /** Starts closing without waiting (the domain closes all workers at once, then joins them). */

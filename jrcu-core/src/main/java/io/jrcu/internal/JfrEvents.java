@@ -11,7 +11,8 @@ import jdk.jfr.Timespan;
 /**
  * JFR events {@code io.jrcu.GracePeriod}, {@code io.jrcu.CallbackBatch} and {@code io.jrcu.Stall}. The core needs
  * {@code jdk.jfr} only at compile time ({@code requires static}): where the module is absent the methods do nothing.
- * Each call costs a check of whether the event is enabled when no recording wants it.
+ * Until JFR is started in the JVM, each call costs one static check; afterwards, a check of whether the event is
+ * enabled.
  */
 public final class JfrEvents {
     private static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
@@ -21,27 +22,36 @@ public final class JfrEvents {
 
     /** A grace period of {@code domain} that began at {@code startNanos} (System.nanoTime) just ended. */
     public static void gracePeriod(String domain, long number, long startNanos) {
-        if (AVAILABLE) {
+        if (AVAILABLE && Events.recorderStarted()) {
             Events.gracePeriod(domain, number, startNanos);
         }
     }
 
     /** A worker ran a batch that it took at {@code startNanos}. */
     public static void callbackBatch(String domain, String worker, int size, int failed, long startNanos) {
-        if (AVAILABLE) {
+        if (AVAILABLE && Events.recorderStarted()) {
             Events.callbackBatch(domain, worker, size, failed, startNanos);
         }
     }
 
     /** A grace period stalled; {@code readers} describes what it waits for. */
     public static void stall(String domain, long number, long waitedNanos, String readers) {
-        if (AVAILABLE) {
+        if (AVAILABLE && Events.recorderStarted()) {
             Events.stall(domain, number, waitedNanos, readers);
         }
     }
 
     /** Holder that touches jdk.jfr classes only when the module is present. */
     private static final class Events {
+        /**
+         * Whether JFR has been started in this JVM. Until then the event classes are not even loaded: their first
+         * initialization registers them with JFR, which costs hundreds of milliseconds, and would otherwise land
+         * on the first grace period, under the grace-period lock.
+         */
+        static boolean recorderStarted() {
+            return jdk.jfr.FlightRecorder.isInitialized();
+        }
+
         static void gracePeriod(String domain, long number, long startNanos) {
             GracePeriodEvent e = new GracePeriodEvent();
             if (e.shouldCommit()) {

@@ -44,7 +44,7 @@ class MainTest {
     void helpOfACommandPrintsItsOptions() {
         assertThat(run("help", "torture")).isZero();
         assertThat(out()).contains("--flavor", "--virtual-readers", "--inject-fault skip-reader-wait",
-                "for proving the oracle works");
+                "for proving the oracle works", "--mode", "sync|call|retire|defer|all", "--barrier-every");
         outBytes.reset();
         assertThat(run("torture", "--help")).isZero();
         assertThat(out()).contains("usage: jrcu torture");
@@ -69,9 +69,10 @@ class MainTest {
         int code = run("torture", "--flavor", "memb", "--seconds", "0.5", "--virtual-readers", "50");
 
         assertThat(code).as(err()).isEqualTo(Command.EXIT_OK);
-        assertThat(out()).contains("flavor", "reads", "updates", "grace periods", "age >=2", "freed", "errors")
-                .containsPattern("memb +2/50 .* PASS");
-        assertThat(err()).contains("memb: 2 platform + 50 virtual readers");
+        assertThat(out()).contains("flavor", "mode", "reads", "updates", "grace periods", "cb queued", "cb invoked",
+                        "early", "lost", "twice", "errors")
+                .containsPattern("memb +sync +2/50 .* - +- +0 +PASS");
+        assertThat(err()).contains("memb sync: 2 platform + 50 virtual readers");
     }
 
     @Test
@@ -79,7 +80,33 @@ class MainTest {
         int code = run("torture", "--flavor=bp", "--seconds=1.5", "--inject-fault", "skip-reader-wait");
 
         assertThat(code).as(out() + err()).isEqualTo(Command.EXIT_FAILED);
-        assertThat(out()).containsPattern("bp \\* .* FAIL").contains("bp: first error after", "fault injected");
+        assertThat(out()).containsPattern("bp \\* +sync .* FAIL").contains("bp/sync: first error after",
+                "fault injected");
         assertThat(err()).contains("FAULT INJECTED");
+    }
+
+    @Test
+    void modeAllRunsEveryModeOfTheFlavorAndExits0() {
+        int code = run("torture", "--flavor", "bp", "--mode", "all", "--seconds", "0.3", "--virtual-readers", "20",
+                "--barrier-every", "500");
+
+        assertThat(code).as(out() + err()).isEqualTo(Command.EXIT_OK);
+        assertThat(out()).containsPattern("bp +sync +2/20 .* - +- +0 +PASS")
+                .containsPattern("bp +call +2/20 .* 0 +0 +0 +0 +PASS")
+                .containsPattern("bp +retire +2/20 .* 0 +0 +0 +0 +PASS")
+                .containsPattern("bp +defer +2/20 .* 0 +0 +0 +0 +PASS")
+                .contains("lost: issued before a");
+        assertThat(err()).contains("jrcu torture: bp; mode sync, call, retire, defer; 0.3 s each",
+                "bp call: 2 platform + 20 virtual readers, 1 writer, barrier every 500 callbacks");
+    }
+
+    @Test
+    void tortureOfABrokenAsyncModeReportsEarlyCallbacksAndExits1() {
+        int code = run("torture", "--flavor=memb", "--mode=call", "--seconds=2", "--inject-fault",
+                "skip-reader-wait");
+
+        assertThat(code).as(out() + err()).isEqualTo(Command.EXIT_FAILED);
+        assertThat(out()).containsPattern("memb \\* +call .* FAIL").contains("memb/call: early = ",
+                "memb/call: first error after", "fault injected");
     }
 }

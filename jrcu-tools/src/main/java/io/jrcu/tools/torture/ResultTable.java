@@ -4,14 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Renders torture results as a plain-text table, one row per flavor, with notes on failures below it. */
+/**
+ * Renders torture results as a plain-text table, one row per flavor and mode, with notes on failures below it.
+ */
 final class ResultTable {
 
-    private static final String[] HEADER = {"flavor", "readers p/v", "writers", "seconds", "reads", "updates",
-            "grace periods", "age 0", "age 1", "age >=2", "freed", "errors", "result"};
+    private static final String[] HEADER = {"flavor", "mode", "readers p/v", "writers", "seconds", "reads", "age 1",
+            "updates", "grace periods", "cb queued", "cb invoked", "early", "lost", "twice", "errors", "result"};
     /** Text columns are left-aligned; the others (numbers) right-aligned. */
-    private static final boolean[] LEFT = {true, false, false, false, false, false, false, false, false, false, false,
-            false, true};
+    private static final boolean[] LEFT = {true, true, false, false, false, false, false, false, false, false, false,
+            false, false, false, false, true};
 
     private ResultTable() {
     }
@@ -21,19 +23,22 @@ final class ResultTable {
         rows.add(HEADER);
         for (TortureResult r : results) {
             TortureConfig c = r.config();
-            AgeHistogram a = r.ages();
+            boolean async = c.mode().async();
             rows.add(new String[]{
                     c.flavor().cliName() + (c.skipReaderWait() ? " *" : ""),
+                    c.mode().cliName(),
                     c.platformReaders() + "/" + c.virtualReaders(),
                     Integer.toString(c.writers()),
                     String.format(Locale.ROOT, "%.1f", r.elapsed().toNanos() / 1e9),
                     count(r.reads()),
+                    count(r.ages().age1()),
                     count(r.updates()),
                     count(r.gracePeriods()),
-                    count(a.age0()),
-                    count(a.age1()),
-                    count(a.age2OrMore()),
-                    count(a.freed()),
+                    count(r.stats().callbacksQueued()),
+                    count(r.stats().callbacksInvoked()),
+                    count(r.early()),
+                    async ? count(r.callbacks().lost()) : "-",
+                    async ? count(r.callbacks().twice()) : "-",
                     count(r.errors()),
                     r.passed() ? "PASS" : "FAIL"});
         }
@@ -65,13 +70,34 @@ final class ResultTable {
 
     private static void notes(List<TortureResult> results, StringBuilder out) {
         boolean faulted = false;
+        boolean anyAsync = false;
         for (TortureResult r : results) {
             faulted |= r.config().skipReaderWait();
-            String flavor = r.config().flavor().cliName();
-            r.firstError().ifPresent(e -> out.append(flavor).append(": first error ").append(e.describe())
+            anyAsync |= r.config().mode().async();
+            String run = r.config().flavor().cliName() + "/" + r.config().mode().cliName();
+            if (r.early() > 0) {
+                AgeHistogram a = r.ages();
+                out.append(run).append(": early = ").append(count(a.age2OrMore())).append(" age >=2 + ")
+                        .append(count(a.freed())).append(" freed");
+                if (r.config().mode().async()) {
+                    out.append(" + ").append(count(r.callbacks().premature()))
+                            .append(" callbacks before their grace period");
+                }
+                out.append('\n');
+            }
+            r.firstError().ifPresent(e -> out.append(run).append(": first error ").append(e.describe())
                     .append('\n'));
+            r.callbacks().firstError().ifPresent(e -> out.append(run).append(": first callback error ").append(e)
+                    .append('\n'));
+            if (!r.statsAgree()) {
+                out.append(run).append(": the domain's stats disagree with the ledgers: ")
+                        .append(count(r.callbacks().issued())).append(" callbacks issued, stats say ")
+                        .append(count(r.stats().callbacksQueued())).append(" queued, ")
+                        .append(count(r.stats().callbacksInvoked())).append(" invoked, ")
+                        .append(count(r.stats().pendingCallbacks())).append(" pending after close\n");
+            }
             for (ThreadFailure f : r.threadFailures()) {
-                out.append(flavor).append(": thread '").append(f.thread()).append("' failed: ").append(f.cause())
+                out.append(run).append(": thread '").append(f.thread()).append("' failed: ").append(f.cause())
                         .append('\n');
             }
         }
@@ -79,8 +105,14 @@ final class ResultTable {
             out.append("* fault injected (skip-reader-wait): grace periods do not wait for readers, so these runs"
                     + " must FAIL; that proves the oracle catches a broken grace period\n");
         }
-        out.append("age: the oldest age a reader saw while protected. 0 = published, 1 = removed but no grace period"
-                + " completed since; >=2 or freed = a grace period ended under a reader (an error).\n");
+        out.append("age 1: reads of an object already removed (legal: readers race removals). early: a reader saw an"
+                + " object after a grace period\nor callback had ended (age >=2 or freed)");
+        out.append(anyAsync ? ", or a callback ran before its grace period.\n" : ".\n");
+        if (anyAsync) {
+            out.append("call/retire/defer: writers hand the old object to the library; its callback ages and frees"
+                    + " it. lost: issued before a\nbarrier() checkpoint, not run after it. twice: run again (or after"
+                    + " being counted lost). cb queued/invoked: rcu.stats().\n");
+        }
     }
 
     private static String count(long n) {

@@ -1,8 +1,10 @@
 package io.jrcu.tools.torture;
 
+import io.jrcu.MembRcu;
 import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
 import io.jrcu.RcuReference;
+import io.jrcu.RcuStats;
 import io.jrcu.internal.FaultInjectable;
 
 import java.time.Duration;
@@ -16,13 +18,17 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * The torture engine: one run of one flavor, in the spirit of Linux's rcutorture and liburcu's rcutorture.h.
- * Writers keep replacing a shared object and age what they removed by one per grace period; readers record the ages
- * they see; a reader that sees age 2 or more, or a freed object, proves that a grace period ended while it was
- * still inside its read section. Use {@link #run}.
+ * The torture engine: one run of one flavor in one {@link ReclaimMode}, in the spirit of Linux's rcutorture and
+ * liburcu's rcutorture.h. Writers keep replacing a shared object and age what they removed by one per grace period
+ * (sync), or hand it to the library's callbacks, which age and free it after a grace period (call, retire, defer);
+ * readers record the ages they see; a reader that sees age 2 or more, or a freed object, proves that a grace period
+ * (or a callback) ended while it was still inside its read section. In the asynchronous modes every callback also
+ * has an id, and barrier checkpoints prove that none was lost or run twice. Use {@link #run}.
  */
 public final class Torture {
     /*
@@ -31,8 +37,13 @@ public final class Torture {
      *   free pool    objects nobody can reach (age FREED), a concurrent queue
      *   stopping     volatile flag; readers and writers poll it between observations / updates
      *
-     *   writers (TortureWriter)        replace current, wait for a grace period, age removed objects by 1, poison
-     *                                  and free those of age AGE_LIMIT
+     *   writers (TortureWriter)        sync: replace current, wait for a grace period, age removed objects by 1,
+     *                                  poison and free those of age AGE_LIMIT
+     *   writers (CallbackWriter)       call/retire/defer: replace current, set age 1, hand the old object to the
+     *                                  library; its callback (TortureObject.reclaim, after a grace period) sets age
+     *                                  2, poisons and frees it, and records its id in the writer's CallbackLedger;
+     *                                  every barrierEvery ids and at the end the writer calls barrier() and checks
+     *                                  that every id issued before ran exactly once
      *   readers (TortureReader)        platform threads, virtual threads (memb, bulletProof), or QSBR online threads;
      *                                  each observation reads an object's age at the start and the end of a protected
      *                                  interval and lands in the reader's own histogram: 0, 1, >= 2, freed
@@ -47,9 +58,20 @@ public final class Torture {
      * SKIP_READER_WAIT (grace periods that do not wait for readers) they fill within milliseconds — the proof that
      * the oracle can fail.
      *
+     * The same argument holds for a callback: the library may run it only after a grace period that began after
+     * the removal, so a reader that loaded the object before the removal must have left before the callback's
+     * age 2 or poison is written. Seeing either means the callback ran under a reader: too early.
+     *
      * Counters are per thread (OwnerCounters), merged by the monitor: nothing is contended but `current`, which is
      * the point. Pool size: one published object, plus per writer one in hand and AGE_LIMIT - 1 removed, plus slack;
-     * a small pool recycles objects quickly, so a broken grace period soon shows as a freed object too.
+     * a small pool recycles objects quickly, so a broken grace period soon shows as a freed object too. In the
+     * asynchronous modes the callbacks hold the removed objects, as many as the writers issued since their last
+     * checkpoint; the pool starts at the same size and the writers allocate when it is empty, so it grows to what
+     * is in flight and no further.
+     *
+     * Results are taken after every thread was joined and the domain closed (close runs whatever is still
+     * pending), so the domain's statistics are final: in the asynchronous modes callbacks queued = invoked = ids
+     * issued, unless the library lost or duplicated a callback (a mismatch is reported as a note).
      */
 
     /** Age at which a removed object is poisoned and freed: two grace periods after its removal. */
@@ -59,6 +81,7 @@ public final class Torture {
     /** How long stopped threads get to finish before the run is declared hung. */
     static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
     private static final int SPARE_OBJECTS = 2;
+    private static final AtomicBoolean WARMED_UP = new AtomicBoolean();
 
     private final TortureConfig config;
     private final Rcu rcu;
@@ -67,14 +90,20 @@ public final class Torture {
     private final TortureThreads threads = new TortureThreads(this::stop);
     private final List<TortureReader> readers = new ArrayList<>();
     private final List<TortureWriter> writers = new ArrayList<>();
+    private final List<CallbackWriter> callbackWriters = new ArrayList<>();
+    /** Ids of objects made on demand (asynchronous modes). */
+    private final AtomicInteger nextObjectId = new AtomicInteger();
+    private final boolean stopAtFirstError;
     /** Set once, to end the run; volatile: readers and writers poll it (see stopping()). */
     private volatile boolean stopping;
     /** Set before the threads start (Thread.start orders it for them). */
     private long startNanos;
 
-    private Torture(TortureConfig config) {
+    private Torture(TortureConfig config, boolean stopAtFirstError) {
         this.config = Objects.requireNonNull(config, "config");
-        this.rcu = config.flavor().newDomain("torture-" + config.flavor().cliName(),
+        this.stopAtFirstError = stopAtFirstError;
+        this.rcu = config.flavor().newDomain("torture-" + config.flavor().cliName()
+                        + (config.mode().async() ? "-" + config.mode().cliName() : ""),
                 e -> threads.fail(Thread.currentThread().getName() + " (domain error handler)", e));
         if (config.skipReaderWait()) {
             ((FaultInjectable) rcu).injectFault(FaultInjectable.Fault.SKIP_READER_WAIT, true);
@@ -83,6 +112,7 @@ public final class Torture {
         for (int id = 1; id < objects; id++) {
             freePool.add(new TortureObject(id));
         }
+        nextObjectId.set(objects);
         TortureObject first = new TortureObject(0);
         first.soAge(0);
         this.current = new RcuReference<>(first); // release store; pairs with the readers' acquire get()
@@ -98,10 +128,39 @@ public final class Torture {
      * @throws InterruptedException  if the calling thread is interrupted; the run is stopped and joined first
      */
     public static TortureResult run(TortureConfig config, Consumer<Progress> progress) throws InterruptedException {
-        return new Torture(config).run(progress);
+        return new Torture(config, false).run(progress);
+    }
+
+    /**
+     * Like {@link #run(TortureConfig, Consumer)}, but ends the run as soon as a reader or a callback ledger sees its
+     * first error: the tests of the broken twins run until caught, with the duration as the limit.
+     */
+    static TortureResult runUntilFirstError(TortureConfig config, Consumer<Progress> progress)
+            throws InterruptedException {
+        return new Torture(config, true).run(progress);
+    }
+
+    /**
+     * Once per JVM, before the first run: a throwaway domain runs a grace period, each kind of callback and a
+     * barrier, so that one-time costs land outside the timed run. The first grace period and the first callback
+     * batch of a JVM initialize jrcu's JFR event classes, which takes 0.3 s to over 1 s on 2 busy cores — the whole
+     * of a short run's first second otherwise (the first barrier checkpoint of an asynchronous run waits for it).
+     */
+    static void warmUpOnce() {
+        if (!WARMED_UP.compareAndSet(false, true)) {
+            return;
+        }
+        try (MembRcu domain = MembRcu.builder().name("torture-warm-up").build()) {
+            domain.synchronize();
+            domain.call(() -> { });
+            domain.retire(new Object(), o -> { });
+            domain.defer(() -> { });
+            domain.barrier();
+        }
     }
 
     private TortureResult run(Consumer<Progress> progress) throws InterruptedException {
+        warmUpOnce();
         long elapsedNanos;
         boolean joined = false;
         try {
@@ -120,11 +179,12 @@ public final class Torture {
                 rcu.close();
             }
         }
-        return result(Duration.ofNanos(elapsedNanos));
+        return result(Duration.ofNanos(elapsedNanos), rcu.stats());
     }
 
     private void startThreads() {
-        String prefix = "jrcu-torture-" + config.flavor().cliName() + "-";
+        String prefix = "jrcu-torture-" + config.flavor().cliName() + "-"
+                + (config.mode().async() ? config.mode().cliName() + "-" : "");
         for (int i = 0; i < config.platformReaders(); i++) {
             TortureReader r = newReader(prefix + "reader-" + i, false);
             threads.start(Thread.ofPlatform().daemon().name(r.name), r);
@@ -134,9 +194,20 @@ public final class Torture {
             threads.start(Thread.ofVirtual().name(r.name), r);
         }
         for (int i = 0; i < config.writers(); i++) {
-            TortureWriter w = new TortureWriter(this, rcu, i);
-            writers.add(w);
-            threads.start(Thread.ofPlatform().daemon().name(prefix + "writer-" + i), w);
+            String name = prefix + "writer-" + i;
+            Runnable body;
+            if (config.mode().async()) {
+                CallbackWriter w = new CallbackWriter(this, rcu, config.mode(),
+                        new CallbackLedger(rcu, this::free, this::errorSeen, startNanos, name,
+                                config.barrierEvery()));
+                callbackWriters.add(w);
+                body = w;
+            } else {
+                TortureWriter w = new TortureWriter(this, rcu, i);
+                writers.add(w);
+                body = w;
+            }
+            threads.start(Thread.ofPlatform().daemon().name(name), body);
         }
     }
 
@@ -149,7 +220,10 @@ public final class Torture {
         return r;
     }
 
-    /** Waits until the run's time is up or a thread failed, reporting progress every PROGRESS_INTERVAL. */
+    /**
+     * Waits until the run's time is up, a thread failed, or (when told to stop at the first error) an error was
+     * seen, reporting progress every PROGRESS_INTERVAL.
+     */
     private void monitor(Consumer<Progress> progress) throws InterruptedException {
         long interval = PROGRESS_INTERVAL.toNanos();
         long end = startNanos + saturatedNanos(config.duration());
@@ -158,7 +232,7 @@ public final class Torture {
         long lastReads = 0;
         while (System.nanoTime() - end < 0) {
             long until = nextReport - end < 0 ? nextReport : end;
-            if (threads.awaitFailure(until - System.nanoTime())) {
+            if (threads.awaitEnd(until - System.nanoTime())) {
                 return;
             }
             long now = System.nanoTime();
@@ -177,13 +251,15 @@ public final class Torture {
         long reads = ages.observations();
         long perSecond = sinceNanos <= 0 ? 0 : (long) ((reads - previousReads) * 1e9 / sinceNanos);
         long updates = 0;
-        long gracePeriods = 0;
         for (TortureWriter w : writers) {
             updates += w.updates();
-            gracePeriods += w.gracePeriods();
         }
-        return new Progress(config.flavor(), Duration.ofNanos(now - startNanos), reads, perSecond, updates,
-                gracePeriods, ages.errors());
+        for (CallbackWriter w : callbackWriters) {
+            updates += w.updates();
+        }
+        RcuStats stats = rcu.stats();
+        return new Progress(config.flavor(), config.mode(), Duration.ofNanos(now - startNanos), reads, perSecond,
+                updates, stats.gracePeriodsCompleted(), stats.callbacksInvoked(), ages.errors());
     }
 
     private AgeHistogram histogram() {
@@ -194,16 +270,22 @@ public final class Torture {
         return sum;
     }
 
-    private TortureResult result(Duration elapsed) {
+    private TortureResult result(Duration elapsed, RcuStats stats) {
         long updates = 0;
         Map<GracePeriodPath, Long> byPath = new EnumMap<>(GracePeriodPath.class);
         for (TortureWriter w : writers) {
             updates += w.updates();
             w.gracePeriodsByPath().forEach((path, n) -> byPath.merge(path, n, Long::sum));
         }
+        CallbackTally callbacks = CallbackTally.EMPTY;
+        for (CallbackWriter w : callbackWriters) {
+            updates += w.updates();
+            callbacks = callbacks.plus(w.tally());
+        }
         Optional<OracleError> firstError = readers.stream().map(TortureReader::firstError)
                 .filter(Objects::nonNull).min(Comparator.comparing(OracleError::after));
-        return new TortureResult(config, elapsed, histogram(), updates, byPath, firstError, threads.failures());
+        return new TortureResult(config, elapsed, histogram(), updates, byPath, callbacks, stats, firstError,
+                threads.failures());
     }
 
     // ------------------------------------------------------------------ for readers and writers
@@ -215,6 +297,13 @@ public final class Torture {
 
     private void stop() {
         stopping = true;
+    }
+
+    /** A reader or a ledger saw its first error (called once per reader or ledger). */
+    void errorSeen() {
+        if (stopAtFirstError) {
+            threads.endEarly();
+        }
     }
 
     long startNanos() {
@@ -229,6 +318,15 @@ public final class Torture {
                     + " than AGE_LIMIT - 1 (a bug in the torture writer)");
         }
         return o;
+    }
+
+    /**
+     * A free object for an asynchronous writer: from the pool, or a new one if callbacks still hold every pooled
+     * object.
+     */
+    TortureObject takeFreeOrNew() {
+        TortureObject o = freePool.poll();
+        return o != null ? o : new TortureObject(nextObjectId.getAndIncrement());
     }
 
     /** Returns a poisoned object to the pool. */

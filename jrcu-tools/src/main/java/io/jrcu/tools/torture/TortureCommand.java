@@ -13,8 +13,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * {@code jrcu torture}: a short torture run of each selected flavor, live progress on stderr, a table on stdout,
- * exit 1 if any flavor had an error.
+ * {@code jrcu torture}: a short torture run of each selected flavor in each selected reclamation mode, live progress
+ * on stderr, a table on stdout, exit 1 if any run had an error.
  */
 public final class TortureCommand implements Command {
 
@@ -34,17 +34,26 @@ public final class TortureCommand implements Command {
 
     @Override
     public void printUsage(PrintStream out) {
-        out.println("usage: jrcu torture [--flavor memb|qsbr|bp|all] [--seconds N] [--readers N]"
-                + " [--virtual-readers N] [--writers N]");
+        out.println("usage: jrcu torture [--flavor memb|qsbr|bp|all] [--mode sync|call|retire|defer|all]"
+                + " [--seconds N]");
+        out.println("                    [--readers N] [--virtual-readers N] [--writers N] [--barrier-every N]");
         out.println();
         out.println("Writers keep replacing a shared object and age every object they removed by one per grace");
         out.println("period; readers record the ages they see while protected. Age >= 2, or a freed object, means a");
-        out.println("grace period ended under a reader: an error. Progress on stderr, a table on stdout; exit 1 on");
+        out.println("grace period ended under a reader: an error. In the asynchronous modes the writer does not wait:");
+        out.println("it hands the old object to the library, whose callback ages and frees it after a grace period;");
+        out.println("each callback has an id, and at every barrier() checkpoint each id issued before must have run");
+        out.println("exactly once (lost and twice are errors too). Progress on stderr, a table on stdout; exit 1 on");
         out.println("any error.");
         out.println();
         out.println("options:");
         out.println("  --flavor F           memb, qsbr, bp, a comma-separated list, or all (default: all)");
-        out.println("  --seconds N          seconds per flavor, fractions allowed (default: "
+        out.println("  --mode M             how writers reclaim, a comma-separated list, or all (default: sync);");
+        out.println("                       all runs every mode in turn for each flavor, --seconds each");
+        for (ReclaimMode m : ReclaimMode.values()) {
+            out.printf(Locale.ROOT, "                         %-7s %s%n", m.cliName(), m.description());
+        }
+        out.println("  --seconds N          seconds per flavor and mode, fractions allowed (default: "
                 + TortureConfig.DEFAULT_DURATION.toSeconds() + ")");
         out.println("  --readers N          platform reader threads (default: " + TortureConfig.DEFAULT_PLATFORM_READERS
                 + ")");
@@ -53,6 +62,9 @@ public final class TortureCommand implements Command {
         out.println("                       them: its readers are registered online threads that report quiescent");
         out.println("                       states (with 'all', qsbr runs without them)");
         out.println("  --writers N          writer threads (default: " + TortureConfig.DEFAULT_WRITERS + ")");
+        out.println("  --barrier-every N    call/retire/defer: each writer calls barrier() after N callbacks and checks");
+        out.println("                       them (default: " + TortureConfig.DEFAULT_BARRIER_EVERY
+                + "; this also bounds the garbage in flight)");
         out.println("  --inject-fault " + SKIP_READER_WAIT);
         out.println("                       for proving the oracle works: grace periods stop waiting for readers,");
         out.println("                       so the run must FAIL (exit 1)");
@@ -61,15 +73,17 @@ public final class TortureCommand implements Command {
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         List<TortureConfig> configs = parse(args);
-        err.printf(Locale.ROOT, "jrcu torture: %s, %s s each, on Java %s with %d CPUs%n",
-                String.join(", ", configs.stream().map(c -> c.flavor().cliName()).toList()),
+        err.printf(Locale.ROOT, "jrcu torture: %s; mode %s; %s s each, on Java %s with %d CPUs%n",
+                String.join(", ", configs.stream().map(c -> c.flavor().cliName()).distinct().toList()),
+                String.join(", ", configs.stream().map(c -> c.mode().cliName()).distinct().toList()),
                 seconds(configs.getFirst().duration()), Runtime.version(),
                 Runtime.getRuntime().availableProcessors());
         List<TortureResult> results = new ArrayList<>();
         for (TortureConfig config : configs) {
-            err.printf(Locale.ROOT, "%s: %d platform + %d virtual readers, %d writer%s%s%n",
-                    config.flavor().cliName(), config.platformReaders(), config.virtualReaders(), config.writers(),
-                    config.writers() == 1 ? "" : "s",
+            err.printf(Locale.ROOT, "%s %s: %d platform + %d virtual readers, %d writer%s%s%s%n",
+                    config.flavor().cliName(), config.mode().cliName(), config.platformReaders(),
+                    config.virtualReaders(), config.writers(), config.writers() == 1 ? "" : "s",
+                    config.mode().async() ? ", barrier every " + config.barrierEvery() + " callbacks" : "",
                     config.skipReaderWait() ? ", FAULT INJECTED: " + SKIP_READER_WAIT : "");
             TortureResult result;
             try {
@@ -79,7 +93,8 @@ public final class TortureCommand implements Command {
                 err.println("jrcu torture: interrupted");
                 return EXIT_FAILED;
             } catch (IllegalStateException hang) {
-                err.println("jrcu torture: " + config.flavor().cliName() + " did not finish: " + hang.getMessage());
+                err.println("jrcu torture: " + config.flavor().cliName() + " " + config.mode().cliName()
+                        + " did not finish: " + hang.getMessage());
                 return EXIT_FAILED;
             }
             for (ThreadFailure f : result.threadFailures()) {
@@ -95,9 +110,10 @@ public final class TortureCommand implements Command {
     }
 
     private static void printProgress(Progress p, PrintStream err) {
-        err.printf(Locale.ROOT, "  %-4s %3d s  reads %,13d (%,11d/s)  updates %,9d  grace periods %,9d  errors %,d%n",
-                p.flavor().cliName(), Math.round(p.elapsed().toMillis() / 1000.0), p.reads(), p.readsPerSecond(),
-                p.updates(), p.gracePeriods(), p.errors());
+        err.printf(Locale.ROOT, "  %-4s %-6s %3d s  reads %,13d (%,11d/s)  updates %,11d  grace periods %,9d"
+                        + "  callbacks %,11d  errors %,d%n",
+                p.flavor().cliName(), p.mode().cliName(), Math.round(p.elapsed().toMillis() / 1000.0), p.reads(),
+                p.readsPerSecond(), p.updates(), p.gracePeriods(), p.callbacksInvoked(), p.errors());
         err.flush();
     }
 
@@ -105,6 +121,8 @@ public final class TortureCommand implements Command {
     static List<TortureConfig> parse(List<String> args) throws UsageException {
         Set<Flavor> flavors = new LinkedHashSet<>(List.of(Flavor.values()));
         boolean flavorsNamed = false;
+        Set<ReclaimMode> modes = new LinkedHashSet<>(List.of(ReclaimMode.SYNC));
+        int barrierEvery = TortureConfig.DEFAULT_BARRIER_EVERY;
         Duration duration = TortureConfig.DEFAULT_DURATION;
         int platformReaders = TortureConfig.DEFAULT_PLATFORM_READERS;
         Integer virtualReaders = null;
@@ -134,6 +152,8 @@ public final class TortureCommand implements Command {
                     flavors = parseFlavors(value);
                     flavorsNamed = !value.equals("all");
                 }
+                case "--mode" -> modes = parseModes(value);
+                case "--barrier-every" -> barrierEvery = parseCount(option, value);
                 case "--seconds" -> duration = parseSeconds(value);
                 case "--readers" -> platformReaders = parseCount(option, value);
                 case "--virtual-readers" -> virtualReaders = parseCount(option, value);
@@ -158,10 +178,13 @@ public final class TortureCommand implements Command {
             } else {
                 virtual = virtualReaders;
             }
-            try {
-                configs.add(new TortureConfig(flavor, duration, platformReaders, virtual, writers, skipReaderWait));
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(e.getMessage());
+            for (ReclaimMode mode : modes) {
+                try {
+                    configs.add(new TortureConfig(flavor, mode, duration, platformReaders, virtual, writers,
+                            barrierEvery, skipReaderWait));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
             }
         }
         return configs;
@@ -181,6 +204,22 @@ public final class TortureCommand implements Command {
             }
         }
         return flavors;
+    }
+
+    private static Set<ReclaimMode> parseModes(String value) throws UsageException {
+        if (value.equals("all")) {
+            return new LinkedHashSet<>(List.of(ReclaimMode.values()));
+        }
+        Set<ReclaimMode> modes = new LinkedHashSet<>();
+        for (String name : value.split(",", -1)) {
+            try {
+                modes.add(ReclaimMode.byCliName(name.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--mode: unknown mode '" + name.trim() + "' (known: "
+                        + ReclaimMode.cliNames() + "|all)");
+            }
+        }
+        return modes;
     }
 
     private static Duration parseSeconds(String value) throws UsageException {

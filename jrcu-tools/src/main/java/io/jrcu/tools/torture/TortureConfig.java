@@ -4,18 +4,24 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * One torture run: a flavor, how long, how many readers and writers, and whether the domain is deliberately broken.
+ * One torture run: a flavor, how writers reclaim, how long, how many readers and writers, and whether the domain is
+ * deliberately broken.
  *
  * @param flavor          the flavor under test
+ * @param mode            how writers reclaim what they replaced: wait for grace periods themselves ({@code sync}) or
+ *                        hand it to the library ({@code call}, {@code retire}, {@code defer})
  * @param duration        how long readers and writers run
  * @param platformReaders reader platform threads
  * @param virtualReaders  reader virtual threads (memb and bulletProof only)
- * @param writers         writer threads; each replaces the shared object and waits for grace periods
+ * @param writers         writer threads; each replaces the shared object and waits for grace periods (sync) or queues
+ *                        callbacks (the other modes)
+ * @param barrierEvery    asynchronous modes: each writer calls {@code barrier()} after this many callbacks and checks
+ *                        that all of them ran exactly once (this also bounds the garbage in flight)
  * @param skipReaderWait  inject {@code FaultInjectable.Fault.SKIP_READER_WAIT}: grace periods do not wait for
  *                        readers, so the oracle must report errors (the proof that it can fail)
  */
-public record TortureConfig(Flavor flavor, Duration duration, int platformReaders, int virtualReaders, int writers,
-                            boolean skipReaderWait) {
+public record TortureConfig(Flavor flavor, ReclaimMode mode, Duration duration, int platformReaders,
+                            int virtualReaders, int writers, int barrierEvery, boolean skipReaderWait) {
 
     /** Default length of one flavor's run: the whole default run (three flavors) stays around ten seconds. */
     public static final Duration DEFAULT_DURATION = Duration.ofSeconds(3);
@@ -24,6 +30,10 @@ public record TortureConfig(Flavor flavor, Duration duration, int platformReader
     public static final int MAX_PLATFORM_READERS = 1024;
     public static final int MAX_VIRTUAL_READERS = 1_000_000;
     public static final int MAX_WRITERS = 64;
+    /** Callbacks per writer between two barrier checkpoints, unless told otherwise. */
+    public static final int DEFAULT_BARRIER_EVERY = 10_000;
+    /** The domains' default callback budget: more callbacks in flight per writer would only test backpressure. */
+    public static final int MAX_BARRIER_EVERY = 1_000_000;
 
     /**
      * @throws IllegalArgumentException for counts out of range, a non-positive duration, no readers at all, or
@@ -31,6 +41,7 @@ public record TortureConfig(Flavor flavor, Duration duration, int platformReader
      */
     public TortureConfig {
         Objects.requireNonNull(flavor, "flavor");
+        Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(duration, "duration");
         if (duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException("the run must last longer than 0 s (got " + duration + ")");
@@ -38,6 +49,10 @@ public record TortureConfig(Flavor flavor, Duration duration, int platformReader
         checkRange("platform readers", platformReaders, 0, MAX_PLATFORM_READERS);
         checkRange("virtual readers", virtualReaders, 0, MAX_VIRTUAL_READERS);
         checkRange("writers", writers, 1, MAX_WRITERS);
+        if (barrierEvery < 1 || barrierEvery > MAX_BARRIER_EVERY) {
+            throw new IllegalArgumentException("callbacks between barriers must be between 1 and "
+                    + MAX_BARRIER_EVERY + " (got " + barrierEvery + ")");
+        }
         if (virtualReaders > 0 && !flavor.allowsVirtualReaders()) {
             throw new IllegalArgumentException(flavor + " does not support virtual readers (asked for "
                     + virtualReaders + "): a QSBR reader is a registered thread that stays online and reports"
@@ -48,26 +63,41 @@ public record TortureConfig(Flavor flavor, Duration duration, int platformReader
         }
     }
 
-    /** The defaults for {@code flavor}: 3 s, 2 platform readers, the flavor's default virtual readers, 1 writer. */
+    /**
+     * The defaults for {@code flavor}: sync mode, 3 s, 2 platform readers, the flavor's default virtual readers,
+     * 1 writer, a barrier every {@value #DEFAULT_BARRIER_EVERY} callbacks.
+     */
     public static TortureConfig defaults(Flavor flavor) {
-        return new TortureConfig(flavor, DEFAULT_DURATION, DEFAULT_PLATFORM_READERS, flavor.defaultVirtualReaders(),
-                DEFAULT_WRITERS, false);
+        return new TortureConfig(flavor, ReclaimMode.SYNC, DEFAULT_DURATION, DEFAULT_PLATFORM_READERS,
+                flavor.defaultVirtualReaders(), DEFAULT_WRITERS, DEFAULT_BARRIER_EVERY, false);
+    }
+
+    public TortureConfig withMode(ReclaimMode m) {
+        return new TortureConfig(flavor, m, duration, platformReaders, virtualReaders, writers, barrierEvery,
+                skipReaderWait);
     }
 
     public TortureConfig withDuration(Duration d) {
-        return new TortureConfig(flavor, d, platformReaders, virtualReaders, writers, skipReaderWait);
+        return new TortureConfig(flavor, mode, d, platformReaders, virtualReaders, writers, barrierEvery,
+                skipReaderWait);
     }
 
     public TortureConfig withReaders(int platform, int virtual) {
-        return new TortureConfig(flavor, duration, platform, virtual, writers, skipReaderWait);
+        return new TortureConfig(flavor, mode, duration, platform, virtual, writers, barrierEvery, skipReaderWait);
     }
 
     public TortureConfig withWriters(int n) {
-        return new TortureConfig(flavor, duration, platformReaders, virtualReaders, n, skipReaderWait);
+        return new TortureConfig(flavor, mode, duration, platformReaders, virtualReaders, n, barrierEvery,
+                skipReaderWait);
+    }
+
+    public TortureConfig withBarrierEvery(int n) {
+        return new TortureConfig(flavor, mode, duration, platformReaders, virtualReaders, writers, n,
+                skipReaderWait);
     }
 
     public TortureConfig withSkipReaderWait(boolean on) {
-        return new TortureConfig(flavor, duration, platformReaders, virtualReaders, writers, on);
+        return new TortureConfig(flavor, mode, duration, platformReaders, virtualReaders, writers, barrierEvery, on);
     }
 
     private static void checkRange(String what, int value, int min, int max) {

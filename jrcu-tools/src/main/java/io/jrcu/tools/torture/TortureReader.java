@@ -81,6 +81,7 @@ abstract class TortureReader implements Runnable {
         if (bucket >= AGE_2_OR_MORE && firstError == null) {
             firstError = new OracleError(name, Duration.ofNanos(System.nanoTime() - torture.startNanos()), o.id,
                     first, last);
+            torture.errorSeen();
         }
     }
 

@@ -1,5 +1,7 @@
 package io.jrcu.tools.torture;
 
+import io.jrcu.RcuStats;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,14 +13,17 @@ import java.util.Optional;
  * @param config             what ran
  * @param elapsed            how long readers and writers ran
  * @param ages               every reader's histogram, merged
- * @param updates            writer replacements, each followed by a grace period and an aging pass
- * @param gracePeriodsByPath grace periods the writers waited for, by the path they used
- * @param firstError         the earliest oracle error, if any
+ * @param updates            writer replacements: each followed by a grace period and an aging pass (sync), or by a
+ *                           callback handed to the library (the other modes)
+ * @param gracePeriodsByPath sync: grace periods the writers waited for, by the path they used (empty otherwise)
+ * @param callbacks          asynchronous modes: what the writers' ledgers saw (empty in sync mode)
+ * @param stats              the domain's statistics after the run, once the domain was closed
+ * @param firstError         the earliest oracle error of a reader, if any
  * @param threadFailures     torture threads (or the domain) that threw
  */
 public record TortureResult(TortureConfig config, Duration elapsed, AgeHistogram ages, long updates,
-                            Map<GracePeriodPath, Long> gracePeriodsByPath, Optional<OracleError> firstError,
-                            List<ThreadFailure> threadFailures) {
+                            Map<GracePeriodPath, Long> gracePeriodsByPath, CallbackTally callbacks, RcuStats stats,
+                            Optional<OracleError> firstError, List<ThreadFailure> threadFailures) {
 
     public TortureResult {
         gracePeriodsByPath = Map.copyOf(gracePeriodsByPath);
@@ -30,17 +35,39 @@ public record TortureResult(TortureConfig config, Duration elapsed, AgeHistogram
         return ages.observations();
     }
 
-    /** Grace periods the writers waited for, all paths together. */
+    /** Grace periods the domain completed during the run (its closing one included). */
     public long gracePeriods() {
+        return stats.gracePeriodsCompleted();
+    }
+
+    /** Sync mode: grace periods the writers waited for, all paths together. */
+    public long writerGracePeriods() {
         return gracePeriodsByPath.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** Observations that prove a grace period too short. */
-    public long errors() {
-        return ages.errors();
+    /**
+     * Reclamation too early: observations that prove a grace period (or a callback) ended under a reader, plus
+     * callbacks that ran before their grace period had completed.
+     */
+    public long early() {
+        return ages.errors() + callbacks.premature();
     }
 
-    /** No oracle error and no failed thread. */
+    /** Every error: early, lost and run-twice callbacks. */
+    public long errors() {
+        return early() + callbacks.lost() + callbacks.twice();
+    }
+
+    /**
+     * Asynchronous modes: whether the domain's own counters agree with the ledgers (every callback issued was queued
+     * and invoked once). They are exact after close; a mismatch is a note, the ledgers are the oracle.
+     */
+    public boolean statsAgree() {
+        return !config.mode().async() || (stats.callbacksQueued() == callbacks.issued()
+                && stats.callbacksInvoked() == callbacks.issued() && stats.pendingCallbacks() == 0);
+    }
+
+    /** No error and no failed thread. */
     public boolean passed() {
         return errors() == 0 && threadFailures.isEmpty();
     }

@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class TortureThreads {
     /*
-     * Every body runs inside a guard: a Throwable is queued as a ThreadFailure, counts down `failed` (the monitor
-     * awaits it instead of sleeping, so a failure ends the run at once) and calls `stopAll`. The list of threads is
+     * Every body runs inside a guard: a Throwable is queued as a ThreadFailure, counts down `ended` (the monitor
+     * awaits it instead of sleeping, so a failure ends the run at once) and calls `stopAll`. endEarly() counts it
+     * down too, without a failure (a run told to stop at its first oracle error). The list of threads is
      * touched only by the thread that runs the torture (start, then joinAll). A thread's actions happen-before the
      * return of its join, so the caller reads exact counters and the failure queue after joinAll.
      */
@@ -23,7 +24,7 @@ final class TortureThreads {
     private final Runnable stopAll;
     private final List<Thread> threads = new ArrayList<>();
     private final Queue<ThreadFailure> failures = new ConcurrentLinkedQueue<>();
-    private final CountDownLatch failed = new CountDownLatch(1);
+    private final CountDownLatch ended = new CountDownLatch(1);
 
     /** {@code stopAll} tells every torture thread to finish; called on the first failure. */
     TortureThreads(Runnable stopAll) {
@@ -46,13 +47,18 @@ final class TortureThreads {
     /** Records a failure of {@code thread} (a torture thread, or the domain's error handler) and stops the run. */
     void fail(String thread, Throwable cause) {
         failures.add(new ThreadFailure(thread, cause));
-        failed.countDown();
+        endEarly();
+    }
+
+    /** Ends the run now: wakes the monitor and tells every torture thread to finish. */
+    void endEarly() {
+        ended.countDown();
         stopAll.run();
     }
 
-    /** Waits up to {@code nanos}; true as soon as some thread has failed. */
-    boolean awaitFailure(long nanos) throws InterruptedException {
-        return failed.await(nanos, TimeUnit.NANOSECONDS);
+    /** Waits up to {@code nanos}; true as soon as some thread has failed or the run was ended early. */
+    boolean awaitEnd(long nanos) throws InterruptedException {
+        return ended.await(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Failures so far (all of them, once joined). */

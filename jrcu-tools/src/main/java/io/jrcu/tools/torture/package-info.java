@@ -7,6 +7,13 @@
  * ages they see while protected; age 2 or more, or a freed object, is an error. With the test-only fault
  * {@code SKIP_READER_WAIT} injected the same run must fail: that is the proof that the oracle can fail.
  *
+ * <p>{@link io.jrcu.tools.torture.ReclaimMode Modes}: in {@code sync} the writer waits for each grace period itself;
+ * in {@code call}, {@code retire} and {@code defer} it hands the removed object to the library and moves on, and the
+ * library's callback, after a grace period, is what ages it to 2 and frees it — so the same reader oracle catches a
+ * callback run under a reader. Each callback also carries an id (a per-writer sequence) that a
+ * {@link io.jrcu.tools.torture.CallbackLedger} checks at {@code barrier()} checkpoints: none lost, none run twice,
+ * none run before the grace period of a cookie taken at its removal. {@code --mode all} runs the four in turn.
+ *
  * <h2>Access-mode naming</h2>
  * As in {@code io.jrcu}: fields accessed in a mode other than plain go through a {@code private static final}
  * VarHandle named after the field in upper case, behind accessors whose prefix names the mode ({@code lo}/{@code so}

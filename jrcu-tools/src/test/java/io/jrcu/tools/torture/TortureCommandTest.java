@@ -23,17 +23,40 @@ class TortureCommandTest {
     @Test
     void defaultsRunEveryFlavorBriefly() throws UsageException {
         assertThat(parse()).containsExactly(
-                new TortureConfig(Flavor.MEMB, Duration.ofSeconds(3), 2, 1000, 1, false),
-                new TortureConfig(Flavor.QSBR, Duration.ofSeconds(3), 2, 0, 1, false),
-                new TortureConfig(Flavor.BULLET_PROOF, Duration.ofSeconds(3), 2, 1000, 1, false));
+                new TortureConfig(Flavor.MEMB, ReclaimMode.SYNC, Duration.ofSeconds(3), 2, 1000, 1, 10_000, false),
+                new TortureConfig(Flavor.QSBR, ReclaimMode.SYNC, Duration.ofSeconds(3), 2, 0, 1, 10_000, false),
+                new TortureConfig(Flavor.BULLET_PROOF, ReclaimMode.SYNC, Duration.ofSeconds(3), 2, 1000, 1, 10_000,
+                        false));
     }
 
     @Test
     void optionsApplyToEverySelectedFlavor() throws UsageException {
         assertThat(parse("--flavor", "bp,memb", "--seconds", "1.5", "--readers", "4", "--virtual-readers=10",
-                "--writers", "2", "--inject-fault", "skip-reader-wait")).containsExactly(
-                new TortureConfig(Flavor.BULLET_PROOF, Duration.ofMillis(1500), 4, 10, 2, true),
-                new TortureConfig(Flavor.MEMB, Duration.ofMillis(1500), 4, 10, 2, true));
+                "--writers", "2", "--inject-fault", "skip-reader-wait", "--mode", "defer", "--barrier-every=500"))
+                .containsExactly(
+                        new TortureConfig(Flavor.BULLET_PROOF, ReclaimMode.DEFER, Duration.ofMillis(1500), 4, 10, 2,
+                                500, true),
+                        new TortureConfig(Flavor.MEMB, ReclaimMode.DEFER, Duration.ofMillis(1500), 4, 10, 2, 500,
+                                true));
+    }
+
+    @Test
+    void modeAllRunsEveryModeInTurnForEachFlavor() throws UsageException {
+        assertThat(parse("--mode", "all", "--flavor", "qsbr,bp"))
+                .extracting(TortureConfig::flavor, TortureConfig::mode)
+                .containsExactly(
+                        tuple(Flavor.QSBR, ReclaimMode.SYNC), tuple(Flavor.QSBR, ReclaimMode.CALL),
+                        tuple(Flavor.QSBR, ReclaimMode.RETIRE), tuple(Flavor.QSBR, ReclaimMode.DEFER),
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.SYNC), tuple(Flavor.BULLET_PROOF, ReclaimMode.CALL),
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.RETIRE),
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.DEFER));
+    }
+
+    @Test
+    void modesCanBeListed() throws UsageException {
+        assertThat(parse("--flavor", "memb", "--mode", "retire, call"))
+                .extracting(TortureConfig::mode)
+                .containsExactly(ReclaimMode.RETIRE, ReclaimMode.CALL);
     }
 
     @Test
@@ -66,6 +89,10 @@ class TortureCommandTest {
             "--writers 0               | writers must be between 1 and 64",
             "--virtual-readers many    | not a whole number",
             "--inject-fault everything | unknown fault 'everything'",
+            "--mode async              | --mode: unknown mode 'async' (known: sync|call|retire|defer|all)",
+            "--mode call,              | unknown mode ''",
+            "--barrier-every 0         | callbacks between barriers must be between 1 and 1000000",
+            "--barrier-every 1000001   | callbacks between barriers must be between 1 and 1000000",
             "--flavor                  | --flavor needs a value",
             "--bogus 1                 | unknown option '--bogus'",
             "memb                      | unexpected argument 'memb'",

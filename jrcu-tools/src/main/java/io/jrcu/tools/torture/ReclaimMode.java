@@ -1,0 +1,89 @@
+package io.jrcu.tools.torture;
+
+import io.jrcu.Rcu;
+import io.jrcu.RcuCallback;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * How a torture writer reclaims the object it replaced: by waiting for a grace period itself ({@link #SYNC}), or by
+ * handing the object to the library's callback machinery and moving on ({@link #CALL}, {@link #RETIRE},
+ * {@link #DEFER}). The asynchronous modes run {@link CallbackWriter}; {@code sync} runs {@link TortureWriter}.
+ */
+public enum ReclaimMode {
+    /** The writer waits for every grace period itself (the paths of {@link GracePeriodPath} in turn). */
+    SYNC("sync", "the writer waits for each grace period (synchronize, poll, await)"),
+    /** {@code call_rcu} with an intrusive callback: the object itself is the {@link io.jrcu.RcuCallback}. */
+    CALL("call", "rcu.call(RcuCallback): the object is its own intrusive callback") {
+        @Override
+        void hand(Rcu rcu, TortureObject removed) {
+            rcu.call((RcuCallback) removed); // the cast: TortureObject is a Runnable too (for defer)
+        }
+    },
+    /** {@code rcu.retire(object, reclaimer)} (folly {@code rcu_retire}). */
+    RETIRE("retire", "rcu.retire(object, reclaimer)") {
+        @Override
+        void hand(Rcu rcu, TortureObject removed) {
+            rcu.retire(removed, TortureObject.RECLAIMER);
+        }
+    },
+    /** {@code defer_rcu}: per-thread batches, the writer runs a full batch itself after a grace period. */
+    DEFER("defer", "rcu.defer(Runnable): batches; a full batch costs the writer a grace period") {
+        @Override
+        void hand(Rcu rcu, TortureObject removed) {
+            rcu.defer(removed);
+        }
+    };
+
+    private final String cliName;
+    private final String description;
+
+    ReclaimMode(String cliName, String description) {
+        this.cliName = cliName;
+        this.description = description;
+    }
+
+    /**
+     * Hands {@code removed} to the library, which must run its {@link TortureObject#reclaim() reclaim} exactly once,
+     * after a grace period. Asynchronous modes only.
+     */
+    void hand(Rcu rcu, TortureObject removed) {
+        throw new UnsupportedOperationException(this + " does not hand objects to the library");
+    }
+
+    /** Whether the writer hands reclamation to the library instead of waiting. */
+    public boolean async() {
+        return this != SYNC;
+    }
+
+    /** The name on the command line and in the table. */
+    public String cliName() {
+        return cliName;
+    }
+
+    /** One line for the usage text. */
+    String description() {
+        return description;
+    }
+
+    /** The mode called {@code name} on the command line. */
+    public static ReclaimMode byCliName(String name) {
+        for (ReclaimMode m : values()) {
+            if (m.cliName.equals(name)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown mode '" + name + "' (known: " + cliNames() + ")");
+    }
+
+    /** "sync|call|retire|defer". */
+    public static String cliNames() {
+        return Arrays.stream(values()).map(ReclaimMode::cliName).collect(Collectors.joining("|"));
+    }
+
+    @Override
+    public String toString() {
+        return cliName;
+    }
+}
