@@ -1,0 +1,403 @@
+package io.jrcu;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.ref.Cleaner;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * A library's own reclamation queue (DPDK {@code rte_rcu_qsbr_dq}, the design of DPDK's "Integrating QSBR RCU with
+ * other libraries"): the application registers readers and reports quiescent states; the library hands each deleted
+ * resource to {@link #enqueue}, which stamps it with a grace-period cookie, and frees from the head with
+ * {@link #reclaim} once the cookie's grace period has passed — without ever blocking.
+ *
+ * <p><b>What "pending" counts:</b> resources enqueued and not yet freed (whether or not their grace period has
+ * passed). <b>When bounded and full</b> ({@link Builder#maxPending}), {@code enqueue} first reclaims what it can; if
+ * the queue is still full it returns {@code false} and keeps nothing (the caller still owns the resource).
+ * {@link #reclaim} is strictly FIFO and <b>stops at the first entry whose grace period has not passed</b>, even if
+ * later entries are eligible (their cookies are never older). Multi-producer enqueues take their cookies in queue
+ * order, so no entry waits behind a younger one.
+ *
+ * <p>Cookies are taken with {@link Rcu#startPoll()}, so grace periods make progress on their own: polling
+ * {@code reclaim()} eventually frees everything without anyone calling {@code synchronize()}. For QSBR the cookies
+ * are the numbers {@link QsbrRcu#start()} returns; unlike DPDK's per-call tokens they name grace periods, so a
+ * reader's quiescent state covers the grace periods started before it, and a reader that reported once while a
+ * grace period was already running reports again before the newest entries free. After the domain is closed every
+ * entry is eligible.
+ *
+ * <p>Thread safety: {@code enqueue} may be called from any thread unless the queue was built with
+ * {@link Builder#singleProducer()} (DPDK's MT_UNSAFE: one enqueuing thread, no producer lock); {@code reclaim},
+ * {@code pending} and {@code tryClose} from any thread. Concurrent reclaimers take distinct eligible entries in FIFO
+ * order and run the free function outside every lock (so frees may run concurrently); a reclaimer does not return
+ * while an eligible entry it could have taken is untaken. Each resource is freed exactly once, never before its grace
+ * period; a free function that throws goes to the domain's error handler and the resource counts as freed.
+ *
+ * @param <T> the resource type
+ */
+public final class DeferQueue<T> implements AutoCloseable {
+    /*
+     * Overview.
+     *
+     * A FIFO of fixed-size chunks (cookie[] and item[] side by side); producers append at the tail, reclaimers take
+     * from the head. It grows by linking chunks and shrinks by dropping them; one spare chunk is kept for reuse, so
+     * a steady state allocates nothing per enqueue.
+     *
+     *   enqueue:  [producer lock unless singleProducer]  cookie = rcu.startPoll(); slot = (cookie, item);
+     *             published += 1 (release)
+     *   reclaim:  [consumer lock]  while taken < published (acquire) and n < max and rcu.poll(cookie at head):
+     *                                 move the item to a local batch, clear the slot, advance the head
+     *             [no lock]        free each item of the batch
+     *
+     * Cookies are non-decreasing in queue order (taken under the producer lock, or by the single producer), which
+     * makes "stop at the first unexpired entry" exact. Pairing: the producer's writes of the slot and of a new
+     * chunk's link happen-before its release store of `published`; reclaimers' acquire load of `published` pairs
+     * with it. `freed` is written under the consumer lock (release) and read by pending() (acquire).
+     */
+
+    private static final int CHUNK = 256;
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final VarHandle PUBLISHED;
+    private static final VarHandle FREED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PUBLISHED = lookup.findVarHandle(Counts.class, "published", long.class);
+            FREED = lookup.findVarHandle(Counts.class, "freed", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The two counters, apart from the queue so that the Cleaner's action can read them after the queue is
+     * unreachable: a queue dropped with resources pending is reported (they were never freed).
+     */
+    private static final class Counts implements Runnable {
+        private final String name;
+        @SuppressWarnings("unused") // through PUBLISHED
+        volatile long published;
+        @SuppressWarnings("unused") // through FREED
+        volatile long freed;
+
+        Counts(String name) {
+            this.name = name;
+        }
+
+        long pending() {
+            return (long) PUBLISHED.getAcquire(this) - (long) FREED.getAcquire(this);
+        }
+
+        @Override
+        public void run() {
+            long p = pending();
+            if (p > 0) {
+                AbstractRcu.LOG.log(System.Logger.Level.WARNING, "jrcu: DeferQueue '" + name
+                        + "' was garbage-collected with " + p + " resources never freed (close() it)");
+            }
+        }
+    }
+
+    private static final class Chunk {
+        final long[] cookies = new long[CHUNK];
+        final Object[] items = new Object[CHUNK];
+        Chunk next;
+    }
+
+    private final AbstractRcu<?> rcu;
+    private final Consumer<? super T> free;
+    private final String name;
+    private final int triggerReclaimLimit;
+    private final int maxReclaimSize;
+    private final long maxPending;
+    private final ReentrantLock producerLock;   // null with singleProducer()
+    private final ReentrantLock consumerLock = new ReentrantLock();
+    private final AtomicReference<Chunk> spare = new AtomicReference<>();
+
+    // producer side (producer lock or the single producer)
+    private Chunk tail;
+    private int tailIndex;
+    // consumer side (consumer lock)
+    private Chunk head;
+    private int headIndex;
+    private long taken;
+
+    private final Counts counts;
+    private volatile boolean closed;
+
+    private DeferQueue(Builder<T> b) {
+        this.rcu = (AbstractRcu<?>) b.rcu;
+        this.free = b.free;
+        this.name = b.name;
+        this.triggerReclaimLimit = b.triggerReclaimLimit;
+        this.maxReclaimSize = b.maxReclaimSize;
+        this.maxPending = b.maxPending;
+        this.producerLock = b.singleProducer ? null : new ReentrantLock();
+        Chunk first = new Chunk();
+        this.tail = first;
+        this.head = first;
+        this.counts = new Counts(b.name);
+        CLEANER.register(this, counts);
+    }
+
+    /** A builder for a queue that frees through {@code free} after grace periods of {@code rcu}. */
+    public static <T> Builder<T> builder(Rcu rcu, Consumer<? super T> free) {
+        return new Builder<>(rcu, free);
+    }
+
+    /** What a {@link #reclaim} call did: how many it freed, and how many stay pending. */
+    public record ReclaimResult(int freed, int pending) {
+    }
+
+    /**
+     * Hands {@code resource} to the queue, stamped with a grace-period cookie. Never blocks. If more than
+     * {@code triggerReclaimLimit} are pending it first reclaims up to {@code maxReclaimSize}.
+     *
+     * @return {@code false} only when the queue is bounded and still full after a reclaim attempt (nothing kept)
+     * @throws IllegalStateException when the queue or its domain is closed
+     */
+    public boolean enqueue(T resource) {
+        Objects.requireNonNull(resource, "resource");
+        checkOpen("enqueue");
+        long pendingNow = pending();
+        if (pendingNow > triggerReclaimLimit) {
+            reclaim(maxReclaimSize);
+            pendingNow = pending();
+        }
+        if (pendingNow >= maxPending) {
+            reclaim(maxReclaimSize);
+        }
+        ReentrantLock lock = producerLock;
+        if (lock != null) {
+            lock.lock();
+        }
+        try {
+            if (pending() >= maxPending) {  // under the producer lock: concurrent producers cannot all pass
+                return false;
+            }
+            append(rcu.startPoll(), resource);  // the cookie is taken in queue order
+        } finally {
+            if (lock != null) {
+                lock.unlock();
+            }
+        }
+        if (closed) {
+            // raced close(), which may have returned already: a callback of the domain reclaims it after a grace
+            // period that covers its cookie (never blocks this caller, even inside a read section)
+            try {
+                rcu.call(this::reclaimAllEligible);
+            } catch (IllegalStateException domainClosed) {
+                reclaimAllEligible();  // a closed domain's cookies are all complete
+            }
+        }
+        return true;
+    }
+
+    private void reclaimAllEligible() {
+        while (reclaim(Integer.MAX_VALUE).freed() > 0) {
+            // until nothing eligible is left
+        }
+    }
+
+    private void append(long cookie, Object item) {
+        if (tailIndex == CHUNK) {
+            Chunk c = spare.getAndSet(null);
+            if (c == null) {
+                c = new Chunk();
+            }
+            tail.next = c;        // published by the release store of `published` below
+            tail = c;
+            tailIndex = 0;
+        }
+        tail.cookies[tailIndex] = cookie;
+        tail.items[tailIndex] = item;
+        tailIndex++;
+        PUBLISHED.setRelease(counts, (long) PUBLISHED.get(counts) + 1);  // release; partner: acquire in reclaim
+    }
+
+    /**
+     * Frees, in FIFO order, up to {@code max} resources whose grace period has passed, stopping at the first that
+     * has not. Non-blocking with respect to readers (it never waits for a grace period).
+     *
+     * @throws IllegalArgumentException if {@code max < 1}
+     */
+    public ReclaimResult reclaim(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1: " + max);
+        }
+        Object[] batch = null;
+        int n = 0;
+        consumerLock.lock();
+        try {
+            long available = (long) PUBLISHED.getAcquire(counts) - taken;  // acquire; partner: append's release
+            while (n < max && available > 0) {
+                if (headIndex == CHUNK) {
+                    Chunk done = head;
+                    head = done.next;
+                    headIndex = 0;
+                    done.next = null;
+                    spare.compareAndSet(null, done);  // keep one for the producer; others go to the GC
+                }
+                if (!rcu.poll(head.cookies[headIndex])) {
+                    break;   // strict FIFO: younger entries have cookies at least as new
+                }
+                if (batch == null) {
+                    batch = new Object[(int) Math.min(max, available)];
+                }
+                batch[n++] = head.items[headIndex];
+                head.items[headIndex] = null;
+                headIndex++;
+                taken++;
+                available--;
+            }
+        } finally {
+            consumerLock.unlock();
+        }
+        for (int i = 0; i < n; i++) {
+            freeOne(batch[i]);
+        }
+        if (n > 0) {
+            FREED.getAndAdd(counts, (long) n);  // volatile; read by pending()
+        }
+        return new ReclaimResult(n, pending());
+    }
+
+    @SuppressWarnings("unchecked")
+    private void freeOne(Object item) {
+        try {
+            free.accept((T) item);
+        } catch (Throwable t) {
+            try {
+                rcu.errorHandler.accept(t);
+            } catch (Throwable ignored) {
+                // the resource counts as freed either way
+            }
+        }
+    }
+
+    /** Resources enqueued and not yet freed (including those whose grace period has passed). */
+    public int pending() {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(0, counts.pending()));
+    }
+
+    /**
+     * Frees what has passed its grace period; if nothing is left pending the queue is closed and this returns
+     * {@code true}; otherwise it returns {@code false} and the queue stays usable (DPDK's EAGAIN).
+     */
+    public boolean tryClose() {
+        reclaimAllEligible();
+        if (pending() == 0) {
+            closed = true;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Waits for the grace periods of everything pending (a quiescent state of the caller for QSBR), frees it all,
+     * and closes the queue. Idempotent.
+     *
+     * @throws IllegalStateException inside a read section of the queue's domain (it would wait for itself)
+     */
+    @Override
+    public void close() {
+        closed = true;   // new enqueues are refused from here on; every caller waits until all is freed
+        while (pending() > 0) {
+            if (reclaim(Integer.MAX_VALUE).freed() == 0 && pending() > 0) {
+                long cookie = headCookie();
+                if (cookie > 0 && !rcu.poll(cookie)) {
+                    rcu.await(cookie);        // a quiescent state of the caller for QSBR
+                } else {
+                    Thread.onSpinWait();      // a concurrent reclaimer is freeing the rest
+                }
+            }
+        }
+    }
+
+    /** The cookie of the oldest entry not yet taken, or 0 if none. */
+    private long headCookie() {
+        consumerLock.lock();
+        try {
+            if (taken >= (long) PUBLISHED.getAcquire(counts)) {
+                return 0;
+            }
+            return headIndex == CHUNK ? head.next.cookies[0] : head.cookies[headIndex];
+        } finally {
+            consumerLock.unlock();
+        }
+    }
+
+    private void checkOpen(String operation) {
+        if (closed) {
+            throw new IllegalStateException(operation + " on DeferQueue '" + name + "', which is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DeferQueue[" + name + ", pending " + pending() + (closed ? ", closed" : "") + "]";
+    }
+
+    /** Builder for {@link DeferQueue}. */
+    public static final class Builder<T> {
+        private final Rcu rcu;
+        private final Consumer<? super T> free;
+        private String name = "defer-queue";
+        private int triggerReclaimLimit = Integer.MAX_VALUE;
+        private int maxReclaimSize = Integer.MAX_VALUE;
+        private long maxPending = Long.MAX_VALUE;
+        private boolean singleProducer;
+
+        private Builder(Rcu rcu, Consumer<? super T> free) {
+            this.rcu = Objects.requireNonNull(rcu, "rcu");
+            this.free = Objects.requireNonNull(free, "free");
+        }
+
+        /** A name for messages. */
+        public Builder<T> name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** enqueue() reclaims first when more than {@code n} are pending (0: before every enqueue). Default: never. */
+        public Builder<T> triggerReclaimLimit(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("triggerReclaimLimit must not be negative: " + n);
+            }
+            this.triggerReclaimLimit = n;
+            return this;
+        }
+
+        /** At most {@code m} are freed by one reclaim that enqueue() triggers. Default: unlimited. */
+        public Builder<T> maxReclaimSize(int m) {
+            if (m < 1) {
+                throw new IllegalArgumentException("maxReclaimSize must be at least 1: " + m);
+            }
+            this.maxReclaimSize = m;
+            return this;
+        }
+
+        /** Bounds pending resources; enqueue() then returns false when full. Default: unbounded. */
+        public Builder<T> maxPending(long cap) {
+            if (cap < 1) {
+                throw new IllegalArgumentException("maxPending must be at least 1: " + cap);
+            }
+            this.maxPending = cap;
+            return this;
+        }
+
+        /** The caller guarantees a single enqueuing thread: no producer lock (DPDK's MT_UNSAFE). */
+        public Builder<T> singleProducer() {
+            this.singleProducer = true;
+            return this;
+        }
+
+        /** The queue. */
+        public DeferQueue<T> build() {
+            return new DeferQueue<>(this);
+        }
+    }
+}
