@@ -7,7 +7,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 import static io.jrcu.TestThreads.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,13 +21,6 @@ class BulletProofCallbackConformanceTest extends CallbackConformanceTest {
     @Override
     Flavor flavor() {
         return Flavor.BULLET_PROOF;
-    }
-
-    @Override
-    Rcu newDomain(Consumer<RcuBuilder<?>> config) {
-        BulletProofRcu.Builder builder = BulletProofRcu.builder();
-        config.accept(builder);
-        return builder.build();
     }
 
     @ParameterizedTest(name = "debug checks: {0}")

@@ -65,7 +65,9 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     abstract Flavor flavor();
 
     /** A new domain of the flavor under test, built by its builder after {@code config} has configured it. */
-    abstract Rcu newDomain(Consumer<RcuBuilder<?>> config);
+    Rcu newDomain(Consumer<RcuBuilder<?>> config) {
+        return flavor().build(config);
+    }
 
     /** Makes the calling thread able to open protected sections (QSBR: registers it, which brings it online). */
     void becomeReader(Rcu rcu) {
@@ -2202,5 +2204,4 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     static List<RecordedEvent> ofType(List<RecordedEvent> events, String type) {
         return events.stream().filter(e -> e.getEventType().getName().equals(type)).toList();
     }
-
 }

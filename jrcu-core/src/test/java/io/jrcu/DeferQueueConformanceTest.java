@@ -55,7 +55,9 @@ abstract class DeferQueueConformanceTest extends DomainTestSupport {
     abstract Flavor flavor();
 
     /** A new domain of the flavor under test, built by its builder after {@code config} has configured it. */
-    abstract Rcu newDomain(Consumer<RcuBuilder<?>> config);
+    Rcu newDomain(Consumer<RcuBuilder<?>> config) {
+        return flavor().build(config);
+    }
 
     /**
      * On the reader's thread: start holding up every grace period that begins from now on (memb/bulletProof: open a

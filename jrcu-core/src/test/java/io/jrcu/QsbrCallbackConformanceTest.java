@@ -2,8 +2,6 @@ package io.jrcu;
 
 import io.jrcu.RcuConformanceTest.Flavor;
 
-import java.util.function.Consumer;
-
 /**
  * The callback conformance suite against {@link QsbrRcu}: a thread that reads registers (which brings it online)
  * and unregisters (offline) when done; threads that only queue callbacks, and the callback workers, are not
@@ -14,13 +12,6 @@ class QsbrCallbackConformanceTest extends CallbackConformanceTest {
     @Override
     Flavor flavor() {
         return Flavor.QSBR;
-    }
-
-    @Override
-    Rcu newDomain(Consumer<RcuBuilder<?>> config) {
-        QsbrRcu.Builder builder = QsbrRcu.builder();
-        config.accept(builder);
-        return builder.build();
     }
 
     @Override

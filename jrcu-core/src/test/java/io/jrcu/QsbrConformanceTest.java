@@ -1,7 +1,5 @@
 package io.jrcu;
 
-import java.util.function.Consumer;
-
 /**
  * The conformance suite against {@link QsbrRcu}: a reader registers (which brings it online), reports a quiescent
  * state between sections, and unregisters (which takes it offline) when it is done.
@@ -11,13 +9,6 @@ class QsbrConformanceTest extends RcuConformanceTest {
     @Override
     Flavor flavor() {
         return Flavor.QSBR;
-    }
-
-    @Override
-    Rcu newDomain(Consumer<RcuBuilder<?>> config) {
-        QsbrRcu.Builder builder = QsbrRcu.builder();
-        config.accept(builder);
-        return builder.build();
     }
 
     @Override

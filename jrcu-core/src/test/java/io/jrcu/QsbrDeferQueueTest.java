@@ -5,8 +5,6 @@ import io.jrcu.RcuConformanceTest.Flavor;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
-import java.util.function.Consumer;
-
 /**
  * The DeferQueue suite against {@link QsbrRcu}, DPDK's own setting: a reader that has not reported is a registered
  * (so online) thread that does not call {@link QsbrRcu#quiescent()}; it reports with {@code quiescent()} and leaves
@@ -17,13 +15,6 @@ class QsbrDeferQueueTest extends DeferQueueConformanceTest {
     @Override
     Flavor flavor() {
         return Flavor.QSBR;
-    }
-
-    @Override
-    Rcu newDomain(Consumer<RcuBuilder<?>> config) {
-        QsbrRcu.Builder builder = QsbrRcu.builder();
-        config.accept(builder);
-        return builder.build();
     }
 
     @Override

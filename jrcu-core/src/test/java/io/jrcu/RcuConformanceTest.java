@@ -41,14 +41,33 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     /** The nesting depth the contract requires to work; one more must throw. */
     static final int MAX_NESTING = 65_535;
 
-    enum Flavor { MEMB, QSBR, BULLET_PROOF }
+    /** The flavors, and how each builds a domain after {@code config} has configured its builder. */
+    enum Flavor {
+        MEMB, QSBR, BULLET_PROOF;
+
+        Rcu build(Consumer<RcuBuilder<?>> config) {
+            RcuBuilder<?> builder = switch (this) {
+                case MEMB -> MembRcu.builder();
+                case QSBR -> QsbrRcu.builder();
+                case BULLET_PROOF -> BulletProofRcu.builder();
+            };
+            config.accept(builder);
+            return switch (builder) {
+                case MembRcu.Builder b -> b.build();
+                case QsbrRcu.Builder b -> b.build();
+                case BulletProofRcu.Builder b -> b.build();
+            };
+        }
+    }
 
     // ------------------------------------------------------------------ per-flavor hooks
 
     abstract Flavor flavor();
 
     /** A new domain of the flavor under test, built by its builder after {@code config} has configured it. */
-    abstract Rcu newDomain(Consumer<RcuBuilder<?>> config);
+    Rcu newDomain(Consumer<RcuBuilder<?>> config) {
+        return flavor().build(config);
+    }
 
     /** Makes the calling thread able to open protected sections (QSBR: registers it, which brings it online). */
     void becomeReader(Rcu rcu) {
