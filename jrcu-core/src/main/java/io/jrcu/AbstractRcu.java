@@ -245,10 +245,6 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
     }
 
-    final long completed() {
-        return completed;
-    }
-
     // ------------------------------------------------------------------ blocking waits
 
     public final void synchronize() {
@@ -286,13 +282,12 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return awaitUntil(cookie, deadline);
     }
 
-    /** A grace period for a domain thread (callback worker): no open/closed or section checks. */
-    final void awaitGracePeriodFromDomainThread() {
-        awaitUninterruptibly(cookieNow());
-    }
-
-    /** A grace period for a caller that has been checked to hold no section (defer's full batch). */
-    final void awaitGracePeriodAsQuiescentCaller() {
+    /**
+     * A grace period for the domain's own machinery: a callback worker, or a caller that has been checked to hold no
+     * section (defer's full batch, CALLER_RUNS). No open/closed or section checks; for QSBR a quiescent state of an
+     * online caller.
+     */
+    final void awaitGracePeriodInternal() {
         awaitUninterruptibly(cookieNow());
     }
 
@@ -554,10 +549,6 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         stallReports++;
         LOG.log(System.Logger.Level.WARNING, out.toString());
         JfrEvents.stall(name, gp, waitedNanos, out.substring(header).strip());
-    }
-
-    final long stallReports() {
-        return stallReports;
     }
 
     static void appendStack(StringBuilder out, Thread t) {

@@ -499,9 +499,4 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             });
         }
     }
-
-    /** Number of counter stripes (a power of two). */
-    int stripes() {
-        return stripeMask + 1;
-    }
 }

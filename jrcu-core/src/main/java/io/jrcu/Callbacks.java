@@ -160,7 +160,7 @@ final class Callbacks implements CallbackWorkers {
         // Only for a producer that passed the open check just before the domain closed: no worker takes
         // callbacks any more. A rescue thread runs it after a grace period (the producer may be in a section).
         startRescue(() -> {
-            domain.awaitGracePeriodFromDomainThread();
+            domain.awaitGracePeriodInternal();
             Worker.unclaim(cb);
             afterBatch(cb.weight(), invoke(cb));
         }, "late-call");
@@ -192,7 +192,7 @@ final class Callbacks implements CallbackWorkers {
         }
         switch (backpressure) {
             case CALLER_RUNS -> {
-                domain.awaitGracePeriodAsQuiescentCaller();  // for QSBR a quiescent state of the caller
+                domain.awaitGracePeriodInternal();  // for QSBR a quiescent state of the caller
                 Worker.unclaim(cb);
                 int f = invoke(cb);
                 invoked.incrementAndGet();

@@ -53,7 +53,6 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
     private int used;                     // slots ever handed out in the current array; under registryLock
     private int[] freeSlots = new int[16];
     private int freeCount;                // under registryLock
-    private int registered;               // under registryLock
 
     final ThreadLocal<R> readers = new ThreadLocal<>();
 
@@ -86,7 +85,6 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
             }
             r.slot = slot;
             SLOTS.setRelease(slots, slot, r); // release; pairs with the acquire load in awaitReaders
-            registered++;
         }
     }
 
@@ -102,16 +100,8 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
                     freeSlots = Arrays.copyOf(freeSlots, freeSlots.length * 2);
                 }
                 freeSlots[freeCount++] = r.slot;
-                registered--;
             }
             r.slot = -1;
-        }
-    }
-
-    /** Number of registered reader records (threads that terminated unregistered count until pruned). */
-    final int registeredReaders() {
-        synchronized (registryLock) {
-            return registered;
         }
     }
 

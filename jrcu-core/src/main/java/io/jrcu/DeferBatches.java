@@ -132,7 +132,7 @@ final class DeferBatches {
                 callbacks.route(batch);
                 return;
             }
-            domain.awaitGracePeriodAsQuiescentCaller();
+            domain.awaitGracePeriodInternal();
             callbacks.enterCallbackContext(me);  // its callbacks run here: barrier()/close() from them must throw
             try {
                 callbacks.afterBatch(batch.size, batch.runAll(callbacks));

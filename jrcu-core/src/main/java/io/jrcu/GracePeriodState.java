@@ -57,8 +57,9 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
         return started;
     }
 
-    /** Volatile store: a full fence on both sides. Orders the writer's unlinks before the new number, and the new
-     *  number before the scan of reader records that follows it (the scan's partner is each reader's store+fence). */
+    /** Volatile store: orders the writer's unlinks before the new number (partner: the readers' acquire load in
+     *  laStarted). The store->load order before the scan of reader records is AbstractRcu.runUntil's explicit
+     *  full fence, not this store's. */
     void svStarted(long value) {
         started = value;
     }

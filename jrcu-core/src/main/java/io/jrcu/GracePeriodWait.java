@@ -120,8 +120,4 @@ final class GracePeriodWait {
         nextDeadThreadScan = saturatedAdd(now, deadThreadScanInterval);
         return true;
     }
-
-    long waitedNanos() {
-        return System.nanoTime() - startNanos;
-    }
 }

@@ -145,10 +145,6 @@ final class Worker implements CallbackWorker {
         return true;
     }
 
-    boolean isWorkerThread(Thread t) {
-        return t == thread;
-    }
-
     /** Ends a wait for a fuller batch (the domain went over budget; the wait re-checks the budget). */
     void expedite() {
         if (batching) {        // volatile; Dekker with awaitFullerBatch (it sets batching, then re-checks)
@@ -277,7 +273,7 @@ final class Worker implements CallbackWorker {
 
     private void runBatch(RcuCallback first, RcuCallback last) {
         long start = System.nanoTime();
-        domain.awaitGracePeriodFromDomainThread();
+        domain.awaitGracePeriodInternal();
         int ran = 0;
         int failedTotal = 0;
         int failed = 0;
