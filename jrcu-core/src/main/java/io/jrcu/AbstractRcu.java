@@ -115,6 +115,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     /** Fault injection for the broken twins of the proofs; see FaultInjectable. */
     private volatile boolean skipReaderWait;
+    /** Fault injection for model checking; see FaultInjectable.Fault.MANUAL_GRACE_PERIODS. */
+    volatile boolean manualGracePeriods;
 
     private volatile long stallReports;
 
@@ -424,6 +426,9 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     // ------------------------------------------------------------------ the domain thread
 
     private void wakeDomainThread() {
+        if (manualGracePeriods) {
+            return;   // test-only: grace periods advance in blocking calls alone
+        }
         Thread t = domainThread;
         if (t == null) {
             t = startDomainThread();
@@ -671,6 +676,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     public final void injectFault(Fault fault, boolean on) {
         switch (fault) {
             case SKIP_READER_WAIT -> skipReaderWait = on;
+            case MANUAL_GRACE_PERIODS -> manualGracePeriods = on;
         }
     }
 
