@@ -26,7 +26,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      *
      * Grace periods are numbered 1, 2, 3 ... in one sequence per domain. Two numbers describe it:
      *   state.started  the newest grace period started (readers read it; see GracePeriodState)
-     *   completed      the newest grace period completed; started - completed is 0 or 1
+     *   completed      the newest grace period completed; started - completed is 0 or 1, except that QSBR's
+     *                  DPDK-style tokens (token(): an atomic increment of started by any thread) may run ahead
      * A cookie is the number of a grace period that starts after the cookie was taken: snapshot() issues a full
      * fence, then returns started + 1. Grace period started+1 has not started when started is read, so it begins
      * after the caller's earlier writes, and poll(c) = completed >= c. COMPLETED (0) is always complete. maxIssued
@@ -34,7 +35,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      *
      * Grace periods run one at a time under gpLock, by whichever thread holds it:
      *   runUntil(target):  while completed < target:
-     *                        g = started; if g == completed: g += 1; started = g   (volatile: full fence)
+     *                        g = started; if g == completed: g += 1; CAS started = g; fence
+     *                        else if g > target: g = target     (QSBR tokens ran ahead: see token())
      *                        awaitReaders(g)    flavor: every section that might predate g has ended
      *                        completed = g      (volatile)
      * A caller of synchronize()/await() takes the lock and runs grace periods itself (lowest latency: no handoff
@@ -46,14 +48,20 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * startPoll() raises `requested` (a CAS max) and wakes the domain thread, which runs grace periods until
      * completed >= requested. Every holder of gpLock, after unlocking, wakes the domain thread if requested is still
      * ahead of completed, so a request is never stranded by a holder that gave up or did not see it.
+     * requestLazily() (DeferQueue) raises `lazyRequested` instead and wakes the domain thread only from an untimed
+     * sleep; the thread serves lazy requests at most once per LAZY_NANOS, so a stream of deferred frees costs no
+     * wake-up per grace period. tryAdvance() (DeferQueue.reclaim) runs a grace period step without waiting: with
+     * gpLock free, it starts or resumes the grace period and looks at the readers once (deadline NO_WAIT).
      *
      * Memory-ordering plan (partners):
-     *   snapshot: fullFence, then volatile load of started  <->  the volatile store of started in runUntil
-     *   runUntil: volatile store started=g, then the flavor's acquire loads of reader state  <->  each reader's
-     *             store + full fence (memb/QSBR online) or atomic counter update (bulletProof)
+     *   snapshot: fullFence, then volatile load of started  <->  the volatile CAS of started in runUntil
+     *   token:    fullFence, then volatile increment of started  <->  readers' acquire load of started
+     *   runUntil: volatile CAS started=g, fullFence, then the flavor's acquire loads of reader state  <->  each
+     *             reader's store + full fence (memb/QSBR online) or atomic counter update (bulletProof)
      *   completed: volatile store after awaitReaders  <->  volatile load in poll/await; with the flavor's acquire
      *             loads this makes every ended section happen-before a successful poll.
-     *   requested / driverParked: volatile (Dekker) pair between startPoll and the domain thread's park.
+     *   requested / domainThreadParked: volatile (Dekker) pair between startPoll and the domain thread's park;
+     *   lazyRequested / domainThreadParkedWithoutTick: the same between requestLazily and that park.
      *
      * Closing: state OPEN -> CLOSING (state.closing is set; new sections and requests throw) -> a final grace period
      * started after that, which therefore covers every section opened before the close and every cookie issued
@@ -138,6 +146,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private volatile long gracePeriodNanosMax;
     private volatile long gracePeriodsTimed;
     private long gracePeriodStartNanos;
+    /** The grace period gracePeriodStartNanos belongs to; under gpLock. */
+    private long timedGracePeriod;
 
     final WorkerOptions defaultWorkerOptions;
     /** The callback machinery (call, retire, defer, barrier, workers). */
@@ -234,6 +244,30 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return cookie;
     }
 
+    /**
+     * A DPDK-style token (QSBR): starts a new grace period at once by raising {@code started}, so that any quiescent
+     * state reported after this call covers it, and returns its number. Never blocks; one atomic increment.
+     */
+    final long token() {
+        VarHandle.fullFence(); // orders the caller's earlier writes (unlinks) before the increment; partner: the
+                               // readers' acquire load of started when they report
+        long t = state.incrementStarted();   // volatile increment
+        if (lifecycle != OPEN) {   // read after the increment, as in snapshot()
+            checkOpen("start()");
+        }
+        return t;
+    }
+
+    /**
+     * The cookie DeferQueue stamps an entry with, with the grace period requested lazily (no wake-up per grace
+     * period). QSBR overrides it with a token.
+     */
+    long deferCookie() {
+        long cookie = snapshot();
+        requestLazily(cookie);
+        return cookie;
+    }
+
     /** Makes the domain thread drive grace periods until {@code cookie} is complete. O(1); never blocks. */
     final void request(long cookie) {
         long current = requested;
@@ -299,7 +333,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     private void checkIssued(long cookie) {
-        if (cookie < 0 || cookie > maxIssued) {
+        if (cookie < 0 || (cookie > maxIssued && cookie > state.lvStarted())) { // tokens are <= started
             throw new IllegalArgumentException("cookie " + cookie + " was never issued by " + name
                     + " (newest cookie issued: " + maxIssued + ", grace periods completed: " + completed + ")");
         }
@@ -426,12 +460,22 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         while (completed < target) {
             long gp = state.lvStarted();
             if (gp == completed) {
+                if (!state.casStarted(gp, gp + 1)) { // volatile CAS; pairs with the readers' acquire load of started
+                    continue;   // a QSBR token started a grace period meanwhile: re-read
+                }
                 gp += 1;
+            } else if (gp > target) {
+                gp = target;    // QSBR tokens ran ahead of the target: complete only what is asked, so a reader
+                                // that reported after token `target` (not after the newest) does not hold it up
+            }
+            VarHandle.fullFence(); // store->load: orders the new number (and the caller's unlinks) before the
+                                   // flavor's scan of reader state; the JMM gives a volatile store no such order
+                                   // with a later acquire load (HotSpot fences anyway). For a grace period started
+                                   // by a token it is kept for safety: the token's own fence and increment order
+                                   // the unlinks before the number this thread read.
+            if (gp != timedGracePeriod) {
+                timedGracePeriod = gp;
                 gracePeriodStartNanos = System.nanoTime();
-                state.svStarted(gp); // volatile store; pairs with the readers' acquire load of started
-                VarHandle.fullFence(); // store->load: orders the new number (and the caller's unlinks) before the
-                                       // flavor's scan of reader state; the JMM gives a volatile store no such
-                                       // order with a later acquire load (HotSpot fences anyway)
                 onGracePeriodStarted(gp);
             }
             if (!skipReaderWait) {

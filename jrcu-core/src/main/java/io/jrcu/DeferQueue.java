@@ -25,9 +25,9 @@ import java.util.function.Consumer;
  * period): polling {@code reclaim()} eventually frees everything without anyone calling {@code synchronize()} —
  * {@code reclaim} itself advances a pending grace period without waiting, and the domain's thread drives the rest
  * about once a millisecond. For QSBR the cookies
- * are the numbers {@link QsbrRcu#start()} returns; unlike DPDK's per-call tokens they name grace periods, so a
- * reader's quiescent state covers the grace periods started before it, and a reader that reported once while a
- * grace period was already running reports again before the newest entries free. After the domain is closed every
+ * are DPDK's tokens ({@link QsbrRcu#start()}): every enqueue starts a grace period at once, so a reader's quiescent
+ * state reported after an enqueue covers that entry, and {@code reclaim} checks eligibility by scanning the readers
+ * (no background thread needed). After the domain is closed every
  * entry is eligible.
  *
  * <p>Thread safety: {@code enqueue} may be called from any thread unless the queue was built with
@@ -47,8 +47,8 @@ public final class DeferQueue<T> implements AutoCloseable {
      * from the head. It grows by linking chunks and shrinks by dropping them; one spare chunk is kept for reuse, so
      * a steady state allocates nothing per enqueue.
      *
-     *   enqueue:  [producer lock unless singleProducer]  cookie = rcu.snapshot(); rcu.requestLazily(cookie);
-     *                                                     slot = (cookie, item);
+     *   enqueue:  [producer lock unless singleProducer]  cookie = rcu.deferCookie() (snapshot, or QSBR token,
+     *                                                     requested lazily); slot = (cookie, item);
      *             published += 1 (release)
      *   reclaim:  [consumer lock]  while taken < published (acquire) and n < max and rcu.poll(cookie at head):
      *                                 move the item to a local batch, clear the slot, advance the head
@@ -190,9 +190,9 @@ public final class DeferQueue<T> implements AutoCloseable {
             if (pending() >= maxPending) {  // under the producer lock: concurrent producers cannot all pass
                 return false;
             }
-            long cookie = rcu.snapshot();       // taken in queue order, so cookies never decrease along the queue
-            rcu.requestLazily(cookie);          // grace periods advance even if nobody polls reclaim()
-            append(cookie, resource);
+            // taken in queue order, so cookies never decrease along the queue; the grace period is requested
+            // lazily, so it advances even if nobody polls reclaim() (QSBR: a DPDK token)
+            append(rcu.deferCookie(), resource);
         } finally {
             if (lock != null) {
                 lock.unlock();
