@@ -783,8 +783,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     public final RcuStats stats() {
-        long timed = gracePeriodsTimed;
-        return callbacks.stats(completed, timed == 0 ? 0 : gracePeriodNanosTotal / timed, gracePeriodNanosMax,
+        long timed = gracePeriodsTimed;   // grace periods completed (not `completed`: QSBR tokens skip numbers)
+        return callbacks.stats(timed, timed == 0 ? 0 : gracePeriodNanosTotal / timed, gracePeriodNanosMax,
                 stallReports);
     }
 

@@ -87,6 +87,21 @@ final class ArenaLayout {
         return roundUpToPage(blocksPerSlab(index) * classSize(index));
     }
 
+    /**
+     * Fixed-point reciprocal for {@link #divide}: floor(2^48 / size) + 1. Exact for the offsets a slab has: an
+     * offset below 2^30 (chunks are at most 1 GiB) times the rounding error (below 1) stays below 2^30, far less
+     * than the 2^48 / size gap between consecutive quotients for sizes up to 2^17; larger sizes have one block per
+     * slab, and their offsets (0, or outside the slab) are checked by the caller's multiply-back.
+     */
+    static long reciprocal(long size) {
+        return (1L << 48) / size + 1;
+    }
+
+    /** {@code offset / size} given {@code reciprocal(size)}, for 0 <= offset < 2^30 (see {@link #reciprocal}). */
+    static long divide(long offset, long reciprocal) {
+        return Math.multiplyHigh(offset, reciprocal << 16);
+    }
+
     static long roundUpToPage(long bytes) {
         return (bytes + PAGE - 1) & -PAGE;
     }

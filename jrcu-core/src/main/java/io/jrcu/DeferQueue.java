@@ -65,12 +65,14 @@ public final class DeferQueue<T> implements AutoCloseable {
     static final Cleaner CLEANER = Cleaner.create();
     private static final VarHandle PUBLISHED;
     private static final VarHandle FREED;
+    private static final VarHandle NEWEST_COOKIE;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             PUBLISHED = lookup.findVarHandle(Counts.class, "published", long.class);
             FREED = lookup.findVarHandle(Counts.class, "freed", long.class);
+            NEWEST_COOKIE = lookup.findVarHandle(DeferQueue.class, "newestCookie", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -137,6 +139,9 @@ public final class DeferQueue<T> implements AutoCloseable {
      * names a grace period no later than the current head's, and "not complete" for it means nothing is eligible.
      */
     private volatile long blockedOn;
+    /** The cookie of the newest entry enqueued; written by producers (release), read by reclaimers (acquire). */
+    @SuppressWarnings("unused") // through NEWEST_COOKIE
+    private volatile long newestCookie;
 
     private DeferQueue(Builder<T> b) {
         this.rcu = (AbstractRcu<?>) b.rcu;
@@ -226,6 +231,7 @@ public final class DeferQueue<T> implements AutoCloseable {
             tail = c;
             tailIndex = 0;
         }
+        NEWEST_COOKIE.setRelease(this, cookie);  // release; partner: the acquire load in advance()
         tail.cookies[tailIndex] = cookie;
         tail.items[tailIndex] = item;
         tailIndex++;
@@ -252,7 +258,7 @@ public final class DeferQueue<T> implements AutoCloseable {
     /** {@link #reclaim} without the result object; returns the number freed. */
     int reclaimSome(int max) {
         long blocked = blockedOn;   // volatile; see the field
-        if (blocked != 0 && !rcu.tryAdvance(blocked)) {
+        if (blocked != 0 && !advance(blocked)) {
             return 0;   // the oldest untaken entry's grace period (or an older one's) is still running
         }
         boolean advanced = blocked != 0;
@@ -296,11 +302,21 @@ public final class DeferQueue<T> implements AutoCloseable {
                 FREED.getAndAdd(counts, (long) n);  // volatile; read by pending()
                 return n;
             }
-            if (stoppedAt == 0 || advanced || !rcu.tryAdvance(stoppedAt)) {
+            if (stoppedAt == 0 || advanced || !advance(stoppedAt)) {
                 return 0;
             }
             advanced = true;   // the grace period completed just now: take what it made eligible
         }
+    }
+
+    /**
+     * Tries, without waiting, to complete the grace period of the newest entry (one reader scan makes everything
+     * eligible: with QSBR tokens, completing only the oldest entry's would free one entry per scan), else that of
+     * {@code oldest}.
+     */
+    private boolean advance(long oldest) {
+        long newest = (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
+        return (newest > oldest && rcu.tryAdvance(newest)) || rcu.tryAdvance(oldest);
     }
 
     @SuppressWarnings("unchecked")

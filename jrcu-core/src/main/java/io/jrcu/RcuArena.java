@@ -266,7 +266,7 @@ public final class RcuArena implements AutoCloseable {
         }
         SizeClass sc = slab.sizeClass;
         long relative = address - slab.base;
-        long index = relative / sc.blockSize;
+        long index = sc.blockIndex(relative);
         if (index * sc.blockSize != relative || index >= slab.blocks) {
             throw notAllocatedHere(segment, "it does not start at a block (class of " + sc.blockSize + " bytes)");
         }
@@ -336,7 +336,7 @@ public final class RcuArena implements AutoCloseable {
         long address = segment.address();
         Slab slab = slabOf(address);
         SizeClass sc = slab.sizeClass;
-        sc.push(slab, (int) ((address - slab.base) / sc.blockSize));
+        sc.push(slab, (int) sc.blockIndex(address - slab.base));
     }
 
     // ------------------------------------------------------------------ lookup and carving
@@ -513,6 +513,7 @@ public final class RcuArena implements AutoCloseable {
     private static final class SizeClass {
         final int index;
         final long blockSize;
+        private final long reciprocal;
         final ReentrantLock lock = new ReentrantLock();
         // under lock
         private Slab[] freeSlabs = new Slab[16];
@@ -532,6 +533,12 @@ public final class RcuArena implements AutoCloseable {
         SizeClass(int index) {
             this.index = index;
             this.blockSize = ArenaLayout.classSize(index);
+            this.reciprocal = ArenaLayout.reciprocal(blockSize);
+        }
+
+        /** {@code relative / blockSize} for an offset inside a slab, by multiplication (free is on the fast path). */
+        long blockIndex(long relative) {
+            return ArenaLayout.divide(relative, reciprocal);
         }
 
         MemorySegment allocate(RcuArena arena, long byteSize) {
