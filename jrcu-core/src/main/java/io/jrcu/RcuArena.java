@@ -362,7 +362,7 @@ public final class RcuArena implements AutoCloseable {
 
     /** A new slab for {@code sc}, from the first chunk with room, else a new chunk. */
     private Slab carveSlab(SizeClass sc) {
-        long bytes = ArenaLayout.slabBytes(sc.index);
+        long bytes = Math.min(ArenaLayout.slabBytes(sc.index), chunkSize);  // small chunks: a slab is the chunk
         chunkLock.lock();
         try {
             checkOpen("allocate");
