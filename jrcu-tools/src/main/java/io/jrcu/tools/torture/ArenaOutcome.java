@@ -16,14 +16,17 @@ import java.util.List;
  * @param reservedBound the most {@code bytesReserved} may reach ({@link SegmentSlots#reservedBound})
  * @param quiescent     the stats after every reader and writer was joined and every published segment freed
  * @param closed        the stats after {@code close()}
+ * @param readableAfterClose of the segments published last (freed before close), how many could still be read
+ *                      after {@code close()}, which must release all native memory (the FFM runtime then throws)
  */
 public record ArenaOutcome(long segments, long largeSegments, long gracePeriods, long peakReserved,
-                           long reservedBound, ArenaStats quiescent, ArenaStats closed) {
+                           long reservedBound, ArenaStats quiescent, ArenaStats closed, int readableAfterClose) {
 
     /**
      * Everything that contradicts the arena's contract, one line each: reserved memory above the bound, a stats
      * invariant broken at a quiescent moment ({@code bytesReserved == bytesInUse + bytesPendingFree + bytesFree}),
-     * bytes still in use after every segment was freed, or anything in use or pending after {@code close()}.
+     * bytes still in use after every segment was freed, anything in use or pending after {@code close()}, or memory
+     * still readable after it.
      */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
@@ -42,6 +45,10 @@ public record ArenaOutcome(long segments, long largeSegments, long gracePeriods,
         checkInvariant("after close()", closed, problems);
         if (closed.bytesInUse() != 0 || closed.bytesPendingFree() != 0) {
             problems.add("close() left bytes in use or pending: " + closed);
+        }
+        if (readableAfterClose != 0) {
+            problems.add(readableAfterClose + " segment(s) freed before close() could still be read after it:"
+                    + " close() did not release their memory");
         }
         return problems;
     }

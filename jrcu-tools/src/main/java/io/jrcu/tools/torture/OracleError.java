@@ -44,32 +44,49 @@ public sealed interface OracleError {
 
     /**
      * An arena segment whose bytes broke their pattern while a reader held it ({@code arena}): the arena poisoned
-     * it (freed) or handed its memory out again and a writer filled it (reused).
+     * it (freed), handed its memory out again and a writer filled it (reused), or released it to the system so that
+     * the FFM runtime refused the read (released).
      *
      * @param reader     the reader thread's name
      * @param after      when, counted from the start of the run
      * @param slot       the slot the reader loaded the segment from
-     * @param generation the generation the reader read in the segment's header at the start of the observation
+     * @param generation the generation the reader read in the segment's header at the start of the observation, or
+     *                   {@link #UNKNOWN_GENERATION}
      * @param byteSize   the segment's size
-     * @param offset     the first offset whose byte broke the pattern
-     * @param expected   the byte the pattern of {@code generation} has there
-     * @param seen       the byte the reader read there
+     * @param offset     the first offset whose byte broke the pattern, or {@link #RELEASED}
+     * @param expected   the byte the pattern of {@code generation} has there (0 if released)
+     * @param seen       the byte the reader read there (0 if released)
      */
     record Segment(String reader, Duration after, int slot, long generation, long byteSize, long offset,
                    byte expected, byte seen) implements OracleError {
 
+        /** {@code offset} when the FFM runtime refused the access: the memory was released under the reader. */
+        public static final long RELEASED = -1;
+        /** {@code generation} when the header could not be read (released). */
+        public static final long UNKNOWN_GENERATION = -1;
+
         /** Whether the byte seen is the arena's poison: the memory was freed (and not yet reused) under the reader. */
         public boolean poisoned() {
-            return seen == RcuArena.POISON;
+            return offset != RELEASED && seen == RcuArena.POISON;
+        }
+
+        /** Whether the segment's memory was released (an access threw IllegalStateException) under the reader. */
+        public boolean released() {
+            return offset == RELEASED;
         }
 
         @Override
         public String describe() {
+            String held = "after " + after.toMillis() + " ms, reader '" + reader + "' held a " + byteSize
+                    + "-byte segment of slot " + slot + ", generation " + (generation == UNKNOWN_GENERATION
+                    ? "unknown" : SegmentPattern.generationText(generation));
+            if (released()) {
+                return held + ", and the FFM runtime refused to read it (IllegalStateException): its memory was"
+                        + " released under the reader";
+            }
             HexFormat hex = HexFormat.of();
-            return "after " + after.toMillis() + " ms, reader '" + reader + "' held a " + byteSize + "-byte segment"
-                    + " of slot " + slot + ", generation " + SegmentPattern.generationText(generation) + ", and read 0x"
-                    + hex.toHexDigits(seen) + " at offset " + offset + " where the pattern has 0x"
-                    + hex.toHexDigits(expected) + (poisoned()
+            return held + ", and read 0x" + hex.toHexDigits(seen) + " at offset " + offset + " where the pattern has"
+                    + " 0x" + hex.toHexDigits(expected) + (poisoned()
                     ? ": POISON, the segment was freed under the reader"
                     : ": overwritten, the segment was freed and reused under the reader");
         }

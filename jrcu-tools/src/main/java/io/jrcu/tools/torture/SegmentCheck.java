@@ -20,6 +20,8 @@ final class SegmentCheck implements ReadCheck {
      *   }
      *   intact: counted 0 if the slot still holds s, else 1 (replaced during the observation: legal)
      *   a byte off the pattern: FREED, an error
+     *   IllegalStateException from the FFM runtime: FREED, an error (the memory was released under the reader:
+     *   the arena releases a dedicated allocation after its grace period instead of poisoning it)
      *
      * Why a broken byte is an error: the writer frees s only after replacing it, and the arena may poison or reuse
      * s's memory only after a grace period that began after the free. This reader loaded s before the replacement,
@@ -40,9 +42,19 @@ final class SegmentCheck implements ReadCheck {
     public void observe(TortureReader reader, ThreadLocalRandom random) {
         int slot = random.nextInt(slots.count());
         MemorySegment s = slots.slot(slot).get(); // acquire; pairs with the writer's getAndSet (volatile)
-        long generation = SegmentPattern.readGeneration(s);
-        reader.linger(random);
-        long offset = SegmentPattern.firstMismatch(s, generation);
+        long generation = OracleError.Segment.UNKNOWN_GENERATION;
+        long offset;
+        try {
+            generation = SegmentPattern.readGeneration(s);
+            reader.linger(random);
+            offset = SegmentPattern.firstMismatch(s, generation);
+        } catch (IllegalStateException released) {
+            // the FFM runtime refuses: the arena already released the segment's memory (a dedicated allocation is
+            // released after its grace period, not poisoned)
+            reader.recordError(TortureReader.FREED, new OracleError.Segment(reader.name, reader.sinceStart(), slot,
+                    generation, s.byteSize(), OracleError.Segment.RELEASED, (byte) 0, (byte) 0));
+            return;
+        }
         if (offset == SegmentPattern.INTACT) {
             // volatile load: was s replaced while this reader held it?
             reader.record(slots.slot(slot).get() == s ? TortureReader.AGE_0 : TortureReader.AGE_1);

@@ -6,6 +6,8 @@ import io.jrcu.RcuArena;
 import io.jrcu.RcuReference;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -36,13 +38,25 @@ final class SegmentSlots {
     static final int LARGE_IN_UPDATES = 1024;
     /** Large requests: above the chunk size, up to half a chunk more. */
     static final long MAX_LARGE_SIZE = CHUNK_SIZE + CHUNK_SIZE / 2;
+    /**
+     * Debug quarantine: poisoned blocks kept out of reuse for this many further frees (the arena's default, set
+     * here so that {@link #reservedBound} can count it). Under a broken grace period it makes a reader see the
+     * poison rather than a reused block's new pattern.
+     */
+    static final int QUARANTINE_BLOCKS = 1024;
+    /**
+     * Size classes up to a 64 KiB chunk (the arena has 44: 16-byte steps to 128, then four per doubling), rounded
+     * up; each may hold a partly used slab of up to a chunk.
+     */
+    static final int SIZE_CLASSES = 64;
 
     private final RcuArena arena;
     private final RcuReference<MemorySegment>[] slots;
 
     @SuppressWarnings("unchecked") // an array of a generic class
     SegmentSlots(Rcu rcu, String name) {
-        arena = RcuArena.builder(rcu).name(name).chunkSize(CHUNK_SIZE).debug(true).build();
+        arena = RcuArena.builder(rcu).name(name).chunkSize(CHUNK_SIZE).debug(true).quarantine(QUARANTINE_BLOCKS)
+                .build();
         slots = new RcuReference[SLOTS];
         for (int i = 0; i < SLOTS; i++) {
             MemorySegment first = arena.allocate(SegmentPattern.HEADER_BYTES << i);
@@ -74,24 +88,30 @@ final class SegmentSlots {
 
     /**
      * The most {@code bytesReserved} may reach with {@code writers} writers that each wait for a grace period after
-     * freeing {@code freeBudget} bytes: what is published and in hand, what waits for grace periods, and per size
-     * class one partly used slab, all at most doubled (size-class rounding wastes at most 20%; quarantine, chunk
-     * granularity).
+     * freeing {@code freeBudget} bytes. Blocks that exist at once: the published and in-hand segments, what was
+     * freed since each writer's last grace period, and the quarantine; doubled for size-class rounding (at most
+     * 20%) and slabs only partly used, plus one partly used chunk-sized slab per size class. An arena that never
+     * reuses memory passes this within a second of a run.
      */
     static long reservedBound(int writers, long freeBudget) {
         long live = (SLOTS + writers) * MAX_LARGE_SIZE;
         long pending = writers * (freeBudget + MAX_LARGE_SIZE);
-        long perClass = 64 * CHUNK_SIZE;
-        return 2 * (live + pending) + perClass;
+        long quarantine = QUARANTINE_BLOCKS * MAX_SMALL_SIZE;
+        return 2 * (live + pending + quarantine) + SIZE_CLASSES * CHUNK_SIZE;
     }
 
     /**
-     * After the run, with every reader and writer joined: frees the segment of every slot. Then nothing is in use.
+     * After the run, with every reader and writer joined: frees the segment of every slot and returns them. Then
+     * nothing is in use.
      */
-    void freeAll() {
+    List<MemorySegment> freeAll() {
+        List<MemorySegment> freed = new ArrayList<>();
         for (RcuReference<MemorySegment> slot : slots) {
-            arena.free(slot.getAndSet(null));
+            MemorySegment s = slot.getAndSet(null);
+            arena.free(s);
+            freed.add(s);
         }
+        return freed;
     }
 
     ArenaStats stats() {

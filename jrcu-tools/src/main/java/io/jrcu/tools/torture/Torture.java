@@ -9,6 +9,8 @@ import io.jrcu.RcuReference;
 import io.jrcu.RcuStats;
 import io.jrcu.internal.FaultInjectable;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -217,7 +219,8 @@ public final class Torture {
 
     /**
      * Arena mode, after every thread was joined: frees the published segments, takes the stats (a quiescent
-     * moment), closes the arena (before the domain: it waits for the grace periods of its frees), takes them again.
+     * moment), closes the arena (before the domain: it waits for the grace periods of its frees), takes them again,
+     * and probes the last published segments, whose memory close() must have released.
      */
     private ArenaOutcome closeArena() {
         long segmentsPublished = 0, large = 0, gracePeriods = 0, peakReserved = 0;
@@ -227,12 +230,22 @@ public final class Torture {
             gracePeriods += w.gracePeriods();
             peakReserved = Math.max(peakReserved, w.peakReserved());
         }
-        segments.freeAll();
+        List<MemorySegment> lastPublished = segments.freeAll();
         ArenaStats quiescent = segments.stats();
         segments.arena().close();
         ArenaStats closed = segments.stats();
+        int readableAfterClose = 0;
+        for (MemorySegment s : lastPublished) {
+            try {
+                s.get(ValueLayout.JAVA_BYTE, 0);
+                readableAfterClose++;
+            } catch (IllegalStateException released) {
+                // expected: close() released the arena's memory
+            }
+        }
         return new ArenaOutcome(segmentsPublished, large, gracePeriods, peakReserved,
-                SegmentSlots.reservedBound(config.writers(), ArenaWriter.FREE_BUDGET), quiescent, closed);
+                SegmentSlots.reservedBound(config.writers(), ArenaWriter.FREE_BUDGET), quiescent, closed,
+                readableAfterClose);
     }
 
     private void startThreads() {
