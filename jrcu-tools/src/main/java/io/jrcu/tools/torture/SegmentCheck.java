@@ -56,7 +56,7 @@ final class SegmentCheck implements ReadCheck {
             return;
         }
         if (offset == SegmentPattern.INTACT) {
-            // volatile load: was s replaced while this reader held it?
+            // acquire load, as the first: was s replaced while this reader held it?
             reader.record(slots.slot(slot).get() == s ? TortureReader.AGE_0 : TortureReader.AGE_1);
         } else {
             // the byte is read again for the report: poison stays until the block is reused, which is rarer

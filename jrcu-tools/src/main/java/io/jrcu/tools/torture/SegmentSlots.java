@@ -107,7 +107,7 @@ final class SegmentSlots {
     List<MemorySegment> freeAll() {
         List<MemorySegment> freed = new ArrayList<>();
         for (RcuReference<MemorySegment> slot : slots) {
-            MemorySegment s = slot.getAndSet(null);
+            MemorySegment s = slot.getAndSet(null); // volatile; every reader and writer was joined before
             arena.free(s);
             freed.add(s);
         }

@@ -85,9 +85,10 @@ public final class Torture {
      * segment before the replacement must have left by then, so it reads only the writer's bytes (SegmentCheck).
      *
      * Results are taken after every thread was joined and the domain closed (close runs whatever is still
-     * pending); in arena mode the published segments are freed and the arena closed first, with its stats taken
-     * at both points (ArenaOutcome). The domain's statistics are final: in the asynchronous modes callbacks queued = invoked = ids
-     * issued, unless the library lost or duplicated a callback (a mismatch is reported as a note).
+     * pending), so the domain's statistics are final: in the callback modes callbacks queued = invoked = ids
+     * issued, unless the library lost or duplicated a callback (a mismatch is reported as a note). In arena mode the
+     * published segments are freed and the arena closed before the domain, with its stats taken at both points
+     * (ArenaOutcome).
      */
 
     /** Age at which a removed object is poisoned and freed: two grace periods after its removal. */
@@ -209,6 +210,9 @@ public final class Torture {
                     if (segments != null) {
                         arena = Optional.of(closeArena());
                     }
+                } catch (RuntimeException e) {  // the arena refused a free or its close: a failure of the run
+                    threads.fail(Thread.currentThread().getName() + " (freeing the last segments, closing the arena)",
+                            e);
                 } finally {
                     rcu.close();
                 }

@@ -40,7 +40,7 @@ public final class TortureCommand implements Command {
         out.println();
         out.println("Writers keep replacing a shared object and age every object they removed by one per grace");
         out.println("period; readers record the ages they see while protected. Age >= 2, or a freed object, means a");
-        out.println("grace period ended under a reader: an error. In the asynchronous modes the writer does not wait:");
+        out.println("grace period ended under a reader: an error. In the callback modes the writer does not wait:");
         out.println("it hands the old object to the library, whose callback ages and frees it after a grace period;");
         out.println("each callback has an id, and at every barrier() checkpoint each id issued before must have run");
         out.println("exactly once (lost and twice are errors too).");
