@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  *       downcalls: no reader protection at all, the speed limit.</li>
  * </ul>
  * Garbage stays bounded: the queue by its pool (each thread's {@link DeferQueue} holds at most {@value Slots#POOL}),
- * the arena by its reuse after grace periods (the trial's tear-down prints its {@link ArenaStats} and fails if more
+ * the arena by its reuse after grace periods (the trial's tear-down fails, showing the {@link ArenaStats}, if more
  * than {@value #MAX_RESERVED_BYTES} bytes were ever reserved), the others free at once.
  *
  * <p>{@code flavor} only matters to {@code deferQueue} and {@code rcuArena}; the busy reader uses it for all four,
@@ -105,10 +105,9 @@ public class Reclamation {
             arena.free(published.get());
             arena.close();
             rcu.close();
-            System.out.println("RcuArena at the end of the trial: " + end);
             if (end.bytesReserved() > MAX_RESERVED_BYTES) {
-                throw new IllegalStateException("the RcuArena reserved " + end.bytesReserved()
-                        + " bytes: freed memory is not being reused");
+                throw new IllegalStateException("the RcuArena reserved more than " + MAX_RESERVED_BYTES
+                        + " bytes, freed memory is not being reused: " + end);
             }
         }
     }
@@ -200,6 +199,7 @@ public class Reclamation {
 
     /** Native malloc(64) + free through FFM downcalls; any number of threads. */
     @Benchmark
+    @SuppressWarnings("restricted") // reinterpret: malloc's result has no size; the fork enables native access
     public long malloc() throws Throwable {
         MemorySegment block = (MemorySegment) Libc.MALLOC.invokeExact(64L);
         if (block.equals(MemorySegment.NULL)) {
@@ -211,6 +211,7 @@ public class Reclamation {
     }
 
     /** The C library's malloc and free, looked up once. */
+    @SuppressWarnings("restricted") // downcalls are what this peer measures; the fork enables native access
     static final class Libc {
         private static final Linker LINKER = Linker.nativeLinker();
         static final MethodHandle MALLOC = LINKER.downcallHandle(
