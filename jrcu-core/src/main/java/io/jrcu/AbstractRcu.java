@@ -73,6 +73,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     static final long NO_WAIT = Long.MIN_VALUE;
     /** How often the domain thread drives lazily requested grace periods (deferred frees) when nobody else does. */
     static final long LAZY_NANOS = 1_000_000;
+    /** Lazy ticks that only look at the readers before one that waits for them (about every 16 ms). */
+    static final int LAZY_PATIENCE = 16;
     /** Deepest supported nesting of read sections. */
     static final int MAX_NESTING = 65_535;
 
@@ -558,6 +560,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private void domainThreadLoop() {
         long nextDeferDrain = System.nanoTime() + DeferBatches.IDLE_NANOS;
         long nextLazyRun = System.nanoTime();
+        long completedAtLastTick = -1;
+        int fruitlessLazyTicks = 0;
         while (!domainThreadStop) {
             try {
                 if (callbacks.hasDeferredWork() && System.nanoTime() - nextDeferDrain >= 0) {
@@ -566,16 +570,31 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 }
                 long now = System.nanoTime();
                 boolean lazyDue = lazyRequested > completed && now - nextLazyRun >= 0;
+                if (lazyDue && requested <= completed && completed != completedAtLastTick) {
+                    // others (reclaim's tryAdvance) advanced grace periods during the tick: leave it to them and
+                    // look again next tick, instead of competing with them for the CPU
+                    completedAtLastTick = completed;
+                    nextLazyRun = now + LAZY_NANOS;
+                    lazyDue = false;
+                }
                 if (requested > completed || lazyDue) {
+                    boolean eager = requested > completed;
+                    // lazy requests get a short look at the readers per tick (holding gpLock only briefly, so that
+                    // reclaimers advancing grace periods themselves are not shut out); every LAZY_PATIENCE-th
+                    // fruitless tick waits in earnest, which also finds readers that died inside a section
+                    long deadline = eager || ++fruitlessLazyTicks >= LAZY_PATIENCE ? NO_DEADLINE : NO_WAIT;
                     gpLock.lock();
                     try {
-                        runUntil(Math.max(requested, lazyRequested), NO_DEADLINE);
+                        if (runUntil(Math.max(requested, lazyRequested), deadline)) {
+                            fruitlessLazyTicks = 0;
+                        }
                     } finally {
                         gpLock.unlock();
                         signalGracePeriodWaiters();
                     }
                     nextLazyRun = System.nanoTime() + LAZY_NANOS; // lazy requests: at most one run per tick
-                    continue;
+                    completedAtLastTick = completed;
+                    continue;          // a lazy request still open parks until the next tick (below)
                 }
                 domainThreadParked = true;  // volatile store, then volatile loads below (Dekker with request())
                 boolean lazyPending = lazyRequested > completed;

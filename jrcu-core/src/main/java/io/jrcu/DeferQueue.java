@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * A library's own reclamation queue (DPDK {@code rte_rcu_qsbr_dq}, the design of DPDK's "Integrating QSBR RCU with
@@ -107,14 +108,23 @@ public final class DeferQueue<T> implements AutoCloseable {
         }
     }
 
+    /** One block of the FIFO: cookies, and either objects or (an address queue) longs. */
     private static final class Chunk {
         final long[] cookies = new long[CHUNK];
-        final Object[] items = new Object[CHUNK];
+        final Object[] items;
+        final long[] values;
         Chunk next;
+
+        Chunk(boolean longs) {
+            this.items = longs ? null : new Object[CHUNK];
+            this.values = longs ? new long[CHUNK] : null;
+        }
     }
 
     private final AbstractRcu<?> rcu;
     private final Consumer<? super T> free;
+    /** Non-null for a queue of longs (RcuArena's block addresses: nothing allocated per entry). */
+    private final LongConsumer freeLong;
     private final String name;
     private final int triggerReclaimLimit;
     private final int maxReclaimSize;
@@ -146,12 +156,13 @@ public final class DeferQueue<T> implements AutoCloseable {
     private DeferQueue(Builder<T> b) {
         this.rcu = (AbstractRcu<?>) b.rcu;
         this.free = b.free;
+        this.freeLong = b.freeLong;
         this.name = b.name;
         this.triggerReclaimLimit = b.triggerReclaimLimit;
         this.maxReclaimSize = b.maxReclaimSize;
         this.maxPending = b.maxPending;
         this.producerLock = b.singleProducer ? null : new ReentrantLock();
-        Chunk first = new Chunk();
+        Chunk first = new Chunk(freeLong != null);
         this.tail = first;
         this.head = first;
         this.counts = new Counts(b.name);
@@ -162,7 +173,13 @@ public final class DeferQueue<T> implements AutoCloseable {
 
     /** A builder for a queue that frees through {@code free} after grace periods of {@code rcu}. */
     public static <T> Builder<T> builder(Rcu rcu, Consumer<? super T> free) {
-        return new Builder<>(rcu, free);
+        return new Builder<>(rcu, free, null);
+    }
+
+    /** A builder for a queue of longs ({@link #enqueueLong}, freed through {@code free}); for RcuArena. */
+    static Builder<Void> forLongs(Rcu rcu, LongConsumer free) {
+        return new Builder<>(rcu, ignored -> {
+        }, Objects.requireNonNull(free, "free"));
     }
 
     /** What a {@link #reclaim} call did: how many it freed, and how many stay pending. */
@@ -178,6 +195,15 @@ public final class DeferQueue<T> implements AutoCloseable {
      */
     public boolean enqueue(T resource) {
         Objects.requireNonNull(resource, "resource");
+        return enqueueEntry(resource, 0);
+    }
+
+    /** enqueue for a queue of longs (see {@link #forLongs}). */
+    boolean enqueueLong(long value) {
+        return enqueueEntry(null, value);
+    }
+
+    private boolean enqueueEntry(Object item, long value) {
         checkOpen("enqueue");
         long pendingNow = pending();
         if (pendingNow > triggerReclaimLimit) {
@@ -197,7 +223,7 @@ public final class DeferQueue<T> implements AutoCloseable {
             }
             // taken in queue order, so cookies never decrease along the queue; the grace period is requested
             // lazily, so it advances even if nobody polls reclaim() (QSBR: a DPDK token)
-            append(rcu.deferCookie(), resource);
+            append(rcu.deferCookie(), item, value);
         } finally {
             if (lock != null) {
                 lock.unlock();
@@ -221,11 +247,11 @@ public final class DeferQueue<T> implements AutoCloseable {
         }
     }
 
-    private void append(long cookie, Object item) {
+    private void append(long cookie, Object item, long value) {
         if (tailIndex == CHUNK) {
             Chunk c = spare.getAndSet(null);
             if (c == null) {
-                c = new Chunk();
+                c = new Chunk(freeLong != null);
             }
             tail.next = c;        // published by the release store of `published` below
             tail = c;
@@ -233,7 +259,11 @@ public final class DeferQueue<T> implements AutoCloseable {
         }
         NEWEST_COOKIE.setRelease(this, cookie);  // release; partner: the acquire load in advance()
         tail.cookies[tailIndex] = cookie;
-        tail.items[tailIndex] = item;
+        if (item != null) {
+            tail.items[tailIndex] = item;
+        } else {
+            tail.values[tailIndex] = value;
+        }
         tailIndex++;
         PUBLISHED.setRelease(counts, (long) PUBLISHED.get(counts) + 1);  // release; partner: acquire in reclaim
     }
@@ -264,6 +294,7 @@ public final class DeferQueue<T> implements AutoCloseable {
         boolean advanced = blocked != 0;
         while (true) {
             Object[] batch = null;
+            long[] longBatch = null;
             int n = 0;
             long stoppedAt = 0;
             consumerLock.lock();
@@ -282,11 +313,18 @@ public final class DeferQueue<T> implements AutoCloseable {
                         stoppedAt = cookie;
                         break;   // strict FIFO: younger entries have cookies at least as new
                     }
-                    if (batch == null) {
-                        batch = new Object[(int) Math.min(max, available)];
+                    if (head.items != null) {
+                        if (batch == null) {
+                            batch = new Object[(int) Math.min(max, available)];
+                        }
+                        batch[n++] = head.items[headIndex];
+                        head.items[headIndex] = null;
+                    } else {
+                        if (longBatch == null) {
+                            longBatch = new long[(int) Math.min(max, available)];
+                        }
+                        longBatch[n++] = head.values[headIndex];
                     }
-                    batch[n++] = head.items[headIndex];
-                    head.items[headIndex] = null;
                     headIndex++;
                     taken++;
                     available--;
@@ -296,7 +334,11 @@ public final class DeferQueue<T> implements AutoCloseable {
                 consumerLock.unlock();
             }
             for (int i = 0; i < n; i++) {
-                freeOne(batch[i]);
+                if (batch != null) {
+                    freeOne(batch[i]);
+                } else {
+                    freeOneLong(longBatch[i]);
+                }
             }
             if (n > 0) {
                 FREED.getAndAdd(counts, (long) n);  // volatile; read by pending()
@@ -317,6 +359,18 @@ public final class DeferQueue<T> implements AutoCloseable {
     private boolean advance(long oldest) {
         long newest = (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
         return (newest > oldest && rcu.tryAdvance(newest)) || rcu.tryAdvance(oldest);
+    }
+
+    private void freeOneLong(long value) {
+        try {
+            freeLong.accept(value);
+        } catch (Throwable t) {
+            try {
+                rcu.errorHandler.accept(t);
+            } catch (Throwable ignored) {
+                // the resource counts as freed either way
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -399,6 +453,8 @@ public final class DeferQueue<T> implements AutoCloseable {
     public static final class Builder<T> {
         private final Rcu rcu;
         private final Consumer<? super T> free;
+    /** Non-null for a queue of longs (RcuArena's block addresses: nothing allocated per entry). */
+    private final LongConsumer freeLong;
         private String name = "defer-queue";
         private int triggerReclaimLimit = Integer.MAX_VALUE;
         private int maxReclaimSize = Integer.MAX_VALUE;
@@ -406,9 +462,10 @@ public final class DeferQueue<T> implements AutoCloseable {
         private boolean singleProducer;
         private boolean reportDropped = true;
 
-        private Builder(Rcu rcu, Consumer<? super T> free) {
+        private Builder(Rcu rcu, Consumer<? super T> free, LongConsumer freeLong) {
             this.rcu = Objects.requireNonNull(rcu, "rcu");
             this.free = Objects.requireNonNull(free, "free");
+            this.freeLong = freeLong;
         }
 
         /** A name for messages. */

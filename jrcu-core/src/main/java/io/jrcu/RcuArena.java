@@ -127,7 +127,8 @@ public final class RcuArena implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment.Scope scope = arena.scope();
     private final SizeClass[] classes;
-    private final DeferQueue<MemorySegment> deferred;
+    /** Addresses of freed blocks (no object per free, so the segment allocate returned need not escape). */
+    private final DeferQueue<Void> deferred;
     /** The counters, apart from the arena so that the Cleaner's action can read them. */
     private final Ledger ledger;
     private final ReentrantLock chunkLock = new ReentrantLock();
@@ -135,7 +136,7 @@ public final class RcuArena implements AutoCloseable {
     private volatile Chunk[] chunks = new Chunk[0];
     private final ConcurrentHashMap<Long, Dedicated> dedicated = new ConcurrentHashMap<>();
     /** Debug only: poisoned blocks waiting out their quarantine, oldest first; guarded by itself. */
-    private final ArrayDeque<MemorySegment> quarantine;
+    private final ArrayDeque<Long> quarantine;
     private final Object closeLock = new Object();
     private volatile boolean closed;
 
@@ -152,7 +153,7 @@ public final class RcuArena implements AutoCloseable {
             classes[i] = new SizeClass(i);
         }
         this.ledger = new Ledger(name, classes);
-        this.deferred = DeferQueue.<MemorySegment>builder(b.rcu, this::reclaimed)
+        this.deferred = DeferQueue.forLongs(b.rcu, this::reclaimed)
                 .name("RcuArena '" + name + "'")
                 .reportDropped(false)   // the arena's own Cleaner reports, with bytes
                 .build();
@@ -256,7 +257,7 @@ public final class RcuArena implements AutoCloseable {
         } else {
             freeDedicated(segment, address);
         }
-        deferred.enqueue(segment);   // stamps the cookie; reclaimed(segment) runs after its grace period
+        deferred.enqueueLong(address);   // stamps the cookie; reclaimed(address) runs after its grace period
     }
 
     private void freeBlock(MemorySegment segment, long address) {
@@ -290,6 +291,9 @@ public final class RcuArena implements AutoCloseable {
         if (d == null || !segment.scope().equals(d.arena.scope())) {
             throw notAllocatedHere(segment, "it belongs to another arena");
         }
+        if (segment.byteSize() > d.bytes) {
+            throw notAllocatedHere(segment, "it is larger than the allocation it starts at (" + d.bytes + " bytes)");
+        }
         if (!d.freed.compareAndSet(false, true)) {  // exactly one of racing frees wins
             throw new IllegalStateException("RcuArena '" + name + "': dedicated segment at 0x"
                     + Long.toHexString(address) + " (" + d.bytes + " bytes) is already freed (double free)");
@@ -303,38 +307,45 @@ public final class RcuArena implements AutoCloseable {
                 + Long.toHexString(segment.address()) + " (" + segment.byteSize() + " bytes): " + why);
     }
 
-    /** The DeferQueue's free function: {@code segment}'s grace period has passed. */
-    private void reclaimed(MemorySegment segment) {
-        long address = segment.address();
-        if (!segment.scope().equals(scope)) {
+    /** The DeferQueue's free function: the grace period of the block at {@code address} has passed. */
+    private void reclaimed(long address) {
+        if (ledger.closed) {
+            return;   // a free that raced close(): close() has released all memory already
+        }
+        Slab slab = slabOf(address);
+        if (slab == null) {   // not in a chunk: a dedicated allocation
             Dedicated d = dedicated.remove(address);
+            if (d == null) {
+                return;       // close() released it meanwhile
+            }
             ledger.dedicatedPending.addAndGet(-d.bytes);
             ledger.dedicatedReserved.addAndGet(-d.bytes);
             d.arena.close();   // no reader can hold it any more: its grace period has passed
             return;
         }
         if (!debug) {
-            release(segment);
+            release(slab, address);
             return;
         }
-        Slab slab = slabOf(address);
-        slab.chunk.segment.asSlice(address - slab.chunk.base, slab.sizeClass.blockSize).fill(POISON);
-        MemorySegment out = null;
+        try {
+            slab.chunk.segment.asSlice(address - slab.chunk.base, slab.sizeClass.blockSize).fill(POISON);
+        } catch (IllegalStateException closedMeanwhile) {
+            return;   // close() released the chunks between the check above and here (a free that raced it)
+        }
+        long out = 0;
         synchronized (quarantine) {
-            quarantine.addLast(segment);
+            quarantine.addLast(address);
             if (quarantine.size() > quarantineCapacity) {
                 out = quarantine.pollFirst();
             }
         }
-        if (out != null) {
-            release(out);
+        if (out != 0) {
+            release(slabOf(out), out);
         }
     }
 
-    /** Puts the block of {@code segment} on its class's free list. */
-    private void release(MemorySegment segment) {
-        long address = segment.address();
-        Slab slab = slabOf(address);
+    /** Puts the block at {@code address} of {@code slab} on its class's free list. */
+    private static void release(Slab slab, long address) {
         SizeClass sc = slab.sizeClass;
         sc.push(slab, (int) sc.blockIndex(address - slab.base));
     }
@@ -432,8 +443,8 @@ public final class RcuArena implements AutoCloseable {
             deferred.close();     // waits for the grace periods; every pending block is reclaimed
             if (quarantine != null) {
                 synchronized (quarantine) {
-                    for (MemorySegment s; (s = quarantine.pollFirst()) != null; ) {
-                        release(s);
+                    for (Long a; (a = quarantine.pollFirst()) != null; ) {
+                        release(slabOf(a), a);
                     }
                 }
             }
