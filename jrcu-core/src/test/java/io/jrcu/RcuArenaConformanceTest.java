@@ -665,8 +665,7 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
         Rcu rcu = domain();
         RcuArena arena = arena(rcu);
         int rounds = 500;
-        try (TestThreads threads = new TestThreads(); Agent a = threads.agent(false, "freer-a");
-             Agent b = threads.agent(false, "freer-b")) {
+        try (TestThreads threads = new TestThreads()) {
             for (int round = 0; round < rounds; round++) {
                 MemorySegment s = arena.allocate(round % 50 == 0 ? 2 * CHUNK : 16 + round % 300);
                 CountDownLatch go = new CountDownLatch(1);
@@ -680,8 +679,8 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
                     }
                 };
                 CountDownLatch done = new CountDownLatch(2);
-                for (Agent agent : List.of(a, b)) {
-                    threads.platform("round-" + round, () -> {
+                for (int t = 0; t < 2; t++) {
+                    threads.platform("double-freer", () -> {
                         try {
                             freeIt.run();
                         } finally {
