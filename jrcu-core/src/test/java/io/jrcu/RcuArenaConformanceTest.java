@@ -914,7 +914,9 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
      */
     @Test
     void bytesReservedStaysBoundedUnderChurnWithABusyReader() throws InterruptedException {
-        Rcu rcu = domain();
+        // debug checks on: RcuReference.get() then checks the reader is protected. (They must be on anyway: once any
+        // debug domain has been built in this JVM, get() checks every thread, and counts only debug domains' sections.)
+        Rcu rcu = track(flavor().build(b -> b.errorHandler(domainErrors::add).debugChecks(true)));
         RcuArena arena = arena(rcu);
         MemorySegment first = arena.allocate(64);
         fill(first, 0);
@@ -970,7 +972,7 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
         assertThat(s.bytesInUse()).isEqualTo(64);
         assertThat(s.bytesReserved()).as("bytesReserved after %d allocate(64)+free with a busy reader (peak: chunks"
                 + " are kept)", iterations).isLessThanOrEqualTo(8 * MIB);
-        arena.free(current.get());
+        arena.free(current.getAndSet(null));   // (get() outside a section would fail the debug check)
     }
 
     // ================================================================== debug: poison and quarantine
