@@ -1,0 +1,1459 @@
+package io.jrcu;
+
+import io.jrcu.RcuConformanceTest.Flavor;
+import io.jrcu.TestThreads.Agent;
+import io.jrcu.TestThreads.Body;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import static io.jrcu.TestThreads.await;
+import static io.jrcu.TestThreads.awaitCondition;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * The {@link RcuArena} conformance suite (issue 4, "RcuArena" and its part of "Proof"; contract.md, "RcuArena API"
+ * and "ArenaStats semantics"), written once and run by one thin subclass per flavor.
+ *
+ * <p>"A reader that blocks grace periods" is, for memb and bulletProof, a thread holding an open read section; for
+ * QSBR, a registered (so online) thread that does not report a quiescent state. It lives on an {@link Agent}, so
+ * that the test thread can drive it step by step (and make it read a freed segment inside its section); it always
+ * leaves in a {@code finally}.
+ *
+ * <p>How a test makes freed memory reusable without sleeping: the reader leaves, {@code synchronize()} (or polling,
+ * where the point is that nobody calls it) completes the grace period, and then allocations of a size class are
+ * made until the arena has reclaimed (an allocation that finds its class's free list empty reclaims before it
+ * carves). Such loops are bounded by a count or by a deadline ({@link TestThreads#awaitCondition}); no assertion is
+ * about time. "Not reused while a reader blocks" is a safety property: it holds at every instant, so checking it
+ * over any number of allocations is sound.
+ *
+ * <p>Segment contents are checked with tags: every 8-byte word of a segment is set to a value unique to the
+ * allocation, and read back before the segment is freed, so that memory handed to two owners at once (or reused
+ * before its grace period) shows up as a foreign tag.
+ */
+abstract class RcuArenaConformanceTest extends DomainTestSupport {
+
+    /** The default chunk size (1 MiB, documented by {@link RcuArena#create}). */
+    static final long CHUNK = 1 << 20;
+    static final long MIB = 1 << 20;
+    /** System property that enables the tests of reported, not yet fixed bugs (they fail until fixed). */
+    static final String KNOWN_BUGS = "jrcu.test.knownBugs";
+
+    // ------------------------------------------------------------------ per-flavor hooks
+
+    abstract Flavor flavor();
+
+    /**
+     * On the reader's thread: start holding up every grace period that begins from now on (memb/bulletProof: open a
+     * section; QSBR: register, which brings the thread online, and report nothing).
+     */
+    void startBlocking(Rcu rcu) {
+        rcu.readLock();
+    }
+
+    /** On the reader's thread: report (memb/bulletProof: close the section, if open; QSBR: a quiescent state). */
+    void report(Rcu rcu) {
+        if (rcu.inReadSection()) {
+            rcu.readUnlock();
+        }
+    }
+
+    /** On the reader's thread: stop being a reader (close any section, unregister; QSBR: offline). */
+    void leave(Rcu rcu) {
+        while (rcu.inReadSection()) {
+            rcu.readUnlock();
+        }
+        rcu.unregisterThread();
+    }
+
+    /** Makes the calling thread able to open read sections (QSBR: registers it, which brings it online). */
+    void becomeReader(Rcu rcu) {
+    }
+
+    /** What a busy reader does between two sections (QSBR: reports a quiescent state). */
+    void betweenSections(Rcu rcu) {
+    }
+
+    // ------------------------------------------------------------------ domains, arenas, readers
+
+    /** What reached the error handler of the domains built by {@link #domain()}. */
+    final ConcurrentLinkedQueue<Throwable> domainErrors = new ConcurrentLinkedQueue<>();
+    private final List<RcuArena> arenas = new CopyOnWriteArrayList<>();
+
+    final Rcu domain() {
+        return track(flavor().build(b -> b.errorHandler(domainErrors::add)));
+    }
+
+    /** An arena with default settings, closed after the test. */
+    final RcuArena arena(Rcu rcu) {
+        return track(RcuArena.builder(rcu).name("test-" + flavor()).build());
+    }
+
+    final RcuArena track(RcuArena arena) {
+        arenas.add(arena);
+        return arena;
+    }
+
+    /**
+     * Closes every arena of the test (before its domain is closed: JUnit runs a subclass's {@code @AfterEach} first),
+     * on a helper thread with a bounded wait, so that a failed test does not hang the run.
+     */
+    @AfterEach
+    final void closeArenasAndCheckErrors() {
+        List<RcuArena> toClose = new ArrayList<>(arenas);
+        arenas.clear();
+        try (TestThreads closer = new TestThreads(Duration.ofSeconds(10))) {
+            for (RcuArena a : toClose) {
+                closer.platform("after-test-arena-close", a::close);
+            }
+        }
+        assertThat(domainErrors).as("failures handed to the domain's error handler").isEmpty();
+    }
+
+    /** A reader that blocks grace periods, on its own thread; {@link #close()} makes it leave. */
+    final class Reader implements AutoCloseable {
+        private final Rcu rcu;
+        private final Agent agent;
+        private boolean gone;
+
+        Reader(TestThreads threads, Rcu rcu) throws Exception {
+            this.rcu = rcu;
+            this.agent = threads.agent(false, "reader");
+            try {
+                agent.run(() -> startBlocking(rcu));
+            } catch (Exception | Error e) {
+                agent.close();
+                gone = true;
+                throw e;
+            }
+        }
+
+        /** Runs {@code body} on the reader's thread (inside its section, for memb and bulletProof). */
+        void run(Body body) throws Exception {
+            agent.run(body);
+        }
+
+        /** Reports (memb/bulletProof: leaves its section; QSBR: one quiescent state); it stays a reader. */
+        void report() throws Exception {
+            agent.run(() -> RcuArenaConformanceTest.this.report(rcu));
+        }
+
+        /** Stops being a reader; idempotent. */
+        void leave() throws Exception {
+            if (gone) {
+                return;
+            }
+            gone = true;
+            try {
+                agent.run(() -> RcuArenaConformanceTest.this.leave(rcu));
+            } finally {
+                agent.close();
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            leave();
+        }
+    }
+
+    static void unchecked(Body body) {
+        try {
+            body.run();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new RuntimeException(t);
+        }
+    }
+
+    // ------------------------------------------------------------------ tags, stats, reclaim driving
+
+    /** Sets every 8-byte word of {@code s} to {@code tag} (and a trailing partial word to its low bytes). */
+    static void fill(MemorySegment s, long tag) {
+        long size = s.byteSize();
+        long off = 0;
+        for (; off + 8 <= size; off += 8) {
+            s.set(ValueLayout.JAVA_LONG_UNALIGNED, off, tag);
+        }
+        for (; off < size; off++) {
+            s.set(ValueLayout.JAVA_BYTE, off, (byte) (tag >>> (8 * (off & 7))));
+        }
+    }
+
+    /** Fails unless {@code s} holds exactly what {@link #fill} wrote. */
+    static void verify(MemorySegment s, long tag, String what) {
+        long size = s.byteSize();
+        long off = 0;
+        for (; off + 8 <= size; off += 8) {
+            long v = s.get(ValueLayout.JAVA_LONG_UNALIGNED, off);
+            if (v != tag) {
+                throw new AssertionError(what + ": word at offset " + off + " of the segment at 0x"
+                        + Long.toHexString(s.address()) + " (" + size + " bytes) is 0x" + Long.toHexString(v)
+                        + ", expected 0x" + Long.toHexString(tag));
+            }
+        }
+        for (; off < size; off++) {
+            byte v = s.get(ValueLayout.JAVA_BYTE, off);
+            if (v != (byte) (tag >>> (8 * (off & 7)))) {
+                throw new AssertionError(what + ": byte at offset " + off + " of the segment at 0x"
+                        + Long.toHexString(s.address()) + " is " + v);
+            }
+        }
+    }
+
+    /** Whether every byte of {@code s} is {@link RcuArena#POISON}. */
+    static boolean poisoned(MemorySegment s) {
+        for (long off = 0; off < s.byteSize(); off++) {
+            if (s.get(ValueLayout.JAVA_BYTE, off) != RcuArena.POISON) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The arena's stats, checked against the quiescent invariant. */
+    static ArenaStats quiescentStats(RcuArena arena) {
+        ArenaStats s = arena.stats();
+        assertThat(s.bytesReserved()).as("bytesReserved of %s", s).isNotNegative();
+        assertThat(s.bytesInUse()).as("bytesInUse of %s", s).isNotNegative();
+        assertThat(s.bytesPendingFree()).as("bytesPendingFree of %s", s).isNotNegative();
+        assertThat(s.bytesFree()).as("bytesFree of %s", s).isNotNegative();
+        assertThat(s.bytesInUse() + s.bytesPendingFree() + s.bytesFree())
+                .as("reserved == inUse + pendingFree + free when quiescent: %s", s).isEqualTo(s.bytesReserved());
+        return s;
+    }
+
+    static final ArenaStats ZERO = new ArenaStats(0, 0, 0, 0);
+
+    /**
+     * Allocates blocks of {@code size} bytes (added to {@code held}, for the caller to free) until {@code done}
+     * holds — each allocation is a chance for the arena to reclaim — failing after {@link #LONG}.
+     */
+    static void allocateUntil(RcuArena arena, long size, List<MemorySegment> held, String what,
+                              BooleanSupplier done) {
+        awaitCondition(what, () -> {
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            held.add(arena.allocate(size));
+            return done.getAsBoolean();
+        });
+    }
+
+    /** Allocates {@code size} bytes until the freed block at {@code address} comes back; returns it. */
+    static MemorySegment allocateUntilReused(RcuArena arena, long size, long address, List<MemorySegment> held,
+                                             int maxAllocations) {
+        for (int i = 0; i < maxAllocations; i++) {
+            MemorySegment s = arena.allocate(size);
+            if (s.address() == address) {
+                return s;
+            }
+            held.add(s);
+        }
+        throw new AssertionError("the freed block at 0x" + Long.toHexString(address) + " did not come back within "
+                + maxAllocations + " allocations of " + size + " bytes after its grace period");
+    }
+
+    static void freeAll(RcuArena arena, List<MemorySegment> segments) {
+        for (MemorySegment s : segments) {
+            arena.free(s);
+        }
+        segments.clear();
+    }
+
+    static String stackTrace(Throwable t) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(out));
+        return out.toString();
+    }
+
+    static String hex(long address) {
+        return "0x" + Long.toHexString(address);
+    }
+
+    // ================================================================== allocate
+
+    @Test
+    void allocateReturnsTheRequestedSizeWritableAndReadable() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        long[] sizes = {0, 1, 7, 8, 15, 16, 17, 100, 128, 129, 1000, 4095, 4096, 4097, 65536, 300_000, CHUNK - 1,
+                CHUNK, CHUNK + 1, 3 * CHUNK + 5};
+        List<MemorySegment> segments = new ArrayList<>();
+        long expectedInUse = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            long size = sizes[i];
+            MemorySegment s = arena.allocate(size);
+            assertThat(s.byteSize()).as("byteSize of allocate(%d)", size).isEqualTo(size);
+            assertThat(s.address() % 8).as("8-byte alignment of allocate(%d) at %s", size, hex(s.address())).isZero();
+            if (size <= CHUNK) {
+                assertThat(s.address() % 16).as("blocks are 16-byte aligned: allocate(%d)", size).isZero();
+                expectedInUse += ArenaLayout.classSize(ArenaLayout.classIndex(Math.max(size, 1)));
+            } else {
+                expectedInUse += size;   // a dedicated allocation counts its own size
+            }
+            assertThat(s.isReadOnly()).isFalse();
+            assertThat(s.isNative()).isTrue();
+            fill(s, 0x1111_0000_0000L + i);
+            segments.add(s);
+        }
+        for (int i = 0; i < sizes.length; i++) {
+            verify(segments.get(i), 0x1111_0000_0000L + i, "allocate(" + sizes[i] + ")");
+        }
+        assertThat(quiescentStats(arena).bytesInUse()).as("bytesInUse: class sizes, dedicated at their own size")
+                .isEqualTo(expectedInUse);
+        freeAll(arena, segments);
+        assertThat(quiescentStats(arena).bytesInUse()).isZero();
+    }
+
+    @ParameterizedTest(name = "alignment {0}")
+    @ValueSource(longs = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 65536})
+    void alignmentIsHonoured(long alignment) {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        long[] sizes = {0, 1, 24, 100, 1000, 5000, 70_000};
+        List<MemorySegment> segments = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {   // several blocks of each class, not only the first of a slab
+            for (long size : sizes) {
+                long reservedBefore = quiescentStats(arena).bytesReserved();
+                MemorySegment s = arena.allocate(size, alignment);
+                assertThat(s.byteSize()).as("byteSize of allocate(%d, %d)", size, alignment).isEqualTo(size);
+                assertThat(s.address() % alignment).as("allocate(%d, %d) at %s", size, alignment, hex(s.address()))
+                        .isZero();
+                if (alignment > ArenaLayout.PAGE) {
+                    // more than a page: a dedicated allocation, which reserves exactly its own size
+                    assertThat(quiescentStats(arena).bytesReserved() - reservedBefore)
+                            .as("reserved by dedicated allocate(%d, %d)", size, alignment).isEqualTo(Math.max(size, 1));
+                }
+                fill(s, (round << 20) + size);
+                segments.add(s);
+            }
+        }
+        int i = 0;
+        for (int round = 0; round < 3; round++) {
+            for (long size : sizes) {
+                verify(segments.get(i++), (round << 20) + size, "allocate(" + size + ", " + alignment + ")");
+            }
+        }
+        freeAll(arena, segments);
+        assertThat(quiescentStats(arena).bytesInUse()).isZero();
+    }
+
+    /**
+     * Live segments never overlap: thousands of random sizes and alignments, each tagged; every tag intact at the
+     * end, and the address ranges disjoint. Then half are freed, their grace period passes, more are allocated (some
+     * reusing the freed blocks), and all live tags are checked again.
+     */
+    @Test
+    void liveSegmentsNeverOverlap() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        SplittableRandom random = new SplittableRandom(42);
+        List<MemorySegment> live = new ArrayList<>();
+        List<Long> tags = new ArrayList<>();
+        long tag = 1;
+        for (int phase = 0; phase < 3; phase++) {
+            for (int i = 0; i < 3000; i++) {
+                long size = random.nextInt(8) == 0 ? random.nextLong(20_000) : random.nextLong(600);
+                long align = 1L << random.nextInt(random.nextInt(10) == 0 ? 13 : 7);
+                MemorySegment s = arena.allocate(size, align);
+                assertThat(s.address() % align).isZero();
+                fill(s, tag);
+                live.add(s);
+                tags.add(tag++);
+            }
+            for (int i = 0; i < live.size(); i++) {
+                verify(live.get(i), tags.get(i), "live segment #" + i + " in phase " + phase);
+            }
+            assertDisjoint(live);
+            // free every other segment, let their grace period pass: the next phase reuses them
+            List<MemorySegment> kept = new ArrayList<>();
+            List<Long> keptTags = new ArrayList<>();
+            for (int i = 0; i < live.size(); i++) {
+                if (i % 2 == 0) {
+                    arena.free(live.get(i));
+                } else {
+                    kept.add(live.get(i));
+                    keptTags.add(tags.get(i));
+                }
+            }
+            live = kept;
+            tags = keptTags;
+            rcu.synchronize();
+        }
+        freeAll(arena, live);
+        assertThat(quiescentStats(arena).bytesInUse()).isZero();
+    }
+
+    static void assertDisjoint(List<MemorySegment> segments) {
+        List<MemorySegment> sorted = new ArrayList<>(segments);
+        sorted.removeIf(s -> s.byteSize() == 0);
+        sorted.sort((a, b) -> Long.compareUnsigned(a.address(), b.address()));
+        for (int i = 1; i < sorted.size(); i++) {
+            MemorySegment prev = sorted.get(i - 1);
+            MemorySegment next = sorted.get(i);
+            assertThat(prev.address() + prev.byteSize() <= next.address())
+                    .as("live segments [%s, +%d) and [%s, +%d) overlap", hex(prev.address()), prev.byteSize(),
+                            hex(next.address()), next.byteSize()).isTrue();
+        }
+    }
+
+    @Test
+    void zeroSizeAllocationsAreDistinctBlocksThatCanBeFreed() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment a = arena.allocate(0);
+        MemorySegment b = arena.allocate(0);
+        MemorySegment c = arena.allocate(0, ArenaLayout.PAGE * 2L);   // dedicated
+        assertThat(a.byteSize()).isZero();
+        assertThat(b.byteSize()).isZero();
+        assertThat(c.byteSize()).isZero();
+        assertThat(a.address()).isNotEqualTo(b.address());
+        assertThat(c.address() % (ArenaLayout.PAGE * 2L)).isZero();
+        assertThat(quiescentStats(arena).bytesInUse()).as("a zero-size block takes the smallest class (16 bytes);"
+                + " a dedicated one counts one byte").isEqualTo(2 * ArenaLayout.QUANTUM + 1);
+        arena.free(a);
+        arena.free(b);
+        arena.free(c);
+        assertThat(quiescentStats(arena).bytesInUse()).isZero();
+        assertThatThrownBy(() -> arena.free(a)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> arena.free(c)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void allocateRejectsBadArgumentsAndRefusesAfterClose() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        for (long bad : new long[] {-1, -16, Long.MIN_VALUE}) {
+            assertThatThrownBy(() -> arena.allocate(bad)).as("allocate(%d)", bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> arena.allocate(bad, 8)).as("allocate(%d, 8)", bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        for (long bad : new long[] {0, -8, 3, 24, 48, 4097, Long.MIN_VALUE, Long.MAX_VALUE}) {
+            assertThatThrownBy(() -> arena.allocate(64, bad)).as("allocate(64, %d)", bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(quiescentStats(arena)).as("nothing reserved by refused requests").isEqualTo(ZERO);
+        arena.close();
+        assertThatThrownBy(() -> arena.allocate(64)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> arena.allocate(64, 64)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> arena.allocate(2 * CHUNK)).isInstanceOf(IllegalStateException.class);
+        assertThat(arena.stats()).isEqualTo(ZERO);
+    }
+
+    /**
+     * A chunk size the builder accepts (a power of two from 4 KiB to 1 GiB) serves every size up to the chunk from
+     * its classes, and larger ones from dedicated allocations.
+     */
+    @ParameterizedTest(name = "chunk {0}")
+    @ValueSource(longs = {65536, 1 << 21})
+    void everyAcceptedChunkSizeServesEverySize(long chunkSize) {
+        chunkSizeServesEverySize(chunkSize);
+    }
+
+    /**
+     * KNOWN BUG (reported; run with {@code -Djrcu.test.knownBugs=true}): the builder accepts chunks from 4 KiB, but a
+     * slab is up to 64 KiB ({@link ArenaLayout#SLAB_TARGET}) and carveSlab carves a whole slab out of one chunk, so
+     * with a chunk below 64 KiB the first allocation of a small class throws ArrayIndexOutOfBoundsException (the
+     * chunk's page table is filled past its end; without that, blocks would lie outside the chunk).
+     */
+    @ParameterizedTest(name = "chunk {0}")
+    @ValueSource(longs = {4096, 16384, 32768})
+    @EnabledIfSystemProperty(named = KNOWN_BUGS, matches = "true", disabledReason = "known bug: chunkSize below 64 KiB"
+            + " (slab larger than its chunk); -D" + KNOWN_BUGS + "=true runs it")
+    void chunkSizesBelowTheSlabSizeServeEverySize(long chunkSize) {
+        chunkSizeServesEverySize(chunkSize);
+    }
+
+    private void chunkSizeServesEverySize(long chunkSize) {
+        Rcu rcu = domain();
+        RcuArena arena = track(RcuArena.builder(rcu).name("chunk-" + chunkSize).chunkSize(chunkSize).build());
+        long[] sizes = {0, 1, 16, 100, 1000, chunkSize / 2, chunkSize - 1, chunkSize, chunkSize + 1};
+        List<MemorySegment> segments = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            for (long size : sizes) {
+                MemorySegment s = arena.allocate(size);
+                assertThat(s.byteSize()).isEqualTo(size);
+                fill(s, size);
+                segments.add(s);
+            }
+        }
+        assertDisjoint(segments);
+        for (MemorySegment s : segments) {
+            verify(s, s.byteSize(), "allocate(" + s.byteSize() + ") from " + chunkSize + "-byte chunks");
+        }
+        freeAll(arena, segments);
+        assertThat(quiescentStats(arena).bytesInUse()).isZero();
+    }
+
+    @Test
+    void builderRejectsBadSettings() {
+        Rcu rcu = domain();
+        assertThatThrownBy(() -> RcuArena.builder(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> RcuArena.create(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> RcuArena.builder(rcu).name(null)).isInstanceOf(NullPointerException.class);
+        for (long bad : new long[] {0, -4096, 2048, 4095, 3 * 4096, 1L << 31, Long.MIN_VALUE}) {
+            assertThatThrownBy(() -> RcuArena.builder(rcu).chunkSize(bad)).as("chunkSize(%d)", bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> RcuArena.builder(rcu).quarantine(-1)).isInstanceOf(IllegalArgumentException.class);
+        try (RcuArena ok = RcuArena.builder(rcu).name("ok").chunkSize(1L << 30).debug(true).quarantine(0).build()) {
+            assertThat(ok.stats()).as("building reserves nothing").isEqualTo(ZERO);
+            assertThat(ok.toString()).contains("ok");
+        }
+    }
+
+    // ================================================================== reuse only after a grace period
+
+    /**
+     * The core promise: a freed block is not handed out again while a reader that could have found it blocks the
+     * grace period — the reader can still read what was written before the free — and after the grace period it is
+     * (the class's free list is LIFO, so the next allocation that reclaims gets it).
+     */
+    @Test
+    void freedMemoryIsReusedOnlyAfterItsGracePeriod() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        List<MemorySegment> held = new ArrayList<>();
+        MemorySegment freed;
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
+            freed = arena.allocate(64);
+            fill(freed, 0xF00D_F00DL);
+            arena.free(freed);
+            // three slabs' worth of the 64-byte class: every reclaim attempt of allocate runs (after 32 carved,
+            // at the end of a slab), and none may reuse the block
+            for (int i = 0; i < 3000; i++) {
+                MemorySegment s = arena.allocate(64);
+                assertThat(s.address()).as("allocation #%d while the reader blocks the grace period", i)
+                        .isNotEqualTo(freed.address());
+                held.add(s);
+            }
+            assertThat(quiescentStats(arena).bytesPendingFree()).isEqualTo(64);
+            reader.run(() -> verify(freed, 0xF00D_F00DL, "the freed segment, read by the reader that blocks it"));
+            reader.leave();
+        }
+        rcu.synchronize();
+        MemorySegment reused = allocateUntilReused(arena, 64, freed.address(), held, 3000);
+        assertThat(quiescentStats(arena).bytesPendingFree()).isZero();
+        held.add(reused);
+        freeAll(arena, held);
+    }
+
+    /**
+     * Grace periods progress on their own: after the reader reports (QSBR: again each round, as a real reader
+     * would), allocations alone eventually reuse the freed block — nobody calls synchronize().
+     */
+    @Test
+    void freedMemoryIsReusedByPollingAloneWithoutSynchronize() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        List<MemorySegment> held = new ArrayList<>();
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
+            MemorySegment freed = arena.allocate(200);
+            arena.free(freed);
+            for (int i = 0; i < 500; i++) {
+                MemorySegment s = arena.allocate(200);
+                assertThat(s.address()).isNotEqualTo(freed.address());
+                held.add(s);
+            }
+            reader.report();
+            long[] found = {0};
+            awaitCondition("the freed block is reused after the reader reported, without synchronize()", () -> {
+                MemorySegment s = arena.allocate(200);
+                held.add(s);
+                if (s.address() == freed.address()) {
+                    found[0] = 1;
+                    return true;
+                }
+                unchecked(reader::report);
+                return false;
+            });
+            assertThat(found[0]).isOne();
+        }
+        freeAll(arena, held);
+        assertThat(quiescentStats(arena).bytesInUse()).isZero();
+    }
+
+    /** free() may be called inside a read section; the freeing reader may go on reading the segment until it leaves. */
+    @Test
+    void freeInsideAReadSectionKeepsTheSegmentReadableUntilTheSectionEnds() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment s = arena.allocate(64);
+        fill(s, 0x5EC7L);
+        List<MemorySegment> held = new ArrayList<>();
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
+            reader.run(() -> {
+                rcu.readLock();   // (QSBR: an explicit section too; the reader is online anyway)
+                try {
+                    arena.free(s);
+                    for (int i = 0; i < 100; i++) {
+                        MemorySegment t = arena.allocate(64);
+                        if (t.address() == s.address()) {
+                            throw new AssertionError("reused inside the section of the thread that freed it");
+                        }
+                        held.add(t);
+                    }
+                    verify(s, 0x5EC7L, "a segment its own reader freed, read in the same section");
+                } finally {
+                    rcu.readUnlock();
+                }
+            });
+            reader.leave();
+        }
+        rcu.synchronize();
+        held.add(allocateUntilReused(arena, 64, s.address(), held, 3000));
+        freeAll(arena, held);
+    }
+
+    // ================================================================== misuse
+
+    @Test
+    void doubleFreeThrowsIllegalStateExceptionNamingTheAddress() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment s = arena.allocate(100);
+        MemorySegment other = arena.allocate(100);
+        arena.free(s);
+        ArenaStats before = quiescentStats(arena);
+        Throwable pending = catchThrowable(() -> arena.free(s));
+        assertThat(pending).as("second free while the first waits for its grace period")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()))
+                .hasMessageContaining("double free");
+        assertThat(quiescentStats(arena)).as("a refused free changes nothing").isEqualTo(before);
+
+        // after the grace period and the reclaim (block FREE on its list, not yet reused): still a double free
+        rcu.synchronize();
+        List<MemorySegment> held = new ArrayList<>();
+        allocateUntil(arena, 48, held, "the freed block is reclaimed",
+                () -> arena.stats().bytesPendingFree() == 0);
+        Throwable reclaimed = catchThrowable(() -> arena.free(s));
+        assertThat(reclaimed).as("second free after the block was reclaimed, before it is reused")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()));
+        held.add(other);
+        freeAll(arena, held);
+    }
+
+    /** Of two threads freeing the same segment at once, exactly one succeeds and the other gets the ISE. */
+    @Test
+    void racingDoubleFreesHaveExactlyOneWinner() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        int rounds = 500;
+        try (TestThreads threads = new TestThreads()) {
+            for (int round = 0; round < rounds; round++) {
+                MemorySegment s = arena.allocate(round % 50 == 0 ? 2 * CHUNK : 16 + round % 300);
+                CountDownLatch go = new CountDownLatch(1);
+                AtomicInteger refused = new AtomicInteger();
+                Body freeIt = () -> {
+                    await(go);
+                    try {
+                        arena.free(s);
+                    } catch (IllegalStateException e) {
+                        refused.incrementAndGet();
+                    }
+                };
+                CountDownLatch done = new CountDownLatch(2);
+                for (int t = 0; t < 2; t++) {
+                    threads.platform("double-freer", () -> {
+                        try {
+                            freeIt.run();
+                        } finally {
+                            done.countDown();
+                        }
+                    });
+                }
+                go.countDown();
+                await(done);
+                assertThat(refused.get()).as("refused frees in round %d (%d bytes)", round, s.byteSize()).isOne();
+            }
+        }
+        ArenaStats st = quiescentStats(arena);
+        assertThat(st.bytesInUse()).isZero();
+    }
+
+    @Test
+    void freeOfForeignSegmentsThrowsIllegalArgumentException() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        RcuArena otherArena = arena(rcu);
+        MemorySegment mine = arena.allocate(64);   // the arena has a chunk, so lookups have something to search
+        MemorySegment mineBig = arena.allocate(2 * CHUNK);
+        MemorySegment othersBlock = otherArena.allocate(64);
+        MemorySegment othersBig = otherArena.allocate(2 * CHUNK);
+        ArenaStats before = quiescentStats(arena);
+        try (Arena confined = Arena.ofConfined()) {
+            Map<String, MemorySegment> foreign = Map.of(
+                    "Arena.ofConfined()", confined.allocate(64),
+                    "Arena.ofAuto()", Arena.ofAuto().allocate(64),
+                    "Arena.global()", Arena.global().allocate(64),
+                    "a heap segment", MemorySegment.ofArray(new byte[64]),
+                    "MemorySegment.NULL", MemorySegment.NULL,
+                    "a block of another RcuArena", othersBlock,
+                    "a dedicated allocation of another RcuArena", othersBig,
+                    // same address as one of ours, but not from this arena's memory session
+                    "a raw alias of one of our blocks", MemorySegment.ofAddress(mine.address()).reinterpret(64),
+                    "a raw alias of our dedicated allocation",
+                    MemorySegment.ofAddress(mineBig.address()).reinterpret(2 * CHUNK));
+            foreign.forEach((what, s) -> assertThatThrownBy(() -> arena.free(s)).as("free of %s", what)
+                    .isInstanceOf(IllegalArgumentException.class));
+        }
+        assertThat(quiescentStats(arena)).as("refused frees change nothing").isEqualTo(before);
+        assertThatThrownBy(() -> arena.free(null)).isInstanceOf(NullPointerException.class);
+        // the other arena's segments are still its own to free, and ours ours
+        otherArena.free(othersBlock);
+        otherArena.free(othersBig);
+        arena.free(mine);
+        arena.free(mineBig);
+        assertThat(quiescentStats(arena).bytesInUse()).isZero();
+        assertThat(quiescentStats(otherArena).bytesInUse()).isZero();
+    }
+
+    @Test
+    void freeOfASliceThatIsNotABlockThrowsIllegalArgumentException() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment s = arena.allocate(100);   // a 112-byte block
+        long block = 112;
+        ArenaStats before = quiescentStats(arena);
+        assertThatThrownBy(() -> arena.free(s.asSlice(16))).as("a slice 16 bytes into the block")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("block");
+        assertThatThrownBy(() -> arena.free(s.asSlice(1, 8))).as("a slice 1 byte into the block")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> arena.free(s.asSlice(100, 0))).as("an empty slice at its end")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> arena.free(s.reinterpret(block + 1))).as("at the block start, larger than the block")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("larger");
+        assertThatThrownBy(() -> arena.free(s.reinterpret(CHUNK))).as("at the block start, a chunk long")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(quiescentStats(arena)).as("refused frees change nothing").isEqualTo(before);
+        // a slice that starts at the block's first byte frees the block (documented)
+        arena.free(s.asSlice(0, 10));
+        assertThat(quiescentStats(arena).bytesPendingFree()).isEqualTo(block);
+        assertThatThrownBy(() -> arena.free(s)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void misuseOfADedicatedAllocation() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        long size = CHUNK + 100;
+        MemorySegment big = arena.allocate(size);
+        assertThatThrownBy(() -> arena.free(big.asSlice(64))).as("a slice inside a dedicated allocation")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(quiescentStats(arena).bytesInUse()).isEqualTo(size);
+        arena.free(big);
+        Throwable second = catchThrowable(() -> arena.free(big));
+        assertThat(second).as("double free of a dedicated allocation before its grace period")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(big.address()))
+                .hasMessageContaining("double free");
+        assertThat(quiescentStats(arena)).isEqualTo(new ArenaStats(size, 0, size, 0));
+
+        // after its grace period it is released; a late free must still be refused, never succeed or crash
+        rcu.synchronize();
+        List<MemorySegment> held = new ArrayList<>();
+        allocateUntil(arena, 16, held, "the dedicated allocation is released",
+                () -> arena.stats().bytesPendingFree() == 0);
+        assertThat(catchThrowable(() -> arena.free(big))).as("free of a released dedicated allocation")
+                .isInstanceOfAny(IllegalStateException.class, IllegalArgumentException.class);
+        freeAll(arena, held);
+        assertThat(quiescentStats(arena).bytesInUse()).isZero();
+    }
+
+    /**
+     * A segment that starts at a dedicated allocation but is larger than it is not that allocation (as for blocks:
+     * {@link #freeOfASliceThatIsNotABlockThrowsIllegalArgumentException}).
+     *
+     * <p>KNOWN BUG (reported; run with {@code -Djrcu.test.knownBugs=true}): freeDedicated checks the address and the
+     * memory session but not the size, so the larger alias is accepted and frees the allocation.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = KNOWN_BUGS, matches = "true", disabledReason = "known bug: free of a larger"
+            + " alias of a dedicated allocation is accepted; -D" + KNOWN_BUGS + "=true runs it")
+    void freeOfALargerAliasOfADedicatedAllocationThrowsIllegalArgumentException() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        long size = CHUNK + 100;
+        MemorySegment big = arena.allocate(size);
+        ArenaStats before = quiescentStats(arena);
+        assertThatThrownBy(() -> arena.free(big.reinterpret(size + 1))).as("at its start, one byte larger")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(quiescentStats(arena)).isEqualTo(before);
+        arena.free(big);
+    }
+
+    @Test
+    void freeAfterCloseThrowsIllegalStateException() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment s = arena.allocate(64);
+        MemorySegment big = arena.allocate(2 * CHUNK);
+        arena.close();
+        assertThatThrownBy(() -> arena.free(s)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        assertThatThrownBy(() -> arena.free(big)).isInstanceOf(IllegalStateException.class);
+        try (Arena confined = Arena.ofConfined()) {
+            MemorySegment foreign = confined.allocate(8);
+            assertThat(catchThrowable(() -> arena.free(foreign))).as("free of a foreign segment after close")
+                    .isInstanceOfAny(IllegalStateException.class, IllegalArgumentException.class);
+        }
+        assertThat(arena.stats()).isEqualTo(ZERO);
+    }
+
+    // ================================================================== stats
+
+    @Test
+    void statsCountBlocksAtTheirClassSize() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        assertThat(quiescentStats(arena)).as("a new arena reserves nothing").isEqualTo(ZERO);
+        MemorySegment a = arena.allocate(100);
+        assertThat(quiescentStats(arena)).as("after allocate(100): one chunk, a 112-byte block")
+                .isEqualTo(new ArenaStats(CHUNK, 112, 0, CHUNK - 112));
+        MemorySegment b = arena.allocate(0);
+        MemorySegment c = arena.allocate(129);
+        MemorySegment d = arena.allocate(4097);
+        long others = 16 + 160 + 5120;
+        assertThat(quiescentStats(arena)).isEqualTo(new ArenaStats(CHUNK, 112 + others, 0, CHUNK - 112 - others));
+
+        arena.free(a);
+        assertThat(quiescentStats(arena)).as("after free: pending until its grace period")
+                .isEqualTo(new ArenaStats(CHUNK, others, 112, CHUNK - 112 - others));
+
+        rcu.synchronize();
+        List<MemorySegment> held = new ArrayList<>();
+        allocateUntil(arena, 48, held, "the freed block is reclaimed", () -> arena.stats().bytesPendingFree() == 0);
+        ArenaStats s = quiescentStats(arena);
+        assertThat(s.bytesInUse()).as("after reclaim").isEqualTo(others + 48L * held.size());
+        assertThat(s.bytesPendingFree()).isZero();
+        assertThat(s.bytesFree()).as("the reclaimed block is free again").isEqualTo(CHUNK - s.bytesInUse());
+
+        long inUse = s.bytesInUse();
+        held.addAll(List.of(b, c, d));
+        freeAll(arena, held);
+        s = quiescentStats(arena);
+        assertThat(s.bytesInUse()).isZero();
+        assertThat(s.bytesPendingFree()).as("everything freed is pending").isEqualTo(inUse);
+        arena.close();
+        assertThat(arena.stats()).as("after close").isEqualTo(ZERO);
+    }
+
+    /**
+     * A dedicated allocation adds exactly its size to bytesReserved; freed, it stays reserved (pending) while a reader
+     * blocks its grace period — and the reader can still read it — and is released (reserved drops, the segment is
+     * no longer accessible) after the grace period.
+     */
+    @Test
+    void aDedicatedAllocationIsReservedExactlyAndReleasedAfterItsGracePeriod() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        long size = 3 * CHUNK + 12_345;
+        MemorySegment big = arena.allocate(size);
+        assertThat(quiescentStats(arena)).isEqualTo(new ArenaStats(size, size, 0, 0));
+        fill(big, 0xB16L);
+        List<MemorySegment> held = new ArrayList<>();
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
+            arena.free(big);
+            assertThat(quiescentStats(arena)).isEqualTo(new ArenaStats(size, 0, size, 0));
+            for (int i = 0; i < 200; i++) {   // chances to reclaim: none may release it
+                held.add(arena.allocate(16));
+            }
+            ArenaStats s = quiescentStats(arena);
+            assertThat(s.bytesReserved()).isEqualTo(size + CHUNK);
+            assertThat(s.bytesPendingFree()).isEqualTo(size);
+            reader.run(() -> verify(big, 0xB16L, "the freed dedicated segment, read by the reader that blocks it"));
+            reader.leave();
+        }
+        rcu.synchronize();
+        allocateUntil(arena, 16, held, "the dedicated allocation is released",
+                () -> arena.stats().bytesPendingFree() == 0);
+        assertThat(quiescentStats(arena).bytesReserved()).as("reserved after the release: only the chunk")
+                .isEqualTo(CHUNK);
+        assertThatThrownBy(() -> big.get(ValueLayout.JAVA_LONG, 0)).as("reading the released dedicated segment")
+                .isInstanceOf(IllegalStateException.class);
+        freeAll(arena, held);
+    }
+
+    /**
+     * bytesReserved stays bounded: 200,000 allocate(64) + free (each segment published to a reader through an
+     * RcuReference before the previous one is freed) with a reader thread busy in sections. Why 8 MiB: memory is
+     * reused once a grace period passes, and an allocation tries to reclaim at least every 32 blocks it carves, so
+     * what is reserved follows the frees pending across one or two grace periods. The writer makes sure the reader
+     * completes a section at least once per 1024 iterations (waiting for it if it was descheduled inside one), so no
+     * grace period spans more than a few thousand frees: well under a MiB of 64-byte blocks. 8 MiB (8 chunks, the
+     * 131,072 blocks a 200,000-iteration leak would pass by iteration 131,072) leaves a wide margin while still
+     * failing an arena that never reused memory (12.8 MB).
+     *
+     * <p>The reader also checks each segment it finds: its 8 words carry one tag; a torn or foreign tag would mean the
+     * block was reused while the reader could still see it.
+     */
+    @Test
+    void bytesReservedStaysBoundedUnderChurnWithABusyReader() throws InterruptedException {
+        // debug checks on: RcuReference.get() then checks the reader is protected. (They must be on anyway: once any
+        // debug domain has been built in this JVM, get() checks every thread, and counts only debug domains' sections.)
+        Rcu rcu = track(flavor().build(b -> b.errorHandler(domainErrors::add).debugChecks(true)));
+        RcuArena arena = arena(rcu);
+        MemorySegment first = arena.allocate(64);
+        fill(first, 0);
+        RcuReference<MemorySegment> current = new RcuReference<>(first);
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong sections = new AtomicLong();
+        int iterations = 200_000;
+        try (TestThreads threads = new TestThreads(Duration.ofSeconds(60))) {
+            CountDownLatch ready = new CountDownLatch(1);
+            threads.platform("busy-reader", () -> {
+                becomeReader(rcu);
+                try {
+                    ready.countDown();
+                    while (running.get()) {
+                        rcu.readLock();
+                        try {
+                            MemorySegment s = current.get();
+                            long tag = s.get(ValueLayout.JAVA_LONG, 0);
+                            for (long off = 8; off < 64; off += 8) {
+                                long v = s.get(ValueLayout.JAVA_LONG, off);
+                                if (v != tag) {
+                                    throw new AssertionError("reader saw word " + off / 8 + " = " + v + " next to "
+                                            + tag + " in the segment at " + hex(s.address())
+                                            + ": reused inside a read section");
+                                }
+                            }
+                        } finally {
+                            rcu.readUnlock();
+                        }
+                        betweenSections(rcu);
+                        sections.incrementAndGet();
+                    }
+                } finally {
+                    leave(rcu);
+                }
+            });
+            await(ready);
+            try {
+                for (int i = 1; i <= iterations; i++) {
+                    MemorySegment next = arena.allocate(64);
+                    fill(next, i);
+                    arena.free(current.getAndSet(next));
+                    if ((i & 1023) == 0) {
+                        long seen = sections.get();
+                        awaitCondition("the busy reader completes a section", () -> sections.get() > seen);
+                    }
+                }
+            } finally {
+                running.set(false);
+            }
+        }
+        ArenaStats s = quiescentStats(arena);
+        assertThat(s.bytesInUse()).isEqualTo(64);
+        assertThat(s.bytesReserved()).as("bytesReserved after %d allocate(64)+free with a busy reader (peak: chunks"
+                + " are kept)", iterations).isLessThanOrEqualTo(8 * MIB);
+        arena.free(current.getAndSet(null));   // (get() outside a section would fail the debug check)
+    }
+
+    // ================================================================== debug: poison and quarantine
+
+    /**
+     * With debug(true), a freed block is untouched while a reader blocks its grace period, and filled with POISON
+     * after it (once the arena reclaimed it). Reading the freed segment is possible here: the shared arena lives on.
+     */
+    @Test
+    void debugPoisonsFreedMemoryAfterItsGracePeriod() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = track(RcuArena.builder(rcu).name("debug").debug(true).build());
+        MemorySegment s = arena.allocate(100);
+        MemorySegment whole = s.reinterpret(112);   // the whole block (poison covers it)
+        fill(whole, 0x600D_600DL);
+        List<MemorySegment> held = new ArrayList<>();
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
+            arena.free(s);
+            for (int i = 0; i < 200; i++) {
+                held.add(arena.allocate(100));
+            }
+            reader.run(() -> verify(whole, 0x600D_600DL, "freed block read by the reader that blocks it (debug)"));
+            reader.leave();
+        }
+        rcu.synchronize();
+        allocateUntil(arena, 100, held, "the freed block is poisoned after its grace period", () -> poisoned(whole));
+        for (MemorySegment h : held) {
+            assertThat(h.address()).as("the poisoned block stays in quarantine").isNotEqualTo(s.address());
+        }
+        assertThat(quiescentStats(arena).bytesPendingFree()).as("a quarantined block counts as pending free")
+                .isEqualTo(112);
+        assertThatThrownBy(() -> arena.free(s)).as("a late double free during quarantine")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()));
+        freeAll(arena, held);
+    }
+
+    /**
+     * quarantine(n): a freed, poisoned block is not handed out again before n more blocks have been freed (and
+     * reclaimed) after it; a late double free is caught all that time; once the n-th is reclaimed, the block is the
+     * first to come back.
+     */
+    @Test
+    void quarantineDelaysReuseAndCatchesLateDoubleFrees() {
+        Rcu rcu = domain();
+        int n = 8;
+        RcuArena arena = track(RcuArena.builder(rcu).name("quarantine").debug(true).quarantine(n).build());
+        MemorySegment first = arena.allocate(64);
+        List<MemorySegment> later = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            later.add(arena.allocate(64));
+        }
+        Set<Long> quarantined = new HashSet<>();
+        quarantined.add(first.address());
+        arena.free(first);
+        for (int i = 0; i < n - 1; i++) {   // n - 1 more: not yet enough to release the first
+            arena.free(later.get(i));
+            quarantined.add(later.get(i).address());
+        }
+        rcu.synchronize();
+        List<MemorySegment> held = new ArrayList<>();
+        allocateUntil(arena, 64, held, "every freed block is poisoned (reclaimed into quarantine)",
+                () -> quarantined.stream().allMatch(a -> poisoned(MemorySegment.ofAddress(a).reinterpret(64))));
+        for (int i = 0; i < 2000; i++) {   // two slabs more: many chances to reuse
+            held.add(arena.allocate(64));
+        }
+        for (MemorySegment h : held) {
+            assertThat(quarantined).as("handed out during quarantine").doesNotContain(h.address());
+        }
+        assertThat(quiescentStats(arena).bytesPendingFree()).isEqualTo(64L * n);
+        assertThatThrownBy(() -> arena.free(first)).as("late double free during quarantine")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(first.address()));
+        assertThatThrownBy(() -> arena.free(later.get(0))).isInstanceOf(IllegalStateException.class);
+
+        // the n-th free after it pushes the first (oldest) block out of quarantine
+        MemorySegment nth = later.get(n - 1);
+        arena.free(nth);
+        rcu.synchronize();
+        MemorySegment[] back = new MemorySegment[1];
+        awaitCondition("the first block comes back after n more frees", () -> {
+            MemorySegment s = arena.allocate(64);
+            if (s.address() == first.address()) {
+                back[0] = s;
+                return true;
+            }
+            assertThat(s.address()).as("another quarantined block handed out before the oldest")
+                    .isNotIn(quarantined).isNotEqualTo(nth.address());
+            held.add(s);
+            return false;
+        });
+        held.add(back[0]);
+        freeAll(arena, held);
+        arena.close();
+        assertThat(arena.stats()).isEqualTo(ZERO);
+    }
+
+    // ================================================================== close
+
+    @Test
+    void closeIsIdempotentAndZeroesTheStats() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment s = arena.allocate(64);
+        arena.allocate(3 * CHUNK);
+        arena.free(arena.allocate(1000));
+        arena.close();
+        assertThat(arena.stats()).isEqualTo(ZERO);
+        arena.close();
+        arena.close();
+        assertThat(arena.stats()).isEqualTo(ZERO);
+        assertThat(arena.toString()).contains("closed");
+        assertThatThrownBy(() -> s.get(ValueLayout.JAVA_LONG, 0)).as("a live segment after close")
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * close() waits for the grace periods of outstanding frees: while a reader blocks, the reader can still read the
+     * freed segment (close has not released memory) and allocations are already refused; once the reader leaves,
+     * close returns, every stat is zero, and reading any segment throws IllegalStateException (never a crash).
+     */
+    @Test
+    void closeWaitsForOutstandingFreesThenSegmentsThrowOnAccess() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment freed = arena.allocate(64);
+        MemorySegment live = arena.allocate(64);
+        MemorySegment big = arena.allocate(2 * CHUNK);
+        fill(freed, 77);
+        fill(big, 78);
+        AtomicBoolean closed = new AtomicBoolean();
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
+            arena.free(freed);
+            arena.free(big);
+            Thread closer = threads.platform("closer", () -> {
+                arena.close();
+                closed.set(true);
+            });
+            awaitCondition("the closer waits inside RcuArena.close()", () -> {
+                if (closed.get()) {
+                    throw new AssertionError("close() returned while a reader blocks the grace period");
+                }
+                return insideDeferQueueClose(closer);
+            });
+            assertThatThrownBy(() -> arena.allocate(64)).as("allocate while close() waits")
+                    .isInstanceOf(IllegalStateException.class);
+            reader.run(() -> {
+                verify(freed, 77, "freed segment read while close() waits for the reader");
+                verify(big, 78, "freed dedicated segment read while close() waits for the reader");
+            });
+            assertThat(closed).as("close() returned while the reader blocks").isFalse();
+            reader.leave();
+            awaitCondition("close() returns once the reader left", closed::get);
+        }
+        assertThat(arena.stats()).isEqualTo(ZERO);
+        for (MemorySegment s : List.of(freed, live, big)) {
+            assertThatThrownBy(() -> s.get(ValueLayout.JAVA_LONG, 0)).as("reading %s after close", s)
+                    .isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> s.set(ValueLayout.JAVA_LONG, 0, 1L)).as("writing %s after close", s)
+                    .isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    /** Whether {@code t} is inside the arena's DeferQueue.close() (so RcuArena.close() has refused new work). */
+    static boolean insideDeferQueueClose(Thread t) {
+        boolean queueClose = false;
+        boolean arenaClose = false;
+        for (StackTraceElement e : t.getStackTrace()) {
+            queueClose |= e.getClassName().equals(DeferQueue.class.getName()) && e.getMethodName().equals("close");
+            arenaClose |= e.getClassName().equals(RcuArena.class.getName()) && e.getMethodName().equals("close");
+        }
+        return queueClose && arenaClose;
+    }
+
+    /** close() inside a read section of the domain would wait for itself: it throws, and the arena stays usable. */
+    @Test
+    void closeInsideAReadSectionThrowsAndTheArenaStaysUsable() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment s = arena.allocate(64);
+        arena.free(arena.allocate(64));
+        becomeReader(rcu);
+        rcu.readLock();
+        try {
+            assertThatThrownBy(arena::close).as("close() inside a read section")
+                    .isInstanceOf(IllegalStateException.class);
+        } finally {
+            rcu.readUnlock();
+            leave(rcu);
+        }
+        fill(s, 5);
+        verify(s, 5, "a segment after the refused close()");
+        MemorySegment t = arena.allocate(64);
+        arena.free(t);
+        arena.free(s);
+        assertThat(quiescentStats(arena).bytesInUse()).isZero();
+        arena.close();
+        assertThat(arena.stats()).isEqualTo(ZERO);
+    }
+
+    @Test
+    void concurrentCloseFromTwoThreadsBothReturnAfterTheRelease() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment freed = arena.allocate(64);
+        List<ArenaStats> statsWhenReturned = new CopyOnWriteArrayList<>();
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
+            arena.free(freed);
+            arena.free(arena.allocate(2 * CHUNK));
+            Thread first = threads.platform("first-closer", () -> {
+                arena.close();
+                statsWhenReturned.add(arena.stats());
+            });
+            awaitCondition("the first closer waits inside close()", () -> insideDeferQueueClose(first));
+            Thread second = threads.platform("second-closer", () -> {
+                arena.close();
+                statsWhenReturned.add(arena.stats());
+            });
+            awaitCondition("the second closer is inside RcuArena.close()", () -> {
+                for (StackTraceElement e : second.getStackTrace()) {
+                    if (e.getClassName().equals(RcuArena.class.getName()) && e.getMethodName().equals("close")) {
+                        return true;
+                    }
+                }
+                return !second.isAlive();
+            });
+            assertThat(statsWhenReturned).as("a close() returned while the reader blocks").isEmpty();
+            reader.leave();
+            threads.join();
+        }
+        assertThat(statsWhenReturned).as("stats when each close() returned").containsExactly(ZERO, ZERO);
+        assertThatThrownBy(() -> freed.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * free() racing close(): a free either is refused (IllegalStateException) or its block is reclaimed — close()
+     * still returns, nothing reaches the domain's error handler (no reclaim of a block or dedicated allocation the
+     * close already released), and the stats end at zero. Debug arenas, so that a late reclaim would also poison
+     * memory of the closed arena.
+     *
+     * <p>KNOWN BUG (reported; run with {@code -Djrcu.test.knownBugs=true}): a free whose DeferQueue.enqueue passed the
+     * queue's open check before close() marked it closed, but appended after close() drained it, is reclaimed by the
+     * domain callback DeferQueue.enqueue schedules (rcu.call(reclaimAllEligible)) — after RcuArena.close() has
+     * closed the shared arena and cleared the dedicated map. RcuArena.reclaimed then poisons a closed segment
+     * (IllegalStateException "Already closed" from MemorySegment.fill, seen in about 1 round in 10 here) and, by the
+     * code, would look up a dedicated entry that is gone (NullPointerException, not yet seen); both reach the domain's
+     * error handler.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = KNOWN_BUGS, matches = "true", disabledReason = "known bug: a free racing"
+            + " close() is reclaimed after the arena released its memory; -D" + KNOWN_BUGS + "=true runs it")
+    void freesRacingCloseAreRefusedOrReclaimedWithoutErrors() throws Exception {
+        Rcu rcu = domain();
+        for (int round = 0; round < 100; round++) {
+            RcuArena arena = track(RcuArena.builder(rcu).name("race-" + round).debug(true).quarantine(4).build());
+            List<MemorySegment> segments = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                segments.add(arena.allocate(i % 40 == 0 ? CHUNK + i : 32 + i));
+            }
+            CountDownLatch go = new CountDownLatch(1);
+            AtomicInteger refused = new AtomicInteger();
+            try (TestThreads threads = new TestThreads()) {
+                threads.platform("freer", () -> {
+                    await(go);
+                    for (MemorySegment s : segments) {
+                        try {
+                            arena.free(s);
+                        } catch (IllegalStateException closed) {
+                            refused.incrementAndGet();
+                        }
+                    }
+                });
+                threads.platform("closer", () -> {
+                    await(go);
+                    arena.close();
+                });
+                go.countDown();
+            }
+            assertThat(arena.stats()).isEqualTo(ZERO);
+        }
+        rcu.barrier();   // callbacks a racing free may have scheduled have run
+        Throwable first = domainErrors.peek();
+        List<String> kinds = domainErrors.stream().map(e -> e.getClass().getSimpleName() + " at "
+                + java.util.Arrays.stream(e.getStackTrace()).filter(f -> f.getClassName().startsWith("io.jrcu."))
+                .findFirst().map(String::valueOf).orElse("?")).distinct().toList();
+        assertThat(domainErrors).as("errors from frees racing close(), of kinds %s; the first: %s", kinds,
+                first == null ? "" : stackTrace(first)).isEmpty();
+    }
+
+    // ================================================================== concurrency
+
+    /** An owned segment and the tag its owner wrote. */
+    private record Owned(MemorySegment segment, long tag) {
+    }
+
+    /**
+     * Two threads allocate and free random sizes and alignments (small, page-sized, up to 256 KiB, and now and then
+     * a dedicated one), tagging every segment, handing some to the other thread to free, while a reader churns
+     * through sections. Every segment's tag is intact when it is freed, no two live ranges ever overlap (a shared
+     * interval map, checked after each insertion), and nothing is lost: after everything is freed bytesInUse is 0,
+     * and after close every stat is 0.
+     */
+    @Test
+    void twoThreadsAllocateAndFreeRandomSizesWithoutOverlapOrLoss() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        ConcurrentSkipListMap<Long, Long> liveRanges = new ConcurrentSkipListMap<>();
+        ConcurrentLinkedQueue<Owned> handoff = new ConcurrentLinkedQueue<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger workersLeft = new AtomicInteger(2);
+        AtomicLong allocations = new AtomicLong();
+        int iterations = 100_000;
+        try (TestThreads threads = new TestThreads(Duration.ofSeconds(120))) {
+            CountDownLatch go = new CountDownLatch(1);
+            threads.platform("churning-reader", () -> {
+                becomeReader(rcu);
+                try {
+                    await(go);
+                    while (running.get()) {
+                        rcu.readLock();
+                        Thread.onSpinWait();
+                        rcu.readUnlock();
+                        betweenSections(rcu);
+                    }
+                } finally {
+                    leave(rcu);
+                }
+            });
+            for (int w = 0; w < 2; w++) {
+                long id = w + 1;
+                threads.platform("worker", () -> {
+                    try {
+                        await(go);
+                        SplittableRandom random = new SplittableRandom(1234 + id);
+                        List<Owned> owned = new ArrayList<>();
+                        long seq = 0;
+                        for (int i = 0; i < iterations; i++) {
+                            if (owned.size() < 64 && (owned.isEmpty() || random.nextBoolean())) {
+                                long size = randomSize(random);
+                                long align = random.nextInt(4) == 0 ? 1L << random.nextInt(13) : 0;
+                                MemorySegment s = align == 0 ? arena.allocate(size) : arena.allocate(size, align);
+                                allocations.incrementAndGet();
+                                if (s.byteSize() != size || (align != 0 && s.address() % align != 0)) {
+                                    throw new AssertionError("allocate(" + size + ", " + align + ") returned " + s);
+                                }
+                                claim(liveRanges, s);
+                                long tag = (id << 56) | ++seq;
+                                fillSparse(s, tag);
+                                owned.add(new Owned(s, tag));
+                            } else {
+                                Owned o = owned.remove(random.nextInt(owned.size()));
+                                if (random.nextInt(4) == 0) {
+                                    handoff.add(o);   // the other thread verifies and frees it
+                                } else {
+                                    release(arena, liveRanges, o);
+                                }
+                            }
+                            Owned theirs = handoff.poll();
+                            if (theirs != null) {
+                                release(arena, liveRanges, theirs);
+                            }
+                        }
+                        for (Owned o : owned) {
+                            release(arena, liveRanges, o);
+                        }
+                    } finally {
+                        if (workersLeft.decrementAndGet() == 0) {
+                            running.set(false);
+                        }
+                    }
+                });
+            }
+            go.countDown();
+        }
+        for (Owned o; (o = handoff.poll()) != null; ) {
+            release(arena, liveRanges, o);
+        }
+        assertThat(liveRanges).as("ranges still live").isEmpty();
+        assertThat(allocations.get()).isGreaterThan(iterations);
+        ArenaStats s = quiescentStats(arena);
+        assertThat(s.bytesInUse()).as("bytesInUse after everything was freed: %s", s).isZero();
+        arena.close();
+        assertThat(arena.stats()).isEqualTo(ZERO);
+    }
+
+    private static long randomSize(SplittableRandom random) {
+        int r = random.nextInt(1000);
+        if (r < 700) {
+            return random.nextLong(257);          // small classes, including 0
+        } else if (r < 950) {
+            return 257 + random.nextLong(8000);   // up to two pages
+        } else if (r < 999) {
+            return 8257 + random.nextLong(256 * 1024);
+        }
+        return CHUNK + 1 + random.nextLong(4096);  // dedicated
+    }
+
+    /** Tags every word up to 4 KiB, then one word per 512 bytes and the last word (large segments). */
+    private static void fillSparse(MemorySegment s, long tag) {
+        if (s.byteSize() <= 4096) {
+            fill(s, tag);
+            return;
+        }
+        for (long off = 0; off + 16 <= s.byteSize(); off += (off < 4096 ? 8 : 512)) {   // clear of the last word
+            s.set(ValueLayout.JAVA_LONG_UNALIGNED, off, tag);
+        }
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED, s.byteSize() - 8, tag);
+    }
+
+    private static void verifySparse(MemorySegment s, long tag) {
+        if (s.byteSize() <= 4096) {
+            verify(s, tag, "owned segment");
+            return;
+        }
+        for (long off = 0; off + 16 <= s.byteSize(); off += (off < 4096 ? 8 : 512)) {   // clear of the last word
+            long v = s.get(ValueLayout.JAVA_LONG_UNALIGNED, off);
+            if (v != tag) {
+                throw new AssertionError("owned segment at " + hex(s.address()) + ": word at " + off + " is 0x"
+                        + Long.toHexString(v) + ", expected 0x" + Long.toHexString(tag));
+            }
+        }
+        if (s.get(ValueLayout.JAVA_LONG_UNALIGNED, s.byteSize() - 8) != tag) {
+            throw new AssertionError("owned segment at " + hex(s.address()) + ": last word overwritten");
+        }
+    }
+
+    /** Records {@code s}'s range as live; fails if it overlaps a live range (each side checks after inserting). */
+    private static void claim(ConcurrentSkipListMap<Long, Long> live, MemorySegment s) {
+        if (s.byteSize() == 0) {
+            return;
+        }
+        long start = s.address();
+        long end = start + s.byteSize();
+        Long clash = live.putIfAbsent(start, end);
+        if (clash != null) {
+            throw new AssertionError("segment at " + hex(start) + " handed out while live");
+        }
+        Map.Entry<Long, Long> lower = live.lowerEntry(start);
+        Map.Entry<Long, Long> higher = live.higherEntry(start);
+        if ((lower != null && lower.getValue() > start) || (higher != null && higher.getKey() < end)) {
+            throw new AssertionError("segment [" + hex(start) + ", " + hex(end) + ") overlaps a live segment: "
+                    + lower + " / " + higher);
+        }
+    }
+
+    private static void release(RcuArena arena, ConcurrentSkipListMap<Long, Long> live, Owned o) {
+        verifySparse(o.segment(), o.tag());
+        if (o.segment().byteSize() > 0) {
+            live.remove(o.segment().address());
+        }
+        arena.free(o.segment());
+    }
+
+    // ================================================================== dropped arenas
+
+    /** An arena dropped without close() (its memory is never released) is reported through the Cleaner. */
+    @Test
+    void aDroppedArenaIsReportedThroughTheCleaner() {
+        Rcu rcu = domain();
+        String name = "dropped-" + flavor() + "-" + System.nanoTime();
+        String expected = "RcuArena '" + name + "' was garbage-collected without close()";
+        try (LogCapture log = LogCapture.start()) {
+            dropAnArena(rcu, name);
+            int[] polls = {0};
+            // System.gc() is a request: repeat it (every 64 polls, so GCs do not run back to back) until the
+            // Cleaner has run, with a generous deadline
+            awaitCondition("the Cleaner reports the dropped arena", Duration.ofSeconds(60), () -> {
+                if (polls[0]++ % 64 == 0) {
+                    System.gc();
+                }
+                return log.text().contains(expected);
+            });
+            String text = log.text();
+            assertThat(text).contains(LogCapture.levelName("WARNING"))
+                    .contains(CHUNK + " bytes of native memory are never released")
+                    .contains("112 in use").contains("64 pending free");
+        }
+    }
+
+    /** Builds an arena, uses it and drops it (in its own frame, so that nothing in the test keeps it reachable). */
+    private static void dropAnArena(Rcu rcu, String name) {
+        RcuArena arena = RcuArena.builder(rcu).name(name).build();
+        arena.allocate(100);
+        arena.free(arena.allocate(64));
+    }
+}
