@@ -139,9 +139,8 @@ class ArenaLayoutTest {
 
     /**
      * A slab fits in a chunk, for every class of every chunk size from the slab target up: RcuArena carves a whole
-     * slab out of one chunk. (Chunks from {@code MIN_CHUNK} up to the slab target are accepted by the builder but do
-     * not hold a slab of the small classes: the reported bug that
-     * {@code RcuArenaConformanceTest.chunkSizesBelowTheSlabSizeServeEverySize} shows.)
+     * slab out of one chunk. (Smaller chunks hold a slab cut down to the chunk, see
+     * {@code RcuArenaConformanceTest.chunkSizesBelowTheSlabSizeServeEverySize}.)
      */
     @Test
     void everySlabOfAChunksClassesFitsInTheChunk() {

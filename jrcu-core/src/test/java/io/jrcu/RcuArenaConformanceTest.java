@@ -5,7 +5,6 @@ import io.jrcu.TestThreads.Agent;
 import io.jrcu.TestThreads.Body;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -60,7 +59,6 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
     static final long CHUNK = 1 << 20;
     static final long MIB = 1 << 20;
     /** System property that enables the tests of reported, not yet fixed bugs (they fail until fixed). */
-    static final String KNOWN_BUGS = "jrcu.test.knownBugs";
 
     // ------------------------------------------------------------------ per-flavor hooks
 
@@ -477,15 +475,12 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
     }
 
     /**
-     * KNOWN BUG (reported; run with {@code -Djrcu.test.knownBugs=true}): the builder accepts chunks from 4 KiB, but a
-     * slab is up to 64 KiB ({@link ArenaLayout#SLAB_TARGET}) and carveSlab carves a whole slab out of one chunk, so
-     * with a chunk below 64 KiB the first allocation of a small class throws ArrayIndexOutOfBoundsException (the
-     * chunk's page table is filled past its end; without that, blocks would lie outside the chunk).
+     * Regression (found by this suite and the arena torture): the builder accepts chunks from 4 KiB, but a slab is up
+     * to 64 KiB ({@link ArenaLayout#SLAB_TARGET}); carveSlab carved a whole slab out of one chunk, so with a chunk
+     * below 64 KiB the first allocation threw ArrayIndexOutOfBoundsException. A slab is now at most a chunk.
      */
     @ParameterizedTest(name = "chunk {0}")
     @ValueSource(longs = {4096, 16384, 32768})
-    @EnabledIfSystemProperty(named = KNOWN_BUGS, matches = "true", disabledReason = "known bug: chunkSize below 64 KiB"
-            + " (slab larger than its chunk); -D" + KNOWN_BUGS + "=true runs it")
     void chunkSizesBelowTheSlabSizeServeEverySize(long chunkSize) {
         chunkSizeServesEverySize(chunkSize);
     }
@@ -789,12 +784,10 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
      * A segment that starts at a dedicated allocation but is larger than it is not that allocation (as for blocks:
      * {@link #freeOfASliceThatIsNotABlockThrowsIllegalArgumentException}).
      *
-     * <p>KNOWN BUG (reported; run with {@code -Djrcu.test.knownBugs=true}): freeDedicated checks the address and the
-     * memory session but not the size, so the larger alias is accepted and frees the allocation.
+     * <p>Regression: freeDedicated checked the address and the memory session but not the size, so the larger alias
+     * was accepted and freed the allocation.
      */
     @Test
-    @EnabledIfSystemProperty(named = KNOWN_BUGS, matches = "true", disabledReason = "known bug: free of a larger"
-            + " alias of a dedicated allocation is accepted; -D" + KNOWN_BUGS + "=true runs it")
     void freeOfALargerAliasOfADedicatedAllocationThrowsIllegalArgumentException() {
         Rcu rcu = domain();
         RcuArena arena = arena(rcu);
@@ -1211,17 +1204,15 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
      * close already released), and the stats end at zero. Debug arenas, so that a late reclaim would also poison
      * memory of the closed arena.
      *
-     * <p>KNOWN BUG (reported; run with {@code -Djrcu.test.knownBugs=true}): a free whose DeferQueue.enqueue passed the
+     * <p>Regression: a free whose DeferQueue.enqueue passed the
      * queue's open check before close() marked it closed, but appended after close() drained it, is reclaimed by the
      * domain callback DeferQueue.enqueue schedules (rcu.call(reclaimAllEligible)) — after RcuArena.close() has
      * closed the shared arena and cleared the dedicated map. RcuArena.reclaimed then poisons a closed segment
-     * (IllegalStateException "Already closed" from MemorySegment.fill, seen in about 1 round in 10 here) and, by the
-     * code, would look up a dedicated entry that is gone (NullPointerException, not yet seen); both reach the domain's
-     * error handler.
+     * (IllegalStateException "Already closed" from MemorySegment.fill, seen in about 1 round in 10) and, by the code,
+     * would look up a dedicated entry that is gone; both reached the domain's error handler. reclaimed() now ignores
+     * frees that raced close().
      */
     @Test
-    @EnabledIfSystemProperty(named = KNOWN_BUGS, matches = "true", disabledReason = "known bug: a free racing"
-            + " close() is reclaimed after the arena released its memory; -D" + KNOWN_BUGS + "=true runs it")
     void freesRacingCloseAreRefusedOrReclaimedWithoutErrors() throws Exception {
         Rcu rcu = domain();
         for (int round = 0; round < 100; round++) {
