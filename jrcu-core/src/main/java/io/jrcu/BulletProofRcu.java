@@ -352,6 +352,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         private final int stripe;
         final ThreadState thread;
         private final boolean debug;
+        /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
+        private boolean protectionCounted;
 
         BpReader(BulletProofRcu domain, Thread owner, int stripe) {
             super(domain, owner);
@@ -364,15 +366,17 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         @Override
         void enterOutermost() {
             thread.soOpenToken(bp.lock(stripe));
-            if (debug) {
+            if (debug || DebugProtection.enabled) {  // any domain's section counts once some domain checks
                 DebugProtection.enter();
+                protectionCounted = true;
             }
         }
 
         @Override
         void exitOutermost() {
-            if (debug) {
+            if (protectionCounted) {                 // exactly the entries that counted
                 DebugProtection.exit();
+                protectionCounted = false;
             }
             long token = thread.loOpenToken();
             if (token == 0 || !thread.casOpenToken(token, 0L)) {

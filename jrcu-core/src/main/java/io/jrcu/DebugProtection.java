@@ -4,8 +4,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Debug-checks bookkeeping for {@link RcuReference#get()}: how many sections (memb, bulletProof) or online states
- * (QSBR) of debug-enabled domains protect the current thread. Maintained only by domains built with debug checks;
- * costs nothing otherwise.
+ * (QSBR) protect the current thread. Costs nothing until a domain with debug checks is built; from then on the
+ * sections of every domain are counted (a reference does not know its domain, so a section of a domain without
+ * checks must count too, or get() inside it would throw).
  */
 final class DebugProtection {
     /**

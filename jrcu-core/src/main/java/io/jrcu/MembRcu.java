@@ -114,6 +114,8 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
     static final class MembReader extends CounterRcu.CounterReader {
         private final GracePeriodState state;
         private final boolean debug;
+        /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
+        private boolean protectionCounted;
 
         MembReader(MembRcu domain, Thread owner) {
             super(domain, owner);
@@ -129,15 +131,17 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
                 srCtr(0L);
                 throw domain.closedException("read()");
             }
-            if (debug) {
+            if (debug || DebugProtection.enabled) {  // any domain's section counts once some domain checks
                 DebugProtection.enter();
+                protectionCounted = true;
             }
         }
 
         @Override
         void exitOutermost() {
-            if (debug) {
+            if (protectionCounted) {                 // exactly the entries that counted
                 DebugProtection.exit();
+                protectionCounted = false;
             }
             srCtr(0L);          // release; partner: the acquire load of ctr in the grace period's scan
             if (loWaiting()) {  // opaque; partner: the volatile store of waiting (no fence; see the overview)

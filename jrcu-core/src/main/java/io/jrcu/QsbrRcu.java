@@ -233,6 +233,8 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
     static final class QsbrReader extends CounterRcu.CounterReader implements Reader {
         private final GracePeriodState state;
         private final boolean debug;
+        /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
+        private boolean protectionCounted;
 
         QsbrReader(QsbrRcu domain, Thread owner) {
             super(domain, owner);
@@ -291,8 +293,9 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
         void comeBackOnline() {
             soCtr(state.laStarted() + 1);
             VarHandle.fullFence(); // store->load; partner: volatile store of started + acquire scan of ctr
-            if (debug) {
+            if (debug || DebugProtection.enabled) {  // any domain's section counts once some domain checks
                 DebugProtection.enter();
+                protectionCounted = true;
             }
         }
 
@@ -306,8 +309,9 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
             if (lpCtr() == 0) {
                 return;
             }
-            if (debug) {
+            if (protectionCounted) {                 // exactly the entries that counted
                 DebugProtection.exit();
+                protectionCounted = false;
             }
             srCtr(0L);          // release; partner: the acquire load of ctr in the scan
             if (loWaiting()) {  // opaque; no fence (bounded park)

@@ -12,9 +12,10 @@ import java.lang.invoke.VarHandle;
  * value: an object filled in and then published is seen filled in. {@link #get()} is an acquire load (the JMM has
  * no consume); {@link #set} is a release store; the read-modify-write methods are volatile.
  *
- * <p>All methods are wait-free. With debug checks on ({@link RcuBuilder#debugChecks}), {@link #get()} throws
- * {@link IllegalStateException} on a thread that is in no read section (memb, bulletProof) and not online (QSBR)
- * in any debug-enabled domain.
+ * <p>All methods are wait-free. Once any domain has debug checks on ({@link RcuBuilder#debugChecks}), {@link #get()}
+ * throws {@link IllegalStateException} on a thread that is in no read section (memb, bulletProof) and not online
+ * (QSBR) in any domain (a reference does not know its domain; sections of every domain count from then on, except
+ * bulletProof token sections of domains without debug checks).
  *
  * @param <T> the type of the referenced object
  */

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Regression tests from a concurrency review. Each one fails on the reviewed code.
@@ -39,6 +40,43 @@ class ReviewRegressionTest {
      * which waits for the workers. close() is a waiting call and must be a quiescent state of the caller (as barrier,
      * synchronize, and the second close() already are).
      */
+    /**
+     * Found by the RcuArena suite: once any domain had debug checks on, RcuReference.get() threw inside a valid
+     * section of a domain without them (only debug domains' sections were counted, and a reference does not know
+     * its domain). Sections of every domain count from then on; entry and exit stay paired across the switch.
+     */
+    @Test
+    void getInsideASectionOfADomainWithoutDebugChecksAfterADebugDomainExists() {
+        Rcu plain = Rcu.memb();
+        RcuReference<String> ref = new RcuReference<>("v");
+        try {
+            plain.readLock();             // entered before any debug domain exists: not counted
+            try (Rcu debug = MembRcu.builder().name("debug-on").debugChecks(true).build()) {
+                plain.readUnlock();       // the matching exit must not uncount anything
+                try (Rcu bp = Rcu.bulletProof(); Rcu qsbr = Rcu.qsbr()) {
+                    for (Rcu rcu : new Rcu[] {plain, bp}) {
+                        try (ReadSection s = rcu.read()) {
+                            assertThat(ref.get()).isEqualTo("v");
+                        }
+                    }
+                    qsbr.registerThread();    // QSBR: protected while online
+                    try {
+                        assertThat(ref.get()).isEqualTo("v");
+                    } finally {
+                        qsbr.unregisterThread();
+                    }
+                }
+                try (ReadSection s = debug.read()) {
+                    assertThat(ref.get()).isEqualTo("v");
+                }
+                assertThatThrownBy(ref::get).as("outside every section, with a debug domain around")
+                        .isInstanceOf(IllegalStateException.class);
+            }
+        } finally {
+            plain.close();
+        }
+    }
+
     @Test
     void qsbrCloseFromOnlineThreadWithPendingCallbackDoesNotHang() throws Exception {
         QsbrRcu rcu = QsbrRcu.builder().name("review-qsbr-close").build();
