@@ -61,6 +61,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      */
 
     static final long NO_DEADLINE = Long.MAX_VALUE;
+    /** A "deadline" meaning: do not wait at all (tryAdvance). Never a value deadlineAfter returns. */
+    static final long NO_WAIT = Long.MIN_VALUE;
+    /** How often the domain thread drives lazily requested grace periods (deferred frees) when nobody else does. */
+    static final long LAZY_NANOS = 1_000_000;
     /** Deepest supported nesting of read sections. */
     static final int MAX_NESTING = 65_535;
 
@@ -69,6 +73,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     static final System.Logger LOG = System.getLogger("io.jrcu");
 
     private static final VarHandle REQUESTED;
+    private static final VarHandle LAZY_REQUESTED;
     private static final VarHandle MAX_ISSUED;
     private static final VarHandle STATE;
 
@@ -76,6 +81,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             REQUESTED = lookup.findVarHandle(AbstractRcu.class, "requested", long.class);
+            LAZY_REQUESTED = lookup.findVarHandle(AbstractRcu.class, "lazyRequested", long.class);
             MAX_ISSUED = lookup.findVarHandle(AbstractRcu.class, "maxIssued", long.class);
             STATE = lookup.findVarHandle(AbstractRcu.class, "lifecycle", int.class);
         } catch (ReflectiveOperationException e) {
@@ -97,6 +103,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private volatile long maxIssued;
     /** Highest cookie whose grace period the domain thread must drive; raised by CAS. */
     private volatile long requested;
+    /** Highest cookie the domain thread must drive within about LAZY_NANOS (requestLazily); raised by CAS. */
+    private volatile long lazyRequested;
     private volatile int lifecycle = OPEN;
     private final CountDownLatch closed = new CountDownLatch(1);
 
@@ -111,10 +119,17 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private final Object domainThreadLock = new Object();
     /** True while the domain thread is about to park or parked; Dekker partner of `requested`. */
     private volatile boolean domainThreadParked;
+    /**
+     * True while the domain thread is about to park or parked with no lazy tick scheduled; Dekker partner of
+     * lazyRequested.
+     */
+    private volatile boolean domainThreadParkedWithoutTick;
     private volatile boolean domainThreadStop;
 
     /** Fault injection for the broken twins of the proofs; see FaultInjectable. */
     private volatile boolean skipReaderWait;
+    /** Fault injection for model checking; see FaultInjectable.Fault.MANUAL_GRACE_PERIODS. */
+    volatile boolean manualGracePeriods;
 
     private volatile long stallReports;
 
@@ -230,6 +245,51 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 return;
             }
             current = requested;
+        }
+    }
+
+    /**
+     * Makes sure grace periods advance to {@code cookie} within about LAZY_NANOS even if nobody polls, without
+     * waking the domain thread for each grace period (a stream of deferred frees would otherwise pay an unpark per
+     * grace period). O(1); never blocks; an unpark only when the domain thread sleeps with no lazy tick due.
+     */
+    final void requestLazily(long cookie) {
+        long current = lazyRequested;
+        while (current < cookie) {
+            if (LAZY_REQUESTED.compareAndSet(this, current, cookie)) { // volatile; Dekker partner:
+                                                                        // domainThreadParkedWithoutTick
+                if (completed < cookie && !manualGracePeriods) {
+                    Thread t = domainThread;
+                    if (t == null) {
+                        startDomainThread();
+                    } else if (domainThreadParkedWithoutTick) {
+                        LockSupport.unpark(t);   // it re-parks with a lazy tick
+                    }
+                }
+                return;
+            }
+            current = lazyRequested;
+        }
+    }
+
+    /**
+     * Advances grace periods toward {@code cookie} without waiting: if no other thread runs one, starts or resumes
+     * the grace period and looks at the readers once (DPDK's non-blocking {@code rte_rcu_qsbr_check}). Safe inside a
+     * read section (the caller's own section simply keeps the grace period open).
+     *
+     * @return whether {@code cookie}'s grace period is complete
+     */
+    final boolean tryAdvance(long cookie) {
+        if (completed >= cookie) {   // volatile; pairs with the volatile store in runUntil
+            return true;
+        }
+        if (manualGracePeriods || lifecycle != OPEN || !gpLock.tryLock()) {
+            return false;   // closing: the closer's final grace period covers it; another holder is working on it
+        }
+        try {
+            return runUntil(cookie, NO_WAIT);
+        } finally {
+            unlockAndHandOff();
         }
     }
 
@@ -424,6 +484,9 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     // ------------------------------------------------------------------ the domain thread
 
     private void wakeDomainThread() {
+        if (manualGracePeriods) {
+            return;   // test-only: grace periods advance in blocking calls alone
+        }
         Thread t = domainThread;
         if (t == null) {
             t = startDomainThread();
@@ -450,30 +513,46 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     private void domainThreadLoop() {
         long nextDeferDrain = System.nanoTime() + DeferBatches.IDLE_NANOS;
+        long nextLazyRun = System.nanoTime();
         while (!domainThreadStop) {
             try {
                 if (callbacks.hasDeferredWork() && System.nanoTime() - nextDeferDrain >= 0) {
                     callbacks.drainIdleDeferBatches();  // about every IDLE_NANOS, busy or not
                     nextDeferDrain = System.nanoTime() + DeferBatches.IDLE_NANOS;
                 }
-                if (requested > completed) {
+                long now = System.nanoTime();
+                boolean lazyDue = lazyRequested > completed && now - nextLazyRun >= 0;
+                if (requested > completed || lazyDue) {
                     gpLock.lock();
                     try {
-                        runUntil(requested, NO_DEADLINE);
+                        runUntil(Math.max(requested, lazyRequested), NO_DEADLINE);
                     } finally {
                         gpLock.unlock();
                         signalGracePeriodWaiters();
                     }
+                    nextLazyRun = System.nanoTime() + LAZY_NANOS; // lazy requests: at most one run per tick
                     continue;
                 }
                 domainThreadParked = true;  // volatile store, then volatile loads below (Dekker with request())
-                if (requested <= completed && !domainThreadStop) {
-                    if (callbacks.hasDeferredWork()) {
-                        LockSupport.parkNanos(this, Math.max(1, nextDeferDrain - System.nanoTime()));
-                    } else {
+                boolean lazyPending = lazyRequested > completed;
+                domainThreadParkedWithoutTick = !lazyPending; // volatile store, then the volatile load of
+                                                              // lazyRequested below (Dekker with requestLazily())
+                if (requested <= completed && !domainThreadStop && (lazyPending || lazyRequested <= completed)) {
+                    boolean deferred = callbacks.hasDeferredWork();
+                    if (!deferred && !lazyPending) {
                         LockSupport.park(this);
+                    } else {
+                        long nanos = Long.MAX_VALUE;
+                        if (deferred) {
+                            nanos = nextDeferDrain - now;
+                        }
+                        if (lazyPending) {
+                            nanos = Math.min(nanos, nextLazyRun - now);
+                        }
+                        LockSupport.parkNanos(this, Math.max(1, nanos));
                     }
                 }
+                domainThreadParkedWithoutTick = false;
                 domainThreadParked = false;
                 Thread.interrupted();  // an interrupt is no reason to stop; the loop re-checks its state
             } catch (Throwable t) {
@@ -671,6 +750,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     public final void injectFault(Fault fault, boolean on) {
         switch (fault) {
             case SKIP_READER_WAIT -> skipReaderWait = on;
+            case MANUAL_GRACE_PERIODS -> manualGracePeriods = on;
         }
     }
 
