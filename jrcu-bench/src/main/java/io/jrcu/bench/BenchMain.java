@@ -125,6 +125,10 @@ public final class BenchMain {
             } catch (RunnerException | RuntimeException e) {
                 aborted = true;
                 err.println("jrcu bench: JMH stopped in " + step.benchmarks() + ": " + e.getMessage());
+                if (String.valueOf(e.getMessage()).contains("Unable to acquire the JMH lock")) {
+                    err.println("    another JMH run is going on (figures taken together would disturb each other);"
+                            + " wait for it, or set JRCU_JAVA_OPTS=-Djmh.ignoreLock=true");
+                }
                 progress.recentLines().forEach(line -> err.println("    | " + line));
             }
         }
