@@ -54,12 +54,14 @@ public class GracePeriodPeers {
     public static class SharedArenaReader {
         private Arena arena;
         private BusyReader reader;
+        /** Written into each new segment; a field, so that the JIT cannot fold it. */
+        long payload = 42;
 
         @Setup(Level.Trial)
         public void start() {
             arena = Arena.ofShared();
             MemorySegment segment = arena.allocate(64, 8);
-            segment.set(ValueLayout.JAVA_LONG, 0, 42);
+            segment.set(ValueLayout.JAVA_LONG, 0, payload);
             reader = BusyReader.peer("shared-arena", () -> segment.get(ValueLayout.JAVA_LONG, 0));
         }
 
@@ -98,9 +100,17 @@ public class GracePeriodPeers {
     /** A shared arena's allocate and close, the close's handshake meeting the busy reader. */
     @Benchmark
     public long arenaClose(SharedArenaReader reader) {
+        return allocateAndClose(reader.payload);
+    }
+
+    /**
+     * {@code Arena.ofShared()}, a 64-byte segment holding {@code payload}, {@code close()}; returns the segment's
+     * address (also {@link Reclamation#sharedArena}).
+     */
+    static long allocateAndClose(long payload) {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment segment = arena.allocate(64, 8);
-            segment.set(ValueLayout.JAVA_LONG, 0, 1);
+            segment.set(ValueLayout.JAVA_LONG, 0, payload);
             return segment.address();
         }
     }
