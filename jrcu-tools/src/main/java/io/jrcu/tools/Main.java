@@ -7,13 +7,16 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Entry point of {@code bin/jrcu}: {@code jrcu <command> [options]}. The commands are listed in {@link #COMMANDS};
+ * Entry point of {@code bin/jrcu}: {@code jrcu <command> [options]}. The commands are listed in {@link #COMMANDS}
+ * ({@code bench} is listed too, but {@code bin/jrcu} runs it from the jrcu-bench module's jar);
  * {@code help} or no arguments print the usage; an unknown command or a bad option prints the usage on stderr and
  * exits with {@link Command#EXIT_USAGE}.
  */
 public final class Main {
 
     private static final List<Command> COMMANDS = List.of(new TortureCommand());
+    /** Listed in the usage, but run by bin/jrcu from the jrcu-bench module's jar (io.jrcu.bench.BenchMain). */
+    private static final String BENCH = "bench";
 
     private Main() {
     }
@@ -67,6 +70,10 @@ public final class Main {
     }
 
     private static int unknownCommand(String name, PrintStream err) {
+        if (name.equals(BENCH)) {
+            err.println("jrcu: 'bench' lives in jrcu-bench's benchmarks.jar: run it as bin/jrcu bench");
+            return Command.EXIT_USAGE;
+        }
         err.println("jrcu: unknown command: " + name);
         err.println();
         usage(err);
@@ -80,6 +87,8 @@ public final class Main {
         for (Command c : COMMANDS) {
             s.printf("  %-10s %s%n", c.name(), c.summary());
         }
+        s.printf("  %-10s %s%n", BENCH, "benchmarks beside the peers and liburcu in one table (bin/jrcu bench --help;");
+        s.printf("  %-10s %s%n", "", "bin/jrcu runs it from jrcu-bench's benchmarks.jar, not from this jar)");
         s.printf("  %-10s %s%n", "help", "show this message; 'help <command>' shows the command's options");
     }
 }

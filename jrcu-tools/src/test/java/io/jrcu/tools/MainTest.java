@@ -37,7 +37,13 @@ class MainTest {
         int code = arg.isEmpty() ? run() : run(arg);
 
         assertThat(code).isZero();
-        assertThat(out()).contains("usage: jrcu <command>").contains("torture");
+        assertThat(out()).contains("usage: jrcu <command>").contains("torture").contains("bench");
+    }
+
+    @Test
+    void benchIsRunByBinJrcuFromTheBenchmarkJar() {
+        assertThat(run("bench")).isEqualTo(Command.EXIT_USAGE);
+        assertThat(err()).contains("bin/jrcu bench").doesNotContain("unknown command");
     }
 
     @Test

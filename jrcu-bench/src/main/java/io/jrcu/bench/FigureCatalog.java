@@ -1,0 +1,174 @@
+package io.jrcu.bench;
+
+import java.util.Map;
+
+/**
+ * How the table names and compares each figure: its section, label and kind, the jrcu figure a peer is compared
+ * with, and the limit a read-side figure is divided by. Figures the catalog does not know (new benchmarks in a
+ * {@code --full} run) are still shown, under their id, in the section of their class.
+ */
+final class FigureCatalog {
+
+    private FigureCatalog() {
+    }
+
+    /** The table's sections, in print order. */
+    enum Section {
+        READ("Read side: time per read section (lower is better)"),
+        GRACE("Grace periods: time per grace period, p50 of sampled calls (lower is better)"),
+        RECLAIM("Reclamation: time per operation (lower is better), callbacks per second (higher is better)"),
+        OTHER("Other figures");
+
+        final String title;
+
+        Section(String title) {
+            this.title = title;
+        }
+    }
+
+    /** What a figure is: the limit (the best any implementation can do), jrcu, a Java peer, or liburcu. */
+    enum Kind {
+        LIMIT("limit"), JRCU("jrcu"), PEER("peer"), LIBURCU("liburcu"), OTHER("");
+
+        final String tag;
+
+        Kind(String tag) {
+            this.tag = tag;
+        }
+    }
+
+    /**
+     * @param shortLabel  a few words naming a jrcu figure in a peer's "jrcu … N× faster" cell
+     * @param comparedWith the id of the jrcu figure a peer is compared with, or null
+     * @param limit        the id of the figure this one is divided by in the "× limit" column, or null
+     * @param order        sort key within the section
+     */
+    record Figure(Section section, Kind kind, String label, String shortLabel, String comparedWith, String limit,
+                  int order) {
+    }
+
+    private static final Map<String, String> READ_LABELS = Map.ofEntries(
+            Map.entry("volatileRead", "plain volatile read (the limit)"),
+            Map.entry("membHandle", "jrcu memb, kept RcuReader handle"),
+            Map.entry("membImplicit", "jrcu memb, rcu.read()"),
+            Map.entry("qsbrHandle", "jrcu qsbr, kept RcuReader handle"),
+            Map.entry("qsbrImplicit", "jrcu qsbr, rcu.read()"),
+            Map.entry("bpHandle", "jrcu bulletProof, kept RcuReader handle"),
+            Map.entry("bpImplicit", "jrcu bulletProof, rcu.read()"),
+            Map.entry("rwLock", "ReentrantReadWriteLock read lock + unlock"),
+            Map.entry("stampedRead", "StampedLock readLock + unlock"),
+            Map.entry("stampedOptimistic", "StampedLock optimistic read + validate"),
+            Map.entry("refCount", "AtomicInteger reference count inc + dec"),
+            Map.entry("arenaShared", "Arena.ofShared() segment read"),
+            Map.entry("opOrder", "Cassandra OpOrder start + close"));
+
+    private static final Map<String, Integer> READ_ORDER = Map.ofEntries(
+            Map.entry("volatileRead", 0), Map.entry("qsbrHandle", 1), Map.entry("qsbrImplicit", 2),
+            Map.entry("membHandle", 3), Map.entry("membImplicit", 4), Map.entry("bpHandle", 5),
+            Map.entry("bpImplicit", 6), Map.entry("stampedOptimistic", 20), Map.entry("stampedRead", 21),
+            Map.entry("rwLock", 22), Map.entry("refCount", 23), Map.entry("opOrder", 24),
+            Map.entry("arenaShared", 25));
+
+    static Figure describe(Measurement m) {
+        String flavor = m.params().getOrDefault("flavor", "memb");
+        int t = m.threads();
+        String busyMemb = Measurement.id("GracePeriod.synchronize", Map.of("flavor", "memb", "readers", "busy"), 1);
+        return switch (m.benchmark()) {
+            case "liburcu.read_pair" -> new Figure(Section.READ, Kind.LIBURCU,
+                    "liburcu " + flavor + " rcu_read_lock + unlock", null,
+                    Measurement.id("ReadSide.read", Map.of("impl", flavor + "Handle"), t),
+                    Measurement.id("ReadSide.read", Map.of("impl", "volatileRead"), t), 30 + flavorOrder(flavor));
+            case "GracePeriod.synchronize" -> new Figure(Section.GRACE, Kind.JRCU,
+                    "jrcu " + flavorName(flavor) + " synchronize(), readers: " + m.params().get("readers"),
+                    flavor + " synchronize()", null, null, flavorOrder(flavor) + readersOrder(m));
+            case "GracePeriodVirtual.synchronize" -> new Figure(Section.GRACE, Kind.JRCU,
+                    "jrcu bulletProof synchronize(), 100,000 parked virtual threads", "bp synchronize()", null,
+                    null, 9);
+            case "GracePeriodPeers.opOrderBarrier" -> new Figure(Section.GRACE, Kind.PEER,
+                    "Cassandra OpOrder barrier (issue + await), busy reader", null, busyMemb, null, 20);
+            case "GracePeriodPeers.arenaClose" -> new Figure(Section.GRACE, Kind.PEER,
+                    "Arena.ofShared() allocate 64 B + close, busy reader", null, busyMemb, null, 21);
+            case "liburcu.synchronize" -> new Figure(Section.GRACE, Kind.LIBURCU,
+                    "liburcu " + flavor + " synchronize_rcu, busy reader", null,
+                    Measurement.id("GracePeriod.synchronize", Map.of("flavor", flavor, "readers", "busy"), 1), null,
+                    30 + flavorOrder(flavor));
+            case "CallLatency.callToInvocation" -> new Figure(Section.GRACE, Kind.JRCU,
+                    "jrcu " + flavorName(flavor) + " call() until the callback runs", null, null, null,
+                    40 + flavorOrder(flavor));
+            case "Reclamation.rcuArena" -> new Figure(Section.RECLAIM, Kind.JRCU,
+                    "jrcu RcuArena allocate(64) + free (" + flavor + ")", "RcuArena", null, null,
+                    flavorOrder(flavor));
+            case "Reclamation.deferQueue" -> new Figure(Section.RECLAIM, Kind.JRCU,
+                    "jrcu DeferQueue enqueue + reclaim (" + flavor + ")", "DeferQueue", null, null,
+                    5 + flavorOrder(flavor));
+            case "Reclamation.sharedArena" -> new Figure(Section.RECLAIM, Kind.PEER,
+                    "Arena.ofShared() allocate(64) + close", null, rcuArena(flavor, t), null, 10);
+            case "Reclamation.malloc" -> new Figure(Section.RECLAIM, Kind.PEER,
+                    "malloc(64) + free (FFM downcalls)", null, rcuArena(flavor, t), null, 11);
+            case "liburcu.call_batch" -> new Figure(Section.RECLAIM, Kind.LIBURCU,
+                    "liburcu " + flavor + " call_rcu, 10,000 per rcu_barrier", null, intrusive(flavor), null,
+                    40 + flavorOrder(flavor));
+            case "liburcu.call_bulk" -> new Figure(Section.RECLAIM, Kind.LIBURCU,
+                    "liburcu " + flavor + " call_rcu, all then one rcu_barrier", null, intrusive(flavor), null,
+                    45 + flavorOrder(flavor));
+            default -> describeByClass(m, flavor);
+        };
+    }
+
+    private static Figure describeByClass(Measurement m, String flavor) {
+        String b = m.benchmark();
+        if (b.startsWith("ReadSide.")) {
+            String impl = m.params().getOrDefault("impl", "");
+            String method = b.substring("ReadSide.".length());
+            String label = READ_LABELS.getOrDefault(impl, impl);
+            Kind kind = impl.equals("volatileRead") ? Kind.LIMIT
+                    : impl.startsWith("memb") || impl.startsWith("qsbr") || impl.startsWith("bp") ? Kind.JRCU
+                    : Kind.PEER;
+            String shortLabel = kind == Kind.JRCU ? impl.replace("Handle", " handle").replace("Implicit", " read()")
+                    : null;
+            String sameMethod = b.equals("ReadSide.read") ? "" : ", " + method;
+            return new Figure(Section.READ, kind, label + sameMethod, shortLabel,
+                    kind == Kind.PEER ? Measurement.id(b, Map.of("impl", "membHandle"), m.threads()) : null,
+                    Measurement.id(b, Map.of("impl", "volatileRead"), m.threads()),
+                    READ_ORDER.getOrDefault(impl, 29) + (b.equals("ReadSide.read") ? 0 : 100));
+        }
+        if (b.startsWith("CallbackThroughput.")) {
+            String method = b.substring("CallbackThroughput.".length());
+            return new Figure(Section.RECLAIM, Kind.JRCU,
+                    "jrcu " + flavorName(flavor) + " call() through barrier(), " + method,
+                    flavor + " " + method + " call()", null, null,
+                    (method.equals("intrusive") ? 20 : 30) + flavorOrder(flavor));
+        }
+        Section section = b.startsWith("GracePeriod") || b.startsWith("CallLatency") ? Section.GRACE
+                : b.startsWith("Reclamation") ? Section.RECLAIM : Section.OTHER;
+        return new Figure(section, Kind.OTHER, m.id(), null, null, null, 90);
+    }
+
+    private static String rcuArena(String flavor, int threads) {
+        return Measurement.id("Reclamation.rcuArena", Map.of("flavor", flavor), threads);
+    }
+
+    private static String intrusive(String flavor) {
+        return Measurement.id("CallbackThroughput.intrusive", Map.of("flavor", flavor), 1);
+    }
+
+    static String flavorName(String flavor) {
+        return flavor.equals("bp") ? "bulletProof" : flavor;
+    }
+
+    private static int flavorOrder(String flavor) {
+        return switch (flavor) {
+            case "qsbr" -> 0;
+            case "memb" -> 1;
+            default -> 2;
+        };
+    }
+
+    private static int readersOrder(Measurement m) {
+        return switch (m.params().getOrDefault("readers", "")) {
+            case "busy" -> 0;
+            case "none" -> 3;
+            default -> 6;
+        };
+    }
+}

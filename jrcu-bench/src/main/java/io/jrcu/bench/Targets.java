@@ -1,0 +1,118 @@
+package io.jrcu.bench;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The targets of issue 5 ("Targets"), each a ratio of two figures of the same run with a bound, evaluated on
+ * whatever the run measured: a target whose figures are missing is reported as not measured, never as met.
+ */
+final class Targets {
+
+    private Targets() {
+    }
+
+    enum Status { MET, MISSED, NOT_MEASURED }
+
+    /**
+     * One evaluated target.
+     *
+     * @param observed the ratio (or, for allocation, bytes per operation); NaN when not measured
+     * @param detail   how the observed figure was formed, or which figure was missing
+     */
+    record Result(String description, Status status, double observed, String detail) {
+    }
+
+    /** A target: {@code numerator ÷ denominator} at most or at least {@code bound}. */
+    record Ratio(String description, String numerator, String denominator, boolean atMost, double bound) {
+        Result evaluate(Map<String, Measurement> byId) {
+            Measurement n = byId.get(numerator);
+            Measurement d = byId.get(denominator);
+            if (n == null || d == null) {
+                return new Result(description, Status.NOT_MEASURED, Double.NaN,
+                        "not measured: " + (n == null ? numerator : denominator));
+            }
+            double ratio = n.value() / d.value();
+            boolean met = atMost ? ratio <= bound : ratio >= bound;
+            return new Result(description, met ? Status.MET : Status.MISSED, ratio,
+                    String.format(Locale.ROOT, "%s× (%s %s×)", BenchReport.ratio(ratio), atMost ? "≤" : "≥",
+                            BenchReport.ratio(bound)));
+        }
+    }
+
+    private static String read(String impl, int threads) {
+        return Measurement.id("ReadSide.read", Map.of("impl", impl), threads);
+    }
+
+    private static String synchronize(String flavor) {
+        return Measurement.id("GracePeriod.synchronize", Map.of("flavor", flavor, "readers", "busy"), 1);
+    }
+
+    /**
+     * Allocation per read that counts as 0 B/op: below one 16-byte object per 160 reads. JMH's accounting of the
+     * iteration itself (its own objects, divided by the operation count) shows as 10⁻⁴ to 10⁻² B/op on a read
+     * path that allocates nothing; one object per read would be 16 B/op or more.
+     */
+    static final double ZERO_ALLOCATION = 0.1;
+
+    static final List<Ratio> RATIOS = List.of(
+            new Ratio("qsbr kept handle ÷ volatile read, 1 thread", read("qsbrHandle", 1), read("volatileRead", 1),
+                    true, 2),
+            new Ratio("memb kept handle ÷ volatile read, 1 thread", read("membHandle", 1), read("volatileRead", 1),
+                    true, 5),
+            new Ratio("bulletProof kept handle ÷ volatile read, 1 thread", read("bpHandle", 1),
+                    read("volatileRead", 1), true, 12),
+            new Ratio("ReentrantReadWriteLock ÷ memb handle, 2 threads", read("rwLock", 2), read("membHandle", 2),
+                    false, 30),
+            new Ratio("AtomicInteger refcount ÷ memb handle, 2 threads", read("refCount", 2), read("membHandle", 2),
+                    false, 10),
+            new Ratio("Cassandra OpOrder ÷ memb handle, 2 threads", read("opOrder", 2), read("membHandle", 2),
+                    false, 10),
+            new Ratio("OpOrder barrier ÷ memb synchronize(), busy reader, p50",
+                    Measurement.id("GracePeriodPeers.opOrderBarrier", Map.of(), 1), synchronize("memb"), false, 2),
+            new Ratio("shared Arena close ÷ memb synchronize(), busy reader, p50",
+                    Measurement.id("GracePeriodPeers.arenaClose", Map.of(), 1), synchronize("memb"), false, 30),
+            new Ratio("liburcu memb synchronize_rcu ÷ jrcu memb synchronize(), busy reader, p50",
+                    Measurement.id("liburcu.synchronize", Map.of("flavor", "memb", "readers", "busy"), 1),
+                    synchronize("memb"), false, 4),
+            new Ratio("jrcu memb intrusive call ÷ liburcu call_rcu (10,000 per barrier), throughput",
+                    Measurement.id("CallbackThroughput.intrusive", Map.of("flavor", "memb"), 1),
+                    Measurement.id("liburcu.call_batch", Map.of("flavor", "memb"), 1), false, 1),
+            new Ratio("jrcu memb intrusive call ÷ liburcu call_rcu (all, one barrier), throughput",
+                    Measurement.id("CallbackThroughput.intrusive", Map.of("flavor", "memb"), 1),
+                    Measurement.id("liburcu.call_bulk", Map.of("flavor", "memb"), 1), false, 1),
+            new Ratio("shared Arena allocate + close ÷ RcuArena allocate + free",
+                    Measurement.id("Reclamation.sharedArena", Map.of("flavor", "memb"), 1),
+                    Measurement.id("Reclamation.rcuArena", Map.of("flavor", "memb"), 1), false, 100),
+            new Ratio("RcuArena allocate + free ÷ malloc + free, 1 thread",
+                    Measurement.id("Reclamation.rcuArena", Map.of("flavor", "memb"), 1),
+                    Measurement.id("Reclamation.malloc", Map.of("flavor", "memb"), 1), true, 2),
+            new Ratio("RcuArena allocate + free ÷ malloc + free, 2 threads",
+                    Measurement.id("Reclamation.rcuArena", Map.of("flavor", "memb"), 2),
+                    Measurement.id("Reclamation.malloc", Map.of("flavor", "memb"), 2), true, 2));
+
+    /** Every target: the ratios, then 0 B/op on jrcu's read paths. */
+    static List<Result> evaluate(Map<String, Measurement> byId) {
+        List<Result> results = new java.util.ArrayList<>(RATIOS.stream().map(r -> r.evaluate(byId)).toList());
+        results.add(zeroAllocation(byId));
+        return results;
+    }
+
+    /** 0 B/op on read paths: the largest allocation per read over every jrcu ReadSide figure with GC data. */
+    static Result zeroAllocation(Map<String, Measurement> byId) {
+        String description = "jrcu read paths allocate 0 B/op (-prof gc)";
+        Optional<Measurement> worst = byId.values().stream()
+                .filter(m -> m.benchmark().startsWith("ReadSide.") && !Double.isNaN(m.allocBytesPerOp()))
+                .filter(m -> FigureCatalog.describe(m).kind() == FigureCatalog.Kind.JRCU)
+                .max(java.util.Comparator.comparingDouble(Measurement::allocBytesPerOp));
+        if (worst.isEmpty()) {
+            return new Result(description, Status.NOT_MEASURED, Double.NaN, "not measured: no read-side GC data");
+        }
+        Measurement m = worst.get();
+        return new Result(description, m.allocBytesPerOp() <= ZERO_ALLOCATION ? Status.MET : Status.MISSED,
+                m.allocBytesPerOp(), String.format(Locale.ROOT, "worst %.3g B/op (%s; ≤ %s counts as 0)",
+                        m.allocBytesPerOp(), m.id(), ZERO_ALLOCATION));
+    }
+}

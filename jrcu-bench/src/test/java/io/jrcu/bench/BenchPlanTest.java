@@ -1,0 +1,88 @@
+package io.jrcu.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+class BenchPlanTest {
+
+    private static final List<String> IMPLS = List.of("volatileRead", "membHandle", "membImplicit", "qsbrHandle",
+            "qsbrImplicit", "bpHandle", "bpImplicit", "rwLock", "stampedRead", "stampedOptimistic", "refCount",
+            "arenaShared", "opOrder");
+    private static final List<String> FLAVORS = List.of("memb", "qsbr", "bp");
+
+    /** The benchmarks of the contract, as the jar lists them. */
+    private static List<BenchPlan.Available> contractBenchmarks() {
+        return List.of(
+                new BenchPlan.Available("ReadSide.read", Map.of("impl", IMPLS)),
+                new BenchPlan.Available("ReadSide.readPolymorphic", Map.of("impl", IMPLS)),
+                new BenchPlan.Available("ReadSide.updated", Map.of("impl", IMPLS)),
+                new BenchPlan.Available("GracePeriod.synchronize",
+                        Map.of("flavor", FLAVORS, "readers", List.of("none", "busy", "idle1000"))),
+                new BenchPlan.Available("GracePeriodVirtual.synchronize", Map.of()),
+                new BenchPlan.Available("GracePeriodPeers.arenaClose", Map.of()),
+                new BenchPlan.Available("GracePeriodPeers.opOrderBarrier", Map.of()),
+                new BenchPlan.Available("Reclamation.deferQueue", Map.of("flavor", FLAVORS)),
+                new BenchPlan.Available("Reclamation.rcuArena", Map.of("flavor", FLAVORS)),
+                new BenchPlan.Available("Reclamation.sharedArena", Map.of("flavor", FLAVORS)),
+                new BenchPlan.Available("Reclamation.malloc", Map.of("flavor", FLAVORS)),
+                new BenchPlan.Available("CallLatency.callToInvocation", Map.of("flavor", FLAVORS)),
+                new BenchPlan.Available("CallbackThroughput.intrusive", Map.of("flavor", FLAVORS)),
+                new BenchPlan.Available("CallbackThroughput.lambda", Map.of("flavor", FLAVORS)));
+    }
+
+    @Test
+    void curatedPlanIsThirtyForksWithinFiveMinutes() {
+        BenchPlan plan = BenchPlan.curated(BenchPlan.Timing.CURATED);
+        List<String> missing = new ArrayList<>();
+
+        List<BenchPlan.Resolved> steps = plan.resolve(contractBenchmarks(), Optional.empty(), missing);
+
+        assertThat(missing).isEmpty();
+        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(8, 8, 3, 2, 3, 4, 2);
+        int forks = steps.stream().mapToInt(BenchPlan.Resolved::forks).sum();
+        assertThat(plan.estimate(forks)).isEqualTo(Duration.ofSeconds(30 * 7))
+                .isLessThan(Duration.ofMinutes(5).minus(LiburcuPeer.estimate(BenchPlan.Timing.CURATED)));
+    }
+
+    @Test
+    void stepsWhoseBenchmarksAreNotInTheJarAreReportedMissing() {
+        List<String> missing = new ArrayList<>();
+
+        List<BenchPlan.Resolved> steps = BenchPlan.curated(BenchPlan.Timing.QUICK)
+                .resolve(List.of(contractBenchmarks().get(0)), Optional.empty(), missing);
+
+        assertThat(steps).hasSize(2);
+        assertThat(missing).contains("GracePeriod.synchronize", "CallbackThroughput.intrusive");
+    }
+
+    @Test
+    void onlyNarrowsEachStepToTheBenchmarksItFinds() {
+        List<BenchPlan.Resolved> steps = BenchPlan.curated(BenchPlan.Timing.QUICK)
+                .resolve(contractBenchmarks(), Optional.of(Pattern.compile("Reclamation\\.(rcuArena|malloc)")),
+                        new ArrayList<>());
+
+        assertThat(steps).extracting(BenchPlan.Resolved::benchmarks).containsExactly(
+                List.of("Reclamation.rcuArena", "Reclamation.malloc"),
+                List.of("Reclamation.rcuArena", "Reclamation.malloc"));
+        assertThat(steps.get(0).includeRegex()).isEqualTo(
+                "^(?:\\Qio.jrcu.bench.Reclamation.rcuArena\\E|\\Qio.jrcu.bench.Reclamation.malloc\\E)$");
+    }
+
+    @Test
+    void fullPlanRunsEveryParameter() {
+        List<BenchPlan.Resolved> steps = BenchPlan.full(BenchPlan.Timing.FULL)
+                .resolve(contractBenchmarks(), Optional.empty(), new ArrayList<>());
+
+        // every benchmark: 3 × 13 read side + 9 grace periods + 1 + 2 + 4 × 3 + 3 + 2 × 3, then the extra steps
+        assertThat(steps.get(0).forks()).isEqualTo(39 + 9 + 1 + 2 + 12 + 3 + 6);
+        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(72, 13, 13, 6);
+    }
+}
