@@ -109,10 +109,18 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
 
     @Override
     final void onGracePeriodStarted(long gp) {
+        afterGracePeriodStart();
         if (++gracePeriodsSincePrune >= PRUNE_PERIOD) {  // counted: QSBR tokens make the numbers jump
             gracePeriodsSincePrune = 0;
             pruneDeadReaders();
         }
+    }
+
+    /**
+     * Once per grace period, after its number is published and fenced and before the first scan of the readers
+     * (memb with membarrier: the readers' half of the store->load fence). Under gpLock.
+     */
+    void afterGracePeriodStart() {
     }
 
     /** Grace periods started since the last prune; under gpLock. */

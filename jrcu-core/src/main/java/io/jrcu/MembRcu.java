@@ -1,10 +1,16 @@
 package io.jrcu;
 
+import io.jrcu.internal.Membarrier;
+
 import java.lang.invoke.VarHandle;
 
 /**
- * The default flavor: registered readers whose outermost section entry is a store to their own record and a full
- * fence (liburcu's mb flavor, portable and specified by the Java memory model). Threads register on first use;
+ * The default flavor: registered readers whose outermost section entry is a store to their own record and a
+ * store->load fence. Where Linux's {@code membarrier} can be used (native access enabled for this module:
+ * {@code --enable-native-access=io.jrcu}, or {@code ALL-UNNAMED} on the class path), the fence is asymmetric as in
+ * liburcu's memb flavor: readers only keep the compiler from reordering, and each grace period makes every CPU
+ * running the process's threads execute the barrier for them (an IPI, about a microsecond). Otherwise each entry
+ * issues a full fence (liburcu's mb flavor, specified by the Java memory model alone). Threads register on first use;
  * {@link #registerThread()} does it ahead. Sections may block or park: the grace period waits for them.
  *
  * <p>Threads that terminate without unregistering are pruned and never block a grace period; a thread that
@@ -21,14 +27,38 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
      *           fullFence           store->load; partner: the grace period's volatile store of started followed by
      *                               its acquire load of ctr. Either the scan sees ctr, or this reader's later reads
      *                               see everything the writer did before starting the grace period.
+     *           (ASYMMETRIC: acquireFence instead, a compiler barrier only — C2 orders no memory access across
+     *           any fence node, and x86 emits no instruction for it. The hardware half of the store->load order is
+     *           the grace period's membarrier, issued after it publishes started and before it scans: every CPU
+     *           running a reader executes a full barrier in between, so a reader whose loads ran before that
+     *           barrier has its ctr store visible to the scan, and one whose loads ran after it sees the writer's
+     *           unlinks and the new started. This is liburcu memb's argument; it rests on the kernel's guarantee
+     *           and HotSpot's compilation of fences, not on the Java memory model, so JCStress (with C2's
+     *           scheduling randomizers) checks it for this flavor.)
      *           if closing: undo, throw   (after the fence: a reader the final grace period missed sees closing)
      *   exit:   ctr = 0             release store; partner: the acquire load of ctr in the scan, so the section's
      *                               accesses happen-before the end of the grace period
      *           if waiting: unpark  opaque load, no fence (a missed wake-up is bounded by the writer's park timeout)
      */
 
+    /** Whether readers use asymmetric fences (membarrier); decided once, before any reader exists. */
+    static final boolean ASYMMETRIC = Membarrier.AVAILABLE;
+
+    static {
+        AbstractRcu.LOG.log(System.Logger.Level.DEBUG, ASYMMETRIC
+                ? "jrcu: memb readers use asymmetric fences (membarrier)"
+                : "jrcu: memb readers use full fences: membarrier unavailable: " + Membarrier.UNAVAILABLE_BECAUSE);
+    }
+
     MembRcu(Builder builder, boolean processDefault) {
         super(builder, "memb", processDefault);
+    }
+
+    @Override
+    void afterGracePeriodStart() {
+        if (ASYMMETRIC) {
+            Membarrier.fence();   // the readers' store->load fence, executed on their CPUs (see the overview)
+        }
     }
 
     /** A builder for a memb domain. */
@@ -126,7 +156,11 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
         @Override
         void enterOutermost() {
             soCtr(state.laStarted() + 1); // opaque; only the owner writes ctr while registered
-            VarHandle.fullFence();        // store->load; partner: volatile store of started + acquire scan of ctr
+            if (ASYMMETRIC) {
+                VarHandle.acquireFence(); // compiler barrier; partner: the grace period's membarrier (overview)
+            } else {
+                VarHandle.fullFence();    // store->load; partner: volatile store of started + acquire scan of ctr
+            }
             if (state.loClosing()) {
                 srCtr(0L);
                 throw domain.closedException("read()");

@@ -65,7 +65,7 @@ public final class RcuArena implements AutoCloseable {
      * racing frees wins; the loser sees the state and throws) -> FREE (after the grace period, under the class
      * lock, when the block is pushed on its class's free list).
      *
-     *   allocate(size):  c = class of size; under c.lock: pop a free block; else, if frees are pending and 32
+     *   allocate(size):  c = class of size; under c.lock: pop a free block; else, if frees are pending and 256
      *                    blocks were carved since the last try, unlock, deferred.reclaimSome(batch) and retry once;
      *                    else take the next block of c's current slab; else reclaim, retry once, then carve a new
      *                    slab (chunkLock) and take from it
@@ -99,7 +99,7 @@ public final class RcuArena implements AutoCloseable {
      * (bounding what is reserved) while a grace period that is not yet over costs one failed attempt per this many
      * allocations, not one per allocation.
      */
-    private static final int CARVE_BEFORE_RECLAIM = 32;
+    private static final int CARVE_BEFORE_RECLAIM = 256;
     /** Default debug quarantine: freed blocks kept out of reuse after their grace period. */
     private static final int DEFAULT_QUARANTINE = 1024;
 
