@@ -26,7 +26,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      *
      * Grace periods are numbered 1, 2, 3 ... in one sequence per domain. Two numbers describe it:
      *   state.started  the newest grace period started (readers read it; see GracePeriodState)
-     *   completed      the newest grace period completed; started - completed is 0 or 1
+     *   completed      the newest grace period completed; started - completed is 0 or 1, except that QSBR's
+     *                  DPDK-style tokens (token(): an atomic increment of started by any thread) may run ahead
      * A cookie is the number of a grace period that starts after the cookie was taken: snapshot() issues a full
      * fence, then returns started + 1. Grace period started+1 has not started when started is read, so it begins
      * after the caller's earlier writes, and poll(c) = completed >= c. COMPLETED (0) is always complete. maxIssued
@@ -34,7 +35,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      *
      * Grace periods run one at a time under gpLock, by whichever thread holds it:
      *   runUntil(target):  while completed < target:
-     *                        g = started; if g == completed: g += 1; started = g   (volatile: full fence)
+     *                        g = started; if g == completed: g += 1; CAS started = g; fence
+     *                        else if g > target: g = target     (QSBR tokens ran ahead: see token())
      *                        awaitReaders(g)    flavor: every section that might predate g has ended
      *                        completed = g      (volatile)
      * A caller of synchronize()/await() takes the lock and runs grace periods itself (lowest latency: no handoff
@@ -46,14 +48,20 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * startPoll() raises `requested` (a CAS max) and wakes the domain thread, which runs grace periods until
      * completed >= requested. Every holder of gpLock, after unlocking, wakes the domain thread if requested is still
      * ahead of completed, so a request is never stranded by a holder that gave up or did not see it.
+     * requestLazily() (DeferQueue) raises `lazyRequested` instead and wakes the domain thread only from an untimed
+     * sleep; the thread serves lazy requests at most once per LAZY_NANOS, so a stream of deferred frees costs no
+     * wake-up per grace period. tryAdvance() (DeferQueue.reclaim) runs a grace period step without waiting: with
+     * gpLock free, it starts or resumes the grace period and looks at the readers once (deadline NO_WAIT).
      *
      * Memory-ordering plan (partners):
-     *   snapshot: fullFence, then volatile load of started  <->  the volatile store of started in runUntil
-     *   runUntil: volatile store started=g, then the flavor's acquire loads of reader state  <->  each reader's
-     *             store + full fence (memb/QSBR online) or atomic counter update (bulletProof)
+     *   snapshot: fullFence, then volatile load of started  <->  the volatile CAS of started in runUntil
+     *   token:    fullFence, then volatile increment of started  <->  readers' acquire load of started
+     *   runUntil: volatile CAS started=g, fullFence, then the flavor's acquire loads of reader state  <->  each
+     *             reader's store + full fence (memb/QSBR online) or atomic counter update (bulletProof)
      *   completed: volatile store after awaitReaders  <->  volatile load in poll/await; with the flavor's acquire
      *             loads this makes every ended section happen-before a successful poll.
-     *   requested / driverParked: volatile (Dekker) pair between startPoll and the domain thread's park.
+     *   requested / domainThreadParked: volatile (Dekker) pair between startPoll and the domain thread's park;
+     *   lazyRequested / domainThreadParkedWithoutTick: the same between requestLazily and that park.
      *
      * Closing: state OPEN -> CLOSING (state.closing is set; new sections and requests throw) -> a final grace period
      * started after that, which therefore covers every section opened before the close and every cookie issued
@@ -61,6 +69,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      */
 
     static final long NO_DEADLINE = Long.MAX_VALUE;
+    /** A "deadline" meaning: do not wait at all (tryAdvance). Never a value deadlineAfter returns. */
+    static final long NO_WAIT = Long.MIN_VALUE;
+    /** How often the domain thread drives lazily requested grace periods (deferred frees) when nobody else does. */
+    static final long LAZY_NANOS = 1_000_000;
     /** Deepest supported nesting of read sections. */
     static final int MAX_NESTING = 65_535;
 
@@ -69,6 +81,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     static final System.Logger LOG = System.getLogger("io.jrcu");
 
     private static final VarHandle REQUESTED;
+    private static final VarHandle LAZY_REQUESTED;
     private static final VarHandle MAX_ISSUED;
     private static final VarHandle STATE;
 
@@ -76,6 +89,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             REQUESTED = lookup.findVarHandle(AbstractRcu.class, "requested", long.class);
+            LAZY_REQUESTED = lookup.findVarHandle(AbstractRcu.class, "lazyRequested", long.class);
             MAX_ISSUED = lookup.findVarHandle(AbstractRcu.class, "maxIssued", long.class);
             STATE = lookup.findVarHandle(AbstractRcu.class, "lifecycle", int.class);
         } catch (ReflectiveOperationException e) {
@@ -97,6 +111,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private volatile long maxIssued;
     /** Highest cookie whose grace period the domain thread must drive; raised by CAS. */
     private volatile long requested;
+    /** Highest cookie the domain thread must drive within about LAZY_NANOS (requestLazily); raised by CAS. */
+    private volatile long lazyRequested;
     private volatile int lifecycle = OPEN;
     private final CountDownLatch closed = new CountDownLatch(1);
 
@@ -111,6 +127,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private final Object domainThreadLock = new Object();
     /** True while the domain thread is about to park or parked; Dekker partner of `requested`. */
     private volatile boolean domainThreadParked;
+    /**
+     * True while the domain thread is about to park or parked with no lazy tick scheduled; Dekker partner of
+     * lazyRequested.
+     */
+    private volatile boolean domainThreadParkedWithoutTick;
     private volatile boolean domainThreadStop;
 
     /** Fault injection for the broken twins of the proofs; see FaultInjectable. */
@@ -125,6 +146,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private volatile long gracePeriodNanosMax;
     private volatile long gracePeriodsTimed;
     private long gracePeriodStartNanos;
+    /** The grace period gracePeriodStartNanos belongs to; under gpLock. */
+    private long timedGracePeriod;
 
     final WorkerOptions defaultWorkerOptions;
     /** The callback machinery (call, retire, defer, barrier, workers). */
@@ -221,6 +244,30 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return cookie;
     }
 
+    /**
+     * A DPDK-style token (QSBR): starts a new grace period at once by raising {@code started}, so that any quiescent
+     * state reported after this call covers it, and returns its number. Never blocks; one atomic increment.
+     */
+    final long token() {
+        VarHandle.fullFence(); // orders the caller's earlier writes (unlinks) before the increment; partner: the
+                               // readers' acquire load of started when they report
+        long t = state.incrementStarted();   // volatile increment
+        if (lifecycle != OPEN) {   // read after the increment, as in snapshot()
+            checkOpen("start()");
+        }
+        return t;
+    }
+
+    /**
+     * The cookie DeferQueue stamps an entry with, with the grace period requested lazily (no wake-up per grace
+     * period). QSBR overrides it with a token.
+     */
+    long deferCookie() {
+        long cookie = snapshot();
+        requestLazily(cookie);
+        return cookie;
+    }
+
     /** Makes the domain thread drive grace periods until {@code cookie} is complete. O(1); never blocks. */
     final void request(long cookie) {
         long current = requested;
@@ -235,13 +282,58 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
     }
 
+    /**
+     * Makes sure grace periods advance to {@code cookie} within about LAZY_NANOS even if nobody polls, without
+     * waking the domain thread for each grace period (a stream of deferred frees would otherwise pay an unpark per
+     * grace period). O(1); never blocks; an unpark only when the domain thread sleeps with no lazy tick due.
+     */
+    final void requestLazily(long cookie) {
+        long current = lazyRequested;
+        while (current < cookie) {
+            if (LAZY_REQUESTED.compareAndSet(this, current, cookie)) { // volatile; Dekker partner:
+                                                                        // domainThreadParkedWithoutTick
+                if (completed < cookie && !manualGracePeriods) {
+                    Thread t = domainThread;
+                    if (t == null) {
+                        startDomainThread();
+                    } else if (domainThreadParkedWithoutTick) {
+                        LockSupport.unpark(t);   // it re-parks with a lazy tick
+                    }
+                }
+                return;
+            }
+            current = lazyRequested;
+        }
+    }
+
+    /**
+     * Advances grace periods toward {@code cookie} without waiting: if no other thread runs one, starts or resumes
+     * the grace period and looks at the readers once (DPDK's non-blocking {@code rte_rcu_qsbr_check}). Safe inside a
+     * read section (the caller's own section simply keeps the grace period open).
+     *
+     * @return whether {@code cookie}'s grace period is complete
+     */
+    final boolean tryAdvance(long cookie) {
+        if (completed >= cookie) {   // volatile; pairs with the volatile store in runUntil
+            return true;
+        }
+        if (manualGracePeriods || lifecycle != OPEN || !gpLock.tryLock()) {
+            return false;   // closing: the closer's final grace period covers it; another holder is working on it
+        }
+        try {
+            return runUntil(cookie, NO_WAIT);
+        } finally {
+            unlockAndHandOff();
+        }
+    }
+
     public final boolean poll(long cookie) {
         checkIssued(cookie);
         return completed >= cookie;  // volatile load; pairs with the volatile store of completed in runUntil
     }
 
     private void checkIssued(long cookie) {
-        if (cookie < 0 || cookie > maxIssued) {
+        if (cookie < 0 || (cookie > maxIssued && cookie > state.lvStarted())) { // tokens are <= started
             throw new IllegalArgumentException("cookie " + cookie + " was never issued by " + name
                     + " (newest cookie issued: " + maxIssued + ", grace periods completed: " + completed + ")");
         }
@@ -368,12 +460,22 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         while (completed < target) {
             long gp = state.lvStarted();
             if (gp == completed) {
+                if (!state.casStarted(gp, gp + 1)) { // volatile CAS; pairs with the readers' acquire load of started
+                    continue;   // a QSBR token started a grace period meanwhile: re-read
+                }
                 gp += 1;
+            } else if (gp > target) {
+                gp = target;    // QSBR tokens ran ahead of the target: complete only what is asked, so a reader
+                                // that reported after token `target` (not after the newest) does not hold it up
+            }
+            VarHandle.fullFence(); // store->load: orders the new number (and the caller's unlinks) before the
+                                   // flavor's scan of reader state; the JMM gives a volatile store no such order
+                                   // with a later acquire load (HotSpot fences anyway). For a grace period started
+                                   // by a token it is kept for safety: the token's own fence and increment order
+                                   // the unlinks before the number this thread read.
+            if (gp != timedGracePeriod) {
+                timedGracePeriod = gp;
                 gracePeriodStartNanos = System.nanoTime();
-                state.svStarted(gp); // volatile store; pairs with the readers' acquire load of started
-                VarHandle.fullFence(); // store->load: orders the new number (and the caller's unlinks) before the
-                                       // flavor's scan of reader state; the JMM gives a volatile store no such
-                                       // order with a later acquire load (HotSpot fences anyway)
                 onGracePeriodStarted(gp);
             }
             if (!skipReaderWait) {
@@ -455,30 +557,46 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     private void domainThreadLoop() {
         long nextDeferDrain = System.nanoTime() + DeferBatches.IDLE_NANOS;
+        long nextLazyRun = System.nanoTime();
         while (!domainThreadStop) {
             try {
                 if (callbacks.hasDeferredWork() && System.nanoTime() - nextDeferDrain >= 0) {
                     callbacks.drainIdleDeferBatches();  // about every IDLE_NANOS, busy or not
                     nextDeferDrain = System.nanoTime() + DeferBatches.IDLE_NANOS;
                 }
-                if (requested > completed) {
+                long now = System.nanoTime();
+                boolean lazyDue = lazyRequested > completed && now - nextLazyRun >= 0;
+                if (requested > completed || lazyDue) {
                     gpLock.lock();
                     try {
-                        runUntil(requested, NO_DEADLINE);
+                        runUntil(Math.max(requested, lazyRequested), NO_DEADLINE);
                     } finally {
                         gpLock.unlock();
                         signalGracePeriodWaiters();
                     }
+                    nextLazyRun = System.nanoTime() + LAZY_NANOS; // lazy requests: at most one run per tick
                     continue;
                 }
                 domainThreadParked = true;  // volatile store, then volatile loads below (Dekker with request())
-                if (requested <= completed && !domainThreadStop) {
-                    if (callbacks.hasDeferredWork()) {
-                        LockSupport.parkNanos(this, Math.max(1, nextDeferDrain - System.nanoTime()));
-                    } else {
+                boolean lazyPending = lazyRequested > completed;
+                domainThreadParkedWithoutTick = !lazyPending; // volatile store, then the volatile load of
+                                                              // lazyRequested below (Dekker with requestLazily())
+                if (requested <= completed && !domainThreadStop && (lazyPending || lazyRequested <= completed)) {
+                    boolean deferred = callbacks.hasDeferredWork();
+                    if (!deferred && !lazyPending) {
                         LockSupport.park(this);
+                    } else {
+                        long nanos = Long.MAX_VALUE;
+                        if (deferred) {
+                            nanos = nextDeferDrain - now;
+                        }
+                        if (lazyPending) {
+                            nanos = Math.min(nanos, nextLazyRun - now);
+                        }
+                        LockSupport.parkNanos(this, Math.max(1, nanos));
                     }
                 }
+                domainThreadParkedWithoutTick = false;
                 domainThreadParked = false;
                 Thread.interrupted();  // an interrupt is no reason to stop; the loop re-checks its state
             } catch (Throwable t) {
@@ -665,8 +783,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     public final RcuStats stats() {
-        long timed = gracePeriodsTimed;
-        return callbacks.stats(completed, timed == 0 ? 0 : gracePeriodNanosTotal / timed, gracePeriodNanosMax,
+        long timed = gracePeriodsTimed;   // grace periods completed (not `completed`: QSBR tokens skip numbers)
+        return callbacks.stats(timed, timed == 0 ? 0 : gracePeriodNanosTotal / timed, gracePeriodNanosMax,
                 stallReports);
     }
 

@@ -109,10 +109,14 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
 
     @Override
     final void onGracePeriodStarted(long gp) {
-        if (gp % PRUNE_PERIOD == 0) {
+        if (++gracePeriodsSincePrune >= PRUNE_PERIOD) {  // counted: QSBR tokens make the numbers jump
+            gracePeriodsSincePrune = 0;
             pruneDeadReaders();
         }
     }
+
+    /** Grace periods started since the last prune; under gpLock. */
+    private int gracePeriodsSincePrune;
 
     @Override
     final boolean awaitReaders(long gp, GracePeriodWait wait) {

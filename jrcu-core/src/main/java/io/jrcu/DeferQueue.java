@@ -21,11 +21,13 @@ import java.util.function.Consumer;
  * later entries are eligible (their cookies are never older). Multi-producer enqueues take their cookies in queue
  * order, so no entry waits behind a younger one.
  *
- * <p>Cookies are taken with {@link Rcu#startPoll()}, so grace periods make progress on their own: polling
- * {@code reclaim()} eventually frees everything without anyone calling {@code synchronize()}. For QSBR the cookies
- * are the numbers {@link QsbrRcu#start()} returns; unlike DPDK's per-call tokens they name grace periods, so a
- * reader's quiescent state covers the grace periods started before it, and a reader that reported once while a
- * grace period was already running reports again before the newest entries free. After the domain is closed every
+ * <p>Grace periods make progress on their own ({@link Rcu#startPoll()} semantics, without a wake-up per grace
+ * period): polling {@code reclaim()} eventually frees everything without anyone calling {@code synchronize()} —
+ * {@code reclaim} itself advances a pending grace period without waiting, and the domain's thread drives the rest
+ * about once a millisecond. For QSBR the cookies
+ * are DPDK's tokens ({@link QsbrRcu#start()}): every enqueue starts a grace period at once, so a reader's quiescent
+ * state reported after an enqueue covers that entry, and {@code reclaim} checks eligibility by scanning the readers
+ * (no background thread needed). After the domain is closed every
  * entry is eligible.
  *
  * <p>Thread safety: {@code enqueue} may be called from any thread unless the queue was built with
@@ -45,7 +47,8 @@ public final class DeferQueue<T> implements AutoCloseable {
      * from the head. It grows by linking chunks and shrinks by dropping them; one spare chunk is kept for reuse, so
      * a steady state allocates nothing per enqueue.
      *
-     *   enqueue:  [producer lock unless singleProducer]  cookie = rcu.startPoll(); slot = (cookie, item);
+     *   enqueue:  [producer lock unless singleProducer]  cookie = rcu.deferCookie() (snapshot, or QSBR token,
+     *                                                     requested lazily); slot = (cookie, item);
      *             published += 1 (release)
      *   reclaim:  [consumer lock]  while taken < published (acquire) and n < max and rcu.poll(cookie at head):
      *                                 move the item to a local batch, clear the slot, advance the head
@@ -58,15 +61,18 @@ public final class DeferQueue<T> implements AutoCloseable {
      */
 
     private static final int CHUNK = 256;
-    private static final Cleaner CLEANER = Cleaner.create();
+    /** Reports queues and arenas dropped with resources pending; shared with RcuArena. */
+    static final Cleaner CLEANER = Cleaner.create();
     private static final VarHandle PUBLISHED;
     private static final VarHandle FREED;
+    private static final VarHandle NEWEST_COOKIE;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             PUBLISHED = lookup.findVarHandle(Counts.class, "published", long.class);
             FREED = lookup.findVarHandle(Counts.class, "freed", long.class);
+            NEWEST_COOKIE = lookup.findVarHandle(DeferQueue.class, "newestCookie", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -127,6 +133,15 @@ public final class DeferQueue<T> implements AutoCloseable {
 
     private final Counts counts;
     private volatile boolean closed;
+    /**
+     * The cookie of the entry the last reclaim stopped at (its grace period was not complete), or 0. Written under
+     * the consumer lock, read without it: cookies never decrease along the queue nor over time, so even a stale value
+     * names a grace period no later than the current head's, and "not complete" for it means nothing is eligible.
+     */
+    private volatile long blockedOn;
+    /** The cookie of the newest entry enqueued; written by producers (release), read by reclaimers (acquire). */
+    @SuppressWarnings("unused") // through NEWEST_COOKIE
+    private volatile long newestCookie;
 
     private DeferQueue(Builder<T> b) {
         this.rcu = (AbstractRcu<?>) b.rcu;
@@ -140,7 +155,9 @@ public final class DeferQueue<T> implements AutoCloseable {
         this.tail = first;
         this.head = first;
         this.counts = new Counts(b.name);
-        CLEANER.register(this, counts);
+        if (b.reportDropped) {
+            CLEANER.register(this, counts);
+        }
     }
 
     /** A builder for a queue that frees through {@code free} after grace periods of {@code rcu}. */
@@ -164,11 +181,11 @@ public final class DeferQueue<T> implements AutoCloseable {
         checkOpen("enqueue");
         long pendingNow = pending();
         if (pendingNow > triggerReclaimLimit) {
-            reclaim(maxReclaimSize);
+            reclaimSome(maxReclaimSize);
             pendingNow = pending();
         }
         if (pendingNow >= maxPending) {
-            reclaim(maxReclaimSize);
+            reclaimSome(maxReclaimSize);
         }
         ReentrantLock lock = producerLock;
         if (lock != null) {
@@ -178,7 +195,9 @@ public final class DeferQueue<T> implements AutoCloseable {
             if (pending() >= maxPending) {  // under the producer lock: concurrent producers cannot all pass
                 return false;
             }
-            append(rcu.startPoll(), resource);  // the cookie is taken in queue order
+            // taken in queue order, so cookies never decrease along the queue; the grace period is requested
+            // lazily, so it advances even if nobody polls reclaim() (QSBR: a DPDK token)
+            append(rcu.deferCookie(), resource);
         } finally {
             if (lock != null) {
                 lock.unlock();
@@ -197,7 +216,7 @@ public final class DeferQueue<T> implements AutoCloseable {
     }
 
     private void reclaimAllEligible() {
-        while (reclaim(Integer.MAX_VALUE).freed() > 0) {
+        while (reclaimSome(Integer.MAX_VALUE) > 0) {
             // until nothing eligible is left
         }
     }
@@ -212,6 +231,7 @@ public final class DeferQueue<T> implements AutoCloseable {
             tail = c;
             tailIndex = 0;
         }
+        NEWEST_COOKIE.setRelease(this, cookie);  // release; partner: the acquire load in advance()
         tail.cookies[tailIndex] = cookie;
         tail.items[tailIndex] = item;
         tailIndex++;
@@ -220,7 +240,10 @@ public final class DeferQueue<T> implements AutoCloseable {
 
     /**
      * Frees, in FIFO order, up to {@code max} resources whose grace period has passed, stopping at the first that
-     * has not. Non-blocking with respect to readers (it never waits for a grace period).
+     * has not. Non-blocking with respect to readers: it never waits for a grace period, but when the oldest entry's
+     * grace period is not complete and no other thread is running one, it starts or resumes that grace period and
+     * looks at the readers once (for QSBR, DPDK's {@code rte_rcu_qsbr_check} scan), so polling {@code reclaim}
+     * makes progress by itself.
      *
      * @throws IllegalArgumentException if {@code max < 1}
      */
@@ -228,41 +251,72 @@ public final class DeferQueue<T> implements AutoCloseable {
         if (max < 1) {
             throw new IllegalArgumentException("max must be at least 1: " + max);
         }
-        Object[] batch = null;
-        int n = 0;
-        consumerLock.lock();
-        try {
-            long available = (long) PUBLISHED.getAcquire(counts) - taken;  // acquire; partner: append's release
-            while (n < max && available > 0) {
-                if (headIndex == CHUNK) {
-                    Chunk done = head;
-                    head = done.next;
-                    headIndex = 0;
-                    done.next = null;
-                    spare.compareAndSet(null, done);  // keep one for the producer; others go to the GC
+        int freed = reclaimSome(max);
+        return new ReclaimResult(freed, pending());
+    }
+
+    /** {@link #reclaim} without the result object; returns the number freed. */
+    int reclaimSome(int max) {
+        long blocked = blockedOn;   // volatile; see the field
+        if (blocked != 0 && !advance(blocked)) {
+            return 0;   // the oldest untaken entry's grace period (or an older one's) is still running
+        }
+        boolean advanced = blocked != 0;
+        while (true) {
+            Object[] batch = null;
+            int n = 0;
+            long stoppedAt = 0;
+            consumerLock.lock();
+            try {
+                long available = (long) PUBLISHED.getAcquire(counts) - taken;  // acquire; partner: append's release
+                while (n < max && available > 0) {
+                    if (headIndex == CHUNK) {
+                        Chunk done = head;
+                        head = done.next;
+                        headIndex = 0;
+                        done.next = null;
+                        spare.compareAndSet(null, done);  // keep one for the producer; others go to the GC
+                    }
+                    long cookie = head.cookies[headIndex];
+                    if (!rcu.poll(cookie)) {
+                        stoppedAt = cookie;
+                        break;   // strict FIFO: younger entries have cookies at least as new
+                    }
+                    if (batch == null) {
+                        batch = new Object[(int) Math.min(max, available)];
+                    }
+                    batch[n++] = head.items[headIndex];
+                    head.items[headIndex] = null;
+                    headIndex++;
+                    taken++;
+                    available--;
                 }
-                if (!rcu.poll(head.cookies[headIndex])) {
-                    break;   // strict FIFO: younger entries have cookies at least as new
-                }
-                if (batch == null) {
-                    batch = new Object[(int) Math.min(max, available)];
-                }
-                batch[n++] = head.items[headIndex];
-                head.items[headIndex] = null;
-                headIndex++;
-                taken++;
-                available--;
+                blockedOn = stoppedAt;  // volatile store; read without the lock at the top of reclaimSome
+            } finally {
+                consumerLock.unlock();
             }
-        } finally {
-            consumerLock.unlock();
+            for (int i = 0; i < n; i++) {
+                freeOne(batch[i]);
+            }
+            if (n > 0) {
+                FREED.getAndAdd(counts, (long) n);  // volatile; read by pending()
+                return n;
+            }
+            if (stoppedAt == 0 || advanced || !advance(stoppedAt)) {
+                return 0;
+            }
+            advanced = true;   // the grace period completed just now: take what it made eligible
         }
-        for (int i = 0; i < n; i++) {
-            freeOne(batch[i]);
-        }
-        if (n > 0) {
-            FREED.getAndAdd(counts, (long) n);  // volatile; read by pending()
-        }
-        return new ReclaimResult(n, pending());
+    }
+
+    /**
+     * Tries, without waiting, to complete the grace period of the newest entry (one reader scan makes everything
+     * eligible: with QSBR tokens, completing only the oldest entry's would free one entry per scan), else that of
+     * {@code oldest}.
+     */
+    private boolean advance(long oldest) {
+        long newest = (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
+        return (newest > oldest && rcu.tryAdvance(newest)) || rcu.tryAdvance(oldest);
     }
 
     @SuppressWarnings("unchecked")
@@ -306,7 +360,7 @@ public final class DeferQueue<T> implements AutoCloseable {
     public void close() {
         closed = true;   // new enqueues are refused from here on; every caller waits until all is freed
         while (pending() > 0) {
-            if (reclaim(Integer.MAX_VALUE).freed() == 0 && pending() > 0) {
+            if (reclaimSome(Integer.MAX_VALUE) == 0 && pending() > 0) {
                 long cookie = headCookie();
                 if (cookie > 0 && !rcu.poll(cookie)) {
                     rcu.await(cookie);        // a quiescent state of the caller for QSBR
@@ -350,6 +404,7 @@ public final class DeferQueue<T> implements AutoCloseable {
         private int maxReclaimSize = Integer.MAX_VALUE;
         private long maxPending = Long.MAX_VALUE;
         private boolean singleProducer;
+        private boolean reportDropped = true;
 
         private Builder(Rcu rcu, Consumer<? super T> free) {
             this.rcu = Objects.requireNonNull(rcu, "rcu");
@@ -392,6 +447,12 @@ public final class DeferQueue<T> implements AutoCloseable {
         /** The caller guarantees a single enqueuing thread: no producer lock (DPDK's MT_UNSAFE). */
         public Builder<T> singleProducer() {
             this.singleProducer = true;
+            return this;
+        }
+
+        /** Whether a queue dropped with resources pending is reported (off for a queue inside RcuArena). */
+        Builder<T> reportDropped(boolean on) {
+            this.reportDropped = on;
             return this;
         }
 

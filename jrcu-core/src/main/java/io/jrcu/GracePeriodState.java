@@ -15,7 +15,10 @@ abstract class GracePeriodStatePadBefore {
 }
 
 abstract class GracePeriodStateFields extends GracePeriodStatePadBefore {
-    /** Number of the newest grace period started; 0 before the first. Written only under the domain's gpLock. */
+    /**
+     * Number of the newest grace period started; 0 before the first. Raised by one (CAS) under the domain's gpLock,
+     * and (QSBR only) by DPDK-style tokens, an atomic increment by any thread (see AbstractRcu.token()).
+     */
     volatile long started;
     /** Set once when the domain starts closing; never reset. */
     volatile boolean closing;
@@ -46,7 +49,7 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
         }
     }
 
-    /** Acquire load; pairs with the volatile store in {@link #svStarted}, so a reader that sees grace period g
+    /** Acquire load; pairs with the volatile CAS/increment in {@link #casStarted} and {@link #incrementStarted}, so a reader that sees grace period g
      *  also sees everything the writer did before starting it. */
     long laStarted() {
         return (long) STARTED.getAcquire(this);
@@ -57,11 +60,16 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
         return started;
     }
 
-    /** Volatile store: orders the writer's unlinks before the new number (partner: the readers' acquire load in
+    /** Volatile CAS: orders the writer's unlinks before the new number (partner: the readers' acquire load in
      *  laStarted). The store->load order before the scan of reader records is AbstractRcu.runUntil's explicit
-     *  full fence, not this store's. */
-    void svStarted(long value) {
-        started = value;
+     *  full fence, not this CAS's. Fails only when a QSBR token raised the number meanwhile. */
+    boolean casStarted(long expected, long value) {
+        return STARTED.compareAndSet(this, expected, value);
+    }
+
+    /** Volatile increment (QSBR tokens); returns the new number. Same partners as {@link #casStarted}. */
+    long incrementStarted() {
+        return (long) STARTED.getAndAdd(this, 1L) + 1;
     }
 
     /** Opaque load for the read path: the closing flag needs no ordering of its own there; where it must be

@@ -75,6 +75,9 @@ final class GracePeriodWait {
      * @return {@code false} when the deadline has passed
      */
     boolean pause() {
+        if (deadline == AbstractRcu.NO_WAIT) {
+            return false;   // a non-blocking attempt (tryAdvance): one look at the readers, no waiting
+        }
         if (step < SPINS) {
             step++;
             Thread.onSpinWait();

@@ -178,9 +178,26 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
         readers.remove();
     }
 
-    /** {@code rte_rcu_qsbr_start}: the same numbers as {@link #startPoll()}. */
+    /**
+     * {@code rte_rcu_qsbr_start}: a token for {@link #check}. As in DPDK, it starts a grace period at once, so any
+     * quiescent state (or going offline) reported after this call covers it, even while an earlier grace period is
+     * still running. The caller's writes before {@code start()} happen-before the end of the token's grace period.
+     * Never blocks; the domain's thread drives the grace period too, so {@code check(t, false)} eventually succeeds.
+     *
+     * @throws IllegalStateException if the domain is closed
+     */
     public long start() {
-        return startPoll();
+        long t = token();
+        request(t);
+        return t;
+    }
+
+    /** DeferQueue entries carry tokens: a report after the enqueue covers the entry, as in DPDK's defer queue. */
+    @Override
+    long deferCookie() {
+        long t = token();
+        requestLazily(t);
+        return t;
     }
 
     /**

@@ -308,8 +308,8 @@ abstract class DeferQueueConformanceTest extends DomainTestSupport {
 
     /**
      * DPDK: after the reader reports, everything frees and tryClose() is true; then the queue is closed. The reader
-     * stays a reader and reports again while the test polls (for QSBR one report may not cover a grace period that
-     * had not started yet; the strict DPDK form is {@link #oneReportAfterTheEnqueuesFreesEverythingEnqueuedBefore}).
+     * stays a reader and reports again while the test polls (harmless; the strict one-report form is
+     * {@link #oneReportAfterTheEnqueuesFreesEverythingEnqueuedBefore}).
      */
     @Test
     void afterTheReaderReportsEverythingFreesAndTryCloseClosesTheQueue() throws Exception {
@@ -339,9 +339,10 @@ abstract class DeferQueueConformanceTest extends DomainTestSupport {
 
     /**
      * DPDK's exact case: the reader reports once, after the enqueues, and then does nothing more; everything enqueued
-     * before the report must free (by polling reclaim, which may take a while for the domain to notice). Set-up: the
-     * first enqueue's grace period has started (the domain is waiting for the reader) before the second enqueue, so
-     * the second's cookie names a later grace period; the one report comes after both.
+     * before the report must free (by polling reclaim). Set-up: the first enqueue's grace period has started (the
+     * domain is waiting for the reader) before the second enqueue, so the second's cookie names a later grace period;
+     * the one report comes after both. For QSBR this holds because enqueue takes DPDK tokens (each starts its grace
+     * period at once), a regression test for the gap of the first DeferQueue, whose QSBR cookies did not.
      */
     @Test
     void oneReportAfterTheEnqueuesFreesEverythingEnqueuedBefore() throws Exception {

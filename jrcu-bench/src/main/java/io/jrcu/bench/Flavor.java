@@ -7,6 +7,8 @@ import io.jrcu.RcuReader;
 import io.jrcu.RcuReference;
 import org.openjdk.jmh.infra.Blackhole;
 
+import java.util.function.LongSupplier;
+
 /**
  * The jrcu flavors as a JMH {@code @Param}: {@code -p flavor=memb,qsbr,bp}. The constants are spelled as liburcu
  * names its flavors, so that JMH tables and the liburcu anchor ({@code ../shared/anchors/run-liburcu.sh}) line up.
@@ -40,13 +42,14 @@ public enum Flavor {
 
         /** Online for the whole batch, a quiescent state every 64 sections (as liburcu's busy reader), then offline. */
         @Override
-        void readSections(RcuReader handle, RcuReference<?> data, int count, Blackhole blackhole) {
+        long readSections(RcuReader handle, int count, LongSupplier body) {
             QsbrRcu.Reader reader = (QsbrRcu.Reader) handle;
+            long sum = 0;
             reader.online();
             try {
                 for (int i = 1; i <= count; i++) {
                     try (ReadSection s = reader.read()) {
-                        blackhole.consume(data.get());
+                        sum += body.getAsLong();
                     }
                     if ((i & 63) == 0) {
                         reader.quiescent();
@@ -55,6 +58,7 @@ public enum Flavor {
             } finally {
                 reader.offline();
             }
+            return sum;
         }
     },
     bp {
@@ -73,13 +77,27 @@ public enum Flavor {
         return rcu.reader();
     }
 
-    /** Runs {@code count} read sections through {@code reader}, each loading {@code data}. */
-    void readSections(RcuReader reader, RcuReference<?> data, int count, Blackhole blackhole) {
+    /** Runs {@code count} read sections through {@code reader}, each loading {@code data} into the blackhole. */
+    final void readSections(RcuReader reader, RcuReference<?> data, int count, Blackhole blackhole) {
+        readSections(reader, count, () -> {
+            blackhole.consume(data.get());
+            return 0;
+        });
+    }
+
+    /**
+     * Runs {@code count} read sections through {@code reader} (the calling thread's, from {@link #registerReader}),
+     * each running {@code body}, and returns the sum of what {@code body} returned: the caller's defence against
+     * dead-code elimination when it has no blackhole (a background reader thread).
+     */
+    long readSections(RcuReader reader, int count, LongSupplier body) {
+        long sum = 0;
         for (int i = 0; i < count; i++) {
             try (ReadSection s = reader.read()) {
-                blackhole.consume(data.get());
+                sum += body.getAsLong();
             }
         }
+        return sum;
     }
 
     /** Undoes {@link #registerReader}; harmless once the domain is closed. */

@@ -37,8 +37,8 @@ final class CallbackWriter implements Runnable {
     private final OwnerCounters counts = new OwnerCounters(COUNTERS);
 
     CallbackWriter(Torture torture, Rcu rcu, ReclaimMode mode, CallbackLedger ledger) {
-        if (!mode.async()) {
-            throw new IllegalArgumentException(mode + " is not an asynchronous mode");
+        if (!mode.callbacks()) {
+            throw new IllegalArgumentException(mode + " is not a callback mode");
         }
         this.torture = torture;
         this.rcu = rcu;

@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class QuiescentStateReader extends TortureReader {
     /*
-     * Loop (see TortureReader for what an observation checks):
+     * Loop (see AgeCheck and SegmentCheck for what an observation checks):
      *   registerThread()                               online
      *   while not stopping:
      *     sometimes: offline(); park briefly; online()  extended quiescent state; online() is the store+fence path
@@ -30,8 +30,8 @@ final class QuiescentStateReader extends TortureReader {
 
     private final QsbrRcu rcu;
 
-    QuiescentStateReader(Torture torture, QsbrRcu rcu, String name) {
-        super(torture, name);
+    QuiescentStateReader(Torture torture, ReadCheck check, QsbrRcu rcu, String name) {
+        super(torture, check, name);
         this.rcu = rcu;
     }
 

@@ -7,9 +7,10 @@ import java.util.Arrays;
 import java.util.stream.Collectors;
 
 /**
- * How a torture writer reclaims the object it replaced: by waiting for a grace period itself ({@link #SYNC}), or by
- * handing the object to the library's callback machinery and moving on ({@link #CALL}, {@link #RETIRE},
- * {@link #DEFER}). The asynchronous modes run {@link CallbackWriter}; {@code sync} runs {@link TortureWriter}.
+ * How a torture writer reclaims what it replaced: by waiting for a grace period itself ({@link #SYNC}), by handing
+ * the object to the library's callback machinery and moving on ({@link #CALL}, {@link #RETIRE}, {@link #DEFER}), or
+ * by freeing an off-heap segment into an {@link io.jrcu.RcuArena} ({@link #ARENA}). {@code sync} runs
+ * {@link TortureWriter}, the callback modes {@link CallbackWriter}, {@code arena} {@link ArenaWriter}.
  */
 public enum ReclaimMode {
     /** The writer waits for every grace period itself (the paths of {@link GracePeriodPath} in turn). */
@@ -34,7 +35,12 @@ public enum ReclaimMode {
         void hand(Rcu rcu, TortureObject removed) {
             rcu.defer(removed);
         }
-    };
+    },
+    /**
+     * Off-heap memory: writers publish {@link java.lang.foreign.MemorySegment}s from an {@link io.jrcu.RcuArena} in
+     * debug mode and free the ones they replace; readers check every byte (runs {@link ArenaWriter}).
+     */
+    ARENA("arena", "RcuArena.free(segment): readers check every byte; freed memory is poisoned");
 
     private final String cliName;
     private final String description;
@@ -46,7 +52,7 @@ public enum ReclaimMode {
 
     /**
      * Hands {@code removed} to the library, which must run its {@link TortureObject#reclaim() reclaim} exactly once,
-     * after a grace period. Asynchronous modes only.
+     * after a grace period. Callback modes only.
      */
     void hand(Rcu rcu, TortureObject removed) {
         throw new UnsupportedOperationException(this + " does not hand objects to the library");
@@ -55,6 +61,11 @@ public enum ReclaimMode {
     /** Whether the writer hands reclamation to the library instead of waiting. */
     public boolean async() {
         return this != SYNC;
+    }
+
+    /** Whether reclamation runs through callbacks, each checked by a {@link CallbackLedger}. */
+    public boolean callbacks() {
+        return this == CALL || this == RETIRE || this == DEFER;
     }
 
     /** The name on the command line and in the table. */
@@ -77,7 +88,7 @@ public enum ReclaimMode {
         throw new IllegalArgumentException("unknown mode '" + name + "' (known: " + cliNames() + ")");
     }
 
-    /** "sync|call|retire|defer". */
+    /** "sync|call|retire|defer|arena". */
     public static String cliNames() {
         return Arrays.stream(values()).map(ReclaimMode::cliName).collect(Collectors.joining("|"));
     }

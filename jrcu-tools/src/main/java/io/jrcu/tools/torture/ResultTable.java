@@ -1,5 +1,7 @@
 package io.jrcu.tools.torture;
 
+import io.jrcu.ArenaStats;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +25,7 @@ final class ResultTable {
         rows.add(HEADER);
         for (TortureResult r : results) {
             TortureConfig c = r.config();
-            boolean async = c.mode().async();
+            boolean callbacks = c.mode().callbacks();
             rows.add(new String[]{
                     c.flavor().cliName() + (c.skipReaderWait() ? " *" : ""),
                     c.mode().cliName(),
@@ -37,8 +39,8 @@ final class ResultTable {
                     count(r.stats().callbacksQueued()),
                     count(r.stats().callbacksInvoked()),
                     count(r.early()),
-                    async ? count(r.callbacks().lost()) : "-",
-                    async ? count(r.callbacks().twice()) : "-",
+                    callbacks ? count(r.callbacks().lost()) : "-",
+                    callbacks ? count(r.callbacks().twice()) : "-",
                     count(r.errors()),
                     r.passed() ? "PASS" : "FAIL"});
         }
@@ -70,16 +72,21 @@ final class ResultTable {
 
     private static void notes(List<TortureResult> results, StringBuilder out) {
         boolean faulted = false;
-        boolean anyAsync = false;
+        boolean anyCallbacks = false;
+        boolean anyArena = false;
         for (TortureResult r : results) {
             faulted |= r.config().skipReaderWait();
-            anyAsync |= r.config().mode().async();
+            anyCallbacks |= r.config().mode().callbacks();
+            anyArena |= r.arena().isPresent();
             String run = r.config().flavor().cliName() + "/" + r.config().mode().cliName();
-            if (r.early() > 0) {
+            if (r.early() > 0 && r.arena().isPresent()) {
+                out.append(run).append(": early = ").append(count(r.ages().freed()))
+                        .append(" segments poisoned or overwritten under a reader\n");
+            } else if (r.early() > 0) {
                 AgeHistogram a = r.ages();
                 out.append(run).append(": early = ").append(count(a.age2OrMore())).append(" age >=2 + ")
                         .append(count(a.freed())).append(" freed");
-                if (r.config().mode().async()) {
+                if (r.config().mode().callbacks()) {
                     out.append(" + ").append(count(r.callbacks().premature()))
                             .append(" callbacks before their grace period");
                 }
@@ -96,6 +103,10 @@ final class ResultTable {
                         .append(count(r.stats().callbacksInvoked())).append(" invoked, ")
                         .append(count(r.stats().pendingCallbacks())).append(" pending after close\n");
             }
+            r.arena().ifPresent(a -> arenaNote(run, a, out));
+            for (String problem : r.arenaProblems()) {
+                out.append(run).append(": ARENA ").append(problem).append('\n');
+            }
             for (ThreadFailure f : r.threadFailures()) {
                 out.append(run).append(": thread '").append(f.thread()).append("' failed: ").append(f.cause())
                         .append('\n');
@@ -107,12 +118,37 @@ final class ResultTable {
         }
         out.append("age 1: reads of an object already removed (legal: readers race removals). early: a reader saw an"
                 + " object after a grace period\nor callback had ended (age >=2 or freed)");
-        out.append(anyAsync ? ", or a callback ran before its grace period.\n" : ".\n");
-        if (anyAsync) {
+        out.append(anyCallbacks ? ", or a callback ran before its grace period" : "")
+                .append(anyArena ? ", or a segment's bytes were poisoned or overwritten" : "").append(".\n");
+        if (anyCallbacks) {
             out.append("call/retire/defer: writers hand the old object to the library; its callback ages and frees"
                     + " it. lost: issued before a\nbarrier() checkpoint, not run after it. twice: run again (or after"
                     + " being counted lost). cb queued/invoked: rcu.stats().\n");
         }
+        if (anyArena) {
+            out.append("arena: writers publish segments of an RcuArena (debug: freed memory is poisoned before reuse)"
+                    + " and free the ones they\nreplace; readers check every byte. age 1: a segment replaced while"
+                    + " read (legal). ARENA: the arena broke its stats contract.\n");
+        }
+    }
+
+    /** One line about the arena of an arena run: use, peak, and the stats once all was freed and once closed. */
+    private static void arenaNote(String run, ArenaOutcome a, StringBuilder out) {
+        out.append(run).append(": ").append(count(a.segments())).append(" segments (")
+                .append(count(a.largeSegments())).append(" above the chunk size), ")
+                .append(count(a.gracePeriods())).append(" writer grace periods; bytesReserved peak ")
+                .append(kib(a.peakReserved())).append(" (bound ").append(kib(a.reservedBound())).append(")\n")
+                .append(" ".repeat(run.length() + 2)).append("all freed: ").append(stats(a.quiescent()))
+                .append("; closed: ").append(stats(a.closed())).append('\n');
+    }
+
+    private static String stats(ArenaStats s) {
+        return "reserved " + kib(s.bytesReserved()) + " = in use " + kib(s.bytesInUse()) + " + pending "
+                + kib(s.bytesPendingFree()) + " + free " + kib(s.bytesFree());
+    }
+
+    private static String kib(long bytes) {
+        return String.format(Locale.ROOT, "%,.1f KiB", bytes / 1024.0);
     }
 
     private static String count(long n) {

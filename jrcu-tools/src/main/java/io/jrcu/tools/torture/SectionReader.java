@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class SectionReader extends TortureReader {
     /*
-     * Loop (see TortureReader for what an observation checks):
+     * Loop (see AgeCheck and SegmentCheck for what an observation checks):
      *   while not stopping:
      *     try (outer = reader.read()) { observe }      linger = [nested { linger }] linger
      *     virtual readers: sometimes yield or park between sections
@@ -35,8 +35,8 @@ final class SectionReader extends TortureReader {
     /** The owner's handle; set by the owner at the start of run(). */
     private RcuReader reader;
 
-    SectionReader(Torture torture, Rcu rcu, String name, boolean virtual) {
-        super(torture, name);
+    SectionReader(Torture torture, ReadCheck check, Rcu rcu, String name, boolean virtual) {
+        super(torture, check, name);
         this.rcu = rcu;
         this.virtual = virtual;
     }

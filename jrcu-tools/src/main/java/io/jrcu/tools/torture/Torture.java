@@ -1,12 +1,16 @@
 package io.jrcu.tools.torture;
 
+import io.jrcu.ArenaStats;
 import io.jrcu.MembRcu;
 import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
+import io.jrcu.RcuArena;
 import io.jrcu.RcuReference;
 import io.jrcu.RcuStats;
 import io.jrcu.internal.FaultInjectable;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,8 +31,10 @@ import java.util.function.Consumer;
  * liburcu's rcutorture.h. Writers keep replacing a shared object and age what they removed by one per grace period
  * (sync), or hand it to the library's callbacks, which age and free it after a grace period (call, retire, defer);
  * readers record the ages they see; a reader that sees age 2 or more, or a freed object, proves that a grace period
- * (or a callback) ended while it was still inside its read section. In the asynchronous modes every callback also
- * has an id, and barrier checkpoints prove that none was lost or run twice. Use {@link #run}.
+ * (or a callback) ended while it was still inside its read section. In the callback modes every callback also has
+ * an id, and barrier checkpoints prove that none was lost or run twice. In the arena mode writers publish off-heap
+ * segments from an {@link RcuArena} and free the ones they replace, and readers check every byte: poison or another
+ * segment's bytes prove that the arena reused memory under a reader. Use {@link #run}.
  */
 public final class Torture {
     /*
@@ -36,6 +42,8 @@ public final class Torture {
      *   current      RcuReference<TortureObject>, the published object
      *   free pool    objects nobody can reach (age FREED), a concurrent queue
      *   stopping     volatile flag; readers and writers poll it between observations / updates
+     *   segments     arena mode (SegmentSlots): an RcuArena in debug mode and a few slots, each an
+     *                RcuReference<MemorySegment>; current and the pool stay unused
      *
      *   writers (TortureWriter)        sync: replace current, wait for a grace period, age removed objects by 1,
      *                                  poison and free those of age AGE_LIMIT
@@ -44,16 +52,19 @@ public final class Torture {
      *                                  2, poisons and frees it, and records its id in the writer's CallbackLedger;
      *                                  every barrierEvery ids and at the end the writer calls barrier() and checks
      *                                  that every id issued before ran exactly once
+     *   writers (ArenaWriter)          arena: allocate a segment, fill it with a pattern, publish it in a random
+     *                                  slot, free the old one; wait for a grace period every so many bytes freed
      *   readers (TortureReader)        platform threads, virtual threads (memb, bulletProof), or QSBR online threads;
-     *                                  each observation reads an object's age at the start and the end of a protected
-     *                                  interval and lands in the reader's own histogram: 0, 1, >= 2, freed
+     *                                  each observation (ReadCheck) reads an object's age at the start and the end
+     *                                  of a protected interval (AgeCheck), or every byte of a segment (SegmentCheck),
+     *                                  and lands in the reader's own histogram: 0, 1, >= 2, freed
      *   the calling thread (monitor)   awaits the first failure with a one-second timeout (no sleeping), samples
      *                                  the per-thread counters for the progress line, then stops and joins all
      *
      * Why age >= 2 means a too-short grace period: an object reaches age 1 when it is removed and age 2 only after
      * its remover completed a grace period that started after the removal. A reader holding it loaded it before the
      * removal, so the reader's interval began before that grace period, and must have ended before it did (see
-     * TortureReader). Freed objects (age FREED, or an age that went down: reset for reuse) are two grace periods
+     * AgeCheck). Freed objects (age FREED, or an age that went down: reset for reuse) are two grace periods
      * further on. With a correct domain the histogram's last two buckets stay empty; with the fault
      * SKIP_READER_WAIT (grace periods that do not wait for readers) they fill within milliseconds — the proof that
      * the oracle can fail.
@@ -69,9 +80,15 @@ public final class Torture {
      * checkpoint; the pool starts at the same size and the writers allocate when it is empty, so it grows to what
      * is in flight and no further.
      *
+     * The arena mode reasons the same way about memory: the arena may poison (debug) or reuse a freed block only
+     * after a grace period that began after the free, which came after the replacement; a reader that loaded the
+     * segment before the replacement must have left by then, so it reads only the writer's bytes (SegmentCheck).
+     *
      * Results are taken after every thread was joined and the domain closed (close runs whatever is still
-     * pending), so the domain's statistics are final: in the asynchronous modes callbacks queued = invoked = ids
-     * issued, unless the library lost or duplicated a callback (a mismatch is reported as a note).
+     * pending), so the domain's statistics are final: in the callback modes callbacks queued = invoked = ids
+     * issued, unless the library lost or duplicated a callback (a mismatch is reported as a note). In arena mode the
+     * published segments are freed and the arena closed before the domain, with its stats taken at both points
+     * (ArenaOutcome).
      */
 
     /** Age at which a removed object is poisoned and freed: two grace periods after its removal. */
@@ -91,6 +108,11 @@ public final class Torture {
     private final List<TortureReader> readers = new ArrayList<>();
     private final List<TortureWriter> writers = new ArrayList<>();
     private final List<CallbackWriter> callbackWriters = new ArrayList<>();
+    private final List<ArenaWriter> arenaWriters = new ArrayList<>();
+    /** Arena mode: the arena and its slots (null in the other modes). */
+    private final SegmentSlots segments;
+    /** What every reader's observation checks. */
+    private final ReadCheck readCheck;
     /** Ids of objects made on demand (asynchronous modes). */
     private final AtomicInteger nextObjectId = new AtomicInteger();
     private final boolean stopAtFirstError;
@@ -116,6 +138,13 @@ public final class Torture {
         TortureObject first = new TortureObject(0);
         first.soAge(0);
         this.current = new RcuReference<>(first); // release store; pairs with the readers' acquire get()
+        if (config.mode() == ReclaimMode.ARENA) {
+            segments = new SegmentSlots(rcu, "torture-" + config.flavor().cliName());
+            readCheck = new SegmentCheck(segments);
+        } else {
+            segments = null;
+            readCheck = new AgeCheck(current);
+        }
     }
 
     /**
@@ -163,6 +192,7 @@ public final class Torture {
         warmUpOnce();
         long elapsedNanos;
         boolean joined = false;
+        Optional<ArenaOutcome> arena = Optional.empty();
         try {
             try {
                 startNanos = System.nanoTime();
@@ -176,10 +206,50 @@ public final class Torture {
             }
         } finally {
             if (joined) {  // a hung thread might hold up close() too: leave the domain to the garbage collector
-                rcu.close();
+                try {
+                    if (segments != null) {
+                        arena = Optional.of(closeArena());
+                    }
+                } catch (RuntimeException e) {  // the arena refused a free or its close: a failure of the run
+                    threads.fail(Thread.currentThread().getName() + " (freeing the last segments, closing the arena)",
+                            e);
+                } finally {
+                    rcu.close();
+                }
             }
         }
-        return result(Duration.ofNanos(elapsedNanos), rcu.stats());
+        return result(Duration.ofNanos(elapsedNanos), rcu.stats(), arena);
+    }
+
+    /**
+     * Arena mode, after every thread was joined: frees the published segments, takes the stats (a quiescent
+     * moment), closes the arena (before the domain: it waits for the grace periods of its frees), takes them again,
+     * and probes the last published segments, whose memory close() must have released.
+     */
+    private ArenaOutcome closeArena() {
+        long segmentsPublished = 0, large = 0, gracePeriods = 0, peakReserved = 0;
+        for (ArenaWriter w : arenaWriters) {
+            segmentsPublished += w.updates();
+            large += w.largeUpdates();
+            gracePeriods += w.gracePeriods();
+            peakReserved = Math.max(peakReserved, w.peakReserved());
+        }
+        List<MemorySegment> lastPublished = segments.freeAll();
+        ArenaStats quiescent = segments.stats();
+        segments.arena().close();
+        ArenaStats closed = segments.stats();
+        int readableAfterClose = 0;
+        for (MemorySegment s : lastPublished) {
+            try {
+                s.get(ValueLayout.JAVA_BYTE, 0);
+                readableAfterClose++;
+            } catch (IllegalStateException released) {
+                // expected: close() released the arena's memory
+            }
+        }
+        return new ArenaOutcome(segmentsPublished, large, gracePeriods, peakReserved,
+                SegmentSlots.reservedBound(config.writers(), ArenaWriter.FREE_BUDGET), quiescent, closed,
+                readableAfterClose);
     }
 
     private void startThreads() {
@@ -196,7 +266,11 @@ public final class Torture {
         for (int i = 0; i < config.writers(); i++) {
             String name = prefix + "writer-" + i;
             Runnable body;
-            if (config.mode().async()) {
+            if (config.mode() == ReclaimMode.ARENA) {
+                ArenaWriter w = new ArenaWriter(this, rcu, segments, i);
+                arenaWriters.add(w);
+                body = w;
+            } else if (config.mode().callbacks()) {
                 CallbackWriter w = new CallbackWriter(this, rcu, config.mode(),
                         new CallbackLedger(rcu, this::free, this::errorSeen, startNanos, name,
                                 config.barrierEvery()));
@@ -213,8 +287,8 @@ public final class Torture {
 
     private TortureReader newReader(String name, boolean virtual) {
         TortureReader r = switch (config.flavor()) {
-            case MEMB, BULLET_PROOF -> new SectionReader(this, rcu, name, virtual);
-            case QSBR -> new QuiescentStateReader(this, (QsbrRcu) rcu, name);
+            case MEMB, BULLET_PROOF -> new SectionReader(this, readCheck, rcu, name, virtual);
+            case QSBR -> new QuiescentStateReader(this, readCheck, (QsbrRcu) rcu, name);
         };
         readers.add(r);
         return r;
@@ -257,6 +331,9 @@ public final class Torture {
         for (CallbackWriter w : callbackWriters) {
             updates += w.updates();
         }
+        for (ArenaWriter w : arenaWriters) {
+            updates += w.updates();
+        }
         RcuStats stats = rcu.stats();
         return new Progress(config.flavor(), config.mode(), Duration.ofNanos(now - startNanos), reads, perSecond,
                 updates, stats.gracePeriodsCompleted(), stats.callbacksInvoked(), ages.errors());
@@ -270,7 +347,7 @@ public final class Torture {
         return sum;
     }
 
-    private TortureResult result(Duration elapsed, RcuStats stats) {
+    private TortureResult result(Duration elapsed, RcuStats stats, Optional<ArenaOutcome> arena) {
         long updates = 0;
         Map<GracePeriodPath, Long> byPath = new EnumMap<>(GracePeriodPath.class);
         for (TortureWriter w : writers) {
@@ -282,9 +359,12 @@ public final class Torture {
             updates += w.updates();
             callbacks = callbacks.plus(w.tally());
         }
+        for (ArenaWriter w : arenaWriters) {
+            updates += w.updates();
+        }
         Optional<OracleError> firstError = readers.stream().map(TortureReader::firstError)
                 .filter(Objects::nonNull).min(Comparator.comparing(OracleError::after));
-        return new TortureResult(config, elapsed, histogram(), updates, byPath, callbacks, stats, firstError,
+        return new TortureResult(config, elapsed, histogram(), updates, byPath, callbacks, stats, arena, firstError,
                 threads.failures());
     }
 

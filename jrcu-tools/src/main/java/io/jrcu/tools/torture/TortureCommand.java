@@ -34,17 +34,25 @@ public final class TortureCommand implements Command {
 
     @Override
     public void printUsage(PrintStream out) {
-        out.println("usage: jrcu torture [--flavor memb|qsbr|bp|all] [--mode sync|call|retire|defer|all]"
-                + " [--seconds N]");
-        out.println("                    [--readers N] [--virtual-readers N] [--writers N] [--barrier-every N]");
+        out.println("usage: jrcu torture [--flavor memb|qsbr|bp|all] [--mode " + ReclaimMode.cliNames() + "|all]");
+        out.println("                    [--seconds N] [--readers N] [--virtual-readers N] [--writers N]");
+        out.println("                    [--barrier-every N] [--inject-fault " + SKIP_READER_WAIT + "]");
         out.println();
         out.println("Writers keep replacing a shared object and age every object they removed by one per grace");
         out.println("period; readers record the ages they see while protected. Age >= 2, or a freed object, means a");
-        out.println("grace period ended under a reader: an error. In the asynchronous modes the writer does not wait:");
+        out.println("grace period ended under a reader: an error. In the callback modes the writer does not wait:");
         out.println("it hands the old object to the library, whose callback ages and frees it after a grace period;");
         out.println("each callback has an id, and at every barrier() checkpoint each id issued before must have run");
-        out.println("exactly once (lost and twice are errors too). Progress on stderr, a table on stdout; exit 1 on");
-        out.println("any error.");
+        out.println("exactly once (lost and twice are errors too).");
+        out.println();
+        out.println("The arena mode tortures RcuArena, off-heap memory whose free waits for readers: writers allocate");
+        out.println("segments of 16 B to 4 KiB (now and then one larger than the arena's chunk), fill each with a");
+        out.println("pattern derived from a generation number, publish it in one of a few RcuReference slots and free");
+        out.println("the segment they replaced. The arena runs in debug mode, which fills freed memory with POISON");
+        out.println("(0xA5) after its grace period, before reuse. Readers check every byte of the segment they hold:");
+        out.println("POISON or another generation's bytes mean memory was freed or reused under a reader, an error.");
+        out.println("At the end the arena's stats must stay within a bound, add up, and show nothing in use after");
+        out.println("close(). Progress on stderr, a table on stdout; exit 1 on any error.");
         out.println();
         out.println("options:");
         out.println("  --flavor F           memb, qsbr, bp, a comma-separated list, or all (default: all)");
@@ -83,7 +91,7 @@ public final class TortureCommand implements Command {
             err.printf(Locale.ROOT, "%s %s: %d platform + %d virtual readers, %d writer%s%s%s%n",
                     config.flavor().cliName(), config.mode().cliName(), config.platformReaders(),
                     config.virtualReaders(), config.writers(), config.writers() == 1 ? "" : "s",
-                    config.mode().async() ? ", barrier every " + config.barrierEvery() + " callbacks" : "",
+                    config.mode().callbacks() ? ", barrier every " + config.barrierEvery() + " callbacks" : "",
                     config.skipReaderWait() ? ", FAULT INJECTED: " + SKIP_READER_WAIT : "");
             TortureResult result;
             try {

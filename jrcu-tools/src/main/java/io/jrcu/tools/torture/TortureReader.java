@@ -5,29 +5,15 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A torture reader: repeatedly, while protected by the domain, loads the current object, reads its age, lingers,
- * reads the age again and records the outcome in its own histogram. Subclasses say how the thread is protected
- * (a read section, or QSBR's online interval between quiescent states) and what it may do while lingering.
+ * A torture reader: repeatedly, while protected by the domain, makes an observation through its {@link ReadCheck}
+ * (the age of the current object, or every byte of an arena segment) and records the outcome in its own histogram.
+ * Subclasses say how the thread is protected (a read section, or QSBR's online interval between quiescent states)
+ * and what it may do while lingering.
  */
 abstract class TortureReader implements Runnable {
     /*
-     * The check (rcutorture's reader, rcu_torture_one_read):
-     *
-     *   protected {                      read section, or QSBR: after the last quiescent state
-     *     o = current.get()              acquire; pairs with the writer's getAndSet
-     *     first = o.age                  opaque
-     *     linger                         spin / yield / park / nested section (the subclass decides)
-     *     last = o.age                   opaque
-     *   }
-     *   record max(first, last): 0, 1, >= 2, or FREED (poisoned, or last < first: reset for reuse)
-     *
-     * Why >= 2 is an error: the writer sets age 1 right after it replaces o (removal), then adds 1 after each grace
-     * period it completes. This reader loaded o before the removal, so its protected interval began before any of
-     * those grace periods began, and the RCU guarantee says such an interval ends before the first of them ends,
-     * with all its accesses happening-before the end. So while protected it can see 0 or 1, never the 2 written
-     * after the first grace period, let alone the poison written after the second. Seeing it means a grace period
-     * ended while this reader was still inside: exactly the bug rcutorture exists to catch. Nothing but jrcu orders
-     * the age accesses (they are opaque), so a too-short grace period cannot be hidden by stronger accesses here.
+     * One observation: the ReadCheck loads the shared data, reads it, calls linger(), reads it again, and
+     * records the outcome in this reader's histogram; the first error is kept with its details.
      *
      * Lingering decides how well the oracle catches a broken domain: most observations spin a few hundred
      * nanoseconds, some yield the processor (the reader loses its CPU mid-section, to the writer among others), a
@@ -47,42 +33,45 @@ abstract class TortureReader implements Runnable {
 
     final Torture torture;
     final String name;
+    private final ReadCheck check;
     private final OwnerCounters counts = new OwnerCounters(BUCKETS);
     /** Written once, by the owner; read only after the owner was joined. */
     private OracleError firstError;
 
-    TortureReader(Torture torture, String name) {
+    TortureReader(Torture torture, ReadCheck check, String name) {
         this.torture = torture;
+        this.check = check;
         this.name = name;
     }
 
-    /** Lingers inside the protected interval, between the two reads of the age. */
+    /** Lingers inside the protected interval, between the first and the last read of an observation. */
     abstract void linger(ThreadLocalRandom random);
 
     /** One observation; the caller is protected around it. */
     final void observe(ThreadLocalRandom random) {
-        TortureObject o = torture.current.get(); // acquire; pairs with the writer's getAndSet (volatile)
-        int first = o.loAge();
-        linger(random);
-        int last = o.loAge();
-        record(o, first, last);
+        check.observe(this, random);
     }
 
-    private void record(TortureObject o, int first, int last) {
-        int bucket;
-        if (first == TortureObject.FREED || last == TortureObject.FREED || last < first) {
-            bucket = FREED;
-        } else if (last >= 2) {
-            bucket = AGE_2_OR_MORE;
-        } else {
-            bucket = last; // AGE_0 or AGE_1
-        }
+    /** Counts an observation that found nothing wrong, in {@code bucket} ({@link #AGE_0} or {@link #AGE_1}). */
+    final void record(int bucket) {
         counts.increment(bucket);
-        if (bucket >= AGE_2_OR_MORE && firstError == null) {
-            firstError = new OracleError(name, Duration.ofNanos(System.nanoTime() - torture.startNanos()), o.id,
-                    first, last);
+    }
+
+    /**
+     * Counts an observation that proves a grace period too short, in {@code bucket} ({@link #AGE_2_OR_MORE} or
+     * {@link #FREED}), and keeps {@code error} if it is this reader's first.
+     */
+    final void recordError(int bucket, OracleError error) {
+        counts.increment(bucket);
+        if (firstError == null) {
+            firstError = error;
             torture.errorSeen();
         }
+    }
+
+    /** Time since the start of the run. */
+    Duration sinceStart() {
+        return Duration.ofNanos(System.nanoTime() - torture.startNanos());
     }
 
     /** The histogram so far (exact once this reader was joined). */

@@ -13,17 +13,19 @@ import java.util.Optional;
  * @param config             what ran
  * @param elapsed            how long readers and writers ran
  * @param ages               every reader's histogram, merged
- * @param updates            writer replacements: each followed by a grace period and an aging pass (sync), or by a
- *                           callback handed to the library (the other modes)
+ * @param updates            writer replacements: each followed by a grace period and an aging pass (sync), by a
+ *                           callback handed to the library (call, retire, defer), or by an arena free (arena)
  * @param gracePeriodsByPath sync: grace periods the writers waited for, by the path they used (empty otherwise)
  * @param callbacks          asynchronous modes: what the writers' ledgers saw (empty in sync mode)
  * @param stats              the domain's statistics after the run, once the domain was closed
+ * @param arena              {@code arena} mode: the arena's use and statistics (empty otherwise)
  * @param firstError         the earliest oracle error of a reader, if any
  * @param threadFailures     torture threads (or the domain) that threw
  */
 public record TortureResult(TortureConfig config, Duration elapsed, AgeHistogram ages, long updates,
                             Map<GracePeriodPath, Long> gracePeriodsByPath, CallbackTally callbacks, RcuStats stats,
-                            Optional<OracleError> firstError, List<ThreadFailure> threadFailures) {
+                            Optional<ArenaOutcome> arena, Optional<OracleError> firstError,
+                            List<ThreadFailure> threadFailures) {
 
     public TortureResult {
         gracePeriodsByPath = Map.copyOf(gracePeriodsByPath);
@@ -53,9 +55,14 @@ public record TortureResult(TortureConfig config, Duration elapsed, AgeHistogram
         return ages.errors() + callbacks.premature();
     }
 
-    /** Every error: early, lost and run-twice callbacks. */
+    /** Every error: early, lost and run-twice callbacks, and in {@code arena} mode each arena problem. */
     public long errors() {
-        return early() + callbacks.lost() + callbacks.twice();
+        return early() + callbacks.lost() + callbacks.twice() + arenaProblems().size();
+    }
+
+    /** {@code arena} mode: what contradicts the arena's contract ({@link ArenaOutcome#problems()}). */
+    public List<String> arenaProblems() {
+        return arena.map(ArenaOutcome::problems).orElse(List.of());
     }
 
     /**
@@ -63,7 +70,7 @@ public record TortureResult(TortureConfig config, Duration elapsed, AgeHistogram
      * and invoked once). They are exact after close; a mismatch is a note, the ledgers are the oracle.
      */
     public boolean statsAgree() {
-        return !config.mode().async() || (stats.callbacksQueued() == callbacks.issued()
+        return !config.mode().callbacks() || (stats.callbacksQueued() == callbacks.issued()
                 && stats.callbacksInvoked() == callbacks.issued() && stats.pendingCallbacks() == 0);
     }
 

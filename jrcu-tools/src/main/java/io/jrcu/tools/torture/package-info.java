@@ -12,7 +12,11 @@
  * library's callback, after a grace period, is what ages it to 2 and frees it — so the same reader oracle catches a
  * callback run under a reader. Each callback also carries an id (a per-writer sequence) that a
  * {@link io.jrcu.tools.torture.CallbackLedger} checks at {@code barrier()} checkpoints: none lost, none run twice,
- * none run before the grace period of a cookie taken at its removal. {@code --mode all} runs the four in turn.
+ * none run before the grace period of a cookie taken at its removal. In {@code arena} the shared data is off-heap:
+ * writers publish {@link java.lang.foreign.MemorySegment}s of an {@link io.jrcu.RcuArena} in debug mode (freed memory
+ * is poisoned after its grace period, before reuse) and free the ones they replace; readers check every byte against a
+ * {@link io.jrcu.tools.torture.SegmentPattern}, so poison or a reused segment's new contents under a reader is an
+ * error. {@code --mode all} runs the five in turn.
  *
  * <h2>Access-mode naming</h2>
  * As in {@code io.jrcu}: fields accessed in a mode other than plain go through a {@code private static final}

@@ -1,0 +1,723 @@
+package io.jrcu;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Off-heap memory whose free waits for readers: {@link #free} hands a segment back, and its memory is reused only
+ * after a grace period of the arena's domain, so a reader that found the segment inside a read section may keep
+ * reading it until its section ends. Frees never block; they go through a {@link DeferQueue} like any other
+ * resource of the library.
+ *
+ * <pre>{@code
+ * RcuArena arena = RcuArena.create(rcu);
+ * RcuReference<MemorySegment> current = new RcuReference<>(arena.allocate(64));
+ * // writer
+ * MemorySegment next = arena.allocate(64);
+ * next.set(ValueLayout.JAVA_LONG, 0, 42);
+ * arena.free(current.getAndSet(next));   // reused only after every reader that could see it is done
+ * // reader
+ * try (ReadSection s = rcu.read()) {
+ *     long v = current.get().get(ValueLayout.JAVA_LONG, 0);
+ * }
+ * }</pre>
+ *
+ * <p><b>Memory.</b> Segments are carved from large chunks of one {@link Arena#ofShared() shared arena}, so a
+ * reader still holding a segment when the arena is {@linkplain #close closed} gets an {@link IllegalStateException}
+ * from the FFM runtime, never a crash. Requests are rounded up to size classes (16-byte steps to 128 bytes, then
+ * four per doubling, at most 20% waste); a class owns slabs of about 64 KiB carved from the chunks, and freed blocks
+ * return to their class's free list after their grace period. A request larger than a chunk (or aligned to more
+ * than 4096 bytes) gets a dedicated allocation, released after its grace period. Memory carved for a class stays
+ * with the class until the arena closes, so {@code bytesReserved} follows the peak of each class's live plus
+ * pending bytes.
+ *
+ * <p><b>When freed memory is reused:</b> an allocation that finds its class's free list empty first reclaims
+ * (without blocking) what has passed its grace period, and only then carves new memory. Grace periods make
+ * progress on their own (each free takes its cookie with {@link Rcu#startPoll()}), so nobody has to call
+ * {@code synchronize()}.
+ *
+ * <p><b>Misuse.</b> Freeing a segment this arena did not allocate (or a slice that does not start at an allocated
+ * block) throws {@link IllegalArgumentException}; freeing a block twice before it is reused throws
+ * {@link IllegalStateException}. With {@link Builder#debug(boolean) debug}, freed memory is filled with
+ * {@link #POISON} once its grace period has passed, and kept out of reuse for {@link Builder#quarantine a further
+ * number of frees}, so that late reads see poison and late double frees are still caught.
+ *
+ * <p><b>Threads.</b> Every method may be called from any thread; allocate and free take a short per-size-class lock.
+ * Memory-consistency effects: writes to a segment before {@code free} happen-before the writes of whoever is later
+ * handed the same memory by {@code allocate}. {@link #close()} must not be called inside a read section of the
+ * domain (it waits for grace periods).
+ */
+public final class RcuArena implements AutoCloseable {
+    /*
+     * Overview.
+     *
+     * Layout: ArenaLayout (chunks -> page-aligned slabs of one size class -> blocks). Each block has a state byte in
+     * its slab: FREE -> ALLOCATED (allocate, under the class lock) -> PENDING (free: CAS, so exactly one of two
+     * racing frees wins; the loser sees the state and throws) -> FREE (after the grace period, under the class
+     * lock, when the block is pushed on its class's free list).
+     *
+     *   allocate(size):  c = class of size; under c.lock: pop a free block; else, if frees are pending and 32
+     *                    blocks were carved since the last try, unlock, deferred.reclaimSome(batch) and retry once;
+     *                    else take the next block of c's current slab; else reclaim, retry once, then carve a new
+     *                    slab (chunkLock) and take from it
+     *   free(seg):       find chunk (binary search) -> slab (page table) -> block; CAS ALLOCATED -> PENDING;
+     *                    deferred.enqueue(seg)     (the DeferQueue stamps the grace-period cookie)
+     *   reclaimed(seg):  [after the grace period, no DeferQueue lock held] find the block again; debug: fill with
+     *                    POISON, then quarantine; push on c's free list under c.lock, state -> FREE
+     *
+     * Ordering: the block's contents and its state are handed from free() to the reclaimer by the DeferQueue
+     * (release of `published` in enqueue, acquire in reclaim), and from the reclaimer to the next allocate by the
+     * class lock. The state byte is written with release stores and read with the CAS in free(); a free of a
+     * block the caller was never handed (misuse) may read a stale state, and then throws, which is the right answer
+     * either way. `chunks` is a copy-on-write array published by a volatile store under chunkLock; a chunk's page
+     * table entries are written under chunkLock before the slab's first block is handed out by its class lock, and
+     * a free of that block happens after the allocate that returned it.
+     *
+     * Counters: per class, `allocated` and `reclaimed` are written under the class lock (release) and `freed` by an
+     * atomic add in free(); stats() derives in-use = allocated - freed and pending = freed - reclaimed.
+     */
+
+    /** The byte that {@link Builder#debug(boolean) debug} arenas fill freed memory with after its grace period. */
+    public static final byte POISON = (byte) 0xA5;
+
+    static final byte FREE = 0;
+    static final byte ALLOCATED = 1;
+    static final byte PENDING = 2;
+    /** Entries one reclaim of an allocation that ran out takes from the deferred queue. */
+    private static final int RECLAIM_BATCH = 256;
+    /**
+     * With frees pending, an empty free list tries a reclaim after this many blocks carved: freed memory is reused
+     * (bounding what is reserved) while a grace period that is not yet over costs one failed attempt per this many
+     * allocations, not one per allocation.
+     */
+    private static final int CARVE_BEFORE_RECLAIM = 32;
+    /** Default debug quarantine: freed blocks kept out of reuse after their grace period. */
+    private static final int DEFAULT_QUARANTINE = 1024;
+
+    private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(byte[].class);
+    private static final VarHandle ALLOCATED_COUNT;
+    private static final VarHandle FREED_COUNT;
+    private static final VarHandle RECLAIMED_COUNT;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            ALLOCATED_COUNT = lookup.findVarHandle(SizeClass.class, "allocated", long.class);
+            FREED_COUNT = lookup.findVarHandle(SizeClass.class, "freed", long.class);
+            RECLAIMED_COUNT = lookup.findVarHandle(SizeClass.class, "reclaimed", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final AbstractRcu<?> rcu;
+    private final String name;
+    private final long chunkSize;
+    private final boolean debug;
+    private final int quarantineCapacity;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment.Scope scope = arena.scope();
+    private final SizeClass[] classes;
+    private final DeferQueue<MemorySegment> deferred;
+    /** The counters, apart from the arena so that the Cleaner's action can read them. */
+    private final Ledger ledger;
+    private final ReentrantLock chunkLock = new ReentrantLock();
+    /** Sorted by base address; replaced (copy-on-write) under chunkLock; volatile for lock-free lookups. */
+    private volatile Chunk[] chunks = new Chunk[0];
+    private final ConcurrentHashMap<Long, Dedicated> dedicated = new ConcurrentHashMap<>();
+    /** Debug only: poisoned blocks waiting out their quarantine, oldest first; guarded by itself. */
+    private final ArrayDeque<MemorySegment> quarantine;
+    private final Object closeLock = new Object();
+    private volatile boolean closed;
+
+    private RcuArena(Builder b) {
+        this.rcu = (AbstractRcu<?>) b.rcu;
+        this.name = b.name;
+        this.chunkSize = b.chunkSize;
+        this.debug = b.debug;
+        this.quarantineCapacity = b.debug ? b.quarantine : 0;
+        this.quarantine = b.debug ? new ArrayDeque<>() : null;
+        int count = ArenaLayout.classCount(chunkSize);
+        this.classes = new SizeClass[count];
+        for (int i = 0; i < count; i++) {
+            classes[i] = new SizeClass(i);
+        }
+        this.ledger = new Ledger(name, classes);
+        this.deferred = DeferQueue.<MemorySegment>builder(b.rcu, this::reclaimed)
+                .name("RcuArena '" + name + "'")
+                .reportDropped(false)   // the arena's own Cleaner reports, with bytes
+                .build();
+        DeferQueue.CLEANER.register(this, ledger);
+    }
+
+    /** An arena with default settings (1 MiB chunks, no debug checks) whose frees wait for grace periods of {@code rcu}. */
+    public static RcuArena create(Rcu rcu) {
+        return builder(rcu).build();
+    }
+
+    /** A builder for an arena whose frees wait for grace periods of {@code rcu}. */
+    public static Builder builder(Rcu rcu) {
+        return new Builder(rcu);
+    }
+
+    // ------------------------------------------------------------------ allocate
+
+    /**
+     * A segment of {@code byteSize} bytes aligned to 8 bytes (blocks of 16 bytes and more are 16-byte aligned). Its
+     * contents are unspecified (not zeroed). Blocking only on a short internal lock; never waits for a grace period.
+     *
+     * @throws IllegalArgumentException if {@code byteSize < 0}
+     * @throws IllegalStateException    if the arena is closed
+     */
+    public MemorySegment allocate(long byteSize) {
+        return allocate(byteSize, 8);
+    }
+
+    /**
+     * A segment of {@code byteSize} bytes aligned to {@code byteAlignment}, as {@link Arena#allocate(long, long)};
+     * its contents are unspecified (not zeroed).
+     *
+     * @throws IllegalArgumentException if {@code byteSize < 0} or {@code byteAlignment} is not a positive power of two
+     * @throws IllegalStateException    if the arena is closed
+     */
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        if (byteSize < 0) {
+            throw new IllegalArgumentException("byteSize must not be negative: " + byteSize);
+        }
+        if (byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1) {
+            throw new IllegalArgumentException("byteAlignment must be a positive power of two: " + byteAlignment);
+        }
+        checkOpen("allocate");
+        long size = Math.max(byteSize, 1);
+        if (size <= chunkSize && byteAlignment <= ArenaLayout.PAGE) {
+            int c = ArenaLayout.classIndex(size);
+            while (c < classes.length && ArenaLayout.classAlignment(c) < byteAlignment) {
+                c++;   // a larger class whose blocks are aligned enough (the power-of-two classes always are)
+            }
+            if (c < classes.length) {
+                return classes[c].allocate(this, byteSize);
+            }
+        }
+        return allocateDedicated(byteSize, byteAlignment);
+    }
+
+    private MemorySegment allocateDedicated(long byteSize, long byteAlignment) {
+        Arena own = Arena.ofShared();
+        MemorySegment segment;
+        try {
+            segment = own.allocate(byteSize, byteAlignment);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            own.close();
+            throw e;
+        }
+        long bytes = Math.max(byteSize, 1);
+        dedicated.put(segment.address(), new Dedicated(own, bytes));
+        ledger.dedicatedReserved.addAndGet(bytes);
+        ledger.dedicatedInUse.addAndGet(bytes);
+        if (closed) {   // raced close(), which may have released everything already: undo
+            Dedicated d = dedicated.remove(segment.address());
+            if (d != null) {
+                ledger.dedicatedInUse.addAndGet(-bytes);
+                ledger.dedicatedReserved.addAndGet(-bytes);
+                d.arena.close();
+            }
+            throw closedException("allocate");
+        }
+        return segment;
+    }
+
+    // ------------------------------------------------------------------ free
+
+    /**
+     * Hands {@code segment} back: its memory is reused only after a grace period of the arena's domain (every read
+     * section that could have found it has ended). Never blocks and never waits for a grace period; may be called
+     * inside a read section.
+     *
+     * @param segment a segment returned by {@link #allocate} of this arena (or a slice of it that starts at its first
+     *                byte), not yet freed
+     * @throws IllegalArgumentException if this arena did not allocate {@code segment}
+     * @throws IllegalStateException    if {@code segment} was already freed (and not yet reused), or the arena is closed
+     */
+    public void free(MemorySegment segment) {
+        Objects.requireNonNull(segment, "segment");
+        checkOpen("free");
+        long address = segment.address();
+        if (segment.scope().equals(scope)) {
+            freeBlock(segment, address);
+        } else {
+            freeDedicated(segment, address);
+        }
+        deferred.enqueue(segment);   // stamps the cookie; reclaimed(segment) runs after its grace period
+    }
+
+    private void freeBlock(MemorySegment segment, long address) {
+        Slab slab = slabOf(address);
+        if (slab == null) {
+            throw notAllocatedHere(segment, "it lies in no block of the arena");
+        }
+        SizeClass sc = slab.sizeClass;
+        long relative = address - slab.base;
+        long index = sc.blockIndex(relative);
+        if (index * sc.blockSize != relative || index >= slab.blocks) {
+            throw notAllocatedHere(segment, "it does not start at a block (class of " + sc.blockSize + " bytes)");
+        }
+        if (segment.byteSize() > sc.blockSize) {
+            throw notAllocatedHere(segment, "it is larger than the block it starts at (" + sc.blockSize + " bytes)");
+        }
+        int i = (int) index;
+        // CAS, so that of two racing frees exactly one wins; release: the block's state before it is queued
+        if (!STATE.compareAndSet(slab.states, i, ALLOCATED, PENDING)) {
+            byte state = (byte) STATE.getAcquire(slab.states, i);
+            throw new IllegalStateException("RcuArena '" + name + "': segment at 0x" + Long.toHexString(address)
+                    + " (block of " + sc.blockSize + " bytes) is " + (state == PENDING
+                    ? "already freed and waiting for its grace period (double free)"
+                    : "not allocated: it was freed and not reused (double free), or never handed out"));
+        }
+        FREED_COUNT.getAndAdd(sc, 1L);  // atomic: frees of one class race; read by stats()
+    }
+
+    private void freeDedicated(MemorySegment segment, long address) {
+        Dedicated d = dedicated.get(address);
+        if (d == null || !segment.scope().equals(d.arena.scope())) {
+            throw notAllocatedHere(segment, "it belongs to another arena");
+        }
+        if (!d.freed.compareAndSet(false, true)) {  // exactly one of racing frees wins
+            throw new IllegalStateException("RcuArena '" + name + "': dedicated segment at 0x"
+                    + Long.toHexString(address) + " (" + d.bytes + " bytes) is already freed (double free)");
+        }
+        ledger.dedicatedInUse.addAndGet(-d.bytes);
+        ledger.dedicatedPending.addAndGet(d.bytes);
+    }
+
+    private IllegalArgumentException notAllocatedHere(MemorySegment segment, String why) {
+        return new IllegalArgumentException("RcuArena '" + name + "' did not allocate the segment at 0x"
+                + Long.toHexString(segment.address()) + " (" + segment.byteSize() + " bytes): " + why);
+    }
+
+    /** The DeferQueue's free function: {@code segment}'s grace period has passed. */
+    private void reclaimed(MemorySegment segment) {
+        long address = segment.address();
+        if (!segment.scope().equals(scope)) {
+            Dedicated d = dedicated.remove(address);
+            ledger.dedicatedPending.addAndGet(-d.bytes);
+            ledger.dedicatedReserved.addAndGet(-d.bytes);
+            d.arena.close();   // no reader can hold it any more: its grace period has passed
+            return;
+        }
+        if (!debug) {
+            release(segment);
+            return;
+        }
+        Slab slab = slabOf(address);
+        slab.chunk.segment.asSlice(address - slab.chunk.base, slab.sizeClass.blockSize).fill(POISON);
+        MemorySegment out = null;
+        synchronized (quarantine) {
+            quarantine.addLast(segment);
+            if (quarantine.size() > quarantineCapacity) {
+                out = quarantine.pollFirst();
+            }
+        }
+        if (out != null) {
+            release(out);
+        }
+    }
+
+    /** Puts the block of {@code segment} on its class's free list. */
+    private void release(MemorySegment segment) {
+        long address = segment.address();
+        Slab slab = slabOf(address);
+        SizeClass sc = slab.sizeClass;
+        sc.push(slab, (int) sc.blockIndex(address - slab.base));
+    }
+
+    // ------------------------------------------------------------------ lookup and carving
+
+    /** The slab holding {@code address}, or null. Lock-free: a binary search of the chunks, then a page table. */
+    private Slab slabOf(long address) {
+        Chunk[] cs = chunks;   // volatile; pairs with the volatile store in newChunk
+        int lo = 0;
+        int hi = cs.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            Chunk c = cs[mid];
+            if (address < c.base) {
+                hi = mid - 1;
+            } else if (address >= c.base + chunkSize) {
+                lo = mid + 1;
+            } else {
+                return c.pages[(int) ((address - c.base) >>> ArenaLayout.PAGE_SHIFT)];
+            }
+        }
+        return null;
+    }
+
+    /** A new slab for {@code sc}, from the first chunk with room, else a new chunk. */
+    private Slab carveSlab(SizeClass sc) {
+        long bytes = Math.min(ArenaLayout.slabBytes(sc.index), chunkSize);  // small chunks: a slab is the chunk
+        chunkLock.lock();
+        try {
+            checkOpen("allocate");
+            Chunk chunk = null;
+            for (Chunk c : chunks) {
+                if (chunkSize - c.carved >= bytes) {
+                    chunk = c;
+                    break;
+                }
+            }
+            if (chunk == null) {
+                chunk = newChunk();
+            }
+            long offset = chunk.carved;
+            chunk.carved += bytes;
+            // the page slack after blocksPerSlab blocks may hold more blocks: use it
+            Slab slab = new Slab(chunk, chunk.base + offset, sc, (int) (bytes / sc.blockSize));
+            int first = (int) (offset >>> ArenaLayout.PAGE_SHIFT);
+            int last = (int) ((offset + bytes) >>> ArenaLayout.PAGE_SHIFT);
+            Arrays.fill(chunk.pages, first, last, slab);  // before the slab's first block is handed out (class lock)
+            return slab;
+        } finally {
+            chunkLock.unlock();
+        }
+    }
+
+    private Chunk newChunk() {
+        MemorySegment segment = arena.allocate(chunkSize, ArenaLayout.PAGE);
+        Chunk chunk = new Chunk(segment, (int) (chunkSize >>> ArenaLayout.PAGE_SHIFT));
+        Chunk[] old = chunks;
+        Chunk[] next = Arrays.copyOf(old, old.length + 1);
+        int at = old.length;
+        while (at > 0 && next[at - 1].base > chunk.base) {
+            next[at] = next[at - 1];
+            at--;
+        }
+        next[at] = chunk;
+        chunks = next;   // volatile store; pairs with the volatile load in slabOf
+        ledger.chunkBytes.addAndGet(chunkSize);
+        return chunk;
+    }
+
+    // ------------------------------------------------------------------ stats and close
+
+    /**
+     * The arena's memory now. Exact when no allocate or free runs concurrently; see {@link ArenaStats}.
+     */
+    public ArenaStats stats() {
+        return ledger.stats();
+    }
+
+    /**
+     * Waits for the grace periods of every outstanding free, then releases all native memory (closing the shared
+     * arena: a segment still held, allocated or not, then throws {@link IllegalStateException} on access).
+     * Idempotent; concurrent callers all return after the release.
+     *
+     * @throws IllegalStateException inside a read section of the domain (it would wait for itself)
+     */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed && !arena.scope().isAlive()) {
+                return;
+            }
+            rcu.checkCanBlock("RcuArena.close()");
+            closed = true;        // allocate and free refuse from here on
+            deferred.close();     // waits for the grace periods; every pending block is reclaimed
+            if (quarantine != null) {
+                synchronized (quarantine) {
+                    for (MemorySegment s; (s = quarantine.pollFirst()) != null; ) {
+                        release(s);
+                    }
+                }
+            }
+            for (Dedicated d : dedicated.values()) {
+                d.arena.close();
+            }
+            dedicated.clear();
+            ledger.dedicatedInUse.set(0);
+            ledger.dedicatedReserved.set(0);
+            chunkLock.lock();     // carveSlab checks `closed` under it: no chunk is allocated after this
+            try {
+                arena.close();
+            } finally {
+                chunkLock.unlock();
+            }
+            ledger.chunkBytes.set(0);
+            ledger.closed = true;
+        }
+    }
+
+    private void checkOpen(String operation) {
+        if (closed) {
+            throw closedException(operation);
+        }
+    }
+
+    private IllegalStateException closedException(String operation) {
+        return new IllegalStateException(operation + " on RcuArena '" + name + "', which is closed");
+    }
+
+    @Override
+    public String toString() {
+        ArenaStats s = stats();
+        return "RcuArena[" + name + ", reserved " + s.bytesReserved() + ", in use " + s.bytesInUse()
+                + ", pending free " + s.bytesPendingFree() + (closed ? ", closed" : "") + "]";
+    }
+
+    // ------------------------------------------------------------------ parts
+
+    private static final class Chunk {
+        final MemorySegment segment;
+        final long base;
+        /** The slab covering each page; null for pages not carved. Written under chunkLock. */
+        final Slab[] pages;
+        /** Bytes carved from the start; under chunkLock. */
+        long carved;
+
+        Chunk(MemorySegment segment, int pageCount) {
+            this.segment = segment;
+            this.base = segment.address();
+            this.pages = new Slab[pageCount];
+        }
+    }
+
+    private static final class Slab {
+        final Chunk chunk;
+        final long base;
+        final SizeClass sizeClass;
+        final int blocks;
+        /** FREE / ALLOCATED / PENDING per block, through STATE. */
+        final byte[] states;
+
+        Slab(Chunk chunk, long base, SizeClass sizeClass, int blocks) {
+            this.chunk = chunk;
+            this.base = base;
+            this.sizeClass = sizeClass;
+            this.blocks = blocks;
+            this.states = new byte[blocks];
+        }
+
+        MemorySegment block(int index, long byteSize) {
+            return chunk.segment.asSlice(base - chunk.base + index * sizeClass.blockSize, byteSize);
+        }
+    }
+
+    /** One size class: a LIFO free list (reuse the warmest block first) and the slab being carved. */
+    private static final class SizeClass {
+        final int index;
+        final long blockSize;
+        private final long reciprocal;
+        final ReentrantLock lock = new ReentrantLock();
+        // under lock
+        private Slab[] freeSlabs = new Slab[16];
+        private int[] freeBlocks = new int[16];
+        private int freeCount;
+        private Slab current;
+        private int nextInCurrent;
+        private int carvedSinceReclaim;
+        // counters: allocated and reclaimed written under lock (release), freed by atomic add; read by stats()
+        @SuppressWarnings("unused") // through ALLOCATED_COUNT
+        private volatile long allocated;
+        @SuppressWarnings("unused") // through FREED_COUNT
+        private volatile long freed;
+        @SuppressWarnings("unused") // through RECLAIMED_COUNT
+        private volatile long reclaimed;
+
+        SizeClass(int index) {
+            this.index = index;
+            this.blockSize = ArenaLayout.classSize(index);
+            this.reciprocal = ArenaLayout.reciprocal(blockSize);
+        }
+
+        /** {@code relative / blockSize} for an offset inside a slab, by multiplication (free is on the fast path). */
+        long blockIndex(long relative) {
+            return ArenaLayout.divide(relative, reciprocal);
+        }
+
+        MemorySegment allocate(RcuArena arena, long byteSize) {
+            for (boolean reclaimed = false; ; reclaimed = true) {
+                Slab slab = null;
+                int block = -1;
+                lock.lock();
+                try {
+                    if (freeCount > 0) {
+                        freeCount--;
+                        slab = freeSlabs[freeCount];
+                        freeSlabs[freeCount] = null;
+                        block = freeBlocks[freeCount];
+                    } else if (!reclaimed && carvedSinceReclaim >= CARVE_BEFORE_RECLAIM
+                            && arena.deferred.pending() > 0) {
+                        carvedSinceReclaim = 0;   // reuse freed memory before carving more (below, unlocked)
+                    } else if (current != null && nextInCurrent < current.blocks) {
+                        slab = current;
+                        block = nextInCurrent++;
+                        carvedSinceReclaim++;
+                    } else if (reclaimed) {
+                        current = arena.carveSlab(this);
+                        nextInCurrent = 1;
+                        slab = current;
+                        block = 0;
+                        carvedSinceReclaim++;
+                    }
+                    if (slab != null) {
+                        STATE.setRelease(slab.states, block, ALLOCATED);  // release; read by the CAS in free()
+                        ALLOCATED_COUNT.setRelease(this, (long) ALLOCATED_COUNT.get(this) + 1); // read by stats()
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (slab != null) {
+                    return slab.block(block, byteSize);
+                }
+                // nothing free: reuse what has passed its grace period (never waits) before carving
+                arena.deferred.reclaimSome(RECLAIM_BATCH);
+            }
+        }
+
+        void push(Slab slab, int block) {
+            lock.lock();
+            try {
+                if (freeCount == freeSlabs.length) {
+                    freeSlabs = Arrays.copyOf(freeSlabs, freeCount * 2);
+                    freeBlocks = Arrays.copyOf(freeBlocks, freeCount * 2);
+                }
+                freeSlabs[freeCount] = slab;
+                freeBlocks[freeCount] = block;
+                freeCount++;
+                STATE.setRelease(slab.states, block, FREE);  // release; read by the CAS in free()
+                RECLAIMED_COUNT.setRelease(this, (long) RECLAIMED_COUNT.get(this) + 1); // read by stats()
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        long allocatedBlocks() {
+            return (long) ALLOCATED_COUNT.getAcquire(this);
+        }
+
+        long freedBlocks() {
+            return (long) FREED_COUNT.getAcquire(this);
+        }
+
+        long reclaimedBlocks() {
+            return (long) RECLAIMED_COUNT.getAcquire(this);
+        }
+    }
+
+    /** A request larger than a chunk: its own shared arena, closed after the grace period of its free. */
+    private record Dedicated(Arena arena, long bytes, AtomicBoolean freed) {
+        Dedicated(Arena arena, long bytes) {
+            this(arena, bytes, new AtomicBoolean());
+        }
+    }
+
+    /**
+     * The counters, apart from the arena so that the Cleaner's action can report an arena dropped without close():
+     * its native memory is never released (a shared arena is closed only explicitly).
+     */
+    private static final class Ledger implements Runnable {
+        private final String name;
+        private final SizeClass[] classes;
+        final AtomicLong chunkBytes = new AtomicLong();
+        final AtomicLong dedicatedReserved = new AtomicLong();
+        final AtomicLong dedicatedInUse = new AtomicLong();
+        final AtomicLong dedicatedPending = new AtomicLong();
+        volatile boolean closed;
+
+        Ledger(String name, SizeClass[] classes) {
+            this.name = name;
+            this.classes = classes;
+        }
+
+        ArenaStats stats() {
+            if (closed) {
+                return new ArenaStats(0, 0, 0, 0);
+            }
+            long inUse = dedicatedInUse.get();
+            long pending = dedicatedPending.get();
+            for (SizeClass sc : classes) {
+                long reclaimed = sc.reclaimedBlocks();   // read oldest-updated first, so that freed >= reclaimed
+                long freed = sc.freedBlocks();
+                long allocated = sc.allocatedBlocks();
+                inUse += Math.max(0, allocated - freed) * sc.blockSize;
+                pending += Math.max(0, freed - reclaimed) * sc.blockSize;
+            }
+            long reserved = chunkBytes.get() + dedicatedReserved.get();
+            return new ArenaStats(reserved, inUse, pending, Math.max(0, reserved - inUse - pending));
+        }
+
+        @Override
+        public void run() {
+            if (!closed) {
+                ArenaStats s = stats();
+                AbstractRcu.LOG.log(System.Logger.Level.WARNING, "jrcu: RcuArena '" + name
+                        + "' was garbage-collected without close(): " + s.bytesReserved()
+                        + " bytes of native memory are never released (" + s.bytesInUse() + " in use, "
+                        + s.bytesPendingFree() + " pending free)");
+            }
+        }
+    }
+
+    /** Builder for {@link RcuArena}. */
+    public static final class Builder {
+        private final Rcu rcu;
+        private String name = "rcu-arena";
+        private long chunkSize = ArenaLayout.DEFAULT_CHUNK;
+        private boolean debug;
+        private int quarantine = DEFAULT_QUARANTINE;
+
+        private Builder(Rcu rcu) {
+            this.rcu = Objects.requireNonNull(rcu, "rcu");
+        }
+
+        /** A name for messages. */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Bytes obtained from the system at a time (a power of two from 4 KiB to 1 GiB; default 1 MiB). Requests
+         * larger than a chunk get a dedicated allocation.
+         */
+        public Builder chunkSize(long bytes) {
+            if (bytes < ArenaLayout.MIN_CHUNK || bytes > ArenaLayout.MAX_CHUNK || Long.bitCount(bytes) != 1) {
+                throw new IllegalArgumentException("chunkSize must be a power of two from " + ArenaLayout.MIN_CHUNK
+                        + " to " + ArenaLayout.MAX_CHUNK + ": " + bytes);
+            }
+            this.chunkSize = bytes;
+            return this;
+        }
+
+        /**
+         * Debug checks: freed memory is filled with {@link #POISON} once its grace period has passed, and kept out of
+         * reuse for {@link #quarantine} further frees, so that a late read sees poison and a late double free is
+         * still caught. Default: off.
+         */
+        public Builder debug(boolean on) {
+            this.debug = on;
+            return this;
+        }
+
+        /** With {@link #debug(boolean) debug}: freed blocks kept out of reuse after their grace period (default 1024). */
+        public Builder quarantine(int blocks) {
+            if (blocks < 0) {
+                throw new IllegalArgumentException("quarantine must not be negative: " + blocks);
+            }
+            this.quarantine = blocks;
+            return this;
+        }
+
+        /** The arena. */
+        public RcuArena build() {
+            return new RcuArena(this);
+        }
+    }
+}
