@@ -81,6 +81,11 @@ abstract class AbstractReader implements RcuReader {
             throw new IllegalStateException("readUnlock() without a matching readLock() on thread '"
                     + owner.getName() + "' in " + domain.name + " (nesting depth 0)");
         }
+        unlock(d);
+    }
+
+    /** Leaves one level; the caller has checked the owner and that {@code d == depth > 0}. */
+    private void unlock(int d) {
         depth = d - 1;
         if (d == 1) {
             exitOutermost();
@@ -102,7 +107,7 @@ abstract class AbstractReader implements RcuReader {
                     : "ReadSection closed out of order: level " + level + " closed while level " + d
                     + " is the innermost open section of thread '" + owner.getName() + "' in " + domain.name);
         }
-        readUnlock();
+        unlock(d);    // owner and depth checked above (level >= 1)
     }
 
     final void checkOwner(String operation) {

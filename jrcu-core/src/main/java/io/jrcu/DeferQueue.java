@@ -190,6 +190,11 @@ public final class DeferQueue<T> implements AutoCloseable {
      * Hands {@code resource} to the queue, stamped with a grace-period cookie. Never blocks. If more than
      * {@code triggerReclaimLimit} are pending it first reclaims up to {@code maxReclaimSize}.
      *
+     * <p>That reclaim and the append are two steps, as in DPDK (Lincheck shows it): a concurrent {@code reclaim}
+     * may see the first without the second, and a bounded queue may refuse while another thread's reclaim has taken
+     * entries whose free functions have not finished yet ({@link #pending()} counts an entry until its free
+     * function returns).
+     *
      * @return {@code false} only when the queue is bounded and still full after a reclaim attempt (nothing kept)
      * @throws IllegalStateException when the queue or its domain is closed
      */
