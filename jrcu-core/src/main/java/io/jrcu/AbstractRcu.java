@@ -309,15 +309,33 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     /**
+     * Whether starting a grace period is cheap enough for non-blocking paths (tryAdvance) to do it whenever they
+     * need one. memb with membarrier says no (a system call and an IPI per CPU): its grace periods for lazy requests
+     * start on the domain thread's tick, and tryAdvance only completes them.
+     */
+    boolean gracePeriodStartIsCheap() {
+        return true;
+    }
+
+    /** Whether the grace period {@code cookie} names has started (volatile load of started). */
+    final boolean hasStarted(long cookie) {
+        return state.lvStarted() >= cookie;
+    }
+
+    /**
      * Advances grace periods toward {@code cookie} without waiting: if no other thread runs one, starts or resumes
      * the grace period and looks at the readers once (DPDK's non-blocking {@code rte_rcu_qsbr_check}). Safe inside a
      * read section (the caller's own section simply keeps the grace period open).
      *
+     * @param mayStart whether it may start a grace period (else it only completes one already started)
      * @return whether {@code cookie}'s grace period is complete
      */
-    final boolean tryAdvance(long cookie) {
+    final boolean tryAdvance(long cookie, boolean mayStart) {
         if (completed >= cookie) {   // volatile; pairs with the volatile store in runUntil
             return true;
+        }
+        if (!mayStart && state.lvStarted() < cookie) {
+            return false;   // its grace period has not started and the caller may not start it (a lazy tick will)
         }
         if (manualGracePeriods || lifecycle != OPEN || !gpLock.tryLock()) {
             return false;   // closing: the closer's final grace period covers it; another holder is working on it

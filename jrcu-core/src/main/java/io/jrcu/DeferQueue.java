@@ -212,11 +212,12 @@ public final class DeferQueue<T> implements AutoCloseable {
         checkOpen("enqueue");
         long pendingNow = pending();
         if (pendingNow > triggerReclaimLimit) {
-            reclaimSome(maxReclaimSize);
+            // automatic: starts no costly grace period (or memb would issue a membarrier per enqueue or two)
+            reclaimSome(maxReclaimSize, rcu.gracePeriodStartIsCheap());
             pendingNow = pending();
         }
         if (pendingNow >= maxPending) {
-            reclaimSome(maxReclaimSize);
+            reclaimSome(maxReclaimSize, true);   // out of room: whatever it takes, short of waiting
         }
         ReentrantLock lock = producerLock;
         if (lock != null) {
@@ -292,8 +293,16 @@ public final class DeferQueue<T> implements AutoCloseable {
 
     /** {@link #reclaim} without the result object; returns the number freed. */
     int reclaimSome(int max) {
+        return reclaimSome(max, true);
+    }
+
+    /**
+     * Frees up to {@code max}; may start a grace period the head needs only if {@code mayStart} (else it only
+     * completes grace periods already started).
+     */
+    private int reclaimSome(int max, boolean mayStart) {
         long blocked = blockedOn;   // volatile; see the field
-        if (blocked != 0 && !advance(blocked)) {
+        if (blocked != 0 && !advance(blocked, mayStart)) {
             return 0;   // the oldest untaken entry's grace period (or an older one's) is still running
         }
         boolean advanced = blocked != 0;
@@ -349,7 +358,7 @@ public final class DeferQueue<T> implements AutoCloseable {
                 FREED.getAndAdd(counts, (long) n);  // volatile; read by pending()
                 return n;
             }
-            if (stoppedAt == 0 || advanced || !advance(stoppedAt)) {
+            if (stoppedAt == 0 || advanced || !advance(stoppedAt, mayStart)) {
                 return 0;
             }
             advanced = true;   // the grace period completed just now: take what it made eligible
@@ -357,13 +366,16 @@ public final class DeferQueue<T> implements AutoCloseable {
     }
 
     /**
-     * Tries, without waiting, to complete the grace period of the newest entry (one reader scan makes everything
-     * eligible: with QSBR tokens, completing only the oldest entry's would free one entry per scan), else that of
-     * {@code oldest}.
+     * Tries, without waiting, to complete the grace period of {@code oldest} (the head's). If the newest entry's
+     * grace period has already started (QSBR tokens start theirs at enqueue), it first tries that one: one reader
+     * scan then makes everything eligible, where completing only the head's would free one entry per scan. It never
+     * starts a grace period beyond the head's: a grace period started only when the head needs one covers every
+     * entry enqueued before it, so grace periods (for memb, each a membarrier) are not spent on one entry each.
      */
-    private boolean advance(long oldest) {
+    private boolean advance(long oldest, boolean mayStart) {
         long newest = (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
-        return (newest > oldest && rcu.tryAdvance(newest)) || rcu.tryAdvance(oldest);
+        return (newest > oldest && rcu.hasStarted(newest) && rcu.tryAdvance(newest, false))
+                || rcu.tryAdvance(oldest, mayStart);
     }
 
     private void freeOneLong(long value) {

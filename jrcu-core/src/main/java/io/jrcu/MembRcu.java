@@ -55,6 +55,11 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
     }
 
     @Override
+    boolean gracePeriodStartIsCheap() {
+        return !ASYMMETRIC;
+    }
+
+    @Override
     void afterGracePeriodStart() {
         if (ASYMMETRIC) {
             Membarrier.fence();   // the readers' store->load fence, executed on their CPUs (see the overview)
