@@ -16,6 +16,11 @@ abstract class AbstractReader implements RcuReader {
      */
 
     final Thread owner;
+    /**
+     * {@code owner} until the record is retired, then null: the owner check is one compare. Plain: written by the
+     * owner (unregister) or, once the owner is dead, by the grace period that prunes the record.
+     */
+    private Thread liveOwner;
     final AbstractRcu<?> domain;
     /** Nesting depth of the owner's sections; plain, owner-only. */
     private int depth;
@@ -25,6 +30,7 @@ abstract class AbstractReader implements RcuReader {
     AbstractReader(AbstractRcu<?> domain, Thread owner) {
         this.domain = domain;
         this.owner = owner;
+        this.liveOwner = owner;
     }
 
     /** Outermost entry: make the section visible to grace periods, or throw if the thread may not read. */
@@ -34,7 +40,14 @@ abstract class AbstractReader implements RcuReader {
     abstract void exitOutermost();
 
     /** Whether the owner unregistered this record (it may not be used any more). */
-    abstract boolean retired();
+    final boolean retired() {
+        return liveOwner == null;
+    }
+
+    /** The record may not be used any more (unregistered by its owner, or pruned after the owner died). */
+    final void retire() {
+        liveOwner = null;
+    }
 
     final int depth() {
         return depth;
@@ -112,7 +125,7 @@ abstract class AbstractReader implements RcuReader {
 
     final void checkOwner(String operation) {
         Thread current = Thread.currentThread();
-        if (current != owner || retired()) {
+        if (current != liveOwner) {   // null once retired: one compare covers both misuses
             throw wrongThread(operation, current);
         }
     }

@@ -384,11 +384,6 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             }
             bp.unlock(stripeOfToken(token), (int) token & 1);
         }
-
-        @Override
-        boolean retired() {
-            return false;
-        }
     }
 
     // ------------------------------------------------------------------ grace period

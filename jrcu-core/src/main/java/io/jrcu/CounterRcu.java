@@ -232,8 +232,6 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         private volatile boolean waiting;
         /** Registry slot; -1 when not registered. Under the registry lock. */
         int slot = -1;
-        /** Set when unregistered (by the owner) or pruned (owner dead). Read by the owner only. */
-        private boolean retired;
 
         CounterReader(AbstractRcu<?> domain, Thread owner) {
             super(domain, owner);
@@ -276,13 +274,5 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
             return (boolean) WAITING.getOpaque(this);
         }
 
-        @Override
-        final boolean retired() {
-            return retired;
-        }
-
-        final void retire() {
-            retired = true;
-        }
     }
 }
