@@ -73,6 +73,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     static final long NO_WAIT = Long.MIN_VALUE;
     /** How often the domain thread drives lazily requested grace periods (deferred frees) when nobody else does. */
     static final long LAZY_NANOS = 1_000_000;
+    /** How long the domain thread keeps its lazy tick after the last open lazy request. */
+    static final long LAZY_LINGER_NANOS = 100_000_000;
     /** Lazy ticks that only look at the readers before one that waits for them (about every 16 ms). */
     static final int LAZY_PATIENCE = 16;
     /** Deepest supported nesting of read sections. */
@@ -579,6 +581,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         long nextDeferDrain = System.nanoTime() + DeferBatches.IDLE_NANOS;
         long nextLazyRun = System.nanoTime();
         long completedAtLastTick = -1;
+        long lastLazyOpen = System.nanoTime() - LAZY_LINGER_NANOS;
         int fruitlessLazyTicks = 0;
         while (!domainThreadStop) {
             try {
@@ -615,20 +618,27 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                     continue;          // a lazy request still open parks until the next tick (below)
                 }
                 domainThreadParked = true;  // volatile store, then volatile loads below (Dekker with request())
-                boolean lazyPending = lazyRequested > completed;
-                domainThreadParkedWithoutTick = !lazyPending; // volatile store, then the volatile load of
-                                                              // lazyRequested below (Dekker with requestLazily())
-                if (requested <= completed && !domainThreadStop && (lazyPending || lazyRequested <= completed)) {
+                boolean lazyOpen = lazyRequested > completed;
+                if (lazyOpen) {
+                    lastLazyOpen = now;
+                }
+                // keep ticking a while after the last open lazy request: under a steady stream of deferred frees
+                // (reclaimers completing grace periods themselves) requestLazily then never has to unpark this
+                // thread, which would otherwise cost a wake-up every few enqueues
+                boolean ticking = lazyOpen || now - lastLazyOpen < LAZY_LINGER_NANOS;
+                domainThreadParkedWithoutTick = !ticking; // volatile store, then the volatile load of
+                                                          // lazyRequested below (Dekker with requestLazily())
+                if (requested <= completed && !domainThreadStop && (ticking || lazyRequested <= completed)) {
                     boolean deferred = callbacks.hasDeferredWork();
-                    if (!deferred && !lazyPending) {
+                    if (!deferred && !ticking) {
                         LockSupport.park(this);
                     } else {
                         long nanos = Long.MAX_VALUE;
                         if (deferred) {
                             nanos = nextDeferDrain - now;
                         }
-                        if (lazyPending) {
-                            nanos = Math.min(nanos, nextLazyRun - now);
+                        if (ticking) {
+                            nanos = Math.min(nanos, Math.max(nextLazyRun - now, lazyOpen ? 1 : LAZY_NANOS));
                         }
                         LockSupport.parkNanos(this, Math.max(1, nanos));
                     }
