@@ -7,7 +7,6 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 
 /**
  * A library's own reclamation queue (DPDK {@code rte_rcu_qsbr_dq}, the design of DPDK's "Integrating QSBR RCU with
@@ -124,7 +123,12 @@ public final class DeferQueue<T> implements AutoCloseable {
     private final AbstractRcu<?> rcu;
     private final Consumer<? super T> free;
     /** Non-null for a queue of longs (RcuArena's block addresses: nothing allocated per entry). */
-    private final LongConsumer freeLong;
+    private final LongBatchFree freeLong;
+
+    /** Frees a batch of longs that passed their grace periods: {@code values[0..count)}. */
+    interface LongBatchFree {
+        void free(long[] values, int count);
+    }
     private final String name;
     private final int triggerReclaimLimit;
     private final int maxReclaimSize;
@@ -177,7 +181,7 @@ public final class DeferQueue<T> implements AutoCloseable {
     }
 
     /** A builder for a queue of longs ({@link #enqueueLong}, freed through {@code free}); for RcuArena. */
-    static Builder<Void> forLongs(Rcu rcu, LongConsumer free) {
+    static Builder<Void> forLongs(Rcu rcu, LongBatchFree free) {
         return new Builder<>(rcu, ignored -> {
         }, Objects.requireNonNull(free, "free"));
     }
@@ -203,7 +207,7 @@ public final class DeferQueue<T> implements AutoCloseable {
         return enqueueEntry(resource, 0);
     }
 
-    /** enqueue for a queue of longs (see {@link #forLongs}). */
+    /** enqueue for a queue of longs (see {@link #forLongs}); freed in batches through a {@link LongBatchFree}. */
     boolean enqueueLong(long value) {
         return enqueueEntry(null, value);
     }
@@ -347,12 +351,12 @@ public final class DeferQueue<T> implements AutoCloseable {
             } finally {
                 consumerLock.unlock();
             }
-            for (int i = 0; i < n; i++) {
-                if (batch != null) {
+            if (batch != null) {
+                for (int i = 0; i < n; i++) {
                     freeOne(batch[i]);
-                } else {
-                    freeOneLong(longBatch[i]);
                 }
+            } else if (n > 0) {
+                freeLongs(longBatch, n);   // one call per batch: the arena takes each class lock once
             }
             if (n > 0) {
                 FREED.getAndAdd(counts, (long) n);  // volatile; read by pending()
@@ -378,14 +382,14 @@ public final class DeferQueue<T> implements AutoCloseable {
                 || rcu.tryAdvance(oldest, mayStart);
     }
 
-    private void freeOneLong(long value) {
+    private void freeLongs(long[] values, int count) {
         try {
-            freeLong.accept(value);
+            freeLong.free(values, count);
         } catch (Throwable t) {
             try {
                 rcu.errorHandler.accept(t);
             } catch (Throwable ignored) {
-                // the resource counts as freed either way
+                // the batch counts as freed either way
             }
         }
     }
@@ -470,8 +474,7 @@ public final class DeferQueue<T> implements AutoCloseable {
     public static final class Builder<T> {
         private final Rcu rcu;
         private final Consumer<? super T> free;
-    /** Non-null for a queue of longs (RcuArena's block addresses: nothing allocated per entry). */
-    private final LongConsumer freeLong;
+        private final LongBatchFree freeLong;
         private String name = "defer-queue";
         private int triggerReclaimLimit = Integer.MAX_VALUE;
         private int maxReclaimSize = Integer.MAX_VALUE;
@@ -479,7 +482,7 @@ public final class DeferQueue<T> implements AutoCloseable {
         private boolean singleProducer;
         private boolean reportDropped = true;
 
-        private Builder(Rcu rcu, Consumer<? super T> free, LongConsumer freeLong) {
+        private Builder(Rcu rcu, Consumer<? super T> free, LongBatchFree freeLong) {
             this.rcu = Objects.requireNonNull(rcu, "rcu");
             this.free = Objects.requireNonNull(free, "free");
             this.freeLong = freeLong;

@@ -70,9 +70,11 @@ public final class RcuArena implements AutoCloseable {
      *                    else take the next block of c's current slab; else reclaim, retry once, then carve a new
      *                    slab (chunkLock) and take from it
      *   free(seg):       find chunk (binary search) -> slab (page table) -> block; CAS ALLOCATED -> PENDING;
-     *                    deferred.enqueue(seg)     (the DeferQueue stamps the grace-period cookie)
-     *   reclaimed(seg):  [after the grace period, no DeferQueue lock held] find the block again; debug: fill with
-     *                    POISON, then quarantine; push on c's free list under c.lock, state -> FREE
+     *                    deferred.enqueueLong(address)   (a queue of longs: nothing allocated per free; the
+     *                    DeferQueue stamps the grace-period cookie)
+     *   reclaimed(addresses, n): [after their grace periods, a batch, no DeferQueue lock held] find each block
+     *                    again; debug: fill with POISON, then quarantine; push on its class's free list, state ->
+     *                    FREE, taking a class lock once per run of blocks of one class
      *
      * Ordering: the block's contents and its state are handed from free() to the reclaimer by the DeferQueue
      * (release of `published` in enqueue, acquire in reclaim), and from the reclaimer to the next allocate by the
@@ -307,40 +309,71 @@ public final class RcuArena implements AutoCloseable {
                 + Long.toHexString(segment.address()) + " (" + segment.byteSize() + " bytes): " + why);
     }
 
-    /** The DeferQueue's free function: the grace period of the block at {@code address} has passed. */
-    private void reclaimed(long address) {
-        if (ledger.closed) {
-            return;   // a free that raced close(): close() has released all memory already
-        }
-        Slab slab = slabOf(address);
-        if (slab == null) {   // not in a chunk: a dedicated allocation
-            Dedicated d = dedicated.remove(address);
-            if (d == null) {
-                return;       // close() released it meanwhile
+    /**
+     * The DeferQueue's free function: the grace periods of the blocks at {@code addresses[0..count)} have passed.
+     * Consecutive blocks of one class (the common case) go to its free list under one acquisition of its lock.
+     */
+    private void reclaimed(long[] addresses, int count) {
+        SizeClass locked = null;
+        try {
+            for (int i = 0; i < count; i++) {
+                if (ledger.closed) {
+                    return;   // frees that raced close(): close() has released all memory already
+                }
+                long address = addresses[i];
+                Slab slab = slabOf(address);
+                if (slab == null) {   // not in a chunk: a dedicated allocation
+                    releaseDedicated(address);
+                    continue;
+                }
+                if (debug) {
+                    long out = poisonAndQuarantine(slab, address);
+                    if (out == 0) {
+                        continue;
+                    }
+                    address = out;
+                    slab = slabOf(out);
+                }
+                SizeClass sc = slab.sizeClass;
+                if (sc != locked) {
+                    if (locked != null) {
+                        locked.lock.unlock();
+                    }
+                    sc.lock.lock();
+                    locked = sc;
+                }
+                sc.pushLocked(slab, (int) sc.blockIndex(address - slab.base));
             }
-            ledger.dedicatedPending.addAndGet(-d.bytes);
-            ledger.dedicatedReserved.addAndGet(-d.bytes);
-            d.arena.close();   // no reader can hold it any more: its grace period has passed
-            return;
+        } finally {
+            if (locked != null) {
+                locked.lock.unlock();
+            }
         }
-        if (!debug) {
-            release(slab, address);
-            return;
+    }
+
+    private void releaseDedicated(long address) {
+        Dedicated d = dedicated.remove(address);
+        if (d == null) {
+            return;       // close() released it meanwhile
         }
+        ledger.dedicatedPending.addAndGet(-d.bytes);
+        ledger.dedicatedReserved.addAndGet(-d.bytes);
+        d.arena.close();   // no reader can hold it any more: its grace period has passed
+    }
+
+    /**
+     * Debug: fills the block with POISON and quarantines it; returns the address of the block that leaves the
+     * quarantine (to be reused), or 0.
+     */
+    private long poisonAndQuarantine(Slab slab, long address) {
         try {
             slab.chunk.segment.asSlice(address - slab.chunk.base, slab.sizeClass.blockSize).fill(POISON);
         } catch (IllegalStateException closedMeanwhile) {
-            return;   // close() released the chunks between the check above and here (a free that raced it)
+            return 0;   // close() released the chunks between the check and here (a free that raced it)
         }
-        long out = 0;
         synchronized (quarantine) {
             quarantine.addLast(address);
-            if (quarantine.size() > quarantineCapacity) {
-                out = quarantine.pollFirst();
-            }
-        }
-        if (out != 0) {
-            release(slabOf(out), out);
+            return quarantine.size() > quarantineCapacity ? quarantine.pollFirst() : 0;
         }
     }
 
@@ -595,18 +628,23 @@ public final class RcuArena implements AutoCloseable {
         void push(Slab slab, int block) {
             lock.lock();
             try {
-                if (freeCount == freeSlabs.length) {
-                    freeSlabs = Arrays.copyOf(freeSlabs, freeCount * 2);
-                    freeBlocks = Arrays.copyOf(freeBlocks, freeCount * 2);
-                }
-                freeSlabs[freeCount] = slab;
-                freeBlocks[freeCount] = block;
-                freeCount++;
-                STATE.setRelease(slab.states, block, FREE);  // release; read by the CAS in free()
-                RECLAIMED_COUNT.setRelease(this, (long) RECLAIMED_COUNT.get(this) + 1); // read by stats()
+                pushLocked(slab, block);
             } finally {
                 lock.unlock();
             }
+        }
+
+        /** push with {@code lock} held by the caller. */
+        void pushLocked(Slab slab, int block) {
+            if (freeCount == freeSlabs.length) {
+                freeSlabs = Arrays.copyOf(freeSlabs, freeCount * 2);
+                freeBlocks = Arrays.copyOf(freeBlocks, freeCount * 2);
+            }
+            freeSlabs[freeCount] = slab;
+            freeBlocks[freeCount] = block;
+            freeCount++;
+            STATE.setRelease(slab.states, block, FREE);  // release; read by the CAS in free()
+            RECLAIMED_COUNT.setRelease(this, (long) RECLAIMED_COUNT.get(this) + 1); // read by stats()
         }
 
         long allocatedBlocks() {
