@@ -49,9 +49,13 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * completed >= requested. Every holder of gpLock, after unlocking, wakes the domain thread if requested is still
      * ahead of completed, so a request is never stranded by a holder that gave up or did not see it.
      * requestLazily() (DeferQueue) raises `lazyRequested` instead and wakes the domain thread only from an untimed
-     * sleep; the thread serves lazy requests at most once per LAZY_NANOS, so a stream of deferred frees costs no
-     * wake-up per grace period. tryAdvance() (DeferQueue.reclaim) runs a grace period step without waiting: with
-     * gpLock free, it starts or resumes the grace period and looks at the readers once (deadline NO_WAIT).
+     * sleep; the thread serves lazy requests at most once per LAZY_NANOS tick, keeps ticking LAZY_LINGER_NANOS
+     * after the last open one (so a stream of deferred frees never has to wake it), skips a tick in which others
+     * advanced grace periods, and on a tick only looks at the readers (NO_WAIT) except every LAZY_PATIENCE-th
+     * fruitless tick, which waits in earnest (finding readers that died in a section). tryAdvance()
+     * (DeferQueue.reclaim) runs a grace-period step without waiting: with gpLock free, it starts (if allowed: memb's
+     * membarrier makes starting costly, see gracePeriodStartIsCheap) or resumes the grace period and looks at the
+     * readers once (deadline NO_WAIT).
      *
      * Memory-ordering plan (partners):
      *   snapshot: fullFence, then volatile load of started  <->  the volatile CAS of started in runUntil
