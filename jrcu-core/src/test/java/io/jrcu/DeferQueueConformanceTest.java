@@ -1,7 +1,6 @@
 package io.jrcu;
 
 import io.jrcu.DeferQueue.ReclaimResult;
-import io.jrcu.RcuConformanceTest.Flavor;
 import io.jrcu.TestThreads.Agent;
 import io.jrcu.TestThreads.Body;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * synchronize (latches, polling with a deadline), no assertion is about time. "Nothing frees" while a reader blocks
  * is a safety property: it holds at every instant, so checking it at any instant is sound.
  */
-abstract class DeferQueueConformanceTest extends DomainTestSupport {
+abstract class DeferQueueConformanceTest extends BlockingReaderSupport {
 
     static final int ALL = Integer.MAX_VALUE;
     /** A trigger limit no test reaches: enqueue never reclaims by itself. */
@@ -52,48 +51,9 @@ abstract class DeferQueueConformanceTest extends DomainTestSupport {
 
     // ------------------------------------------------------------------ per-flavor hooks
 
-    abstract Flavor flavor();
-
-    /** A new domain of the flavor under test, built by its builder after {@code config} has configured it. */
-    Rcu newDomain(Consumer<RcuBuilder<?>> config) {
-        return flavor().build(config);
-    }
-
-    /**
-     * On the reader's thread: start holding up every grace period that begins from now on (memb/bulletProof: open a
-     * section; QSBR: register, which brings the thread online, and report nothing).
-     */
-    void startBlocking(Rcu rcu) {
-        rcu.readLock();
-    }
-
-    /**
-     * On the reader's thread: report (memb/bulletProof: close the section, if open; QSBR: a quiescent state). Safe to
-     * call again.
-     */
-    void report(Rcu rcu) {
-        if (rcu.inReadSection()) {
-            rcu.readUnlock();
-        }
-    }
-
-    /** On the reader's thread: stop being a reader at all (close any section, unregister; QSBR: offline). */
-    void leave(Rcu rcu) {
-        while (rcu.inReadSection()) {
-            rcu.readUnlock();
-        }
-        rcu.unregisterThread();
-    }
-
     // ------------------------------------------------------------------ domains, resources, frees
 
-    /** What reached the error handler of the domains built by {@link #domain()}. */
-    final ConcurrentLinkedQueue<Throwable> domainErrors = new ConcurrentLinkedQueue<>();
     private final List<Frees> allFrees = new CopyOnWriteArrayList<>();
-
-    final Rcu domain() {
-        return track(newDomain(b -> b.errorHandler(domainErrors::add)));
-    }
 
     /** A resource: an id and its age oracle (a cookie taken before it was enqueued). */
     record Res(int id, long oracle) {
@@ -175,58 +135,6 @@ abstract class DeferQueueConformanceTest extends DomainTestSupport {
             f.counts.forEach((id, n) -> assertThat(n.get()).as("times resource #%d was freed", id).isEqualTo(1));
         }
         assertThat(domainErrors).as("failures handed to the domain's error handler").isEmpty();
-    }
-
-    /** A reader that has not reported, on its own thread; {@link #close()} makes it leave. */
-    final class Reader implements AutoCloseable {
-        private final Rcu rcu;
-        private final Agent agent;
-        private boolean gone;
-
-        Reader(TestThreads threads, Rcu rcu) throws Exception {
-            this.rcu = rcu;
-            this.agent = threads.agent(false, "reader");
-            try {
-                agent.run(() -> startBlocking(rcu));
-            } catch (Exception | Error e) {
-                agent.close();
-                gone = true;
-                throw e;
-            }
-        }
-
-        /** Reports (memb/bulletProof: leaves its section; QSBR: one quiescent state); it stays a reader. */
-        void report() throws Exception {
-            agent.run(() -> DeferQueueConformanceTest.this.report(rcu));
-        }
-
-        /** Stops being a reader; idempotent. */
-        void leave() throws Exception {
-            if (gone) {
-                return;
-            }
-            gone = true;
-            try {
-                agent.run(() -> DeferQueueConformanceTest.this.leave(rcu));
-            } finally {
-                agent.close();
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            leave();
-        }
-    }
-
-    static void unchecked(Body body) {
-        try {
-            body.run();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new RuntimeException(t);
-        }
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.jrcu;
 
-import io.jrcu.RcuConformanceTest.Flavor;
 import io.jrcu.TestThreads.Agent;
 import io.jrcu.TestThreads.Body;
 import org.junit.jupiter.api.AfterEach;
@@ -53,7 +52,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * allocation, and read back before the segment is freed, so that memory handed to two owners at once (or reused
  * before its grace period) shows up as a foreign tag.
  */
-abstract class RcuArenaConformanceTest extends DomainTestSupport {
+abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
 
     /** The default chunk size (1 MiB, documented by {@link RcuArena#create}). */
     static final long CHUNK = 1 << 20;
@@ -61,31 +60,6 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
     /** System property that enables the tests of reported, not yet fixed bugs (they fail until fixed). */
 
     // ------------------------------------------------------------------ per-flavor hooks
-
-    abstract Flavor flavor();
-
-    /**
-     * On the reader's thread: start holding up every grace period that begins from now on (memb/bulletProof: open a
-     * section; QSBR: register, which brings the thread online, and report nothing).
-     */
-    void startBlocking(Rcu rcu) {
-        rcu.readLock();
-    }
-
-    /** On the reader's thread: report (memb/bulletProof: close the section, if open; QSBR: a quiescent state). */
-    void report(Rcu rcu) {
-        if (rcu.inReadSection()) {
-            rcu.readUnlock();
-        }
-    }
-
-    /** On the reader's thread: stop being a reader (close any section, unregister; QSBR: offline). */
-    void leave(Rcu rcu) {
-        while (rcu.inReadSection()) {
-            rcu.readUnlock();
-        }
-        rcu.unregisterThread();
-    }
 
     /** Makes the calling thread able to open read sections (QSBR: registers it, which brings it online). */
     void becomeReader(Rcu rcu) {
@@ -97,13 +71,7 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
 
     // ------------------------------------------------------------------ domains, arenas, readers
 
-    /** What reached the error handler of the domains built by {@link #domain()}. */
-    final ConcurrentLinkedQueue<Throwable> domainErrors = new ConcurrentLinkedQueue<>();
     private final List<RcuArena> arenas = new CopyOnWriteArrayList<>();
-
-    final Rcu domain() {
-        return track(flavor().build(b -> b.errorHandler(domainErrors::add)));
-    }
 
     /** An arena with default settings, closed after the test. */
     final RcuArena arena(Rcu rcu) {
@@ -131,62 +99,6 @@ abstract class RcuArenaConformanceTest extends DomainTestSupport {
         assertThat(domainErrors).as("failures handed to the domain's error handler").isEmpty();
     }
 
-    /** A reader that blocks grace periods, on its own thread; {@link #close()} makes it leave. */
-    final class Reader implements AutoCloseable {
-        private final Rcu rcu;
-        private final Agent agent;
-        private boolean gone;
-
-        Reader(TestThreads threads, Rcu rcu) throws Exception {
-            this.rcu = rcu;
-            this.agent = threads.agent(false, "reader");
-            try {
-                agent.run(() -> startBlocking(rcu));
-            } catch (Exception | Error e) {
-                agent.close();
-                gone = true;
-                throw e;
-            }
-        }
-
-        /** Runs {@code body} on the reader's thread (inside its section, for memb and bulletProof). */
-        void run(Body body) throws Exception {
-            agent.run(body);
-        }
-
-        /** Reports (memb/bulletProof: leaves its section; QSBR: one quiescent state); it stays a reader. */
-        void report() throws Exception {
-            agent.run(() -> RcuArenaConformanceTest.this.report(rcu));
-        }
-
-        /** Stops being a reader; idempotent. */
-        void leave() throws Exception {
-            if (gone) {
-                return;
-            }
-            gone = true;
-            try {
-                agent.run(() -> RcuArenaConformanceTest.this.leave(rcu));
-            } finally {
-                agent.close();
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            leave();
-        }
-    }
-
-    static void unchecked(Body body) {
-        try {
-            body.run();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new RuntimeException(t);
-        }
-    }
 
     // ------------------------------------------------------------------ tags, stats, reclaim driving
 

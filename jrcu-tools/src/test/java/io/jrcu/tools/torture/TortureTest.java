@@ -121,7 +121,6 @@ class TortureTest {
         assertThat(result.threadFailures()).isEmpty();
         assertThat(result.early()).as("early reclamation the oracle reports for a broken " + flavor + " " + mode)
                 .isPositive();
-        assertThat(result.elapsed()).as("caught before the limit").isLessThan(BROKEN_LIMIT);
         assertThat(result.firstError()).isPresent();
         assertThat(result.callbacks().lost()).as("the fault makes callbacks early, not lost").isZero();
         assertThat(result.callbacks().twice()).isZero();
@@ -165,7 +164,6 @@ class TortureTest {
         assertThat(result.threadFailures()).isEmpty();
         assertThat(result.early()).as("segments the oracle reports freed under a reader, broken " + flavor)
                 .isPositive().isEqualTo(result.ages().freed());
-        assertThat(result.elapsed()).as("caught before the limit").isLessThan(BROKEN_LIMIT);
         assertThat(result.firstError()).containsInstanceOf(OracleError.Segment.class);
         OracleError.Segment error = (OracleError.Segment) result.firstError().orElseThrow();
         if (!error.released()) {  // else a dedicated allocation's memory was released: no byte to show
