@@ -257,9 +257,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * state reported after this call covers it, and returns its number. Never blocks; one atomic increment.
      */
     final long token() {
-        VarHandle.fullFence(); // orders the caller's earlier writes (unlinks) before the increment; partner: the
-                               // readers' acquire load of started when they report
-        long t = state.incrementStarted();   // volatile increment
+        // volatile increment, no fence before it: its release half orders the caller's earlier writes (unlinks)
+        // before the new number (partner: the readers' acquire load of started when they report); the scan's
+        // store->load order is runUntil's fence. (snapshot() needs its fence because it only loads.)
+        long t = state.incrementStarted();
         if (lifecycle != OPEN) {   // read after the increment, as in snapshot()
             checkOpen("start()");
         }

@@ -94,6 +94,7 @@ public final class DeferQueue<T> implements AutoCloseable {
         }
 
         long pending() {
+            // acquire loads; partners: append's release store of published, reclaim's atomic add of freed
             return (long) PUBLISHED.getAcquire(this) - (long) FREED.getAcquire(this);
         }
 
@@ -386,11 +387,7 @@ public final class DeferQueue<T> implements AutoCloseable {
         try {
             freeLong.free(values, count);
         } catch (Throwable t) {
-            try {
-                rcu.errorHandler.accept(t);
-            } catch (Throwable ignored) {
-                // the batch counts as freed either way
-            }
+            reportFreeFailure(t);   // the batch counts as freed either way
         }
     }
 
@@ -399,11 +396,16 @@ public final class DeferQueue<T> implements AutoCloseable {
         try {
             free.accept((T) item);
         } catch (Throwable t) {
-            try {
-                rcu.errorHandler.accept(t);
-            } catch (Throwable ignored) {
-                // the resource counts as freed either way
-            }
+            reportFreeFailure(t);   // the resource counts as freed either way
+        }
+    }
+
+    /** A free function threw: the domain's error handler hears of it (a throwing handler is ignored). */
+    private void reportFreeFailure(Throwable t) {
+        try {
+            rcu.errorHandler.accept(t);
+        } catch (Throwable ignored) {
+            // nothing more can be done; the queue goes on
         }
     }
 
@@ -450,7 +452,7 @@ public final class DeferQueue<T> implements AutoCloseable {
     private long headCookie() {
         consumerLock.lock();
         try {
-            if (taken >= (long) PUBLISHED.getAcquire(counts)) {
+            if (taken >= (long) PUBLISHED.getAcquire(counts)) {   // acquire; partner: append's release
                 return 0;
             }
             return headIndex == CHUNK ? head.next.cookies[0] : head.cookies[headIndex];

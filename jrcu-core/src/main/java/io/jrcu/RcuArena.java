@@ -279,7 +279,8 @@ public final class RcuArena implements AutoCloseable {
         int i = (int) index;
         // CAS, so that of two racing frees exactly one wins; release: the block's state before it is queued
         if (!STATE.compareAndSet(slab.states, i, ALLOCATED, PENDING)) {
-            byte state = (byte) STATE.getAcquire(slab.states, i);
+            byte state = (byte) STATE.getAcquire(slab.states, i); // for the message only; pairs with the
+                                                                  // release stores in allocate and pushLocked
             throw new IllegalStateException("RcuArena '" + name + "': segment at 0x" + Long.toHexString(address)
                     + " (block of " + sc.blockSize + " bytes) is " + (state == PENDING
                     ? "already freed and waiting for its grace period (double free)"
@@ -648,15 +649,15 @@ public final class RcuArena implements AutoCloseable {
         }
 
         long allocatedBlocks() {
-            return (long) ALLOCATED_COUNT.getAcquire(this);
+            return (long) ALLOCATED_COUNT.getAcquire(this);  // pairs with the release store in allocate
         }
 
         long freedBlocks() {
-            return (long) FREED_COUNT.getAcquire(this);
+            return (long) FREED_COUNT.getAcquire(this);      // pairs with the atomic add in freeBlock
         }
 
         long reclaimedBlocks() {
-            return (long) RECLAIMED_COUNT.getAcquire(this);
+            return (long) RECLAIMED_COUNT.getAcquire(this);  // pairs with the release store in pushLocked
         }
     }
 
