@@ -347,7 +347,7 @@ public final class DeferQueue<T> implements AutoCloseable {
      * Frees up to {@code max}; may start a grace period the head needs only if {@code mayStart} (else it only
      * completes grace periods already started).
      */
-    private int reclaimSome(int max, boolean mayStart) {
+    int reclaimSome(int max, boolean mayStart) {
         long blocked = blockedOn;   // volatile; see the field
         if (blocked != 0 && !advance(blocked, mayStart)) {
             return 0;   // the oldest untaken entry's grace period (or an older one's) is still running
@@ -358,6 +358,7 @@ public final class DeferQueue<T> implements AutoCloseable {
             long[] longBatch = null;
             int n = 0;
             long stoppedAt = 0;
+            long passed = 0;   // the newest cookie seen complete in this pass
             consumerLock.lock();
             try {
                 long available = (long) PUBLISHED.getAcquire(counts) - taken;  // acquire; partner: append's release
@@ -370,9 +371,12 @@ public final class DeferQueue<T> implements AutoCloseable {
                         spare.compareAndSet(null, done);  // keep one for the producer; others go to the GC
                     }
                     long cookie = head.cookies[headIndex];
-                    if (!rcu.poll(cookie)) {
-                        stoppedAt = cookie;
-                        break;   // strict FIFO: younger entries have cookies at least as new
+                    if (cookie > passed) {   // (cookies never decrease: one look at the domain per new cookie)
+                        if (!rcu.poll(cookie)) {
+                            stoppedAt = cookie;
+                            break;   // strict FIFO: younger entries have cookies at least as new
+                        }
+                        passed = cookie;
                     }
                     if (head.items != null) {
                         if (batch == null) {
@@ -409,6 +413,18 @@ public final class DeferQueue<T> implements AutoCloseable {
                 return 0;
             }
             advanced = true;   // the grace period completed just now: take what it made eligible
+        }
+    }
+
+    /**
+     * Asks the domain's thread to start, now rather than on its lazy tick, the grace period the oldest untaken entry
+     * waits for, if it has not started. For a caller that may not start it itself (memb's membarrier) and needs the
+     * memory back soon (RcuArena running out). At most one wake-up per grace period; never blocks.
+     */
+    void requestOldest() {
+        long blocked = blockedOn;   // volatile; see the field
+        if (blocked != 0 && !rcu.hasStarted(blocked)) {
+            rcu.request(blocked);
         }
     }
 

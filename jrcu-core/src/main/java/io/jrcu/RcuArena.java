@@ -94,21 +94,33 @@ public final class RcuArena implements AutoCloseable {
     static final byte FREE = 0;
     static final byte ALLOCATED = 1;
     static final byte PENDING = 2;
-    /** Entries one reclaim of an allocation that ran out takes from the deferred queue. */
-    private static final int RECLAIM_BATCH = 256;
     /**
-     * With frees pending, an empty free list tries a reclaim after this many blocks carved: freed memory is reused
-     * (bounding what is reserved) while a grace period that is not yet over costs one failed attempt per this many
-     * allocations, not one per allocation.
+     * Entries one reclaim by an allocation takes from the deferred queue at most: everything eligible in practice
+     * (a backlog left by a slow start must drain at once, or the queue stays that long and the working set large),
+     * while bounding the time of one allocation.
      */
-    private static final int CARVE_BEFORE_RECLAIM = 256;
+    private static final int RECLAIM_BATCH = 65536;
+    /** A class reclaims at least every this many refills of a thread's magazine (when frees are pending). */
+    private static final int RECLAIM_EVERY = 4;
     /** Default debug quarantine: freed blocks kept out of reuse after their grace period. */
     private static final int DEFAULT_QUARANTINE = 1024;
+    /** A thread's magazine of one class holds at most this many bytes of free blocks ... */
+    private static final long MAGAZINE_BYTES = 32 * 1024;
+    /** ... and at most this many blocks; a refill takes half of it. */
+    private static final int MAGAZINE_MAX = 256;
+    /** Classes whose magazine would hold fewer blocks than this (blocks above 8 KiB) are not cached per thread. */
+    private static final int MAGAZINE_MIN = 4;
+    /** A thread queues its frees once it has collected this many ... */
+    private static final int PENDING_MAX = 256;
+    /** ... or this many bytes (so a thread that stops freeing strands little). */
+    private static final long PENDING_BYTES = 64 * 1024;
 
     private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(byte[].class);
     private static final VarHandle ALLOCATED_COUNT;
     private static final VarHandle FREED_COUNT;
     private static final VarHandle RECLAIMED_COUNT;
+    private static final VarHandle CACHE_ALLOCATED;
+    private static final VarHandle CACHE_FREED;
 
     static {
         try {
@@ -116,6 +128,8 @@ public final class RcuArena implements AutoCloseable {
             ALLOCATED_COUNT = lookup.findVarHandle(SizeClass.class, "allocated", long.class);
             FREED_COUNT = lookup.findVarHandle(SizeClass.class, "freed", long.class);
             RECLAIMED_COUNT = lookup.findVarHandle(SizeClass.class, "reclaimed", long.class);
+            CACHE_ALLOCATED = lookup.findVarHandle(ThreadCache.class, "allocatedBytes", long.class);
+            CACHE_FREED = lookup.findVarHandle(ThreadCache.class, "freedBytes", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -131,8 +145,13 @@ public final class RcuArena implements AutoCloseable {
     private final SizeClass[] classes;
     /** Addresses of freed blocks (no object per free, so the segment allocate returned need not escape). */
     private final DeferQueue<Void> deferred;
-    /** The counters, apart from the arena so that the Cleaner's action can read them. */
+    /** The counters and the registry of thread caches, apart from the arena so that the Cleaner's action can read them. */
     private final Ledger ledger;
+    /**
+     * The calling platform thread's cache (magazines and collected frees); null with debug checks. Its values must
+     * not reference the arena (a thread's map holds them strongly: the arena could never be collected).
+     */
+    private final ThreadLocal<ThreadCache> threadCache;
     private final ReentrantLock chunkLock = new ReentrantLock();
     /** Sorted by base address; replaced (copy-on-write) under chunkLock; volatile for lock-free lookups. */
     private volatile Chunk[] chunks = new Chunk[0];
@@ -155,6 +174,7 @@ public final class RcuArena implements AutoCloseable {
             classes[i] = new SizeClass(i);
         }
         this.ledger = new Ledger(name, classes);
+        this.threadCache = b.debug ? null : new ThreadLocal<>();
         this.deferred = DeferQueue.forLongs(b.rcu, this::reclaimed)
                 .name("RcuArena '" + name + "'")
                 .reportDropped(false)   // the arena's own Cleaner reports, with bytes
@@ -207,10 +227,51 @@ public final class RcuArena implements AutoCloseable {
                 c++;   // a larger class whose blocks are aligned enough (the power-of-two classes always are)
             }
             if (c < classes.length) {
-                return classes[c].allocate(this, byteSize);
+                SizeClass sc = classes[c];
+                if (sc.magazineCapacity > 0) {
+                    ThreadCache tc = cache();
+                    if (tc != null) {
+                        return allocateCached(tc, sc, byteSize);
+                    }
+                }
+                return sc.allocateShared(this, byteSize);
             }
         }
         return allocateDedicated(byteSize, byteAlignment);
+    }
+
+    /** The fast path: a block from the calling thread's magazine of {@code sc}; no lock, no atomic instruction. */
+    private MemorySegment allocateCached(ThreadCache tc, SizeClass sc, long byteSize) {
+        int c = sc.index;
+        int n = tc.counts[c];
+        if (n == 0) {
+            n = refill(tc, sc);
+        }
+        n--;
+        Slab slab = tc.slabs[c][n];
+        int block = tc.blocks[c][n];
+        tc.counts[c] = n;
+        STATE.setRelease(slab.states, block, ALLOCATED);  // release; read by the CAS in free()
+        CACHE_ALLOCATED.setOpaque(tc, (long) CACHE_ALLOCATED.get(tc) + sc.blockSize);  // opaque; read by stats()
+        return slab.block(block, byteSize);
+    }
+
+    /**
+     * Fills the calling thread's empty magazine of {@code sc} with half its capacity (at least one block) from the
+     * class. The thread's collected frees are queued first, so that their grace period starts before it takes more.
+     */
+    private int refill(ThreadCache tc, SizeClass sc) {
+        if (tc.pendingCount > 0) {
+            flush(tc);
+        }
+        int c = sc.index;
+        if (tc.slabs[c] == null) {
+            tc.slabs[c] = new Slab[sc.magazineCapacity];
+            tc.blocks[c] = new int[sc.magazineCapacity];
+        }
+        int n = sc.fill(this, tc.slabs[c], tc.blocks[c], Math.max(1, sc.magazineCapacity / 2));
+        tc.counts[c] = n;
+        return n;
     }
 
     private MemorySegment allocateDedicated(long byteSize, long byteAlignment) {
@@ -255,14 +316,55 @@ public final class RcuArena implements AutoCloseable {
         checkOpen("free");
         long address = segment.address();
         if (segment.scope().equals(scope)) {
-            freeBlock(segment, address);
+            SizeClass sc = freeBlock(segment, address);
+            if (sc.magazineCapacity > 0) {
+                ThreadCache tc = cache();
+                if (tc != null) {
+                    deferCached(tc, address, sc.blockSize);
+                    return;
+                }
+            }
+            FREED_COUNT.getAndAdd(sc, 1L);  // atomic: frees of one class race; read by stats()
         } else {
             freeDedicated(segment, address);
         }
         deferred.enqueueLong(address);   // stamps the cookie; reclaimed(address) runs after its grace period
     }
 
-    private void freeBlock(MemorySegment segment, long address) {
+    /**
+     * Collects a free in the calling thread's cache; every {@value #PENDING_MAX} frees (or
+     * {@value #PENDING_BYTES} bytes) go to the deferred queue as one batch under one cookie.
+     */
+    private void deferCached(ThreadCache tc, long address, long blockSize) {
+        int n = tc.pendingCount;
+        tc.pending[n++] = address;
+        tc.pendingCount = n;
+        long bytes = tc.pendingBytes + blockSize;
+        tc.pendingBytes = bytes;
+        CACHE_FREED.setOpaque(tc, (long) CACHE_FREED.get(tc) + blockSize);  // opaque; read by stats()
+        if (n == PENDING_MAX || bytes >= PENDING_BYTES) {
+            flush(tc);
+        }
+    }
+
+    /**
+     * Queues the frees {@code tc} collected, under one cookie taken now (later than each free: safe). Called by the
+     * owner, or for a thread that has ended by whoever recovers its cache.
+     */
+    private void flush(ThreadCache tc) {
+        try {
+            deferred.enqueueLongs(tc.pending, tc.pendingCount);
+        } catch (IllegalStateException queueClosed) {
+            if (!closed) {
+                throw queueClosed;
+            }
+            // raced close(), which releases all memory after a grace period begun after it set `closed`
+        }
+        tc.pendingCount = 0;
+        tc.pendingBytes = 0;
+    }
+
+    private SizeClass freeBlock(MemorySegment segment, long address) {
         Slab slab = slabOf(address);
         if (slab == null) {
             throw notAllocatedHere(segment, "it lies in no block of the arena");
@@ -286,7 +388,7 @@ public final class RcuArena implements AutoCloseable {
                     ? "already freed and waiting for its grace period (double free)"
                     : "not allocated: it was freed and not reused (double free), or never handed out"));
         }
-        FREED_COUNT.getAndAdd(sc, 1L);  // atomic: frees of one class race; read by stats()
+        return sc;
     }
 
     private void freeDedicated(MemorySegment segment, long address) {
@@ -316,13 +418,17 @@ public final class RcuArena implements AutoCloseable {
      */
     private void reclaimed(long[] addresses, int count) {
         SizeClass locked = null;
+        Slab last = null;
         try {
             for (int i = 0; i < count; i++) {
                 if (ledger.closed) {
                     return;   // frees that raced close(): close() has released all memory already
                 }
                 long address = addresses[i];
-                Slab slab = slabOf(address);
+                // consecutive frees often share a slab: look it up again only when the address leaves it
+                Slab slab = last != null && address - last.base >= 0 && address - last.base < last.bytes
+                        ? last : slabOf(address);
+                last = slab;
                 if (slab == null) {   // not in a chunk: a dedicated allocation
                     releaseDedicated(address);
                     continue;
@@ -382,6 +488,95 @@ public final class RcuArena implements AutoCloseable {
     private static void release(Slab slab, long address) {
         SizeClass sc = slab.sizeClass;
         sc.push(slab, (int) sc.blockIndex(address - slab.base));
+    }
+
+    // ------------------------------------------------------------------ thread caches
+
+    /** The calling thread's cache, registered on first use; null for virtual threads and debug arenas. */
+    private ThreadCache cache() {
+        ThreadLocal<ThreadCache> local = threadCache;
+        if (local == null) {
+            return null;
+        }
+        Thread t = Thread.currentThread();
+        if (t.isVirtual()) {
+            return null;   // millions of them, each briefly: a cache each would strand memory in most
+        }
+        ThreadCache tc = local.get();
+        return tc != null ? tc : register(t);
+    }
+
+    /**
+     * Registers a cache for {@code t}, first recovering the caches of threads that have ended: their magazines go
+     * back to the free lists and their collected frees to the deferred queue.
+     */
+    private ThreadCache register(Thread t) {
+        ThreadCache tc = new ThreadCache(t, classes.length);
+        synchronized (ledger) {   // the registry's lock; taken before class locks and the queue's producer lock
+            ThreadCache[] old = ledger.caches;
+            ThreadCache[] next = new ThreadCache[old.length + 1];
+            int n = 0;
+            for (ThreadCache c : old) {
+                // isAlive() false: the thread's last actions happen-before this (JLS 17.4.4), its cache is ours
+                if (c.owner.isAlive()) {
+                    next[n++] = c;
+                } else {
+                    recover(c);
+                }
+            }
+            next[n++] = tc;
+            ledger.caches = Arrays.copyOf(next, n);   // volatile store; read by stats()
+        }
+        threadCache.set(tc);
+        return tc;
+    }
+
+    /**
+     * Hands back what the cache holds: its collected frees go to the deferred queue (their grace period starts
+     * now), its free blocks to their classes' free lists. Only by the owner or after the owner ended.
+     */
+    private void recover(ThreadCache tc) {
+        if (tc.pendingCount > 0 && !closed) {
+            flush(tc);
+        }
+        for (int c = 0; c < tc.counts.length; c++) {
+            int n = tc.counts[c];
+            if (n == 0) {
+                continue;
+            }
+            SizeClass sc = classes[c];
+            sc.lock.lock();
+            try {
+                for (int i = 0; i < n; i++) {
+                    sc.returnLocked(tc.slabs[c][i], tc.blocks[c][i]);
+                }
+            } finally {
+                sc.lock.unlock();
+            }
+            tc.counts[c] = 0;
+        }
+        if (!tc.owner.isAlive()) {
+            ledger.retire(tc);
+        }
+    }
+
+    /**
+     * Hands the calling thread's cache back to the arena: the frees it has collected (up to 64 frees or 64 KiB
+     * since it last queued them) start their grace period now, and the free blocks it keeps for its next
+     * allocations (up to 32 KiB per size class) go back to the shared free lists. A thread that is about to stop
+     * using the arena for a long time calls it so that nothing it freed waits for its next allocation; an ended
+     * thread's cache is recovered by the next new thread that uses the arena, and {@link #close()} covers
+     * everything. Cheap when there is nothing to hand back; never blocks for a grace period.
+     *
+     * @throws IllegalStateException if the arena is closed
+     */
+    public void flushThreadCache() {
+        checkOpen("flushThreadCache");
+        ThreadLocal<ThreadCache> local = threadCache;
+        ThreadCache tc = local == null ? null : local.get();
+        if (tc != null) {
+            recover(tc);
+        }
     }
 
     // ------------------------------------------------------------------ lookup and carving
@@ -474,7 +669,12 @@ public final class RcuArena implements AutoCloseable {
             }
             rcu.checkCanBlock("RcuArena.close()");
             closed = true;        // allocate and free refuse from here on
-            deferred.close();     // waits for the grace periods; every pending block is reclaimed
+            deferred.close();     // waits for the grace periods; every queued block is reclaimed
+            if (ledger.caches.length > 0) {
+                // frees still collected in threads' caches (never queued): a grace period begun after `closed` was
+                // set covers every free that happened before close()
+                rcu.awaitGracePeriodInternal();
+            }
             if (quarantine != null) {
                 synchronized (quarantine) {
                     for (Long a; (a = quarantine.pollFirst()) != null; ) {
@@ -538,6 +738,8 @@ public final class RcuArena implements AutoCloseable {
         final long base;
         final SizeClass sizeClass;
         final int blocks;
+        /** Bytes of its blocks (the slab's extent, for the lookup shortcut in reclaimed()). */
+        final long bytes;
         /** FREE / ALLOCATED / PENDING per block, through STATE. */
         final byte[] states;
 
@@ -546,6 +748,7 @@ public final class RcuArena implements AutoCloseable {
             this.base = base;
             this.sizeClass = sizeClass;
             this.blocks = blocks;
+            this.bytes = blocks * sizeClass.blockSize;
             this.states = new byte[blocks];
         }
 
@@ -558,6 +761,8 @@ public final class RcuArena implements AutoCloseable {
     private static final class SizeClass {
         final int index;
         final long blockSize;
+        /** Blocks a thread's magazine of this class holds at most; 0: not cached per thread. */
+        final int magazineCapacity;
         private final long reciprocal;
         final ReentrantLock lock = new ReentrantLock();
         // under lock
@@ -565,8 +770,9 @@ public final class RcuArena implements AutoCloseable {
         private int[] freeBlocks = new int[16];
         private int freeCount;
         private Slab current;
+        /** Refills served since this class last reclaimed; under lock. */
+        private int refillsSinceReclaim;
         private int nextInCurrent;
-        private int carvedSinceReclaim;
         // counters: allocated and reclaimed written under lock (release), freed by atomic add; read by stats()
         @SuppressWarnings("unused") // through ALLOCATED_COUNT
         private volatile long allocated;
@@ -578,6 +784,8 @@ public final class RcuArena implements AutoCloseable {
         SizeClass(int index) {
             this.index = index;
             this.blockSize = ArenaLayout.classSize(index);
+            int capacity = (int) Math.min(MAGAZINE_MAX, MAGAZINE_BYTES / blockSize);
+            this.magazineCapacity = capacity >= MAGAZINE_MIN ? capacity : 0;
             this.reciprocal = ArenaLayout.reciprocal(blockSize);
         }
 
@@ -586,43 +794,75 @@ public final class RcuArena implements AutoCloseable {
             return ArenaLayout.divide(relative, reciprocal);
         }
 
-        MemorySegment allocate(RcuArena arena, long byteSize) {
-            for (boolean reclaimed = false; ; reclaimed = true) {
-                Slab slab = null;
-                int block = -1;
+        /** An allocation for a thread without a cache (virtual threads, debug arenas, classes above 8 KiB). */
+        MemorySegment allocateShared(RcuArena arena, long byteSize) {
+            Slab[] slab = new Slab[1];
+            int[] block = new int[1];
+            fill(arena, slab, block, 1);
+            STATE.setRelease(slab[0].states, block[0], ALLOCATED);  // release; read by the CAS in free()
+            ALLOCATED_COUNT.getAndAdd(this, 1L);   // atomic: shared allocations of one class race; read by stats()
+            return slab[0].block(block[0], byteSize);
+        }
+
+        /**
+         * Takes between 1 and {@code max} FREE blocks for the caller (who then owns them) into {@code slabs} and
+         * {@code blocks}, never waiting for a grace period. Freed memory is reused before new memory is carved, and
+         * reclaimed steadily rather than only when nothing is left, so that what waits for grace periods stays about
+         * a grace period's worth of frees (a working set that stays in the caches):
+         * <ol start="0">
+         *   <li>if frees are pending and the free list cannot serve a full refill, or every
+         *       {@value #RECLAIM_EVERY}th refill: reclaim first; else take from the free list;</li>
+         *   <li>the free list, else the current slab; if neither has a block: reclaim again, this time starting the
+         *       grace period if need be (it is that or a new slab);</li>
+         *   <li>the free list, else a new slab.</li>
+         * </ol>
+         * Returns how many blocks it took.
+         */
+        int fill(RcuArena arena, Slab[] slabs, int[] blocks, int max) {
+            for (int attempt = 0; ; attempt++) {
+                int n = 0;
+                boolean reclaimFirst = false;
+                boolean slabLeft;
                 lock.lock();
                 try {
-                    if (freeCount > 0) {
-                        freeCount--;
-                        slab = freeSlabs[freeCount];
-                        freeSlabs[freeCount] = null;
-                        block = freeBlocks[freeCount];
-                    } else if (!reclaimed && carvedSinceReclaim >= CARVE_BEFORE_RECLAIM
+                    if (attempt == 0 && (freeCount < max || ++refillsSinceReclaim >= RECLAIM_EVERY)
                             && arena.deferred.pending() > 0) {
-                        carvedSinceReclaim = 0;   // reuse freed memory before carving more (below, unlocked)
-                    } else if (current != null && nextInCurrent < current.blocks) {
-                        slab = current;
-                        block = nextInCurrent++;
-                        carvedSinceReclaim++;
-                    } else if (reclaimed) {
-                        current = arena.carveSlab(this);
-                        nextInCurrent = 1;
-                        slab = current;
-                        block = 0;
-                        carvedSinceReclaim++;
+                        reclaimFirst = true;
+                        refillsSinceReclaim = 0;
+                    } else {
+                        while (n < max && freeCount > 0) {
+                            freeCount--;
+                            slabs[n] = freeSlabs[freeCount];
+                            blocks[n++] = freeBlocks[freeCount];
+                            freeSlabs[freeCount] = null;
+                        }
                     }
-                    if (slab != null) {
-                        STATE.setRelease(slab.states, block, ALLOCATED);  // release; read by the CAS in free()
-                        ALLOCATED_COUNT.setRelease(this, (long) ALLOCATED_COUNT.get(this) + 1); // read by stats()
+                    slabLeft = current != null && nextInCurrent < current.blocks;
+                    if (n == 0 && !reclaimFirst && (slabLeft || attempt > 1)) {
+                        if (!slabLeft) {
+                            current = arena.carveSlab(this);
+                            nextInCurrent = 0;
+                        }
+                        while (n < max && nextInCurrent < current.blocks) {
+                            slabs[n] = current;
+                            blocks[n++] = nextInCurrent++;
+                        }
                     }
                 } finally {
                     lock.unlock();
                 }
-                if (slab != null) {
-                    return slab.block(block, byteSize);
+                if (n > 0) {
+                    return n;
                 }
-                // nothing free: reuse what has passed its grace period (never waits) before carving
-                arena.deferred.reclaimSome(RECLAIM_BATCH);
+                if (attempt < 2 && arena.deferred.pending() > 0) {
+                    // reuse what has passed its grace period, never waiting. A grace period is started for it when
+                    // that is cheap, or when the alternative is a new slab; memb's (a membarrier) is otherwise
+                    // started by the domain thread, asked now rather than on its lazy tick
+                    boolean mayStart = (attempt > 0 && !slabLeft) || arena.rcu.gracePeriodStartIsCheap();
+                    if (arena.deferred.reclaimSome(RECLAIM_BATCH, mayStart) == 0 && !mayStart) {
+                        arena.deferred.requestOldest();
+                    }
+                }
             }
         }
 
@@ -635,8 +875,15 @@ public final class RcuArena implements AutoCloseable {
             }
         }
 
-        /** push with {@code lock} held by the caller. */
+        /** push with {@code lock} held by the caller: a block whose grace period has passed becomes FREE. */
         void pushLocked(Slab slab, int block) {
+            returnLocked(slab, block);
+            STATE.setRelease(slab.states, block, FREE);  // release; read by the CAS in free()
+            RECLAIMED_COUNT.setRelease(this, (long) RECLAIMED_COUNT.get(this) + 1); // read by stats()
+        }
+
+        /** Puts a FREE block on the free list, with {@code lock} held (also: an ended thread's magazine). */
+        void returnLocked(Slab slab, int block) {
             if (freeCount == freeSlabs.length) {
                 freeSlabs = Arrays.copyOf(freeSlabs, freeCount * 2);
                 freeBlocks = Arrays.copyOf(freeBlocks, freeCount * 2);
@@ -644,8 +891,6 @@ public final class RcuArena implements AutoCloseable {
             freeSlabs[freeCount] = slab;
             freeBlocks[freeCount] = block;
             freeCount++;
-            STATE.setRelease(slab.states, block, FREE);  // release; read by the CAS in free()
-            RECLAIMED_COUNT.setRelease(this, (long) RECLAIMED_COUNT.get(this) + 1); // read by stats()
         }
 
         long allocatedBlocks() {
@@ -658,6 +903,44 @@ public final class RcuArena implements AutoCloseable {
 
         long reclaimedBlocks() {
             return (long) RECLAIMED_COUNT.getAcquire(this);  // pairs with the release store in pushLocked
+        }
+    }
+
+    /**
+     * One platform thread's cache for one arena. Written only by its owner (or, once the owner has ended, by whoever
+     * recovers it under the registry lock); stats() reads the two byte counters from other threads (opaque).
+     * Unpadded: each is allocated by its own thread (in its own TLAB), and the counters are read rarely.
+     * References nothing of the arena but slabs (see threadCache).
+     */
+    private static final class ThreadCache {
+        final Thread owner;
+        /** Per class (created on first use): a LIFO stack of FREE blocks this thread owns. */
+        final Slab[][] slabs;
+        final int[][] blocks;
+        final int[] counts;
+        /** Addresses of blocks freed by this thread and not yet queued (PENDING). */
+        final long[] pending = new long[PENDING_MAX];
+        int pendingCount;
+        long pendingBytes;
+        /** Bytes this thread allocated / freed through the cache; written opaque by the owner, read by stats(). */
+        @SuppressWarnings("unused") // through CACHE_ALLOCATED
+        private long allocatedBytes;
+        @SuppressWarnings("unused") // through CACHE_FREED
+        private long freedBytes;
+
+        ThreadCache(Thread owner, int classCount) {
+            this.owner = owner;
+            this.slabs = new Slab[classCount][];
+            this.blocks = new int[classCount][];
+            this.counts = new int[classCount];
+        }
+
+        long allocatedBytes() {
+            return (long) CACHE_ALLOCATED.getOpaque(this);  // pairs with the owner's opaque store
+        }
+
+        long freedBytes() {
+            return (long) CACHE_FREED.getOpaque(this);      // pairs with the owner's opaque store
         }
     }
 
@@ -679,6 +962,11 @@ public final class RcuArena implements AutoCloseable {
         final AtomicLong dedicatedReserved = new AtomicLong();
         final AtomicLong dedicatedInUse = new AtomicLong();
         final AtomicLong dedicatedPending = new AtomicLong();
+        /** The registered thread caches; copy-on-write under this ledger's monitor, volatile for stats(). */
+        volatile ThreadCache[] caches = new ThreadCache[0];
+        /** Bytes allocated / freed through the caches of ended threads (their counters, folded in). */
+        final AtomicLong retiredAllocated = new AtomicLong();
+        final AtomicLong retiredFreed = new AtomicLong();
         volatile boolean closed;
 
         Ledger(String name, SizeClass[] classes) {
@@ -690,17 +978,37 @@ public final class RcuArena implements AutoCloseable {
             if (closed) {
                 return new ArenaStats(0, 0, 0, 0);
             }
-            long inUse = dedicatedInUse.get();
-            long pending = dedicatedPending.get();
+            // each count is read before those it follows (reclaimed before freed before allocated), so that a block's
+            // later stages are never counted without its earlier ones: no term goes negative
+            long reclaimed = 0;
             for (SizeClass sc : classes) {
-                long reclaimed = sc.reclaimedBlocks();   // read oldest-updated first, so that freed >= reclaimed
-                long freed = sc.freedBlocks();
-                long allocated = sc.allocatedBlocks();
-                inUse += Math.max(0, allocated - freed) * sc.blockSize;
-                pending += Math.max(0, freed - reclaimed) * sc.blockSize;
+                reclaimed += sc.reclaimedBlocks() * sc.blockSize;
             }
+            long freed = retiredFreed.get();
+            long allocated = retiredAllocated.get();
+            ThreadCache[] cs = caches;   // volatile load; pairs with the store in register()
+            for (ThreadCache tc : cs) {
+                freed += tc.freedBytes();
+            }
+            for (SizeClass sc : classes) {
+                freed += sc.freedBlocks() * sc.blockSize;
+            }
+            for (ThreadCache tc : cs) {
+                allocated += tc.allocatedBytes();
+            }
+            for (SizeClass sc : classes) {
+                allocated += sc.allocatedBlocks() * sc.blockSize;
+            }
+            long inUse = dedicatedInUse.get() + Math.max(0, allocated - freed);
+            long pending = dedicatedPending.get() + Math.max(0, freed - reclaimed);
             long reserved = chunkBytes.get() + dedicatedReserved.get();
             return new ArenaStats(reserved, inUse, pending, Math.max(0, reserved - inUse - pending));
+        }
+
+        /** Folds the counters of an ended thread's recovered cache in and drops it (under this ledger's monitor). */
+        void retire(ThreadCache tc) {
+            retiredAllocated.addAndGet(tc.allocatedBytes());
+            retiredFreed.addAndGet(tc.freedBytes());
         }
 
         @Override
