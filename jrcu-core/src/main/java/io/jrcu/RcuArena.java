@@ -40,10 +40,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * with the class until the arena closes, so {@code bytesReserved} follows the peak of each class's live plus
  * pending bytes.
  *
- * <p><b>When freed memory is reused:</b> an allocation that finds its class's free list empty first reclaims
- * (without blocking) what has passed its grace period, and only then carves new memory. Grace periods make
- * progress on their own (each free takes its cookie with {@link Rcu#startPoll()}), so nobody has to call
- * {@code synchronize()}.
+ * <p><b>Thread caches.</b> As in jemalloc's tcache, each platform thread keeps a small cache per arena: per size
+ * class a magazine of free blocks (at most 256 blocks and 32 KiB; classes above 8 KiB are not cached) that it
+ * allocates from without a lock, and the frees it has made, which it hands to the arena's deferred queue as one
+ * batch under one grace-period cookie every 256 frees or 64 KiB, or when it refills a magazine. So an allocate +
+ * free pair costs no lock and no shared write in the common case. What a cache holds is never lost: an ended thread's
+ * cache is recovered by the next new thread that uses the arena, {@link #flushThreadCache()} hands the caller's back
+ * at once, and {@link #close()} covers frees still collected in any cache. A thread that frees and then stops using
+ * the arena delays the reuse of at most 64 KiB of its frees until then. Virtual threads and
+ * {@linkplain Builder#debug debug} arenas take the shared path (a short per-class lock per allocation and a queue
+ * entry per free), so that nothing is stranded in millions of caches and debug checks stay exact.
+ *
+ * <p><b>When freed memory is reused:</b> an allocation that needs blocks reclaims (without blocking) what has passed
+ * its grace period before it carves new memory, and reclaims steadily while frees are pending, so what waits for
+ * grace periods stays about one grace period's worth of frees. Grace periods make progress on their own (cookies are
+ * taken with {@link Rcu#startPoll()} semantics), so nobody has to call {@code synchronize()}.
  *
  * <p><b>Misuse.</b> Freeing a segment this arena did not allocate (or a slice that does not start at an allocated
  * block) throws {@link IllegalArgumentException}; freeing a block twice before it is reused throws
@@ -51,9 +62,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #POISON} once its grace period has passed, and kept out of reuse for {@link Builder#quarantine a further
  * number of frees}, so that late reads see poison and late double frees are still caught.
  *
- * <p><b>Threads.</b> Every method may be called from any thread; allocate and free take a short per-size-class lock.
- * Memory-consistency effects: writes to a segment before {@code free} happen-before the writes of whoever is later
- * handed the same memory by {@code allocate}. {@link #close()} must not be called inside a read section of the
+ * <p><b>Threads.</b> Every method may be called from any thread, and a segment may be freed by another thread than
+ * the one that allocated it. Allocate and free are lock-free on a thread's cache and take short internal locks when
+ * it is refilled or flushed (and on the shared path). Memory-consistency effects: writes to a segment before
+ * {@code free} happen-before the writes of whoever is later handed the same memory by {@code allocate}. {@link #close()} must not be called inside a read section of the
  * domain (it waits for grace periods).
  */
 public final class RcuArena implements AutoCloseable {
@@ -61,31 +73,50 @@ public final class RcuArena implements AutoCloseable {
      * Overview.
      *
      * Layout: ArenaLayout (chunks -> page-aligned slabs of one size class -> blocks). Each block has a state byte in
-     * its slab: FREE -> ALLOCATED (allocate, under the class lock) -> PENDING (free: CAS, so exactly one of two
-     * racing frees wins; the loser sees the state and throws) -> FREE (after the grace period, under the class
-     * lock, when the block is pushed on its class's free list).
+     * its slab: FREE -> ALLOCATED (allocate, by the thread that owns the block: a magazine's owner, or the class
+     * lock holder) -> PENDING (free: CAS, so exactly one of two racing frees wins; the loser sees the state and
+     * throws) -> FREE (after the grace period, under the class lock, when the block is pushed on its class's free
+     * list). The design is jemalloc's tcache (magazines of free blocks per thread and class) over a slab allocator,
+     * with liburcu's defer_rcu batching of frees per thread.
      *
-     *   allocate(size):  c = class of size; under c.lock: pop a free block; else, if frees are pending and 256
-     *                    blocks were carved since the last try, unlock, deferred.reclaimSome(batch) and retry once;
-     *                    else take the next block of c's current slab; else reclaim, retry once, then carve a new
-     *                    slab (chunkLock) and take from it
+     *   allocate(size), platform thread:  c = class of size; tc = thread's cache (ThreadLocal; registers on first use)
+     *                    magazine[c] empty -> refill: queue tc's collected frees; c.fill(half a magazine)
+     *                    pop a block; state = ALLOCATED; tc.allocatedBytes += size
      *   free(seg):       find chunk (binary search) -> slab (page table) -> block; CAS ALLOCATED -> PENDING;
-     *                    deferred.enqueueLong(address)   (a queue of longs: nothing allocated per free; the
-     *                    DeferQueue stamps the grace-period cookie)
+     *                    platform thread: tc.pending[n++] = address; tc.freedBytes += size;
+     *                                     256 collected or 64 KiB -> deferred.enqueueLongs(batch)  (one cookie)
+     *                    else:            c.freed++; deferred.enqueueLong(address)
+     *   c.fill(max):     under c.lock: free list, else the current slab, else a new slab (chunkLock); before
+     *                    that, and every RECLAIM_EVERY refills while frees are pending, deferred.reclaimSome (unlocked,
+     *                    never waits; starts a grace period only if cheap or before a new slab; memb asks its domain
+     *                    thread instead)
      *   reclaimed(addresses, n): [after their grace periods, a batch, no DeferQueue lock held] find each block
      *                    again; debug: fill with POISON, then quarantine; push on its class's free list, state ->
      *                    FREE, taking a class lock once per run of blocks of one class
+     *   virtual threads, debug arenas, classes above 8 KiB: the shared path (c.fill(1) per allocation)
+     *
+     * A cache is touched only by its owner, except: stats() reads its two byte counters (opaque, written opaque by
+     * the owner), and once the owner has ended (isAlive() false, which happens-after all its actions) the thread that
+     * registers next recovers it under the registry lock (the ledger's monitor): collected frees are queued, magazine
+     * blocks returned to the free lists (still FREE), counters folded into the ledger. A ThreadLocal value must not
+     * reference the arena (the thread's map holds it strongly), so a cache holds only slabs and arrays.
      *
      * Ordering: the block's contents and its state are handed from free() to the reclaimer by the DeferQueue
-     * (release of `published` in enqueue, acquire in reclaim), and from the reclaimer to the next allocate by the
-     * class lock. The state byte is written with release stores and read with the CAS in free(); a free of a
-     * block the caller was never handed (misuse) may read a stale state, and then throws, which is the right answer
-     * either way. `chunks` is a copy-on-write array published by a volatile store under chunkLock; a chunk's page
-     * table entries are written under chunkLock before the slab's first block is handed out by its class lock, and
-     * a free of that block happens after the allocate that returned it.
+     * (release of `published` in enqueue, acquire in reclaim), from the reclaimer to the next fill by the class lock,
+     * and from fill to the allocating thread by program order (it owns the magazine). The state byte is written with
+     * release stores and read with the CAS in free(); a free of a block the caller was never handed (misuse) may read
+     * a stale state, and then throws, which is the right answer either way. `chunks` is a copy-on-write array
+     * published by a volatile store under chunkLock; a chunk's page table entries are written under chunkLock before
+     * the slab's first block is handed out by its class lock, and a free of that block happens after the allocate
+     * that returned it.
      *
-     * Counters: per class, `allocated` and `reclaimed` are written under the class lock (release) and `freed` by an
-     * atomic add in free(); stats() derives in-use = allocated - freed and pending = freed - reclaimed.
+     * Counters: per class, `allocated` (shared path, atomic add), `freed` (shared path, atomic add) and `reclaimed`
+     * (under the class lock, release); per cache, allocatedBytes and freedBytes. stats() reads reclaimed before freed
+     * before allocated, so that no difference goes negative: in-use = allocated - freed, pending = freed - reclaimed.
+     *
+     * Close: `closed` is set first (allocate and free refuse from then on); the deferred queue is closed (it waits
+     * for the grace periods of what is queued); if any cache was registered one more grace period covers the frees
+     * still collected in caches; then the shared arena is closed under chunkLock.
      */
 
     /** The byte that {@link Builder#debug(boolean) debug} arenas fill freed memory with after its grace period. */
@@ -773,7 +804,8 @@ public final class RcuArena implements AutoCloseable {
         /** Refills served since this class last reclaimed; under lock. */
         private int refillsSinceReclaim;
         private int nextInCurrent;
-        // counters: allocated and reclaimed written under lock (release), freed by atomic add; read by stats()
+        // counters of the shared path and the reclaimer: allocated and freed by atomic add, reclaimed written under
+        // lock (release); read by stats()
         @SuppressWarnings("unused") // through ALLOCATED_COUNT
         private volatile long allocated;
         @SuppressWarnings("unused") // through FREED_COUNT
@@ -894,11 +926,11 @@ public final class RcuArena implements AutoCloseable {
         }
 
         long allocatedBlocks() {
-            return (long) ALLOCATED_COUNT.getAcquire(this);  // pairs with the release store in allocate
+            return (long) ALLOCATED_COUNT.getAcquire(this);  // pairs with the atomic add in allocateShared
         }
 
         long freedBlocks() {
-            return (long) FREED_COUNT.getAcquire(this);      // pairs with the atomic add in freeBlock
+            return (long) FREED_COUNT.getAcquire(this);      // pairs with the atomic add in free()
         }
 
         long reclaimedBlocks() {
