@@ -37,6 +37,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      *   runUntil(target):  while completed < target:
      *                        g = started; if g == completed: g += 1; CAS started = g; fence
      *                        else if g > target: g = target     (QSBR tokens ran ahead: see token())
+     *                        if tokens started several (newest > completed + 1):
+     *                          a = newestUnblocked(newest)        one look at the readers (DPDK's acked token)
+     *                          if a >= g: completed = a; continue
+     *                          if a > completed: completed = a    (partial); NO_WAIT: return false
      *                        awaitReaders(g)    flavor: every section that might predate g has ended
      *                        completed = g      (volatile)
      * A caller of synchronize()/await() takes the lock and runs grace periods itself (lowest latency: no handoff
@@ -207,6 +211,16 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * @return {@code false} if the deadline passed first
      */
     abstract boolean awaitReaders(long gp, GracePeriodWait wait);
+
+    /**
+     * The newest grace period, at most {@code newest}, that no reader holds up at this moment: one look at the
+     * readers without waiting (DPDK's {@code acked_token}), made under gpLock after a full fence that follows the
+     * read of {@code started >= newest}. Asked only when QSBR tokens have started several grace periods at once;
+     * a result no greater than {@code completed} means "no progress".
+     */
+    long newestUnblocked(long newest) {
+        return Long.MIN_VALUE;   // flavors without tokens are never asked
+    }
 
     /** Called under gpLock right after grace period {@code gp} was started. */
     void onGracePeriodStarted(long gp) {
@@ -486,13 +500,15 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private boolean runUntil(long target, long deadline) {
         while (completed < target) {
             long gp = state.lvStarted();
+            long newest = gp;   // the newest grace period started, as read before the fence below
             if (gp == completed) {
                 if (!state.casStarted(gp, gp + 1)) { // volatile CAS; pairs with the readers' acquire load of started
                     continue;   // a QSBR token started a grace period meanwhile: re-read
                 }
                 gp += 1;
+                newest = gp;
             } else if (gp > target) {
-                gp = target;    // QSBR tokens ran ahead of the target: complete only what is asked, so a reader
+                gp = target;    // QSBR tokens ran ahead of the target: wait only for what is asked, so a reader
                                 // that reported after token `target` (not after the newest) does not hold it up
             }
             VarHandle.fullFence(); // store->load: orders the new number (and the caller's unlinks) before the
@@ -506,6 +522,21 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 onGracePeriodStarted(gp);
             }
             if (!skipReaderWait) {
+                if (newest > completed + 1) {
+                    // QSBR tokens started several grace periods: one look at the readers completes every one it
+                    // shows over (DPDK's acked token), not one per look; each token is a grace period of its own
+                    long allowed = newestUnblocked(newest);
+                    if (allowed >= gp) {
+                        complete(allowed);
+                        continue;
+                    }
+                    if (allowed > completed) {
+                        complete(allowed);   // partial progress: a reader holds up gp, not the older ones
+                    }
+                    if (deadline == NO_WAIT) {
+                        return false;        // one look is all a non-blocking attempt takes
+                    }
+                }
                 waiter.begin(gp, deadline);
                 gpWaiter = Thread.currentThread();
                 boolean done;
@@ -519,11 +550,16 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                     return false;
                 }
             }
-            completed = gp; // volatile store; pairs with the volatile loads in poll/await
-            recordGracePeriod(gp);
-            signalGracePeriodWaiters();
+            complete(gp);
         }
         return true;
+    }
+
+    /** Grace periods up to {@code gp} are complete. Caller holds gpLock. */
+    private void complete(long gp) {
+        completed = gp; // volatile store; pairs with the volatile loads in poll/await
+        recordGracePeriod(gp);
+        signalGracePeriodWaiters();
     }
 
     private void recordGracePeriod(long gp) {

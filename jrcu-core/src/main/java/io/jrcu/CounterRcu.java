@@ -138,6 +138,26 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         return true;
     }
 
+    /**
+     * min(newest, ctr - 1 of every protected reader): grace period g is complete when every record has ctr == 0 or
+     * ctr > g, which is exactly what awaitReaders(g) checks, so this is one such look answering for every g at once.
+     */
+    @Override
+    final long newestUnblocked(long newest) {
+        long allowed = newest;
+        CounterReader[] a = slots;
+        for (int i = 0; i < a.length; i++) {
+            CounterReader r = (CounterReader) SLOTS.getAcquire(a, i); // pairs with the release in addToRegistry
+            if (r != null) {
+                long c = r.laCtr();   // acquire; partner: the reader's ctr stores, as in blocks()
+                if (c != 0 && c - 1 < allowed) {
+                    allowed = c - 1;
+                }
+            }
+        }
+        return allowed;
+    }
+
     private boolean awaitReader(CounterReader r, long gp, GracePeriodWait wait) {
         boolean marked = false;
         try {

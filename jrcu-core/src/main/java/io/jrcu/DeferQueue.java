@@ -431,7 +431,9 @@ public final class DeferQueue<T> implements AutoCloseable {
     /**
      * Tries, without waiting, to complete the grace period of {@code oldest} (the head's). If the newest entry's
      * grace period has already started (QSBR tokens start theirs at enqueue), it first tries that one: one reader
-     * scan then makes everything eligible, where completing only the head's would free one entry per scan. It never
+     * scan then makes everything eligible, where completing only the head's would free one entry per scan. For
+     * QSBR that scan also completes every older token the readers have reported past, even when the newest's is
+     * still open (DPDK's acked token), so the head's attempt usually finds its grace period complete. It never
      * starts a grace period beyond the head's: a grace period started only when the head needs one covers every
      * entry enqueued before it, so grace periods (for memb, each a membarrier) are not spent on one entry each.
      */

@@ -5,21 +5,33 @@ import java.lang.invoke.VarHandle;
 
 /*
  * The read-mostly state every reader of a domain looks at: the number of the newest grace period started, and
- * whether the domain is closing. It is written once per grace period (and once at close) and read on readers'
- * outermost section entries (memb), quiescent reports (QSBR) and section entries (bulletProof, closing only), so it
- * sits alone on its cache lines, padded on both sides by the class hierarchy below (JCTools style): the writer's
- * frequently written fields (completed, requested) live in the domain object, never next to it.
+ * whether the domain is closing. Readers read it on their outermost section entries (memb: started and closing;
+ * QSBR: closing; bulletProof: phase and closing) and quiescent reports (QSBR: started), so it is padded on both
+ * sides by the class hierarchy below (JCTools style): the writer's frequently written fields (completed, requested)
+ * live in the domain object, never next to it.
+ *
+ * `started` has a line of its own, apart from the fields read on every section entry: QSBR's DPDK-style tokens
+ * (every DeferQueue enqueue, every start()) increment it, so for QSBR it is write-hot. Were it next to `closing`,
+ * which a QSBR reader loads on every section entry, each token would invalidate the line a busy reader re-reads on
+ * every section (false sharing: a cache miss for the reader per section and one for the token's increment).
  */
 abstract class GracePeriodStatePadBefore {
     long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
 }
 
-abstract class GracePeriodStateFields extends GracePeriodStatePadBefore {
+abstract class GracePeriodStateStarted extends GracePeriodStatePadBefore {
     /**
      * Number of the newest grace period started; 0 before the first. Raised by one (CAS) under the domain's gpLock,
      * and (QSBR only) by DPDK-style tokens, an atomic increment by any thread (see AbstractRcu.token()).
      */
     volatile long started;
+}
+
+abstract class GracePeriodStatePadBetween extends GracePeriodStateStarted {
+    long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+}
+
+abstract class GracePeriodStateFields extends GracePeriodStatePadBetween {
     /** Set once when the domain starts closing; never reset. */
     volatile boolean closing;
     /** bulletProof: the counter index (0 or 1) new sections use; flipped once per grace period. */
@@ -29,7 +41,7 @@ abstract class GracePeriodStateFields extends GracePeriodStatePadBefore {
 }
 
 abstract class GracePeriodStatePadAfter extends GracePeriodStateFields {
-    long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+    long p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p2a, p2b, p2c, p2d, p2e, p2f;
 }
 
 final class GracePeriodState extends GracePeriodStatePadAfter {
@@ -41,7 +53,7 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STARTED = lookup.findVarHandle(GracePeriodStateFields.class, "started", long.class);
+            STARTED = lookup.findVarHandle(GracePeriodStateStarted.class, "started", long.class);
             CLOSING = lookup.findVarHandle(GracePeriodStateFields.class, "closing", boolean.class);
             PHASE = lookup.findVarHandle(GracePeriodStateFields.class, "phase", int.class);
         } catch (ReflectiveOperationException e) {

@@ -160,6 +160,30 @@ class QsbrRcuTest extends DomainTestSupport {
         }
     }
 
+    /**
+     * DPDK's acked token: a non-blocking attempt at the newest of several tokens, held up by a reader that reported
+     * after the older ones only, still completes the older ones in its one look at the readers. It used to complete
+     * nothing, so DeferQueue.reclaim freed one entry per look. token() requests no grace period: the domain thread
+     * stays out of it.
+     */
+    @Test
+    void aFailedNonBlockingTryOfTheNewestTokenCompletesTheOlderTokensTheReadersReportedPast() throws Exception {
+        QsbrRcu rcu = domain();
+        try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "online-reader")) {
+            reader.run(rcu::registerThread);
+            long first = rcu.token();
+            rcu.token();
+            long third = rcu.token();
+            reader.run(rcu::quiescent);   // after the first three tokens, before the fourth
+            long fourth = rcu.token();
+            assertThat(rcu.tryAdvance(fourth, false)).as("the reader has not reported since the fourth").isFalse();
+            assertThat(rcu.poll(third)).as("the third token, which the reader reported past").isTrue();
+            assertThat(rcu.poll(first)).isTrue();
+            assertThat(rcu.poll(fourth)).isFalse();
+            reader.run(rcu::unregisterThread);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"synchronize", "timed synchronize", "await", "timed await", "check"})
     void aCallThatMayWaitIsAQuiescentStateOfItsCaller(String call) throws Exception {
