@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * A library's own reclamation queue (DPDK {@code rte_rcu_qsbr_dq}, the design of DPDK's "Integrating QSBR RCU with
@@ -62,6 +63,9 @@ public final class DeferQueue<T> implements AutoCloseable {
      */
 
     private static final int CHUNK = 256;
+    /** A reclaim's batch array starts at most this long, and one at most {@value #MAX_SPARE_BATCH} long is kept. */
+    private static final int FIRST_BATCH = 256;
+    private static final int MAX_SPARE_BATCH = 4096;
     /** Reports queues and arenas dropped with resources pending; shared with RcuArena. */
     static final Cleaner CLEANER = Cleaner.create();
     private static final VarHandle PUBLISHED;
@@ -138,6 +142,9 @@ public final class DeferQueue<T> implements AutoCloseable {
     private final ReentrantLock producerLock;   // null with singleProducer()
     private final ReentrantLock consumerLock = new ReentrantLock();
     private final AtomicReference<Chunk> spare = new AtomicReference<>();
+    /** A batch array kept between reclaims (items queue / longs queue); one at a time, taken by getAndSet. */
+    private final AtomicReference<Object[]> spareItems = new AtomicReference<>();
+    private final AtomicReference<long[]> spareValues = new AtomicReference<>();
 
     // producer side (producer lock or the single producer)
     private Chunk tail;
@@ -380,13 +387,19 @@ public final class DeferQueue<T> implements AutoCloseable {
                     }
                     if (head.items != null) {
                         if (batch == null) {
-                            batch = new Object[(int) Math.min(max, available)];
+                            batch = takeBatch(spareItems, max, available, Object[]::new);
+                        } else if (n == batch.length) {
+                            batch = Arrays.copyOf(batch, (int) Math.min((long) n * 2, n + Math.min(max - n,
+                                    available)));
                         }
                         batch[n++] = head.items[headIndex];
                         head.items[headIndex] = null;
                     } else {
                         if (longBatch == null) {
-                            longBatch = new long[(int) Math.min(max, available)];
+                            longBatch = takeBatch(spareValues, max, available, long[]::new);
+                        } else if (n == longBatch.length) {
+                            longBatch = Arrays.copyOf(longBatch, (int) Math.min((long) n * 2, n + Math.min(max - n,
+                                    available)));
                         }
                         longBatch[n++] = head.values[headIndex];
                     }
@@ -401,9 +414,12 @@ public final class DeferQueue<T> implements AutoCloseable {
             if (batch != null) {
                 for (int i = 0; i < n; i++) {
                     freeOne(batch[i]);
+                    batch[i] = null;
                 }
+                returnBatch(spareItems, batch);
             } else if (n > 0) {
                 freeLongs(longBatch, n);   // one call per batch: the arena takes each class lock once
+                returnBatch(spareValues, longBatch);
             }
             if (n > 0) {
                 FREED.getAndAdd(counts, (long) n);  // volatile; read by pending()
@@ -425,6 +441,22 @@ public final class DeferQueue<T> implements AutoCloseable {
         long blocked = blockedOn;   // volatile; see the field
         if (blocked != 0 && !rcu.hasStarted(blocked)) {
             rcu.request(blocked);
+        }
+    }
+
+    /**
+     * A batch array for a reclaim: the spare if there is one (a steady state allocates nothing), else a new one of
+     * the expected size up to {@value #FIRST_BATCH} (it grows if more entries turn out eligible).
+     */
+    private static <A> A takeBatch(AtomicReference<A> spareBatch, int max, long available, IntFunction<A> create) {
+        A spareOne = spareBatch.getAndSet(null);  // volatile; partner: the CAS in returnBatch
+        return spareOne != null ? spareOne : create.apply((int) Math.min(FIRST_BATCH, Math.min(max, available)));
+    }
+
+    /** Keeps a batch array (its items cleared) for the next reclaim, unless one is kept or it is large. */
+    private static <A> void returnBatch(AtomicReference<A> spareBatch, A batch) {
+        if (java.lang.reflect.Array.getLength(batch) <= MAX_SPARE_BATCH) {
+            spareBatch.compareAndSet(null, batch);   // volatile; partner: the getAndSet in takeBatch
         }
     }
 
