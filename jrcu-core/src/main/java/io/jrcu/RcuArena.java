@@ -76,30 +76,40 @@ public final class RcuArena implements AutoCloseable {
      * its slab: FREE -> ALLOCATED (allocate, by the thread that owns the block: a magazine's owner, or the class
      * lock holder) -> PENDING (free: CAS, so exactly one of two racing frees wins; the loser sees the state and
      * throws) -> FREE (after the grace period, under the class lock, when the block is pushed on its class's free
-     * list). The design is jemalloc's tcache (magazines of free blocks per thread and class) over a slab allocator,
-     * with liburcu's defer_rcu batching of frees per thread.
+     * list, or, by its owner, into a thread's magazine). The design is jemalloc's tcache (magazines of free blocks per
+     * thread and class) over a slab allocator, with per-thread deferred queues of batched frees (liburcu's defer_rcu,
+     * crossbeam-epoch's thread-local bags), so that in a steady state a block stays with one thread: allocated from
+     * its magazine, freed into its batch, reclaimed from its queue back into its magazine — no lock and no shared
+     * write but the grace period's.
      *
      *   allocate(size), platform thread:  c = class of size; tc = thread's cache (ThreadLocal; registers on first use)
-     *                    magazine[c] empty -> refill: queue tc's collected frees; c.fill(half a magazine)
+     *                    magazine[c] empty -> refill: queue tc's collected frees; reclaim tc.queue (owner: blocks go
+     *                    to tc's magazines); still empty -> c.fill(half a magazine)
      *                    pop a block; state = ALLOCATED; tc.allocatedBytes += size
      *   free(seg):       find chunk (binary search) -> slab (page table) -> block; CAS ALLOCATED -> PENDING;
-     *                    platform thread: tc.pending[n++] = address; tc.freedBytes += size;
-     *                                     256 collected or 64 KiB -> deferred.enqueueLongs(batch)  (one cookie)
-     *                    else:            c.freed++; deferred.enqueueLong(address)
+     *                    platform thread: tc.pending[n++] = address; tc.freedBytes += size; 256 collected or 64 KiB
+     *                                     -> tc.queue.enqueueLongs(batch) (single producer, one cookie); reclaim tc.queue
+     *                    else:            c.freed++; deferred.enqueueLong(address)   (the shared queue)
      *   c.fill(max):     under c.lock: free list, else the current slab, else a new slab (chunkLock); before
      *                    that, and every RECLAIM_EVERY refills while frees are pending, deferred.reclaimSome (unlocked,
      *                    never waits; starts a grace period only if cheap or before a new slab; memb asks its domain
-     *                    thread instead)
-     *   reclaimed(addresses, n): [after their grace periods, a batch, no DeferQueue lock held] find each block
-     *                    again; debug: fill with POISON, then quarantine; push on its class's free list, state ->
-     *                    FREE, taking a class lock once per run of blocks of one class
+     *                    thread instead); before a new slab also every cache's queue (reclaimOthers: the frees of
+     *                    threads that do not allocate, went idle or ended)
+     *   tc.reclaimed(addresses, n): [tc.queue's free function] by the owner: state -> FREE, into its magazines while
+     *                    they have room; by anyone else (or overflow): onto the classes' free lists
+     *   reclaimed(addresses, n): [the shared queue's free function, after their grace periods, no DeferQueue lock
+     *                    held] find each block again; debug: fill with POISON, then quarantine; push on its class's
+     *                    free list, state -> FREE, taking a class lock once per run of blocks of one class
      *   virtual threads, debug arenas, classes above 8 KiB: the shared path (c.fill(1) per allocation)
      *
-     * A cache is touched only by its owner, except: stats() reads its two byte counters (opaque, written opaque by
-     * the owner), and once the owner has ended (isAlive() false, which happens-after all its actions) the thread that
-     * registers next recovers it under the registry lock (the ledger's monitor): collected frees are queued, magazine
-     * blocks returned to the free lists (still FREE), counters folded into the ledger. A ThreadLocal value must not
-     * reference the arena (the thread's map holds it strongly), so a cache holds only slabs and arrays.
+     * A cache is touched only by its owner, except: any thread may reclaim its queue (DeferQueue's consumer side is
+     * thread-safe; a non-owner's free function never touches the magazines); stats() reads its three byte counters
+     * (opaque, written opaque by the owner); and once the owner has ended (isAlive() false, which happens-after all
+     * its actions) the thread that registers next recovers it under the registry lock (the ledger's monitor):
+     * collected frees are queued (that thread is then the queue's single producer), magazine blocks returned to the
+     * free lists (still FREE); the cache leaves the registry, its counters folded into the ledger, once its queue is
+     * empty. A ThreadLocal value must not reference the arena (the thread's map holds it strongly), so a cache holds
+     * only its queue, the chunk table, the classes and the ledger.
      *
      * Ordering: the block's contents and its state are handed from free() to the reclaimer by the DeferQueue
      * (release of `published` in enqueue, acquire in reclaim), from the reclaimer to the next fill by the class lock,
@@ -111,12 +121,14 @@ public final class RcuArena implements AutoCloseable {
      * that returned it.
      *
      * Counters: per class, `allocated` (shared path, atomic add), `freed` (shared path, atomic add) and `reclaimed`
-     * (under the class lock, release); per cache, allocatedBytes and freedBytes. stats() reads reclaimed before freed
-     * before allocated, so that no difference goes negative: in-use = allocated - freed, pending = freed - reclaimed.
+     * (under the class lock, release); per cache, allocatedBytes, freedBytes and reclaimedBytes (into its magazines).
+     * stats() reads reclaimed before freed before allocated, so that no difference goes negative: in-use = allocated -
+     * freed, pending = freed - reclaimed.
      *
      * Close: `closed` is set first (allocate and free refuse from then on); the deferred queue is closed (it waits
      * for the grace periods of what is queued); if any cache was registered one more grace period covers the frees
-     * still collected in caches; then the shared arena is closed under chunkLock.
+     * collected or queued in caches (their queues are never drained: the memory goes with the arena); then the
+     * shared arena is closed under chunkLock.
      */
 
     /** The byte that {@link Builder#debug(boolean) debug} arenas fill freed memory with after its grace period. */
@@ -152,6 +164,7 @@ public final class RcuArena implements AutoCloseable {
     private static final VarHandle RECLAIMED_COUNT;
     private static final VarHandle CACHE_ALLOCATED;
     private static final VarHandle CACHE_FREED;
+    private static final VarHandle CACHE_RECLAIMED;
 
     static {
         try {
@@ -161,6 +174,7 @@ public final class RcuArena implements AutoCloseable {
             RECLAIMED_COUNT = lookup.findVarHandle(SizeClass.class, "reclaimed", long.class);
             CACHE_ALLOCATED = lookup.findVarHandle(ThreadCache.class, "allocatedBytes", long.class);
             CACHE_FREED = lookup.findVarHandle(ThreadCache.class, "freedBytes", long.class);
+            CACHE_RECLAIMED = lookup.findVarHandle(ThreadCache.class, "reclaimedBytes", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -184,8 +198,8 @@ public final class RcuArena implements AutoCloseable {
      */
     private final ThreadLocal<ThreadCache> threadCache;
     private final ReentrantLock chunkLock = new ReentrantLock();
-    /** Sorted by base address; replaced (copy-on-write) under chunkLock; volatile for lock-free lookups. */
-    private volatile Chunk[] chunks = new Chunk[0];
+    /** The chunks, for lookups by address (apart from the arena: thread caches' free functions use it). */
+    private final ChunkTable table;
     private final ConcurrentHashMap<Long, Dedicated> dedicated = new ConcurrentHashMap<>();
     /** Debug only: poisoned blocks waiting out their quarantine, oldest first; guarded by itself. */
     private final ArrayDeque<Long> quarantine;
@@ -205,6 +219,7 @@ public final class RcuArena implements AutoCloseable {
             classes[i] = new SizeClass(i);
         }
         this.ledger = new Ledger(name, classes);
+        this.table = new ChunkTable(chunkSize);
         this.threadCache = b.debug ? null : new ThreadLocal<>();
         this.deferred = DeferQueue.forLongs(b.rcu, this::reclaimed)
                 .name("RcuArena '" + name + "'")
@@ -288,21 +303,50 @@ public final class RcuArena implements AutoCloseable {
     }
 
     /**
-     * Fills the calling thread's empty magazine of {@code sc} with half its capacity (at least one block) from the
-     * class. The thread's collected frees are queued first, so that their grace period starts before it takes more.
+     * Refills the calling thread's empty magazine of {@code sc}: first from the thread's own frees that have passed
+     * their grace period (its collected frees are queued first, so that their grace period starts now), else with
+     * half its capacity (at least one block) from the class. Returns the magazine's count.
      */
     private int refill(ThreadCache tc, SizeClass sc) {
         if (tc.pendingCount > 0) {
             flush(tc);
         }
+        reclaimOwn(tc);
         int c = sc.index;
-        if (tc.slabs[c] == null) {
-            tc.slabs[c] = new Slab[sc.magazineCapacity];
-            tc.blocks[c] = new int[sc.magazineCapacity];
+        if (tc.counts[c] > 0) {
+            return tc.counts[c];
         }
+        tc.ensureMagazine(sc);
         int n = sc.fill(this, tc.slabs[c], tc.blocks[c], Math.max(1, sc.magazineCapacity / 2));
         tc.counts[c] = n;
         return n;
+    }
+
+    /**
+     * The owner reclaims what has passed its grace period from its own queue, never waiting: the blocks go to its
+     * magazines (the rest to the classes' free lists). A grace period is started for them if that is cheap, else
+     * (memb's membarrier) the domain thread is asked for one.
+     */
+    private void reclaimOwn(ThreadCache tc) {
+        if (tc.queue.pending() > 0) {
+            boolean mayStart = rcu.gracePeriodStartIsCheap();
+            if (tc.queue.reclaimSome(RECLAIM_BATCH, mayStart) == 0 && !mayStart) {
+                tc.queue.requestOldest();
+            }
+        }
+    }
+
+    /**
+     * Before carving a new slab: reclaims, as a non-owner, what has passed its grace period in every thread cache's
+     * queue (the blocks go to the classes' free lists), so frees of threads that do not allocate, have gone idle or
+     * have ended are reused. Never waits; may start a grace period.
+     */
+    private void reclaimOthers() {
+        for (ThreadCache tc : ledger.caches) {   // volatile load; pairs with the store in register()
+            if (tc.queue.pending() > 0) {
+                tc.queue.reclaimSome(RECLAIM_BATCH, true);
+            }
+        }
     }
 
     private MemorySegment allocateDedicated(long byteSize, long byteAlignment) {
@@ -364,7 +408,8 @@ public final class RcuArena implements AutoCloseable {
 
     /**
      * Collects a free in the calling thread's cache; every {@value #PENDING_MAX} frees (or
-     * {@value #PENDING_BYTES} bytes) go to the deferred queue as one batch under one cookie.
+     * {@value #PENDING_BYTES} bytes) go to the thread's own deferred queue as one batch under one cookie, and the
+     * thread reclaims what of its earlier frees has passed its grace period.
      */
     private void deferCached(ThreadCache tc, long address, long blockSize) {
         int n = tc.pendingCount;
@@ -375,16 +420,18 @@ public final class RcuArena implements AutoCloseable {
         CACHE_FREED.setOpaque(tc, (long) CACHE_FREED.get(tc) + blockSize);  // opaque; read by stats()
         if (n == PENDING_MAX || bytes >= PENDING_BYTES) {
             flush(tc);
+            reclaimOwn(tc);
         }
     }
 
     /**
-     * Queues the frees {@code tc} collected, under one cookie taken now (later than each free: safe). Called by the
-     * owner, or for a thread that has ended by whoever recovers its cache.
+     * Queues the frees {@code tc} collected in its own queue (single producer: no lock), under one cookie taken now
+     * (later than each free: safe). Called by the owner, or, under the registry lock, by whoever recovers the cache
+     * of an ended thread.
      */
     private void flush(ThreadCache tc) {
         try {
-            deferred.enqueueLongs(tc.pending, tc.pendingCount);
+            tc.queue.enqueueLongs(tc.pending, tc.pendingCount);
         } catch (IllegalStateException queueClosed) {
             if (!closed) {
                 throw queueClosed;
@@ -456,9 +503,7 @@ public final class RcuArena implements AutoCloseable {
                     return;   // frees that raced close(): close() has released all memory already
                 }
                 long address = addresses[i];
-                // consecutive frees often share a slab: look it up again only when the address leaves it
-                Slab slab = last != null && address - last.base >= 0 && address - last.base < last.bytes
-                        ? last : slabOf(address);
+                Slab slab = table.slabOf(address, last);
                 last = slab;
                 if (slab == null) {   // not in a chunk: a dedicated allocation
                     releaseDedicated(address);
@@ -538,35 +583,43 @@ public final class RcuArena implements AutoCloseable {
     }
 
     /**
-     * Registers a cache for {@code t}, first recovering the caches of threads that have ended: their magazines go
-     * back to the free lists and their collected frees to the deferred queue.
+     * Registers a cache for {@code t}. Caches of threads that have ended are recovered first (their collected frees
+     * queued, their magazines returned to the free lists; their queues are then reclaimed by reclaimOthers), and
+     * dropped from the registry once their queues are empty.
      */
     private ThreadCache register(Thread t) {
-        ThreadCache tc = new ThreadCache(t, classes.length);
-        synchronized (ledger) {   // the registry's lock; taken before class locks and the queue's producer lock
+        ThreadCache tc = new ThreadCache(t, (Rcu) rcu, name, table, classes, ledger);
+        synchronized (ledger) {   // the registry's lock; taken before class locks
             ThreadCache[] old = ledger.caches;
             ThreadCache[] next = new ThreadCache[old.length + 1];
             int n = 0;
             for (ThreadCache c : old) {
                 // isAlive() false: the thread's last actions happen-before this (JLS 17.4.4), its cache is ours
-                if (c.owner.isAlive()) {
-                    next[n++] = c;
-                } else {
-                    recover(c);
+                if (!c.owner.isAlive()) {
+                    if (!c.recovered) {
+                        handBack(c);
+                        c.recovered = true;
+                    }
+                    if (c.queue.pending() == 0) {
+                        ledger.retire(c);
+                        continue;
+                    }
                 }
+                next[n++] = c;
             }
             next[n++] = tc;
-            ledger.caches = Arrays.copyOf(next, n);   // volatile store; read by stats()
+            ledger.caches = Arrays.copyOf(next, n);   // volatile store; read by stats() and reclaimOthers()
         }
         threadCache.set(tc);
         return tc;
     }
 
     /**
-     * Hands back what the cache holds: its collected frees go to the deferred queue (their grace period starts
-     * now), its free blocks to their classes' free lists. Only by the owner or after the owner ended.
+     * Hands back what the cache holds: its collected frees go to its queue (their grace period starts now; any
+     * thread reclaims them before carving new memory), its free blocks to their classes' free lists. Only by the
+     * owner, or by the registry lock's holder after the owner ended.
      */
-    private void recover(ThreadCache tc) {
+    private void handBack(ThreadCache tc) {
         if (tc.pendingCount > 0 && !closed) {
             flush(tc);
         }
@@ -586,18 +639,16 @@ public final class RcuArena implements AutoCloseable {
             }
             tc.counts[c] = 0;
         }
-        if (!tc.owner.isAlive()) {
-            ledger.retire(tc);
-        }
     }
 
     /**
-     * Hands the calling thread's cache back to the arena: the frees it has collected (up to 64 frees or 64 KiB
-     * since it last queued them) start their grace period now, and the free blocks it keeps for its next
-     * allocations (up to 32 KiB per size class) go back to the shared free lists. A thread that is about to stop
-     * using the arena for a long time calls it so that nothing it freed waits for its next allocation; an ended
-     * thread's cache is recovered by the next new thread that uses the arena, and {@link #close()} covers
-     * everything. Cheap when there is nothing to hand back; never blocks for a grace period.
+     * Hands the calling thread's cache back to the arena: the frees it has collected (up to 256 frees or 64 KiB
+     * since it last queued them) start their grace period now — any thread reclaims them before it carves new
+     * memory — and the free blocks it keeps for its next allocations (up to 32 KiB per size class) go back to the
+     * shared free lists. A thread that is about to stop using the arena for a long time calls it so that nothing it
+     * freed waits for its next allocation; an ended thread's cache is recovered by the next new thread that uses the
+     * arena, and {@link #close()} covers everything. Cheap when there is nothing to hand back; never blocks for a
+     * grace period.
      *
      * @throws IllegalStateException if the arena is closed
      */
@@ -606,29 +657,15 @@ public final class RcuArena implements AutoCloseable {
         ThreadLocal<ThreadCache> local = threadCache;
         ThreadCache tc = local == null ? null : local.get();
         if (tc != null) {
-            recover(tc);
+            handBack(tc);
         }
     }
 
     // ------------------------------------------------------------------ lookup and carving
 
-    /** The slab holding {@code address}, or null. Lock-free: a binary search of the chunks, then a page table. */
+    /** The slab holding {@code address}, or null. */
     private Slab slabOf(long address) {
-        Chunk[] cs = chunks;   // volatile; pairs with the volatile store in newChunk
-        int lo = 0;
-        int hi = cs.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            Chunk c = cs[mid];
-            if (address < c.base) {
-                hi = mid - 1;
-            } else if (address >= c.base + chunkSize) {
-                lo = mid + 1;
-            } else {
-                return c.pages[(int) ((address - c.base) >>> ArenaLayout.PAGE_SHIFT)];
-            }
-        }
-        return null;
+        return table.slabOf(address);
     }
 
     /** A new slab for {@code sc}, from the first chunk with room, else a new chunk. */
@@ -638,7 +675,7 @@ public final class RcuArena implements AutoCloseable {
         try {
             checkOpen("allocate");
             Chunk chunk = null;
-            for (Chunk c : chunks) {
+            for (Chunk c : table.chunks) {
                 if (chunkSize - c.carved >= bytes) {
                     chunk = c;
                     break;
@@ -663,7 +700,7 @@ public final class RcuArena implements AutoCloseable {
     private Chunk newChunk() {
         MemorySegment segment = arena.allocate(chunkSize, ArenaLayout.PAGE);
         Chunk chunk = new Chunk(segment, (int) (chunkSize >>> ArenaLayout.PAGE_SHIFT));
-        Chunk[] old = chunks;
+        Chunk[] old = table.chunks;
         Chunk[] next = Arrays.copyOf(old, old.length + 1);
         int at = old.length;
         while (at > 0 && next[at - 1].base > chunk.base) {
@@ -671,7 +708,7 @@ public final class RcuArena implements AutoCloseable {
             at--;
         }
         next[at] = chunk;
-        chunks = next;   // volatile store; pairs with the volatile load in slabOf
+        table.chunks = next;   // volatile store; pairs with the volatile load in ChunkTable.slabOf
         ledger.chunkBytes.addAndGet(chunkSize);
         return chunk;
     }
@@ -748,6 +785,42 @@ public final class RcuArena implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ parts
+
+    /** The chunks of an arena, sorted by base address, for lock-free lookups of the slab holding an address. */
+    private static final class ChunkTable {
+        private final long chunkSize;
+        /** Replaced (copy-on-write) under the arena's chunkLock; volatile for lock-free lookups. */
+        volatile Chunk[] chunks = new Chunk[0];
+
+        ChunkTable(long chunkSize) {
+            this.chunkSize = chunkSize;
+        }
+
+        /** The slab holding {@code address}, or null: a binary search of the chunks, then a page table. */
+        Slab slabOf(long address) {
+            Chunk[] cs = chunks;   // volatile; pairs with the volatile store in newChunk
+            int lo = 0;
+            int hi = cs.length - 1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                Chunk c = cs[mid];
+                if (address < c.base) {
+                    hi = mid - 1;
+                } else if (address >= c.base + chunkSize) {
+                    lo = mid + 1;
+                } else {
+                    return c.pages[(int) ((address - c.base) >>> ArenaLayout.PAGE_SHIFT)];
+                }
+            }
+            return null;
+        }
+
+        /** slabOf, trying {@code last} first (consecutive frees often share a slab). */
+        Slab slabOf(long address, Slab last) {
+            return last != null && address - last.base >= 0 && address - last.base < last.bytes
+                    ? last : slabOf(address);
+        }
+    }
 
     private static final class Chunk {
         final MemorySegment segment;
@@ -886,13 +959,17 @@ public final class RcuArena implements AutoCloseable {
                 if (n > 0) {
                     return n;
                 }
-                if (attempt < 2 && arena.deferred.pending() > 0) {
+                if (attempt < 2 && (arena.deferred.pending() > 0 || (attempt > 0 && !slabLeft))) {
                     // reuse what has passed its grace period, never waiting. A grace period is started for it when
                     // that is cheap, or when the alternative is a new slab; memb's (a membarrier) is otherwise
                     // started by the domain thread, asked now rather than on its lazy tick
-                    boolean mayStart = (attempt > 0 && !slabLeft) || arena.rcu.gracePeriodStartIsCheap();
+                    boolean beforeNewSlab = attempt > 0 && !slabLeft;
+                    boolean mayStart = beforeNewSlab || arena.rcu.gracePeriodStartIsCheap();
                     if (arena.deferred.reclaimSome(RECLAIM_BATCH, mayStart) == 0 && !mayStart) {
                         arena.deferred.requestOldest();
+                    }
+                    if (beforeNewSlab) {
+                        arena.reclaimOthers();
                     }
                 }
             }
@@ -939,13 +1016,19 @@ public final class RcuArena implements AutoCloseable {
     }
 
     /**
-     * One platform thread's cache for one arena. Written only by its owner (or, once the owner has ended, by whoever
-     * recovers it under the registry lock); stats() reads the two byte counters from other threads (opaque).
-     * Unpadded: each is allocated by its own thread (in its own TLAB), and the counters are read rarely.
-     * References nothing of the arena but slabs (see threadCache).
+     * One platform thread's cache for one arena: magazines of FREE blocks per class, the frees it has collected, and
+     * its own single-producer deferred queue of those frees. Written only by its owner (or, once the owner has ended,
+     * by whoever recovers it under the registry lock), except that any thread may reclaim its queue, whose free
+     * function then puts the blocks on the classes' free lists instead of the owner's magazines. stats() reads its
+     * three byte counters from other threads (opaque). Unpadded: each cache and its arrays are allocated by its own
+     * thread (in its own TLAB), and the counters are read rarely. References nothing of the arena but its chunk
+     * table, classes and ledger (see threadCache).
      */
     private static final class ThreadCache {
         final Thread owner;
+        private final ChunkTable table;
+        private final SizeClass[] classes;
+        private final Ledger ledger;
         /** Per class (created on first use): a LIFO stack of FREE blocks this thread owns. */
         final Slab[][] slabs;
         final int[][] blocks;
@@ -954,17 +1037,91 @@ public final class RcuArena implements AutoCloseable {
         final long[] pending = new long[PENDING_MAX];
         int pendingCount;
         long pendingBytes;
-        /** Bytes this thread allocated / freed through the cache; written opaque by the owner, read by stats(). */
+        /** This thread's frees, in batches under one cookie each; the owner is its single producer. */
+        final DeferQueue<Void> queue;
+        /** The owner has ended and its cache was recovered (under the registry lock). */
+        boolean recovered;
+        /**
+         * Bytes this thread allocated / freed through the cache, and reclaimed from its queue into its magazines;
+         * written opaque by the owner, read by stats().
+         */
         @SuppressWarnings("unused") // through CACHE_ALLOCATED
         private long allocatedBytes;
         @SuppressWarnings("unused") // through CACHE_FREED
         private long freedBytes;
+        @SuppressWarnings("unused") // through CACHE_RECLAIMED
+        private long reclaimedBytes;
 
-        ThreadCache(Thread owner, int classCount) {
+        ThreadCache(Thread owner, Rcu rcu, String arenaName, ChunkTable table, SizeClass[] classes, Ledger ledger) {
             this.owner = owner;
-            this.slabs = new Slab[classCount][];
-            this.blocks = new int[classCount][];
-            this.counts = new int[classCount];
+            this.table = table;
+            this.classes = classes;
+            this.ledger = ledger;
+            this.slabs = new Slab[classes.length][];
+            this.blocks = new int[classes.length][];
+            this.counts = new int[classes.length];
+            this.queue = DeferQueue.forLongs(rcu, this::reclaimed)
+                    .name("RcuArena '" + arenaName + "' frees of " + owner.getName())
+                    .singleProducer()
+                    .reportDropped(false)   // the arena's Cleaner reports, with bytes
+                    .build();
+        }
+
+        void ensureMagazine(SizeClass sc) {
+            if (slabs[sc.index] == null) {
+                slabs[sc.index] = new Slab[sc.magazineCapacity];
+                blocks[sc.index] = new int[sc.magazineCapacity];
+            }
+        }
+
+        /**
+         * The queue's free function: the grace periods of the blocks at {@code addresses[0..count)} have passed. Run
+         * by the owner (from refill, a flush or flushThreadCache) the blocks go to its magazines while they have
+         * room; run by any other thread (reclaimOthers) they go to the classes' free lists, a class lock taken once
+         * per run of blocks of one class.
+         */
+        private void reclaimed(long[] addresses, int count) {
+            boolean own = owner == Thread.currentThread();
+            SizeClass locked = null;
+            Slab last = null;
+            long toMagazines = 0;
+            try {
+                for (int i = 0; i < count; i++) {
+                    if (ledger.closed) {
+                        return;   // frees that raced close(): close() has released all memory already
+                    }
+                    long address = addresses[i];
+                    Slab slab = table.slabOf(address, last);
+                    last = slab;
+                    SizeClass sc = slab.sizeClass;
+                    int block = (int) sc.blockIndex(address - slab.base);
+                    int c = sc.index;
+                    if (own && counts[c] < sc.magazineCapacity) {
+                        ensureMagazine(sc);
+                        STATE.setRelease(slab.states, block, FREE);  // release; read by the CAS in free()
+                        slabs[c][counts[c]] = slab;
+                        blocks[c][counts[c]++] = block;
+                        toMagazines += sc.blockSize;
+                        continue;
+                    }
+                    if (sc != locked) {
+                        if (locked != null) {
+                            locked.lock.unlock();
+                        }
+                        sc.lock.lock();
+                        locked = sc;
+                    }
+                    sc.pushLocked(slab, block);
+                }
+            } finally {
+                if (locked != null) {
+                    locked.lock.unlock();
+                }
+                if (toMagazines > 0) {
+                    CACHE_RECLAIMED.setOpaque(this, (long) CACHE_RECLAIMED.get(this) + toMagazines); // opaque;
+                                                                                                      // read by stats()
+                }
+            }
         }
 
         long allocatedBytes() {
@@ -973,6 +1130,10 @@ public final class RcuArena implements AutoCloseable {
 
         long freedBytes() {
             return (long) CACHE_FREED.getOpaque(this);      // pairs with the owner's opaque store
+        }
+
+        long reclaimedBytes() {
+            return (long) CACHE_RECLAIMED.getOpaque(this);  // pairs with the owner's opaque store
         }
     }
 
@@ -999,6 +1160,7 @@ public final class RcuArena implements AutoCloseable {
         /** Bytes allocated / freed through the caches of ended threads (their counters, folded in). */
         final AtomicLong retiredAllocated = new AtomicLong();
         final AtomicLong retiredFreed = new AtomicLong();
+        final AtomicLong retiredReclaimed = new AtomicLong();
         volatile boolean closed;
 
         Ledger(String name, SizeClass[] classes) {
@@ -1012,13 +1174,16 @@ public final class RcuArena implements AutoCloseable {
             }
             // each count is read before those it follows (reclaimed before freed before allocated), so that a block's
             // later stages are never counted without its earlier ones: no term goes negative
-            long reclaimed = 0;
+            ThreadCache[] cs = caches;   // volatile load; pairs with the store in register()
+            long reclaimed = retiredReclaimed.get();
+            for (ThreadCache tc : cs) {
+                reclaimed += tc.reclaimedBytes();
+            }
             for (SizeClass sc : classes) {
                 reclaimed += sc.reclaimedBlocks() * sc.blockSize;
             }
             long freed = retiredFreed.get();
             long allocated = retiredAllocated.get();
-            ThreadCache[] cs = caches;   // volatile load; pairs with the store in register()
             for (ThreadCache tc : cs) {
                 freed += tc.freedBytes();
             }
@@ -1041,6 +1206,7 @@ public final class RcuArena implements AutoCloseable {
         void retire(ThreadCache tc) {
             retiredAllocated.addAndGet(tc.allocatedBytes());
             retiredFreed.addAndGet(tc.freedBytes());
+            retiredReclaimed.addAndGet(tc.reclaimedBytes());
         }
 
         @Override
