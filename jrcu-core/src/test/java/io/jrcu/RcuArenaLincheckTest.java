@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p><b>Target.</b> One arena per invocation over a reader-free MANUAL_GRACE_PERIODS domain, with the smallest
  * chunk (4 KiB: one slab per chunk, so a class of 2048-byte blocks runs out after two and must reclaim or carve a
- * new chunk; freed memory is really reused within a scenario). The test keeps the segments in its own {@value SLOTS}
+ * new chunk; freed memory is really reused within a scenario). Lincheck's threads are platform threads and the arena
+ * is not in debug mode, so every operation goes through the thread caches: magazines, per-thread queues of frees,
+ * reclaims by the owner and by other threads before a new slab. The test keeps the segments in its own {@value SLOTS}
  * slots. Operations:
  * <ul>
  *   <li>{@code allocate(size)}, size 1024 or 2048 (exact size classes): the slot it was stored in, or -1 when all
@@ -33,7 +35,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *   <li>{@code freeForeign()}: a segment of another arena: IllegalArgumentException;</li>
  *   <li>{@code stats()}: bytesInUse, after checking reserved == inUse + pendingFree + free with no negative term
  *       (an exception otherwise, which the model never returns);</li>
- *   <li>{@code synchronize()} on the domain: frees before it become reusable.</li>
+ *   <li>{@code synchronize()} on the domain: frees before it become reusable;</li>
+ *   <li>{@code flushThreadCache()}: the calling thread's cache goes back to the arena (no visible effect on the
+ *       model; it moves blocks between the thread's magazines, its queue and the shared free lists).</li>
  * </ul>
  * stats() and synchronize() run with the {@link LincheckSupport.Gate gate} exclusive, allocate and free shared:
  * {@link ArenaStats} is documented exact only when no allocate or free runs concurrently (it reads its counters one
@@ -112,6 +116,17 @@ public class RcuArenaLincheckTest {
             try (Arena other = Arena.ofConfined()) {
                 MemorySegment foreign = other.allocate(1024);
                 return outcome(() -> arena.free(foreign));
+            } finally {
+                gate.exitShared();
+            }
+        }
+
+        /** Hands the calling thread's cache back (its collected frees queued, its magazines to the free lists). */
+        @Operation
+        public void flushThreadCache() {
+            gate.enterShared();
+            try {
+                arena.flushThreadCache();
             } finally {
                 gate.exitShared();
             }
@@ -198,6 +213,9 @@ public class RcuArenaLincheckTest {
         }
 
         public void synchronize() {
+        }
+
+        public void flushThreadCache() {
         }
     }
 
