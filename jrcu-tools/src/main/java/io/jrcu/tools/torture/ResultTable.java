@@ -136,7 +136,9 @@ final class ResultTable {
     private static void arenaNote(String run, ArenaOutcome a, StringBuilder out) {
         out.append(run).append(": ").append(count(a.segments())).append(" segments (")
                 .append(count(a.largeSegments())).append(" above the chunk size), ")
-                .append(count(a.gracePeriods())).append(" writer grace periods; bytesReserved peak ")
+                .append(count(a.gracePeriods())).append(" writer grace periods")
+                .append(a.cacheFlushes() > 0 ? ", " + count(a.cacheFlushes()) + " thread-cache flushes" : "")
+                .append("; bytesReserved peak ")
                 .append(kib(a.peakReserved())).append(" (bound ").append(kib(a.reservedBound())).append(")\n")
                 .append(" ".repeat(run.length() + 2)).append("all freed: ").append(stats(a.quiescent()))
                 .append("; closed: ").append(stats(a.closed())).append('\n');

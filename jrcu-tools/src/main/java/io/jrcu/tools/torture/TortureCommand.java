@@ -59,7 +59,7 @@ public final class TortureCommand implements Command {
         out.println("  --mode M             how writers reclaim, a comma-separated list, or all (default: sync);");
         out.println("                       all runs every mode in turn for each flavor, --seconds each");
         for (ReclaimMode m : ReclaimMode.values()) {
-            out.printf(Locale.ROOT, "                         %-7s %s%n", m.cliName(), m.description());
+            out.printf(Locale.ROOT, "                         %-10s %s%n", m.cliName(), m.description());
         }
         out.println("  --seconds N          seconds per flavor and mode, fractions allowed (default: "
                 + TortureConfig.DEFAULT_DURATION.toSeconds() + ")");
@@ -118,7 +118,7 @@ public final class TortureCommand implements Command {
     }
 
     private static void printProgress(Progress p, PrintStream err) {
-        err.printf(Locale.ROOT, "  %-4s %-6s %3d s  reads %,13d (%,11d/s)  updates %,11d  grace periods %,9d"
+        err.printf(Locale.ROOT, "  %-4s %-10s %3d s  reads %,13d (%,11d/s)  updates %,11d  grace periods %,9d"
                         + "  callbacks %,11d  errors %,d%n",
                 p.flavor().cliName(), p.mode().cliName(), Math.round(p.elapsed().toMillis() / 1000.0), p.reads(),
                 p.readsPerSecond(), p.updates(), p.gracePeriods(), p.callbacksInvoked(), p.errors());

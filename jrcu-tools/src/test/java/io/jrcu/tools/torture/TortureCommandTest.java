@@ -47,10 +47,11 @@ class TortureCommandTest {
                 .containsExactly(
                         tuple(Flavor.QSBR, ReclaimMode.SYNC), tuple(Flavor.QSBR, ReclaimMode.CALL),
                         tuple(Flavor.QSBR, ReclaimMode.RETIRE), tuple(Flavor.QSBR, ReclaimMode.DEFER),
-                        tuple(Flavor.QSBR, ReclaimMode.ARENA),
+                        tuple(Flavor.QSBR, ReclaimMode.ARENA), tuple(Flavor.QSBR, ReclaimMode.ARENA_FAST),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.SYNC), tuple(Flavor.BULLET_PROOF, ReclaimMode.CALL),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.RETIRE),
-                        tuple(Flavor.BULLET_PROOF, ReclaimMode.DEFER), tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA));
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.DEFER), tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA),
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA_FAST));
     }
 
     @Test
@@ -102,7 +103,7 @@ class TortureCommandTest {
             "--writers 0               | writers must be between 1 and 64",
             "--virtual-readers many    | not a whole number",
             "--inject-fault everything | unknown fault 'everything'",
-            "--mode async              | --mode: unknown mode 'async' (known: sync|call|retire|defer|arena|all)",
+            "--mode async              | --mode: unknown mode 'async' (known: sync|call|retire|defer|arena|arena-fast|",
             "--mode call,              | unknown mode ''",
             "--barrier-every 0         | callbacks between barriers must be between 1 and 1000000",
             "--barrier-every 1000001   | callbacks between barriers must be between 1 and 1000000",
