@@ -112,14 +112,16 @@ class MainTest {
                 .doesNotContain("bp arena: 2 platform + 20 virtual readers, 1 writer, barrier");
     }
 
-    @Test
-    void tortureOfABrokenArenaReportsMemoryFreedUnderAReaderAndExits1() {
-        int code = run("torture", "--flavor=qsbr", "--mode=arena", "--seconds=2", "--inject-fault",
+    @ParameterizedTest
+    @ValueSource(strings = {"arena", "arena-fast"})
+    void tortureOfABrokenArenaReportsMemoryFreedUnderAReaderAndExits1(String mode) {
+        int code = run("torture", "--flavor=qsbr", "--mode=" + mode, "--seconds=2", "--inject-fault",
                 "skip-reader-wait");
 
         assertThat(code).as(out() + err()).isEqualTo(Command.EXIT_FAILED);
-        assertThat(out()).containsPattern("qsbr \\* +arena .* FAIL").contains("qsbr/arena: early = ",
-                "segments poisoned or overwritten under a reader", "qsbr/arena: first error after", "fault injected");
+        assertThat(out()).containsPattern("qsbr \\* +" + mode + " .* FAIL").contains("qsbr/" + mode + ": early = ",
+                "segments poisoned or overwritten under a reader", "qsbr/" + mode + ": first error after",
+                "fault injected");
     }
 
     @Test

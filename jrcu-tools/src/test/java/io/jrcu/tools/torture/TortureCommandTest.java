@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Option parsing of {@code jrcu torture}; nothing runs. */
 class TortureCommandTest {
@@ -54,16 +55,25 @@ class TortureCommandTest {
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA_FAST));
     }
 
-    @Test
-    void arenaModeRunsForEveryFlavorWithTheFaultToo() throws UsageException {
-        assertThat(parse("--mode", "arena", "--seconds", "2", "--inject-fault", "skip-reader-wait"))
+    @ParameterizedTest
+    @EnumSource(value = ReclaimMode.class, names = {"ARENA", "ARENA_FAST"})
+    void arenaModesRunForEveryFlavorWithTheFaultToo(ReclaimMode mode) throws UsageException {
+        assertThat(parse("--mode", mode.cliName(), "--seconds", "2", "--inject-fault", "skip-reader-wait"))
                 .containsExactly(
-                        new TortureConfig(Flavor.MEMB, ReclaimMode.ARENA, Duration.ofSeconds(2), 2, 1000, 1, 10_000,
-                                true),
-                        new TortureConfig(Flavor.QSBR, ReclaimMode.ARENA, Duration.ofSeconds(2), 2, 0, 1, 10_000,
-                                true),
-                        new TortureConfig(Flavor.BULLET_PROOF, ReclaimMode.ARENA, Duration.ofSeconds(2), 2, 1000, 1,
-                                10_000, true));
+                        new TortureConfig(Flavor.MEMB, mode, Duration.ofSeconds(2), 2, 1000, 1, 10_000, true),
+                        new TortureConfig(Flavor.QSBR, mode, Duration.ofSeconds(2), 2, 0, 1, 10_000, true),
+                        new TortureConfig(Flavor.BULLET_PROOF, mode, Duration.ofSeconds(2), 2, 1000, 1, 10_000,
+                                true));
+    }
+
+    @Test
+    void arenaFastIsNamedArenaFast() throws UsageException {
+        assertThat(parse("--flavor", "memb", "--mode", "arena, arena-fast")).extracting(TortureConfig::mode)
+                .containsExactly(ReclaimMode.ARENA, ReclaimMode.ARENA_FAST);
+        assertThatThrownBy(() -> parse("--mode", "fast")).isInstanceOf(UsageException.class)
+                .hasMessageContaining("(known: sync|call|retire|defer|arena|arena-fast|all)");
+        assertThat(ReclaimMode.ARENA_FAST.arena()).isTrue();
+        assertThat(ReclaimMode.ARENA_FAST.callbacks()).isFalse();
     }
 
     @Test
