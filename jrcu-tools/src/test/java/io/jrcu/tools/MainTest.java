@@ -105,7 +105,7 @@ class MainTest {
                 .containsPattern("bp +arena +2/20 .* 0 +- +- +0 +PASS")
                 .containsPattern("bp +arena-fast +2/20 .* 0 +- +- +0 +PASS")
                 .contains("lost: issued before a", "bp/arena: ", "bp/arena-fast: ", "all freed: reserved ",
-                        "; closed: reserved ");
+                        "; closed: reserved ", "arena-fast: the same without debug");
         assertThat(err()).contains("jrcu torture: bp; mode sync, call, retire, defer, arena, arena-fast; 0.3 s each",
                 "bp call: 2 platform + 20 virtual readers, 1 writer, barrier every 500 callbacks",
                 "bp arena: 2 platform + 20 virtual readers, 1 writer")

@@ -127,8 +127,10 @@ final class ResultTable {
         }
         if (anyArena) {
             out.append("arena: writers publish segments of an RcuArena (debug: freed memory is poisoned before reuse)"
-                    + " and free the ones they\nreplace; readers check every byte. age 1: a segment replaced while"
-                    + " read (legal). ARENA: the arena broke its stats contract.\n");
+                    + " and free the ones they\nreplace; readers check every byte. arena-fast: the same without debug,"
+                    + " through the per-thread caches (no\npoison: memory reused too early holds another generation's"
+                    + " bytes). age 1: a segment replaced while read (legal).\nARENA: the arena broke its stats"
+                    + " contract.\n");
         }
     }
 
