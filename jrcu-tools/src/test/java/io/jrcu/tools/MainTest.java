@@ -50,7 +50,8 @@ class MainTest {
     void helpOfACommandPrintsItsOptions() {
         assertThat(run("help", "torture")).isZero();
         assertThat(out()).contains("--flavor", "--virtual-readers", "--inject-fault skip-reader-wait",
-                "for proving the oracle works", "--mode", "sync|call|retire|defer|arena|all", "--barrier-every");
+                "for proving the oracle works", "--mode", "sync|call|retire|defer|arena|arena-fast|all", "arena-fast ",
+                "--barrier-every");
         outBytes.reset();
         assertThat(run("torture", "--help")).isZero();
         assertThat(out()).contains("usage: jrcu torture");
@@ -102,21 +103,25 @@ class MainTest {
                 .containsPattern("bp +retire +2/20 .* 0 +0 +0 +0 +PASS")
                 .containsPattern("bp +defer +2/20 .* 0 +0 +0 +0 +PASS")
                 .containsPattern("bp +arena +2/20 .* 0 +- +- +0 +PASS")
-                .contains("lost: issued before a", "bp/arena: ", "all freed: reserved ", "; closed: reserved ");
-        assertThat(err()).contains("jrcu torture: bp; mode sync, call, retire, defer, arena; 0.3 s each",
+                .containsPattern("bp +arena-fast +2/20 .* 0 +- +- +0 +PASS")
+                .contains("lost: issued before a", "bp/arena: ", "bp/arena-fast: ", "all freed: reserved ",
+                        "; closed: reserved ", "arena-fast: the same without debug");
+        assertThat(err()).contains("jrcu torture: bp; mode sync, call, retire, defer, arena, arena-fast; 0.3 s each",
                 "bp call: 2 platform + 20 virtual readers, 1 writer, barrier every 500 callbacks",
                 "bp arena: 2 platform + 20 virtual readers, 1 writer")
                 .doesNotContain("bp arena: 2 platform + 20 virtual readers, 1 writer, barrier");
     }
 
-    @Test
-    void tortureOfABrokenArenaReportsMemoryFreedUnderAReaderAndExits1() {
-        int code = run("torture", "--flavor=qsbr", "--mode=arena", "--seconds=2", "--inject-fault",
+    @ParameterizedTest
+    @ValueSource(strings = {"arena", "arena-fast"})
+    void tortureOfABrokenArenaReportsMemoryFreedUnderAReaderAndExits1(String mode) {
+        int code = run("torture", "--flavor=qsbr", "--mode=" + mode, "--seconds=2", "--inject-fault",
                 "skip-reader-wait");
 
         assertThat(code).as(out() + err()).isEqualTo(Command.EXIT_FAILED);
-        assertThat(out()).containsPattern("qsbr \\* +arena .* FAIL").contains("qsbr/arena: early = ",
-                "segments poisoned or overwritten under a reader", "qsbr/arena: first error after", "fault injected");
+        assertThat(out()).containsPattern("qsbr \\* +" + mode + " .* FAIL").contains("qsbr/" + mode + ": early = ",
+                "segments poisoned or overwritten under a reader", "qsbr/" + mode + ": first error after",
+                "fault injected");
     }
 
     @Test

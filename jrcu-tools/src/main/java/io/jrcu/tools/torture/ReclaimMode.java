@@ -9,8 +9,9 @@ import java.util.stream.Collectors;
 /**
  * How a torture writer reclaims what it replaced: by waiting for a grace period itself ({@link #SYNC}), by handing
  * the object to the library's callback machinery and moving on ({@link #CALL}, {@link #RETIRE}, {@link #DEFER}), or
- * by freeing an off-heap segment into an {@link io.jrcu.RcuArena} ({@link #ARENA}). {@code sync} runs
- * {@link TortureWriter}, the callback modes {@link CallbackWriter}, {@code arena} {@link ArenaWriter}.
+ * by freeing an off-heap segment into an {@link io.jrcu.RcuArena} ({@link #ARENA} with debug checks,
+ * {@link #ARENA_FAST} through its per-thread caches). {@code sync} runs {@link TortureWriter}, the callback modes
+ * {@link CallbackWriter}, the arena modes {@link ArenaWriter}.
  */
 public enum ReclaimMode {
     /** The writer waits for every grace period itself (the paths of {@link GracePeriodPath} in turn). */
@@ -40,7 +41,13 @@ public enum ReclaimMode {
      * Off-heap memory: writers publish {@link java.lang.foreign.MemorySegment}s from an {@link io.jrcu.RcuArena} in
      * debug mode and free the ones they replace; readers check every byte (runs {@link ArenaWriter}).
      */
-    ARENA("arena", "RcuArena.free(segment): readers check every byte; freed memory is poisoned");
+    ARENA("arena", "RcuArena.free(segment): readers check every byte; freed memory is poisoned"),
+    /**
+     * As {@link #ARENA}, with an arena without debug checks, so that writers allocate and free through their
+     * per-thread caches (magazines and collected frees; one writer also flushes its cache now and then). Nothing is
+     * poisoned: memory reused too early shows as another generation's bytes.
+     */
+    ARENA_FAST("arena-fast", "as arena, without debug: through per-thread caches, no poison");
 
     private final String cliName;
     private final String description;
@@ -61,6 +68,11 @@ public enum ReclaimMode {
     /** Whether the writer hands reclamation to the library instead of waiting. */
     public boolean async() {
         return this != SYNC;
+    }
+
+    /** Whether writers free off-heap segments into an {@link io.jrcu.RcuArena} (runs {@link ArenaWriter}). */
+    public boolean arena() {
+        return this == ARENA || this == ARENA_FAST;
     }
 
     /** Whether reclamation runs through callbacks, each checked by a {@link CallbackLedger}. */
@@ -88,7 +100,7 @@ public enum ReclaimMode {
         throw new IllegalArgumentException("unknown mode '" + name + "' (known: " + cliNames() + ")");
     }
 
-    /** "sync|call|retire|defer|arena". */
+    /** "sync|call|retire|defer|arena|arena-fast". */
     public static String cliNames() {
         return Arrays.stream(values()).map(ReclaimMode::cliName).collect(Collectors.joining("|"));
     }

@@ -127,8 +127,10 @@ final class ResultTable {
         }
         if (anyArena) {
             out.append("arena: writers publish segments of an RcuArena (debug: freed memory is poisoned before reuse)"
-                    + " and free the ones they\nreplace; readers check every byte. age 1: a segment replaced while"
-                    + " read (legal). ARENA: the arena broke its stats contract.\n");
+                    + " and free the ones they\nreplace; readers check every byte. arena-fast: the same without debug,"
+                    + " through the per-thread caches (no\npoison: memory reused too early holds another generation's"
+                    + " bytes). age 1: a segment replaced while read (legal).\nARENA: the arena broke its stats"
+                    + " contract.\n");
         }
     }
 
@@ -136,7 +138,9 @@ final class ResultTable {
     private static void arenaNote(String run, ArenaOutcome a, StringBuilder out) {
         out.append(run).append(": ").append(count(a.segments())).append(" segments (")
                 .append(count(a.largeSegments())).append(" above the chunk size), ")
-                .append(count(a.gracePeriods())).append(" writer grace periods; bytesReserved peak ")
+                .append(count(a.gracePeriods())).append(" writer grace periods")
+                .append(a.cacheFlushes() > 0 ? ", " + count(a.cacheFlushes()) + " thread-cache flushes" : "")
+                .append("; bytesReserved peak ")
                 .append(kib(a.peakReserved())).append(" (bound ").append(kib(a.reservedBound())).append(")\n")
                 .append(" ".repeat(run.length() + 2)).append("all freed: ").append(stats(a.quiescent()))
                 .append("; closed: ").append(stats(a.closed())).append('\n');

@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The shared state of an {@code arena} run: one {@link RcuArena} in debug mode (freed memory is poisoned after its
- * grace period, before reuse) and a few slots, each an {@link RcuReference} to a published segment that carries a
- * {@link SegmentPattern}. Writers replace a slot's segment and free the old one; readers check every byte of the
- * segment they loaded.
+ * The shared state of an {@code arena} or {@code arena-fast} run: one {@link RcuArena} and a few slots, each an
+ * {@link RcuReference} to a published segment that carries a {@link SegmentPattern}. Writers replace a slot's
+ * segment and free the old one; readers check every byte of the segment they loaded. For {@code arena} the arena is in
+ * debug mode (freed memory is poisoned after its grace period, before reuse; no thread caches); for
+ * {@code arena-fast} it is not, so writers allocate from and free into their per-thread caches, and memory reused
+ * too early shows as another generation's pattern.
  */
 final class SegmentSlots {
     /*
@@ -49,13 +51,35 @@ final class SegmentSlots {
      * up; each may hold a partly used slab of up to a chunk.
      */
     static final int SIZE_CLASSES = 64;
+    /**
+     * Size classes a request of 16 B to {@link #MAX_SMALL_SIZE} lands in, each cached per thread by a non-debug
+     * arena: 16-byte steps to 128 (8), then four per doubling up to 4 KiB (5 doublings, 20). Large requests go to
+     * dedicated allocations, which no cache holds.
+     */
+    static final int CACHED_CLASSES = 28;
+    /** What RcuArena documents a thread's magazine of one size class holds at most (non-debug arenas). */
+    static final long MAGAZINE_BYTES = 32 * 1024;
+    /**
+     * What RcuArena documents a thread collects of its frees before it queues them (non-debug arenas): it queues them
+     * once they reach 64 KiB, so they stay below that before the last free, which adds at most one block
+     * ({@link #MAX_SMALL_SIZE}: the larger segments skip the cache).
+     */
+    static final long COLLECTED_BYTES = 64 * 1024 + MAX_SMALL_SIZE;
 
     private final RcuArena arena;
+    /** Debug checks (poison, quarantine, no thread caches): the {@code arena} mode; else {@code arena-fast}. */
+    private final boolean debug;
     private final RcuReference<MemorySegment>[] slots;
 
+    /**
+     * The arena and its slots, whose first segments the calling thread allocates (on a non-debug arena: from its
+     * thread cache, which then keeps the rest of what it took for the run).
+     */
     @SuppressWarnings("unchecked") // an array of a generic class
-    SegmentSlots(Rcu rcu, String name) {
-        arena = RcuArena.builder(rcu).name(name).chunkSize(CHUNK_SIZE).debug(true).quarantine(QUARANTINE_BLOCKS)
+    SegmentSlots(Rcu rcu, String name, boolean debug) {
+        this.debug = debug;
+        // the quarantine is a debug setting: a non-debug arena ignores it
+        arena = RcuArena.builder(rcu).name(name).chunkSize(CHUNK_SIZE).debug(debug).quarantine(QUARANTINE_BLOCKS)
                 .build();
         slots = new RcuReference[SLOTS];
         for (int i = 0; i < SLOTS; i++) {
@@ -88,16 +112,41 @@ final class SegmentSlots {
 
     /**
      * The most {@code bytesReserved} may reach with {@code writers} writers that each wait for a grace period after
-     * freeing {@code freeBudget} bytes. Blocks that exist at once: the published and in-hand segments, what was
-     * freed since each writer's last grace period, and the quarantine; doubled for size-class rounding (at most
-     * 20%) and slabs only partly used, plus one partly used chunk-sized slab per size class. An arena that never
-     * reuses memory passes this within a second of a run.
+     * freeing {@code freeBudget} bytes. Memory carved for a size class stays with it, and a class carves a new slab
+     * only when none of its blocks is free (after reclaiming what has passed its grace period): all of them are then
+     * in use, pending, in the debug quarantine, or in some thread's magazine. Blocks that exist at once: the published and in-hand segments; what was freed and is not yet past
+     * a grace period the writers waited for; and what is held out of reuse besides, which differs by mode (below).
+     * Doubled for size-class rounding (at most 20%) and for slabs only partly used, plus one partly used chunk-sized
+     * slab per size class. An arena that never reuses memory passes this within a second of a run.
+     *
+     * <p>Debug ({@code arena}): the quarantine, {@link #QUARANTINE_BLOCKS} blocks of at most {@link #MAX_SMALL_SIZE}.
+     *
+     * <p>Non-debug ({@code arena-fast}), per thread that allocates or frees: a writer's frees wait in its cache until
+     * it has collected 64 KiB (or 256 frees, or it refills a magazine), and only then are queued under a cookie, so
+     * at a writer's brake up to {@link #COLLECTED_BYTES} of its earlier frees are not yet queued and wait for a
+     * grace period after the next one; that counts as pending, per writer, inside the doubling. Magazines hold free
+     * blocks only their own thread may allocate: at most {@link #MAGAZINE_BYTES} per cached size class, in each of
+     * the {@link #CACHED_CLASSES} classes the torture's requests land in, for each writer and for the thread that
+     * allocated the slots' first segments (it stays alive, so its magazines are never recovered). A magazine is
+     * within that at every moment, so the sum of the per-class peaks is too: it is added once, outside the
+     * doubling. The thread that frees the last segments after the run (see {@link #freeAll}) only adds to what is
+     * pending, and carves nothing.
      */
-    static long reservedBound(int writers, long freeBudget) {
+    long reservedBound(int writers, long freeBudget) {
         long live = (SLOTS + writers) * MAX_LARGE_SIZE;
         long pending = writers * (freeBudget + MAX_LARGE_SIZE);
-        long quarantine = QUARANTINE_BLOCKS * MAX_SMALL_SIZE;
-        return 2 * (live + pending + quarantine) + SIZE_CLASSES * CHUNK_SIZE;
+        if (debug) {
+            long quarantine = QUARANTINE_BLOCKS * MAX_SMALL_SIZE;
+            return 2 * (live + pending + quarantine) + SIZE_CLASSES * CHUNK_SIZE;
+        }
+        long collected = writers * COLLECTED_BYTES;
+        long magazines = (writers + 1L) * CACHED_CLASSES * MAGAZINE_BYTES;
+        return 2 * (live + pending + collected) + magazines + SIZE_CLASSES * CHUNK_SIZE;
+    }
+
+    /** Whether writers go through per-thread caches ({@code arena-fast}): a non-debug arena. */
+    boolean threadCaches() {
+        return !debug;
     }
 
     /**

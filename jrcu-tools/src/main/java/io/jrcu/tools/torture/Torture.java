@@ -21,6 +21,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,9 +34,10 @@ import java.util.function.Consumer;
  * (sync), or hand it to the library's callbacks, which age and free it after a grace period (call, retire, defer);
  * readers record the ages they see; a reader that sees age 2 or more, or a freed object, proves that a grace period
  * (or a callback) ended while it was still inside its read section. In the callback modes every callback also has
- * an id, and barrier checkpoints prove that none was lost or run twice. In the arena mode writers publish off-heap
- * segments from an {@link RcuArena} and free the ones they replace, and readers check every byte: poison or another
- * segment's bytes prove that the arena reused memory under a reader. Use {@link #run}.
+ * an id, and barrier checkpoints prove that none was lost or run twice. In the arena modes writers publish off-heap
+ * segments from an {@link RcuArena} (with debug checks, or through its per-thread caches) and free the ones they
+ * replace, and readers check every byte: poison or another segment's bytes prove that the arena reused memory under
+ * a reader. Use {@link #run}.
  */
 public final class Torture {
     /*
@@ -42,8 +45,8 @@ public final class Torture {
      *   current      RcuReference<TortureObject>, the published object
      *   free pool    objects nobody can reach (age FREED), a concurrent queue
      *   stopping     volatile flag; readers and writers poll it between observations / updates
-     *   segments     arena mode (SegmentSlots): an RcuArena in debug mode and a few slots, each an
-     *                RcuReference<MemorySegment>; current and the pool stay unused
+     *   segments     arena modes (SegmentSlots): an RcuArena (debug in arena, with thread caches in arena-fast)
+     *                and a few slots, each an RcuReference<MemorySegment>; current and the pool stay unused
      *
      *   writers (TortureWriter)        sync: replace current, wait for a grace period, age removed objects by 1,
      *                                  poison and free those of age AGE_LIMIT
@@ -52,8 +55,9 @@ public final class Torture {
      *                                  2, poisons and frees it, and records its id in the writer's CallbackLedger;
      *                                  every barrierEvery ids and at the end the writer calls barrier() and checks
      *                                  that every id issued before ran exactly once
-     *   writers (ArenaWriter)          arena: allocate a segment, fill it with a pattern, publish it in a random
-     *                                  slot, free the old one; wait for a grace period every so many bytes freed
+     *   writers (ArenaWriter)          arena, arena-fast: allocate a segment, fill it with a pattern, publish it
+     *                                  in a random slot, free the old one; wait for a grace period every so many
+     *                                  bytes freed; arena-fast: writer 0 hands its thread cache back now and then
      *   readers (TortureReader)        platform threads, virtual threads (memb, bulletProof), or QSBR online threads;
      *                                  each observation (ReadCheck) reads an object's age at the start and the end
      *                                  of a protected interval (AgeCheck), or every byte of a segment (SegmentCheck),
@@ -80,15 +84,19 @@ public final class Torture {
      * checkpoint; the pool starts at the same size and the writers allocate when it is empty, so it grows to what
      * is in flight and no further.
      *
-     * The arena mode reasons the same way about memory: the arena may poison (debug) or reuse a freed block only
+     * The arena modes reason the same way about memory: the arena may poison (debug) or reuse a freed block only
      * after a grace period that began after the free, which came after the replacement; a reader that loaded the
      * segment before the replacement must have left by then, so it reads only the writer's bytes (SegmentCheck).
+     * In arena-fast a thread's cache queues its frees later than they happen (under a later cookie: only later
+     * reuse), and nothing is poisoned: early reuse shows as the bytes of the generation that got the block next.
      *
      * Results are taken after every thread was joined and the domain closed (close runs whatever is still
      * pending), so the domain's statistics are final: in the callback modes callbacks queued = invoked = ids
-     * issued, unless the library lost or duplicated a callback (a mismatch is reported as a note). In arena mode the
-     * published segments are freed and the arena closed before the domain, with its stats taken at both points
-     * (ArenaOutcome).
+     * issued, unless the library lost or duplicated a callback (a mismatch is reported as a note). In the arena
+     * modes the published segments are freed and the arena closed before the domain, with its stats taken at both
+     * points (ArenaOutcome). The last segments are freed by a new thread: in arena-fast the writers have ended, and
+     * their caches (collected frees, magazines, byte counters) are recovered when the next new thread uses the
+     * arena, which this makes happen before the quiescent stats (else only close() would cover them).
      */
 
     /** Age at which a removed object is poisoned and freed: two grace periods after its removal. */
@@ -109,7 +117,7 @@ public final class Torture {
     private final List<TortureWriter> writers = new ArrayList<>();
     private final List<CallbackWriter> callbackWriters = new ArrayList<>();
     private final List<ArenaWriter> arenaWriters = new ArrayList<>();
-    /** Arena mode: the arena and its slots (null in the other modes). */
+    /** Arena modes: the arena and its slots (null in the other modes). */
     private final SegmentSlots segments;
     /** What every reader's observation checks. */
     private final ReadCheck readCheck;
@@ -138,8 +146,9 @@ public final class Torture {
         TortureObject first = new TortureObject(0);
         first.soAge(0);
         this.current = new RcuReference<>(first); // release store; pairs with the readers' acquire get()
-        if (config.mode() == ReclaimMode.ARENA) {
-            segments = new SegmentSlots(rcu, "torture-" + config.flavor().cliName());
+        if (config.mode().arena()) {
+            segments = new SegmentSlots(rcu, "torture-" + config.flavor().cliName() + "-" + config.mode().cliName(),
+                    config.mode() == ReclaimMode.ARENA);
             readCheck = new SegmentCheck(segments);
         } else {
             segments = null;
@@ -222,19 +231,20 @@ public final class Torture {
     }
 
     /**
-     * Arena mode, after every thread was joined: frees the published segments, takes the stats (a quiescent
-     * moment), closes the arena (before the domain: it waits for the grace periods of its frees), takes them again,
-     * and probes the last published segments, whose memory close() must have released.
+     * Arena modes, after every thread was joined: frees the published segments (on a new thread), takes the stats (a
+     * quiescent moment), closes the arena (before the domain: it waits for the grace periods of its frees), takes
+     * them again, and probes the last published segments, whose memory close() must have released.
      */
-    private ArenaOutcome closeArena() {
-        long segmentsPublished = 0, large = 0, gracePeriods = 0, peakReserved = 0;
+    private ArenaOutcome closeArena() throws InterruptedException {
+        long segmentsPublished = 0, large = 0, gracePeriods = 0, cacheFlushes = 0, peakReserved = 0;
         for (ArenaWriter w : arenaWriters) {
             segmentsPublished += w.updates();
             large += w.largeUpdates();
             gracePeriods += w.gracePeriods();
+            cacheFlushes += w.cacheFlushes();
             peakReserved = Math.max(peakReserved, w.peakReserved());
         }
-        List<MemorySegment> lastPublished = segments.freeAll();
+        List<MemorySegment> lastPublished = freeLastSegments();
         ArenaStats quiescent = segments.stats();
         segments.arena().close();
         ArenaStats closed = segments.stats();
@@ -247,9 +257,30 @@ public final class Torture {
                 // expected: close() released the arena's memory
             }
         }
-        return new ArenaOutcome(segmentsPublished, large, gracePeriods, peakReserved,
-                SegmentSlots.reservedBound(config.writers(), ArenaWriter.FREE_BUDGET), quiescent, closed,
+        return new ArenaOutcome(segmentsPublished, large, gracePeriods, cacheFlushes, peakReserved,
+                segments.reservedBound(config.writers(), ArenaWriter.FREE_BUDGET), quiescent, closed,
                 readableAfterClose);
+    }
+
+    /**
+     * Frees the published segments on a new platform thread and joins it. A new thread's first use of a non-debug
+     * arena's cache (its first free of a small block) recovers the caches of the threads that have ended (the
+     * writers'): their collected frees are queued, their magazines returned and their counters folded into the
+     * arena's, before the quiescent stats. The new thread's own frees stay collected in its cache (it ends too)
+     * until close(). A debug arena has no caches.
+     */
+    private List<MemorySegment> freeLastSegments() throws InterruptedException {
+        FutureTask<List<MemorySegment>> freeing = new FutureTask<>(segments::freeAll);
+        Thread.ofPlatform().name("jrcu-torture-" + config.flavor().cliName() + "-" + config.mode().cliName()
+                + "-last-frees").start(freeing).join();
+        try {
+            return freeing.get();   // done: the thread was joined
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException refused) {
+                throw refused;      // the arena refused a free: reported as a failure of the run
+            }
+            throw new IllegalStateException("freeing the last segments failed", e.getCause());
+        }
     }
 
     private void startThreads() {
@@ -266,7 +297,7 @@ public final class Torture {
         for (int i = 0; i < config.writers(); i++) {
             String name = prefix + "writer-" + i;
             Runnable body;
-            if (config.mode() == ReclaimMode.ARENA) {
+            if (config.mode().arena()) {
                 ArenaWriter w = new ArenaWriter(this, rcu, segments, i);
                 arenaWriters.add(w);
                 body = w;

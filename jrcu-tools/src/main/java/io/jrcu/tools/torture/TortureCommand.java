@@ -45,21 +45,23 @@ public final class TortureCommand implements Command {
         out.println("each callback has an id, and at every barrier() checkpoint each id issued before must have run");
         out.println("exactly once (lost and twice are errors too).");
         out.println();
-        out.println("The arena mode tortures RcuArena, off-heap memory whose free waits for readers: writers allocate");
+        out.println("The arena modes torture RcuArena, off-heap memory whose free waits for readers: writers allocate");
         out.println("segments of 16 B to 4 KiB (now and then one larger than the arena's chunk), fill each with a");
         out.println("pattern derived from a generation number, publish it in one of a few RcuReference slots and free");
-        out.println("the segment they replaced. The arena runs in debug mode, which fills freed memory with POISON");
-        out.println("(0xA5) after its grace period, before reuse. Readers check every byte of the segment they hold:");
-        out.println("POISON or another generation's bytes mean memory was freed or reused under a reader, an error.");
-        out.println("At the end the arena's stats must stay within a bound, add up, and show nothing in use after");
-        out.println("close(). Progress on stderr, a table on stdout; exit 1 on any error.");
+        out.println("the segment they replaced. In arena the arena runs in debug mode, which fills freed memory with");
+        out.println("POISON (0xA5) after its grace period, before reuse. In arena-fast it does not: writers allocate");
+        out.println("and free through their per-thread caches (one writer also hands its cache back now and then),");
+        out.println("and memory reused too early holds another generation's bytes. Readers check every byte of the");
+        out.println("segment they hold: POISON or another generation's bytes mean memory was freed or reused under a");
+        out.println("reader, an error. At the end the arena's stats must stay within a bound, add up, and show");
+        out.println("nothing in use after close(). Progress on stderr, a table on stdout; exit 1 on any error.");
         out.println();
         out.println("options:");
         out.println("  --flavor F           memb, qsbr, bp, a comma-separated list, or all (default: all)");
         out.println("  --mode M             how writers reclaim, a comma-separated list, or all (default: sync);");
         out.println("                       all runs every mode in turn for each flavor, --seconds each");
         for (ReclaimMode m : ReclaimMode.values()) {
-            out.printf(Locale.ROOT, "                         %-7s %s%n", m.cliName(), m.description());
+            out.printf(Locale.ROOT, "                         %-10s %s%n", m.cliName(), m.description());
         }
         out.println("  --seconds N          seconds per flavor and mode, fractions allowed (default: "
                 + TortureConfig.DEFAULT_DURATION.toSeconds() + ")");
@@ -118,7 +120,7 @@ public final class TortureCommand implements Command {
     }
 
     private static void printProgress(Progress p, PrintStream err) {
-        err.printf(Locale.ROOT, "  %-4s %-6s %3d s  reads %,13d (%,11d/s)  updates %,11d  grace periods %,9d"
+        err.printf(Locale.ROOT, "  %-4s %-10s %3d s  reads %,13d (%,11d/s)  updates %,11d  grace periods %,9d"
                         + "  callbacks %,11d  errors %,d%n",
                 p.flavor().cliName(), p.mode().cliName(), Math.round(p.elapsed().toMillis() / 1000.0), p.reads(),
                 p.readsPerSecond(), p.updates(), p.gracePeriods(), p.callbacksInvoked(), p.errors());

@@ -10,12 +10,13 @@ import java.util.Objects;
  * @param flavor          the flavor under test
  * @param mode            how writers reclaim what they replaced: wait for grace periods themselves ({@code sync}),
  *                        hand it to the library ({@code call}, {@code retire}, {@code defer}), or free an off-heap
- *                        segment into an RcuArena ({@code arena})
+ *                        segment into an RcuArena ({@code arena}, {@code arena-fast})
  * @param duration        how long readers and writers run
  * @param platformReaders reader platform threads
  * @param virtualReaders  reader virtual threads (memb and bulletProof only)
  * @param writers         writer threads; each replaces the shared object and waits for grace periods (sync), queues
- *                        callbacks (call, retire, defer) or frees the replaced segment into the arena (arena)
+ *                        callbacks (call, retire, defer) or frees the replaced segment into the arena (arena,
+ *                        arena-fast)
  * @param barrierEvery    callback modes: each writer calls {@code barrier()} after this many callbacks and checks
  *                        that all of them ran exactly once (this also bounds the garbage in flight)
  * @param skipReaderWait  inject {@code FaultInjectable.Fault.SKIP_READER_WAIT}: grace periods do not wait for

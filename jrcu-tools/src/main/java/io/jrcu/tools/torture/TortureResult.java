@@ -14,11 +14,12 @@ import java.util.Optional;
  * @param elapsed            how long readers and writers ran
  * @param ages               every reader's histogram, merged
  * @param updates            writer replacements: each followed by a grace period and an aging pass (sync), by a
- *                           callback handed to the library (call, retire, defer), or by an arena free (arena)
+ *                           callback handed to the library (call, retire, defer), or by an arena free (arena,
+ *                           arena-fast)
  * @param gracePeriodsByPath sync: grace periods the writers waited for, by the path they used (empty otherwise)
  * @param callbacks          asynchronous modes: what the writers' ledgers saw (empty in sync mode)
  * @param stats              the domain's statistics after the run, once the domain was closed
- * @param arena              {@code arena} mode: the arena's use and statistics (empty otherwise)
+ * @param arena              {@code arena} and {@code arena-fast}: the arena's use and statistics (empty otherwise)
  * @param firstError         the earliest oracle error of a reader, if any
  * @param threadFailures     torture threads (or the domain) that threw
  */
@@ -55,12 +56,12 @@ public record TortureResult(TortureConfig config, Duration elapsed, AgeHistogram
         return ages.errors() + callbacks.premature();
     }
 
-    /** Every error: early, lost and run-twice callbacks, and in {@code arena} mode each arena problem. */
+    /** Every error: early, lost and run-twice callbacks, and in the arena modes each arena problem. */
     public long errors() {
         return early() + callbacks.lost() + callbacks.twice() + arenaProblems().size();
     }
 
-    /** {@code arena} mode: what contradicts the arena's contract ({@link ArenaOutcome#problems()}). */
+    /** Arena modes: what contradicts the arena's contract ({@link ArenaOutcome#problems()}). */
     public List<String> arenaProblems() {
         return arena.map(ArenaOutcome::problems).orElse(List.of());
     }

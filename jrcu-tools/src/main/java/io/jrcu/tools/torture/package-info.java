@@ -16,7 +16,9 @@
  * writers publish {@link java.lang.foreign.MemorySegment}s of an {@link io.jrcu.RcuArena} in debug mode (freed memory
  * is poisoned after its grace period, before reuse) and free the ones they replace; readers check every byte against a
  * {@link io.jrcu.tools.torture.SegmentPattern}, so poison or a reused segment's new contents under a reader is an
- * error. {@code --mode all} runs the five in turn.
+ * error. {@code arena-fast} does the same with an arena without debug checks, so that writers allocate and free
+ * through their per-thread caches (and one of them hands its cache back now and then); memory reused too early then
+ * holds another generation's pattern. {@code --mode all} runs the six in turn.
  *
  * <h2>Access-mode naming</h2>
  * As in {@code io.jrcu}: fields accessed in a mode other than plain go through a {@code private static final}

@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Option parsing of {@code jrcu torture}; nothing runs. */
 class TortureCommandTest {
@@ -47,22 +48,32 @@ class TortureCommandTest {
                 .containsExactly(
                         tuple(Flavor.QSBR, ReclaimMode.SYNC), tuple(Flavor.QSBR, ReclaimMode.CALL),
                         tuple(Flavor.QSBR, ReclaimMode.RETIRE), tuple(Flavor.QSBR, ReclaimMode.DEFER),
-                        tuple(Flavor.QSBR, ReclaimMode.ARENA),
+                        tuple(Flavor.QSBR, ReclaimMode.ARENA), tuple(Flavor.QSBR, ReclaimMode.ARENA_FAST),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.SYNC), tuple(Flavor.BULLET_PROOF, ReclaimMode.CALL),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.RETIRE),
-                        tuple(Flavor.BULLET_PROOF, ReclaimMode.DEFER), tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA));
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.DEFER), tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA),
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA_FAST));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ReclaimMode.class, names = {"ARENA", "ARENA_FAST"})
+    void arenaModesRunForEveryFlavorWithTheFaultToo(ReclaimMode mode) throws UsageException {
+        assertThat(parse("--mode", mode.cliName(), "--seconds", "2", "--inject-fault", "skip-reader-wait"))
+                .containsExactly(
+                        new TortureConfig(Flavor.MEMB, mode, Duration.ofSeconds(2), 2, 1000, 1, 10_000, true),
+                        new TortureConfig(Flavor.QSBR, mode, Duration.ofSeconds(2), 2, 0, 1, 10_000, true),
+                        new TortureConfig(Flavor.BULLET_PROOF, mode, Duration.ofSeconds(2), 2, 1000, 1, 10_000,
+                                true));
     }
 
     @Test
-    void arenaModeRunsForEveryFlavorWithTheFaultToo() throws UsageException {
-        assertThat(parse("--mode", "arena", "--seconds", "2", "--inject-fault", "skip-reader-wait"))
-                .containsExactly(
-                        new TortureConfig(Flavor.MEMB, ReclaimMode.ARENA, Duration.ofSeconds(2), 2, 1000, 1, 10_000,
-                                true),
-                        new TortureConfig(Flavor.QSBR, ReclaimMode.ARENA, Duration.ofSeconds(2), 2, 0, 1, 10_000,
-                                true),
-                        new TortureConfig(Flavor.BULLET_PROOF, ReclaimMode.ARENA, Duration.ofSeconds(2), 2, 1000, 1,
-                                10_000, true));
+    void arenaFastIsNamedArenaFast() throws UsageException {
+        assertThat(parse("--flavor", "memb", "--mode", "arena, arena-fast")).extracting(TortureConfig::mode)
+                .containsExactly(ReclaimMode.ARENA, ReclaimMode.ARENA_FAST);
+        assertThatThrownBy(() -> parse("--mode", "fast")).isInstanceOf(UsageException.class)
+                .hasMessageContaining("(known: sync|call|retire|defer|arena|arena-fast|all)");
+        assertThat(ReclaimMode.ARENA_FAST.arena()).isTrue();
+        assertThat(ReclaimMode.ARENA_FAST.callbacks()).isFalse();
     }
 
     @Test
@@ -102,7 +113,7 @@ class TortureCommandTest {
             "--writers 0               | writers must be between 1 and 64",
             "--virtual-readers many    | not a whole number",
             "--inject-fault everything | unknown fault 'everything'",
-            "--mode async              | --mode: unknown mode 'async' (known: sync|call|retire|defer|arena|all)",
+            "--mode async              | --mode: unknown mode 'async' (known: sync|call|retire|defer|arena|arena-fast|",
             "--mode call,              | unknown mode ''",
             "--barrier-every 0         | callbacks between barriers must be between 1 and 1000000",
             "--barrier-every 1000001   | callbacks between barriers must be between 1 and 1000000",

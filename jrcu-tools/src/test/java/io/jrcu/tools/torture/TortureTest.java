@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,8 @@ class TortureTest {
      * The limit for a broken twin, which runs until its first error: sync runs are caught within a few hundred
      * milliseconds on 2 cores, asynchronous ones within about a second (the JVM warms up, and a callback must run
      * while a reader that held its object across the removal is still inside), arena ones within 0.6 s (poison
-     * seen in 30 of 30 runs of 1-2 s, first after 3-538 ms); this leaves a wide margin.
+     * seen in 30 of 30 runs of 1-2 s, first after 3-538 ms), arena-fast ones (no poison: a reused block's new
+     * pattern, seen in 18 of 18 runs of 1.5 s, first after 68-1307 ms) within 1.5 s; this leaves a wide margin.
      */
     private static final Duration BROKEN_LIMIT = Duration.ofSeconds(10);
 
@@ -78,7 +80,16 @@ class TortureTest {
     }
 
     static Stream<Arguments> callbackModesAndFlavors() {
-        return Stream.of(ReclaimMode.values()).filter(ReclaimMode::callbacks)
+        return modesAndFlavors(ReclaimMode::callbacks);
+    }
+
+    static Stream<Arguments> arenaModesAndFlavors() {
+        return modesAndFlavors(ReclaimMode::arena);
+    }
+
+    /** Every mode that {@code modes} accepts, with every flavor. */
+    private static Stream<Arguments> modesAndFlavors(Predicate<ReclaimMode> modes) {
+        return Stream.of(ReclaimMode.values()).filter(modes)
                 .flatMap(mode -> Stream.of(Flavor.values()).map(flavor -> Arguments.of(mode, flavor)));
     }
 
@@ -127,12 +138,13 @@ class TortureTest {
         assertThat(result.passed()).isFalse();
     }
 
-    @ParameterizedTest
-    @EnumSource(Flavor.class)
-    void arenaReadersSeeOnlyIntactSegmentsAndTheArenaKeepsItsStats(Flavor flavor) throws InterruptedException {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("arenaModesAndFlavors")
+    void arenaReadersSeeOnlyIntactSegmentsAndTheArenaKeepsItsStats(ReclaimMode mode, Flavor flavor)
+            throws InterruptedException {
         List<Progress> progress = new ArrayList<>();
-        TortureResult result = Torture.run(TortureConfig.defaults(flavor).withMode(ReclaimMode.ARENA)
-                .withDuration(ARENA_RUN), progress::add);
+        TortureResult result = Torture.run(TortureConfig.defaults(flavor).withMode(mode).withDuration(ARENA_RUN),
+                progress::add);
 
         assertThat(result.threadFailures()).isEmpty();
         assertThat(result.firstError()).isEmpty();
@@ -144,7 +156,11 @@ class TortureTest {
         ArenaOutcome arena = result.arena().orElseThrow();
         assertThat(arena.problems()).isEmpty();
         assertThat(arena.segments()).isEqualTo(result.updates());
+        assertThat(arena.cacheFlushes()).as("one writer: it hands its cache back every FLUSH_EVERY updates in"
+                        + " arena-fast, never in arena (a debug arena has no thread caches)")
+                .isEqualTo(mode == ReclaimMode.ARENA_FAST ? arena.segments() / ArenaWriter.FLUSH_EVERY : 0);
         assertThat(arena.peakReserved()).isPositive().isLessThanOrEqualTo(arena.reservedBound());
+        assertThat(arena.quiescent().bytesReserved()).isLessThanOrEqualTo(arena.reservedBound());
         assertThat(arena.quiescent().bytesInUse()).as("every segment was freed").isZero();
         assertThat(arena.closed().bytesInUse()).isZero();
         assertThat(arena.closed().bytesPendingFree()).isZero();
@@ -154,16 +170,23 @@ class TortureTest {
         assertThat(progress).allSatisfy(p -> assertThat(p.errors()).isZero());
     }
 
-    @ParameterizedTest
-    @EnumSource(Flavor.class)
-    void arenaOracleCatchesMemoryPoisonedOrReusedUnderAReader(Flavor flavor) throws InterruptedException {
-        TortureConfig broken = TortureConfig.defaults(flavor).withMode(ReclaimMode.ARENA).withDuration(BROKEN_LIMIT)
+    /**
+     * The broken twins: grace periods that do not wait for readers. In arena the reader sees poison (or, after the
+     * quarantine, a new pattern); in arena-fast, without poison, the next generation's pattern in a block reused
+     * through a thread cache.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("arenaModesAndFlavors")
+    void arenaOracleCatchesMemoryPoisonedOrReusedUnderAReader(ReclaimMode mode, Flavor flavor)
+            throws InterruptedException {
+        TortureConfig broken = TortureConfig.defaults(flavor).withMode(mode).withDuration(BROKEN_LIMIT)
                 .withSkipReaderWait(true);
         TortureResult result = Torture.runUntilFirstError(broken, p -> { });
 
         assertThat(result.threadFailures()).isEmpty();
-        assertThat(result.early()).as("segments the oracle reports freed under a reader, broken " + flavor)
+        assertThat(result.early()).as("segments the oracle reports freed under a reader, broken " + flavor + " " + mode)
                 .isPositive().isEqualTo(result.ages().freed());
+        assertThat(result.errors()).isPositive();
         assertThat(result.firstError()).containsInstanceOf(OracleError.Segment.class);
         OracleError.Segment error = (OracleError.Segment) result.firstError().orElseThrow();
         if (!error.released()) {  // else a dedicated allocation's memory was released: no byte to show
@@ -175,14 +198,20 @@ class TortureTest {
         assertThat(result.passed()).isFalse();
     }
 
-    /** Three writers replace and free segments of the same slots: each replaced segment is freed exactly once. */
-    @Test
-    void severalArenaWritersShareTheSlots() throws InterruptedException {
-        TortureResult result = Torture.run(TortureConfig.defaults(Flavor.MEMB).withMode(ReclaimMode.ARENA)
+    /**
+     * Three writers replace and free segments of the same slots: each replaced segment is freed exactly once. In
+     * arena-fast a block allocated from one writer's magazine is freed into another's cache, and only writer 0 hands
+     * its cache back; the ended writers' caches are recovered by the thread that frees the last segments.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ReclaimMode.class, names = {"ARENA", "ARENA_FAST"})
+    void severalArenaWritersShareTheSlots(ReclaimMode mode) throws InterruptedException {
+        TortureResult result = Torture.run(TortureConfig.defaults(Flavor.MEMB).withMode(mode)
                 .withDuration(Duration.ofMillis(700)).withReaders(2, 100).withWriters(3), p -> { });
 
         assertThat(result.threadFailures()).isEmpty();
         assertThat(result.arenaProblems()).isEmpty();
+        assertThat(result.arena().orElseThrow().quiescent().bytesInUse()).isZero();
         assertThat(result.passed()).isTrue();
         assertThat(result.updates()).isPositive();
     }
