@@ -5,6 +5,7 @@ import io.jrcu.TestThreads.Body;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
@@ -1356,6 +1357,27 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         return segments;
     }
 
+    /**
+     * Allocates {@code size} bytes until every freed block at {@code addresses} has come back; returns those, and adds
+     * the other allocations to {@code held} (for the caller to free).
+     */
+    static List<MemorySegment> allocateUntilAllReused(RcuArena arena, long size, Set<Long> addresses,
+                                                      List<MemorySegment> held, int maxAllocations) {
+        Set<Long> missing = new HashSet<>(addresses);
+        List<MemorySegment> reused = new ArrayList<>();
+        for (int i = 0; i < maxAllocations && !missing.isEmpty(); i++) {
+            MemorySegment s = arena.allocate(size);
+            if (missing.remove(s.address())) {
+                reused.add(s);
+            } else {
+                held.add(s);
+            }
+        }
+        assertThat(missing).as("freed blocks of %d bytes that did not come back within %d allocations after their"
+                + " grace period", size, maxAllocations).isEmpty();
+        return reused;
+    }
+
     static Set<Long> addresses(List<MemorySegment> segments) {
         Set<Long> addresses = new HashSet<>();
         for (MemorySegment s : segments) {
@@ -1604,9 +1626,12 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
 
                 rcu.synchronize();
                 List<MemorySegment> held = new ArrayList<>();
-                platform.run(() -> allocateUntil(arena, 16, held, "a platform thread registered before the virtual"
-                                + " threads reuses a 16-byte block one of them freed",
-                        () -> !held.isEmpty() && freed16.contains(held.getLast().address())));
+                platform.call(LONG.multipliedBy(2), () -> {   // longer than allocateUntil: its message on failure
+                    allocateUntil(arena, 16, held, "a platform thread registered before the virtual threads reuses"
+                            + " a 16-byte block one of them freed",
+                            () -> !held.isEmpty() && freed16.contains(held.getLast().address()));
+                    return null;
+                });
                 assertThat(quiescentStats(arena).bytesPendingFree()).as("everything the virtual threads freed is"
                         + " reclaimed by the platform thread's refill").isZero();
                 Agent virtual = threads.agent(true, "virtual-reuser");
@@ -1676,8 +1701,11 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                 assertThat(quiescentStats(arena)).as("flushThreadCache changes no stat").isEqualTo(freed);
                 rcu.synchronize();
                 List<MemorySegment> reused = new ArrayList<>();
-                agents.getFirst().run(() -> allocateUntil(arena, 16, reused, "everything freed is reclaimed",
-                        () -> arena.stats().bytesPendingFree() == 0));
+                agents.getFirst().call(LONG.multipliedBy(2), () -> {   // longer than allocateUntil: its message
+                    allocateUntil(arena, 16, reused, "everything freed is reclaimed",
+                            () -> arena.stats().bytesPendingFree() == 0);
+                    return null;
+                });
                 ArenaStats after = quiescentStats(arena);
                 assertThat(after.bytesInUse()).as("bytesInUse after the reuse: %s", after)
                         .isEqualTo(16L * reused.size());
@@ -1685,6 +1713,48 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                 agents.getFirst().run(() -> freeAll(arena, reused));
             } finally {
                 agents.forEach(Agent::close);
+            }
+        }
+    }
+
+    /**
+     * A thread queues the frees it collected as one batch once it has 256 of them or 64 KiB of them. One free short
+     * of either, none is queued: another thread never gets them back, even after a grace period. The free that
+     * reaches it queues them all: after a grace period the other thread gets every one back.
+     */
+    @ParameterizedTest(name = "{1} frees of {0} bytes")
+    @CsvSource({"16, 256", "1024, 64"})
+    void aThreadQueuesItsCollectedFreesAt256FreesOr64KiB(long size, int threshold) throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        try (TestThreads threads = new TestThreads()) {
+            Agent freer = threads.agent(false, "freer");
+            Agent reuser = threads.agent(false, "reuser");
+            try {
+                List<MemorySegment> blocks = freer.call(() -> allocateMany(arena, size, threshold));
+                Set<Long> freed = addresses(blocks);
+                freer.run(() -> freeAll(arena, new ArrayList<>(blocks.subList(0, threshold - 1))));
+                assertThat(quiescentStats(arena).bytesPendingFree()).as("%d frees collected", threshold - 1)
+                        .isEqualTo(size * (threshold - 1));
+                rcu.synchronize();
+                List<MemorySegment> held = reuser.call(() -> allocateMany(arena, size, 2 * threshold));
+                assertThat(addresses(held)).as("another thread's allocations after a grace period, while the freer"
+                        + " has collected %d frees (one short of a batch)", threshold - 1)
+                        .doesNotContainAnyElementsOf(freed);
+
+                freer.run(() -> arena.free(blocks.getLast()));   // the batch is full: queued
+                assertThat(quiescentStats(arena).bytesPendingFree()).isEqualTo(size * threshold);
+                rcu.synchronize();
+                List<MemorySegment> back = reuser.call(() -> allocateUntilAllReused(arena, size, freed, held, 5000));
+                assertThat(quiescentStats(arena).bytesPendingFree()).as("after the reuse").isZero();
+                reuser.run(() -> {
+                    freeAll(arena, back);
+                    freeAll(arena, held);
+                });
+                assertThat(quiescentStats(arena).bytesInUse()).isZero();
+            } finally {
+                freer.close();
+                reuser.close();
             }
         }
     }
@@ -1744,23 +1814,14 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                 }
                 rcu.synchronize();
                 List<MemorySegment> back = allocator.call(() -> {
-                    Set<Long> missing = new HashSet<>(freed);
-                    List<MemorySegment> got = new ArrayList<>();
-                    for (int i = 0; i < 5000 && !missing.isEmpty(); i++) {
-                        MemorySegment s = arena.allocate(64);
-                        if (missing.remove(s.address())) {
-                            fill(s, ~s.address());
-                            got.add(s);
-                        } else {
-                            allocatorHeld.add(s);
-                        }
+                    List<MemorySegment> reused = allocateUntilAllReused(arena, 64, freed, allocatorHeld, 5000);
+                    for (MemorySegment s : reused) {
+                        fill(s, ~s.address());
                     }
-                    assertThat(missing).as("blocks freed by the other thread not reused by their allocator within"
-                            + " 5000 allocations after the grace period").isEmpty();
-                    return got;
+                    return reused;
                 });
                 for (MemorySegment s : back) {
-                    verify(s, ~s.address(), "a reused block");
+                    verify(s, ~s.address(), "a block freed by another thread, reused by its allocator");
                 }
                 MemorySegment again = back.removeFirst();
                 freer.run(() -> arena.free(again));
