@@ -5,6 +5,7 @@ import io.jrcu.TestThreads.Body;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
@@ -1325,6 +1327,518 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
             live.remove(o.segment().address());
         }
         arena.free(o.segment());
+    }
+
+    // ================================================================== per-thread caches
+
+    /** Blocks of 64 bytes in a one-page chunk (and so in the one slab of such a chunk). */
+    static final int BLOCKS_PER_PAGE = ArenaLayout.PAGE / 64;
+
+    /**
+     * An arena of one-page chunks, closed after the test. Its 64-byte class has {@link #BLOCKS_PER_PAGE} blocks per
+     * chunk, fewer than a magazine refill takes: a thread's first refill takes the whole chunk. Whether blocks a
+     * thread's cache held came back then shows in bytesReserved: a class that finds no free block carves a new chunk.
+     */
+    final RcuArena pageChunkArena(Rcu rcu, String name) {
+        return track(RcuArena.builder(rcu).name(name).chunkSize(ArenaLayout.PAGE).build());
+    }
+
+    /** The block size of the class that serves {@code size} bytes. */
+    static long blockSize(long size) {
+        return ArenaLayout.classSize(ArenaLayout.classIndex(Math.max(size, 1)));
+    }
+
+    /** Allocates {@code count} blocks of {@code size} bytes (on the calling thread). */
+    static List<MemorySegment> allocateMany(RcuArena arena, long size, int count) {
+        List<MemorySegment> segments = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            segments.add(arena.allocate(size));
+        }
+        return segments;
+    }
+
+    /**
+     * Allocates {@code size} bytes until every freed block at {@code addresses} has come back; returns those, and adds
+     * the other allocations to {@code held} (for the caller to free).
+     */
+    static List<MemorySegment> allocateUntilAllReused(RcuArena arena, long size, Set<Long> addresses,
+                                                      List<MemorySegment> held, int maxAllocations) {
+        Set<Long> missing = new HashSet<>(addresses);
+        List<MemorySegment> reused = new ArrayList<>();
+        for (int i = 0; i < maxAllocations && !missing.isEmpty(); i++) {
+            MemorySegment s = arena.allocate(size);
+            if (missing.remove(s.address())) {
+                reused.add(s);
+            } else {
+                held.add(s);
+            }
+        }
+        assertThat(missing).as("freed blocks of %d bytes that did not come back within %d allocations after their"
+                + " grace period", size, maxAllocations).isEmpty();
+        return reused;
+    }
+
+    static Set<Long> addresses(List<MemorySegment> segments) {
+        Set<Long> addresses = new HashSet<>();
+        for (MemorySegment s : segments) {
+            addresses.add(s.address());
+        }
+        return addresses;
+    }
+
+    /**
+     * close() covers frees that no queue holds yet: one free, collected in the cache of a platform thread that stays
+     * alive (parked, with nothing more to do), is never queued; close() from a third thread must still wait for a
+     * grace period that covers it. Here a reader that found the segment before the free holds its section: close()
+     * stays blocked, the reader can still read what was written, and close() returns once the reader leaves.
+     */
+    @Test
+    void closeWaitsForFreesStillCollectedInAnotherThreadsCache() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment freed = arena.allocate(64);
+        fill(freed, 0xC0117EC7EDL);
+        AtomicBoolean closeReturned = new AtomicBoolean();
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
+            Agent freer = threads.agent(false, "freer");
+            try {
+                freer.run(() -> arena.free(freed));   // one free: collected in the freer's cache, not queued
+                assertThat(quiescentStats(arena).bytesPendingFree()).as("the free collected in the freer's cache")
+                        .isEqualTo(64);
+                Thread closer = threads.platform("closer", () -> {
+                    arena.close();
+                    closeReturned.set(true);
+                });
+                awaitCondition("close() blocks while the reader may still read the freed segment", () -> {
+                    if (closeReturned.get() || !closer.isAlive()) {
+                        throw new AssertionError("close() returned while a reader blocks the grace period of a free"
+                                + " still collected in a live thread's cache");
+                    }
+                    return TestThreads.isBlockedIn(closer, "close");
+                });
+                assertThatThrownBy(() -> arena.allocate(64)).as("allocate while close() waits")
+                        .isInstanceOf(IllegalStateException.class);
+                reader.run(() -> verify(freed, 0xC0117EC7EDL,
+                        "a segment whose free another live thread collected, read while close() waits"));
+                assertThat(closeReturned).as("close() returned while the reader blocks").isFalse();
+                assertThat(closer.isAlive()).as("the closer is still inside close()").isTrue();
+                reader.leave();
+                awaitCondition("close() returns once the reader left", closeReturned::get);
+            } finally {
+                freer.close();
+            }
+        }
+        assertThat(arena.stats()).as("stats after close").isEqualTo(ZERO);
+        assertThatThrownBy(() -> freed.get(ValueLayout.JAVA_LONG, 0)).as("reading the freed segment after close")
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * A platform thread that ended leaves a cache behind: frees it collected (never queued) and the free blocks of
+     * its magazine. Its counters still count, so the stats are exact once it is joined. The next thread that uses
+     * the arena for the first time recovers that cache: the ended thread's counters stay counted, its magazine's
+     * blocks go back to their class (the new thread's first allocation is served without carving a new chunk), and
+     * its collected frees are queued, so that after their grace period they are reused — the new thread gets every
+     * block of the first chunk and the pending bytes drop to zero.
+     */
+    @Test
+    void anEndedThreadsCacheIsRecoveredByTheNextNewThread() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = pageChunkArena(rcu, "ended-" + flavor());
+        long page = ArenaLayout.PAGE;
+        int freedCount = 10;
+        long freedBytes = 64L * freedCount;
+        Set<Long> freedByEnded = ConcurrentHashMap.newKeySet();
+        try (TestThreads threads = new TestThreads()) {
+            threads.platform("ended", () -> {
+                List<MemorySegment> mine = allocateMany(arena, 64, freedCount);   // its magazine takes the chunk
+                for (MemorySegment s : mine) {
+                    fill(s, s.address());
+                    freedByEnded.add(s.address());
+                    verify(s, s.address(), "a block of the thread that ends");
+                    arena.free(s);   // collected in its cache: fewer than 256 frees, less than 64 KiB
+                }
+            });
+            threads.join();   // it has ended (and did not fail)
+            assertThat(freedByEnded).hasSize(freedCount);
+            assertThat(quiescentStats(arena)).as("stats once the thread ended, before any new thread used the arena")
+                    .isEqualTo(new ArenaStats(page, 0, freedBytes, page - freedBytes));
+
+            Agent next = threads.agent(false, "next");
+            try {
+                MemorySegment first;
+                try (Reader reader = new Reader(threads, rcu)) {
+                    // the reader holds back the grace period of the recovered frees, so the stats are exact here
+                    first = next.call(() -> arena.allocate(64));
+                    assertThat(freedByEnded).as("the first allocation of the next thread, while a reader blocks")
+                            .doesNotContain(first.address());
+                    assertThat(quiescentStats(arena)).as("after the next new thread's first allocation: served from"
+                                    + " the ended thread's magazine (no new chunk), its frees still pending, its"
+                                    + " counters still counted")
+                            .isEqualTo(new ArenaStats(page, 64, freedBytes, page - 64 - freedBytes));
+                }
+                rcu.synchronize();
+                List<MemorySegment> rest = next.call(() -> allocateMany(arena, 64, BLOCKS_PER_PAGE - 1));
+                rest.add(first);
+                assertThat(addresses(rest)).as("the next thread's %d allocations after the grace period: every block"
+                        + " of the first chunk, the ended thread's freed ones included", BLOCKS_PER_PAGE)
+                        .hasSize(BLOCKS_PER_PAGE).containsAll(freedByEnded);
+                assertThat(quiescentStats(arena)).as("every block of the one chunk in use, nothing pending")
+                        .isEqualTo(new ArenaStats(page, page, 0, 0));
+                next.run(() -> freeAll(arena, rest));
+                assertThat(quiescentStats(arena)).as("after the next thread freed everything")
+                        .isEqualTo(new ArenaStats(page, 0, page, 0));
+            } finally {
+                next.close();
+            }
+        }
+    }
+
+    /**
+     * flushThreadCache() hands the caller's cache back. Without it, a block the main thread freed stays collected in
+     * its cache (never queued) and the free blocks of its magazine stay its own: another thread, even after a grace
+     * period, gets neither and carves a new chunk. After it and a grace period, a third thread gets the freed block
+     * and every block the magazine held: the whole first chunk, no new one. On a thread that never used the arena
+     * (platform or virtual) it is a no-op; on a closed arena it throws IllegalStateException naming the arena.
+     */
+    @Test
+    void flushThreadCacheQueuesTheCallersFreesAndReturnsItsBlocks() throws Exception {
+        Rcu rcu = domain();
+        String name = "flush-" + flavor();
+        RcuArena arena = pageChunkArena(rcu, name);
+        long page = ArenaLayout.PAGE;
+        try (TestThreads threads = new TestThreads()) {
+            Agent stranger = threads.agent(false, "never-used-the-arena");
+            Agent virtualStranger = threads.agent(true, "virtual-never-used-the-arena");
+            Agent other = threads.agent(false, "other");
+            Agent later = threads.agent(false, "later");
+            try {
+                stranger.run(arena::flushThreadCache);
+                virtualStranger.run(arena::flushThreadCache);
+                assertThat(quiescentStats(arena)).as("flushThreadCache on threads that never used the arena")
+                        .isEqualTo(ZERO);
+
+                MemorySegment freed = arena.allocate(64);   // the main thread's magazine takes the whole chunk
+                fill(freed, 0xF1A5L);
+                arena.free(freed);                          // collected in the main thread's cache
+                rcu.synchronize();
+                List<MemorySegment> others = other.call(() -> allocateMany(arena, 64, BLOCKS_PER_PAGE));
+                assertThat(addresses(others)).as("another thread's allocations, after a grace period, while the"
+                        + " main thread's free is still collected in its cache").doesNotContain(freed.address());
+                ArenaStats beforeFlush = quiescentStats(arena);
+                assertThat(beforeFlush).as("the other thread carved a second chunk: the first is in the main"
+                        + " thread's cache").isEqualTo(new ArenaStats(2 * page, page, 64, page - 64));
+
+                arena.flushThreadCache();
+                assertThat(quiescentStats(arena)).as("flushThreadCache moves memory, it changes no stat")
+                        .isEqualTo(beforeFlush);
+                arena.flushThreadCache();   // nothing left to hand back
+                assertThat(quiescentStats(arena)).as("a second flushThreadCache").isEqualTo(beforeFlush);
+                rcu.synchronize();
+                List<MemorySegment> laters = later.call(() -> allocateMany(arena, 64, BLOCKS_PER_PAGE));
+                assertThat(addresses(laters)).as("a third thread's allocations after flushThreadCache and a grace"
+                        + " period: the freed block and the magazine's blocks").contains(freed.address())
+                        .hasSize(BLOCKS_PER_PAGE);
+                assertThat(quiescentStats(arena)).as("no third chunk; nothing pending")
+                        .isEqualTo(new ArenaStats(2 * page, 2 * page, 0, 0));
+                other.run(() -> freeAll(arena, others));
+                later.run(() -> freeAll(arena, laters));
+                assertThat(quiescentStats(arena).bytesInUse()).isZero();
+            } finally {
+                stranger.close();
+                virtualStranger.close();
+                other.close();
+                later.close();
+            }
+        }
+        arena.close();
+        assertThatThrownBy(arena::flushThreadCache).as("flushThreadCache on a closed arena")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'" + name + "'")
+                .hasMessageContaining("closed");
+    }
+
+    /**
+     * Virtual threads have no cache: 1,000 of them allocate four sizes each (all held at once: no two live ranges
+     * overlap, and the stats count them exactly), verify and free. Their frees go straight to the queue, so a
+     * platform thread that registered before them (and so recovers no thread's cache) reuses their memory after a
+     * grace period and sees nothing left pending; a virtual thread reuses it too; nothing leaks.
+     */
+    @Test
+    void virtualThreadsAllocateAndFreeThroughTheSharedPath() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        int count = 1000;
+        long[] sizes = {16, 100, 1000, 5000};
+        long perThread = 0;
+        for (long size : sizes) {
+            perThread += blockSize(size);
+        }
+        ConcurrentSkipListMap<Long, Long> live = new ConcurrentSkipListMap<>();
+        Set<Long> freed16 = ConcurrentHashMap.newKeySet();
+        Set<Long> freed1024 = ConcurrentHashMap.newKeySet();
+        try (TestThreads threads = new TestThreads()) {
+            Agent platform = threads.agent(false, "platform");
+            try {
+                MemorySegment own = platform.call(() -> arena.allocate(48));   // registers its cache now
+                CountDownLatch allHold = new CountDownLatch(count);
+                CountDownLatch release = new CountDownLatch(1);
+                try (TestThreads virtuals = new TestThreads()) {
+                    try {
+                        for (int v = 0; v < count; v++) {
+                            long id = v;
+                            virtuals.virtual("arena-user", () -> {
+                                MemorySegment[] mine = new MemorySegment[sizes.length];
+                                try {
+                                    for (int k = 0; k < sizes.length; k++) {
+                                        mine[k] = arena.allocate(sizes[k]);
+                                        claim(live, mine[k]);
+                                        fill(mine[k], (id << 8) | k);
+                                    }
+                                } finally {
+                                    allHold.countDown();
+                                }
+                                await(release);
+                                for (int k = 0; k < sizes.length; k++) {
+                                    verify(mine[k], (id << 8) | k, "a virtual thread's segment");
+                                    live.remove(mine[k].address());
+                                    if (k == 0) {
+                                        freed16.add(mine[k].address());
+                                    } else if (k == 2) {
+                                        freed1024.add(mine[k].address());
+                                    }
+                                    arena.free(mine[k]);
+                                }
+                            });
+                        }
+                        await(allHold);
+                        assertThat(quiescentStats(arena).bytesInUse()).as("bytesInUse while every virtual thread"
+                                + " holds its segments").isEqualTo(count * perThread + 48);
+                    } finally {
+                        release.countDown();
+                    }
+                }
+                assertThat(live).as("ranges still live").isEmpty();
+                ArenaStats afterFree = quiescentStats(arena);
+                assertThat(afterFree.bytesInUse()).as("bytesInUse once the virtual threads freed: %s", afterFree)
+                        .isEqualTo(48);
+                assertThat(afterFree.bytesPendingFree()).as("bytesPendingFree once the virtual threads freed: %s",
+                        afterFree).isEqualTo(count * perThread);
+
+                rcu.synchronize();
+                List<MemorySegment> held = new ArrayList<>();
+                platform.call(LONG.multipliedBy(2), () -> {   // longer than allocateUntil: its message on failure
+                    allocateUntil(arena, 16, held, "a platform thread registered before the virtual threads reuses"
+                            + " a 16-byte block one of them freed",
+                            () -> !held.isEmpty() && freed16.contains(held.getLast().address()));
+                    return null;
+                });
+                assertThat(quiescentStats(arena).bytesPendingFree()).as("everything the virtual threads freed is"
+                        + " reclaimed by the platform thread's refill").isZero();
+                Agent virtual = threads.agent(true, "virtual-reuser");
+                try {
+                    MemorySegment reused = virtual.call(() -> arena.allocate(1000));
+                    assertThat(freed1024).as("a virtual thread's allocate(1000) after the grace period")
+                            .contains(reused.address());
+                    virtual.run(() -> arena.free(reused));
+                } finally {
+                    virtual.close();
+                }
+                platform.run(() -> {
+                    freeAll(arena, held);
+                    arena.free(own);
+                });
+                assertThat(quiescentStats(arena).bytesInUse()).as("bytesInUse after everything was freed").isZero();
+            } finally {
+                platform.close();
+            }
+        }
+    }
+
+    /**
+     * stats() sums every thread's counters with the shared ones: four platform threads allocate blocks of different
+     * classes (one above 8 KiB, which no thread caches) and keep them — bytesInUse counts them exactly; each frees
+     * its own (some frees queued at 256 frees or 64 KiB, the rest still collected) — bytesPendingFree counts them
+     * exactly; once they flushed their caches and a grace period passed, reuse brings pending to zero.
+     */
+    @Test
+    void statsSumEveryThreadsCounters() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        long[] sizes = {16, 100, 1000, 10_000};
+        int[] counts = {300, 100, 70, 12};
+        long expected = 0;
+        for (int t = 0; t < sizes.length; t++) {
+            expected += blockSize(sizes[t]) * counts[t];
+        }
+        try (TestThreads threads = new TestThreads()) {
+            List<Agent> agents = new ArrayList<>();
+            try {
+                List<List<MemorySegment>> held = new ArrayList<>();
+                for (int t = 0; t < sizes.length; t++) {
+                    Agent agent = threads.agent(false, "allocator");
+                    agents.add(agent);
+                    long size = sizes[t];
+                    int n = counts[t];
+                    held.add(agent.call(() -> allocateMany(arena, size, n)));
+                }
+                ArenaStats allocated = quiescentStats(arena);
+                assertThat(allocated.bytesInUse()).as("bytesInUse: every thread's allocations: %s", allocated)
+                        .isEqualTo(expected);
+                assertThat(allocated.bytesPendingFree()).as("bytesPendingFree before any free").isZero();
+
+                for (int t = 0; t < agents.size(); t++) {
+                    List<MemorySegment> mine = held.get(t);
+                    agents.get(t).run(() -> freeAll(arena, mine));
+                }
+                ArenaStats freed = quiescentStats(arena);
+                assertThat(freed.bytesInUse()).as("bytesInUse once every thread freed its own: %s", freed).isZero();
+                assertThat(freed.bytesPendingFree()).as("bytesPendingFree: every thread's frees, queued or still"
+                        + " collected: %s", freed).isEqualTo(expected);
+
+                for (Agent agent : agents) {
+                    agent.run(arena::flushThreadCache);
+                }
+                assertThat(quiescentStats(arena)).as("flushThreadCache changes no stat").isEqualTo(freed);
+                rcu.synchronize();
+                List<MemorySegment> reused = new ArrayList<>();
+                agents.getFirst().call(LONG.multipliedBy(2), () -> {   // longer than allocateUntil: its message
+                    allocateUntil(arena, 16, reused, "everything freed is reclaimed",
+                            () -> arena.stats().bytesPendingFree() == 0);
+                    return null;
+                });
+                ArenaStats after = quiescentStats(arena);
+                assertThat(after.bytesInUse()).as("bytesInUse after the reuse: %s", after)
+                        .isEqualTo(16L * reused.size());
+                assertThat(after.bytesPendingFree()).isZero();
+                agents.getFirst().run(() -> freeAll(arena, reused));
+            } finally {
+                agents.forEach(Agent::close);
+            }
+        }
+    }
+
+    /**
+     * A thread queues the frees it collected as one batch once it has 256 of them or 64 KiB of them. One free short
+     * of either, none is queued: another thread never gets them back, even after a grace period. The free that
+     * reaches it queues them all: after a grace period the other thread gets every one back.
+     */
+    @ParameterizedTest(name = "{1} frees of {0} bytes")
+    @CsvSource({"16, 256", "1024, 64"})
+    void aThreadQueuesItsCollectedFreesAt256FreesOr64KiB(long size, int threshold) throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        try (TestThreads threads = new TestThreads()) {
+            Agent freer = threads.agent(false, "freer");
+            Agent reuser = threads.agent(false, "reuser");
+            try {
+                List<MemorySegment> blocks = freer.call(() -> allocateMany(arena, size, threshold));
+                Set<Long> freed = addresses(blocks);
+                freer.run(() -> freeAll(arena, new ArrayList<>(blocks.subList(0, threshold - 1))));
+                assertThat(quiescentStats(arena).bytesPendingFree()).as("%d frees collected", threshold - 1)
+                        .isEqualTo(size * (threshold - 1));
+                rcu.synchronize();
+                List<MemorySegment> held = reuser.call(() -> allocateMany(arena, size, 2 * threshold));
+                assertThat(addresses(held)).as("another thread's allocations after a grace period, while the freer"
+                        + " has collected %d frees (one short of a batch)", threshold - 1)
+                        .doesNotContainAnyElementsOf(freed);
+
+                freer.run(() -> arena.free(blocks.getLast()));   // the batch is full: queued
+                assertThat(quiescentStats(arena).bytesPendingFree()).isEqualTo(size * threshold);
+                rcu.synchronize();
+                List<MemorySegment> back = reuser.call(() -> allocateUntilAllReused(arena, size, freed, held, 5000));
+                assertThat(quiescentStats(arena).bytesPendingFree()).as("after the reuse").isZero();
+                reuser.run(() -> {
+                    freeAll(arena, back);
+                    freeAll(arena, held);
+                });
+                assertThat(quiescentStats(arena).bytesInUse()).isZero();
+            } finally {
+                freer.close();
+                reuser.close();
+            }
+        }
+    }
+
+    /**
+     * A block allocated by one thread and freed by another (collected in the freer's cache, part queued at 256
+     * frees): the stats count it exactly; neither thread gets it back while a reader that could have found it
+     * blocks the grace period, and the reader can still read it; a second free by the allocator is a double free;
+     * after the grace period the allocator gets every block back, writes and reads them, and a cross-thread free
+     * followed by the allocator's free is again caught.
+     */
+    @Test
+    void aFreeByAnotherThreadThanTheAllocatorWorks() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        int count = 300;
+        try (TestThreads threads = new TestThreads()) {
+            Agent allocator = threads.agent(false, "allocator");
+            Agent freer = threads.agent(false, "freer");
+            try {
+                List<MemorySegment> blocks = allocator.call(() -> {
+                    List<MemorySegment> mine = allocateMany(arena, 64, count);
+                    for (MemorySegment s : mine) {
+                        fill(s, s.address());
+                    }
+                    return mine;
+                });
+                Set<Long> freed = addresses(blocks);
+                List<MemorySegment> allocatorHeld = new ArrayList<>();
+                List<MemorySegment> freerHeld = new ArrayList<>();
+                try (Reader reader = new Reader(threads, rcu)) {
+                    freer.run(() -> {
+                        for (MemorySegment s : blocks) {
+                            verify(s, s.address(), "a block freed by another thread than its allocator");
+                            arena.free(s);
+                        }
+                    });
+                    assertThat(quiescentStats(arena)).as("allocated by one thread, freed by another")
+                            .isEqualTo(new ArenaStats(CHUNK, 0, 64L * count, CHUNK - 64L * count));
+                    for (MemorySegment s : List.of(blocks.getFirst(), blocks.getLast())) {   // queued / collected
+                        Throwable second = allocator.thrown(() -> arena.free(s));
+                        assertThat(second).as("the allocator frees %s after another thread freed it", hex(s.address()))
+                                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()))
+                                .hasMessageContaining("double free");
+                    }
+                    allocatorHeld.addAll(allocator.call(() -> allocateMany(arena, 64, 1000)));
+                    freerHeld.addAll(freer.call(() -> allocateMany(arena, 64, 1000)));
+                    assertThat(addresses(allocatorHeld)).as("the allocator's allocations while the reader blocks")
+                            .doesNotContainAnyElementsOf(freed);
+                    assertThat(addresses(freerHeld)).as("the freer's allocations while the reader blocks")
+                            .doesNotContainAnyElementsOf(freed);
+                    reader.run(() -> {
+                        for (MemorySegment s : blocks) {
+                            verify(s, s.address(), "a block freed by another thread, read by the reader that blocks");
+                        }
+                    });
+                }
+                rcu.synchronize();
+                List<MemorySegment> back = allocator.call(() -> {
+                    List<MemorySegment> reused = allocateUntilAllReused(arena, 64, freed, allocatorHeld, 5000);
+                    for (MemorySegment s : reused) {
+                        fill(s, ~s.address());
+                    }
+                    return reused;
+                });
+                for (MemorySegment s : back) {
+                    verify(s, ~s.address(), "a block freed by another thread, reused by its allocator");
+                }
+                MemorySegment again = back.removeFirst();
+                freer.run(() -> arena.free(again));
+                assertThat(allocator.thrown(() -> arena.free(again))).as("the allocator frees a reused block after"
+                        + " another thread freed it").isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("double free");
+                allocator.run(() -> {
+                    freeAll(arena, back);
+                    freeAll(arena, allocatorHeld);
+                });
+                freer.run(() -> freeAll(arena, freerHeld));
+                assertThat(quiescentStats(arena).bytesInUse()).as("bytesInUse after everything was freed").isZero();
+            } finally {
+                allocator.close();
+                freer.close();
+            }
+        }
     }
 
     // ================================================================== dropped arenas
