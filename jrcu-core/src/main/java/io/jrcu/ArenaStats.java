@@ -7,9 +7,11 @@ package io.jrcu;
  *
  * @param bytesReserved    native memory obtained from the system: chunks and dedicated large allocations
  * @param bytesInUse       bytes of allocated blocks (each counted at its size class, or its own size if dedicated)
- * @param bytesPendingFree bytes freed but not yet reusable: waiting for a grace period (or, with
+ * @param bytesPendingFree bytes freed and not yet reclaimed: collected in a thread's cache or queued, waiting for a
+ *                         grace period or for the next reclaim after it (or, with
  *                         {@link RcuArena.Builder#debug debug}, in quarantine)
- * @param bytesFree        reserved bytes ready for reuse: free blocks and chunk space not yet carved into blocks
+ * @param bytesFree        reserved bytes ready for reuse: free blocks (on the free lists or in threads' magazines)
+ *                         and chunk space not yet carved into blocks
  */
 public record ArenaStats(long bytesReserved, long bytesInUse, long bytesPendingFree, long bytesFree) {
 }

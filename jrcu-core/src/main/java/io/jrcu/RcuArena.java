@@ -1172,6 +1172,12 @@ public final class RcuArena implements AutoCloseable {
             if (closed) {
                 return new ArenaStats(0, 0, 0, 0);
             }
+            synchronized (this) {   // the registry lock: a cache retired meanwhile is counted exactly once
+                return statsOfRegistry();
+            }
+        }
+
+        private ArenaStats statsOfRegistry() {
             // each count is read before those it follows (reclaimed before freed before allocated), so that a block's
             // later stages are never counted without its earlier ones: no term goes negative
             ThreadCache[] cs = caches;   // volatile load; pairs with the store in register()

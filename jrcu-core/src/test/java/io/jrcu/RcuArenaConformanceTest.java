@@ -1686,11 +1686,17 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                         .isEqualTo(expected);
                 assertThat(allocated.bytesPendingFree()).as("bytesPendingFree before any free").isZero();
 
-                for (int t = 0; t < agents.size(); t++) {
-                    List<MemorySegment> mine = held.get(t);
-                    agents.get(t).run(() -> freeAll(arena, mine));
+                ArenaStats freed;
+                // a reader blocks the grace period: a thread that queues a batch also reclaims its own frees whose
+                // grace period has passed, which without a reader is at once
+                try (Reader reader = new Reader(threads, rcu)) {
+                    for (int t = 0; t < agents.size(); t++) {
+                        List<MemorySegment> mine = held.get(t);
+                        agents.get(t).run(() -> freeAll(arena, mine));
+                    }
+                    freed = quiescentStats(arena);
+                    reader.leave();
                 }
-                ArenaStats freed = quiescentStats(arena);
                 assertThat(freed.bytesInUse()).as("bytesInUse once every thread freed its own: %s", freed).isZero();
                 assertThat(freed.bytesPendingFree()).as("bytesPendingFree: every thread's frees, queued or still"
                         + " collected: %s", freed).isEqualTo(expected);
@@ -1742,8 +1748,13 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                         + " has collected %d frees (one short of a batch)", threshold - 1)
                         .doesNotContainAnyElementsOf(freed);
 
-                freer.run(() -> arena.free(blocks.getLast()));   // the batch is full: queued
-                assertThat(quiescentStats(arena).bytesPendingFree()).isEqualTo(size * threshold);
+                // the batch is full: queued. A reader blocks its grace period, or the freer would reclaim the batch
+                // into its own magazines at once (a thread that queues a batch reclaims its own eligible frees)
+                try (Reader reader = new Reader(threads, rcu)) {
+                    freer.run(() -> arena.free(blocks.getLast()));
+                    assertThat(quiescentStats(arena).bytesPendingFree()).isEqualTo(size * threshold);
+                    reader.leave();
+                }
                 rcu.synchronize();
                 List<MemorySegment> back = reuser.call(() -> allocateUntilAllReused(arena, size, freed, held, 5000));
                 assertThat(quiescentStats(arena).bytesPendingFree()).as("after the reuse").isZero();
