@@ -165,6 +165,7 @@ public final class RcuArena implements AutoCloseable {
     private static final VarHandle CACHE_ALLOCATED;
     private static final VarHandle CACHE_FREED;
     private static final VarHandle CACHE_RECLAIMED;
+    private static final VarHandle RECOVERED;
 
     static {
         try {
@@ -175,6 +176,7 @@ public final class RcuArena implements AutoCloseable {
             CACHE_ALLOCATED = lookup.findVarHandle(ThreadCache.class, "allocatedBytes", long.class);
             CACHE_FREED = lookup.findVarHandle(ThreadCache.class, "freedBytes", long.class);
             CACHE_RECLAIMED = lookup.findVarHandle(ThreadCache.class, "reclaimedBytes", long.class);
+            RECOVERED = lookup.findVarHandle(ThreadCache.class, "recovered", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -343,8 +345,21 @@ public final class RcuArena implements AutoCloseable {
      */
     private void reclaimOthers() {
         for (ThreadCache tc : ledger.caches) {   // volatile load; pairs with the store in register()
+            if (!tc.recoveredOpaque() && !tc.owner.isAlive()) {
+                recoverEnded(tc);   // (else only the next new thread would: a fixed pool may never start one)
+            }
             if (tc.queue.pending() > 0) {
                 tc.queue.reclaimSome(RECLAIM_BATCH, true);
+            }
+        }
+    }
+
+    /** Recovers the cache of an ended thread once, under the registry lock (see register). */
+    private void recoverEnded(ThreadCache tc) {
+        synchronized (ledger) {
+            if (!tc.recovered) {
+                handBack(tc);
+                tc.setRecovered();
             }
         }
     }
@@ -598,7 +613,7 @@ public final class RcuArena implements AutoCloseable {
                 if (!c.owner.isAlive()) {
                     if (!c.recovered) {
                         handBack(c);
-                        c.recovered = true;
+                        c.setRecovered();
                     }
                     if (c.queue.pending() == 0) {
                         ledger.retire(c);
@@ -1039,7 +1054,7 @@ public final class RcuArena implements AutoCloseable {
         long pendingBytes;
         /** This thread's frees, in batches under one cookie each; the owner is its single producer. */
         final DeferQueue<Void> queue;
-        /** The owner has ended and its cache was recovered (under the registry lock). */
+        /** The owner has ended and its cache was recovered: written under the registry lock (release). */
         boolean recovered;
         /**
          * Bytes this thread allocated / freed through the cache, and reclaimed from its queue into its magazines;
@@ -1065,6 +1080,16 @@ public final class RcuArena implements AutoCloseable {
                     .singleProducer()
                     .reportDropped(false)   // the arena's Cleaner reports, with bytes
                     .build();
+        }
+
+        void setRecovered() {
+            RECOVERED.setOpaque(this, true);   // opaque: read unlocked only as a hint (recoveredOpaque); the
+                                               // registry lock orders it for every reader that acts on it
+        }
+
+        /** A hint read without the registry lock; recoverEnded checks again under it. */
+        boolean recoveredOpaque() {
+            return (boolean) RECOVERED.getOpaque(this);   // opaque: a stale false only costs taking the lock
         }
 
         void ensureMagazine(SizeClass sc) {
