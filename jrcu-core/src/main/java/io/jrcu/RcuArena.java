@@ -143,6 +143,12 @@ public final class RcuArena implements AutoCloseable {
      * while bounding the time of one allocation.
      */
     private static final int RECLAIM_BATCH = 65536;
+    /**
+     * A thread whose queue holds this many frees asks the domain thread for a grace period that is costly to start
+     * (memb's membarrier: an IPI to every CPU running the process, tens of microseconds in a VM) rather than wait for
+     * its lazy tick (about a millisecond): grace periods are not spent on a few frees each.
+     */
+    private static final int REQUEST_AT = 16384;
     /** A class reclaims at least every this many refills of a thread's magazine (when frees are pending). */
     private static final int RECLAIM_EVERY = 4;
     /** Default debug quarantine: freed blocks kept out of reuse after their grace period. */
@@ -319,7 +325,15 @@ public final class RcuArena implements AutoCloseable {
             return tc.counts[c];
         }
         tc.ensureMagazine(sc);
-        int n = sc.fill(this, tc.slabs[c], tc.blocks[c], Math.max(1, sc.magazineCapacity / 2));
+        // fill writes into the magazine while its reclaims may run tc's own free function: that one must then
+        // use the free lists (which fill takes from), not the magazine fill is writing
+        tc.filling = true;
+        int n;
+        try {
+            n = sc.fill(this, tc.slabs[c], tc.blocks[c], Math.max(1, sc.magazineCapacity / 2));
+        } finally {
+            tc.filling = false;
+        }
         tc.counts[c] = n;
         return n;
     }
@@ -330,9 +344,10 @@ public final class RcuArena implements AutoCloseable {
      * (memb's membarrier) the domain thread is asked for one.
      */
     private void reclaimOwn(ThreadCache tc) {
-        if (tc.queue.pending() > 0) {
+        int pending = tc.queue.pending();
+        if (pending > 0) {
             boolean mayStart = rcu.gracePeriodStartIsCheap();
-            if (tc.queue.reclaimSome(RECLAIM_BATCH, mayStart) == 0 && !mayStart) {
+            if (tc.queue.reclaimSome(RECLAIM_BATCH, mayStart) == 0 && !mayStart && pending >= REQUEST_AT) {
                 tc.queue.requestOldest();
             }
         }
@@ -1054,8 +1069,10 @@ public final class RcuArena implements AutoCloseable {
         long pendingBytes;
         /** This thread's frees, in batches under one cookie each; the owner is its single producer. */
         final DeferQueue<Void> queue;
-        /** The owner has ended and its cache was recovered: written under the registry lock (release). */
+        /** The owner has ended and its cache was recovered: written under the registry lock. */
         boolean recovered;
+        /** The owner is filling a magazine from its class (its own free function must not touch the magazines). */
+        boolean filling;
         /**
          * Bytes this thread allocated / freed through the cache, and reclaimed from its queue into its magazines;
          * written opaque by the owner, read by stats().
@@ -1102,11 +1119,12 @@ public final class RcuArena implements AutoCloseable {
         /**
          * The queue's free function: the grace periods of the blocks at {@code addresses[0..count)} have passed. Run
          * by the owner (from refill, a flush or flushThreadCache) the blocks go to its magazines while they have
-         * room; run by any other thread (reclaimOthers) they go to the classes' free lists, a class lock taken once
-         * per run of blocks of one class.
+         * room; run by any other thread (reclaimOthers), or by the owner while it fills a magazine from its class
+         * (reclaimOthers inside fill), they go to the classes' free lists, a class lock taken once per run of blocks
+         * of one class.
          */
         private void reclaimed(long[] addresses, int count) {
-            boolean own = owner == Thread.currentThread();
+            boolean own = owner == Thread.currentThread() && !filling;
             SizeClass locked = null;
             Slab last = null;
             long toMagazines = 0;

@@ -1724,6 +1724,37 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
     }
 
     /**
+     * Regression: a thread that frees a chunk's worth of blocks and allocates them again gets every one back without
+     * new memory. The refill finds nothing eligible in its own queue (memb: its grace period is not started there),
+     * runs out of the class's slab, and reclaims every cache's queue before carving — its own included, whose free
+     * function once pushed the blocks into the very magazine the refill was writing, losing them (the arena then
+     * carved a new chunk each round, growing without bound).
+     */
+    @Test
+    void aThreadGetsItsOwnFreesBackWithoutNewMemory() {
+        Rcu rcu = domain();
+        RcuArena arena = track(RcuArena.builder(rcu).name("own-frees").chunkSize(4096).build());  // 64 blocks of 64 B
+        for (int round = 0; round < 4; round++) {
+            List<MemorySegment> blocks = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                blocks.add(arena.allocate(64));
+            }
+            assertThat(quiescentStats(arena).bytesReserved()).as("round %d: one chunk serves 64 blocks", round)
+                    .isEqualTo(4096);
+            Set<Long> freed = addresses(blocks);
+            freeAll(arena, blocks);
+            List<MemorySegment> again = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                again.add(arena.allocate(64));
+            }
+            assertThat(addresses(again)).as("round %d: the same thread's 64 allocations after its 64 frees", round)
+                    .isEqualTo(freed);
+            assertThat(quiescentStats(arena).bytesReserved()).as("round %d: no new chunk", round).isEqualTo(4096);
+            freeAll(arena, again);
+        }
+    }
+
+    /**
      * A thread queues the frees it collected as one batch once it has 256 of them or 64 KiB of them. One free short
      * of either, none is queued: another thread never gets them back, even after a grace period. The free that
      * reaches it queues them all: after a grace period the other thread gets every one back.
