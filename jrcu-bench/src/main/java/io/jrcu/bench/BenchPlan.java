@@ -109,7 +109,11 @@ public record BenchPlan(List<Step> steps, Timing timing) {
                 new Step("CallbackThroughput\\.intrusive", Map.of("flavor", FLAVORS), 1, false, List.of()),
                 new Step("Reclamation\\.(deferQueue|rcuArena|sharedArena|malloc)", Map.of("flavor", List.of("memb")),
                         1, false, List.of()),
-                new Step("Reclamation\\.(rcuArena|malloc)", Map.of("flavor", List.of("memb")), 2, false, List.of())),
+                new Step("Reclamation\\.(rcuArena|malloc)", Map.of("flavor", List.of("memb")), 2, false, List.of()),
+                // the other flavors' arenas and queues (their grace periods are cheap to start, memb's are not)
+                new Step("Reclamation\\.(deferQueue|rcuArena)", Map.of("flavor", List.of("qsbr", "bp")), 1, false,
+                        List.of()),
+                new Step("Reclamation\\.rcuArena", Map.of("flavor", List.of("qsbr", "bp")), 2, false, List.of())),
                 timing);
     }
 

@@ -91,7 +91,16 @@ final class Targets {
                     Measurement.id("Reclamation.malloc", Map.of("flavor", "memb"), 1), true, 2),
             new Ratio("RcuArena allocate + free ÷ malloc + free, 2 threads",
                     Measurement.id("Reclamation.rcuArena", Map.of("flavor", "memb"), 2),
-                    Measurement.id("Reclamation.malloc", Map.of("flavor", "memb"), 2), true, 2));
+                    Measurement.id("Reclamation.malloc", Map.of("flavor", "memb"), 2), true, 2),
+            arenaRatio("qsbr", 1), arenaRatio("bp", 1), arenaRatio("qsbr", 2), arenaRatio("bp", 2));
+
+    /** The arena of {@code flavor} against malloc (measured once, in the memb trial: it protects no reader). */
+    private static Ratio arenaRatio(String flavor, int threads) {
+        return new Ratio("RcuArena (" + flavor + ") allocate + free ÷ malloc + free, " + threads
+                + (threads == 1 ? " thread" : " threads"),
+                Measurement.id("Reclamation.rcuArena", Map.of("flavor", flavor), threads),
+                Measurement.id("Reclamation.malloc", Map.of("flavor", "memb"), threads), true, 2);
+    }
 
     /** Every target: the ratios, then 0 B/op on jrcu's read paths. */
     static List<Result> evaluate(Map<String, Measurement> byId) {
