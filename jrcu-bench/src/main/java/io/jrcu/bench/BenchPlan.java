@@ -110,10 +110,12 @@ public record BenchPlan(List<Step> steps, Timing timing) {
                 new Step("Reclamation\\.(deferQueue|rcuArena|sharedArena|malloc)", Map.of("flavor", List.of("memb")),
                         1, false, List.of()),
                 new Step("Reclamation\\.(rcuArena|malloc)", Map.of("flavor", List.of("memb")), 2, false, List.of()),
-                // the other flavors' arenas and queues (their grace periods are cheap to start, memb's are not)
-                new Step("Reclamation\\.(deferQueue|rcuArena)", Map.of("flavor", List.of("qsbr", "bp")), 1, false,
-                        List.of()),
-                new Step("Reclamation\\.rcuArena", Map.of("flavor", List.of("qsbr", "bp")), 2, false, List.of())),
+                // the other flavors' arenas (their grace periods are cheap to start, memb's are not), QSBR's queue
+                new Step("Reclamation\\.rcuArena", Map.of("flavor", List.of("qsbr", "bp")), 1, false, List.of()),
+                new Step("Reclamation\\.deferQueue", Map.of("flavor", List.of("qsbr")), 1, false, List.of()),
+                // without the busy reader: does the allocator itself scale to two threads?
+                new Step("ReclamationScaling\\.rcuArena", Map.of("flavor", FLAVORS), 2, false, List.of()),
+                new Step("ReclamationScaling\\.malloc", Map.of("flavor", List.of("memb")), 2, false, List.of())),
                 timing);
     }
 
@@ -126,7 +128,8 @@ public record BenchPlan(List<Step> steps, Timing timing) {
                 new Step(".*", Map.of(), 0, true, List.of()),
                 new Step("ReadSide\\.read", Map.of(), 2, true, List.of()),
                 new Step("ReadSide\\.readPolymorphic", Map.of(), 0, true, List.of("-XX:-DoEscapeAnalysis")),
-                new Step("Reclamation\\.(rcuArena|malloc)", Map.of(), 2, true, List.of())),
+                new Step("Reclamation\\.(rcuArena|malloc)", Map.of(), 2, true, List.of()),
+                new Step("ReclamationScaling\\.(rcuArena|malloc)", Map.of(), 2, true, List.of())),
                 timing);
     }
 

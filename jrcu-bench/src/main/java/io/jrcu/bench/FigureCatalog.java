@@ -101,6 +101,11 @@ final class FigureCatalog {
             case "Reclamation.deferQueue" -> new Figure(Section.RECLAIM, Kind.JRCU,
                     "jrcu DeferQueue enqueue + reclaim (" + flavor + ")", "DeferQueue", null, null,
                     5 + flavorOrder(flavor));
+            case "ReclamationScaling.rcuArena" -> new Figure(Section.RECLAIM, Kind.JRCU,
+                    "jrcu RcuArena allocate(64) + free (" + flavor + "), no reader", "RcuArena, no reader", null, null,
+                    60 + flavorOrder(flavor));
+            case "ReclamationScaling.malloc" -> new Figure(Section.RECLAIM, Kind.PEER,
+                    "malloc(64) + free (FFM downcalls), no reader", null, scalingArena(flavor, t), null, 65);
             case "Reclamation.sharedArena" -> new Figure(Section.RECLAIM, Kind.PEER,
                     "Arena.ofShared() allocate(64) + close", null, rcuArena(flavor, t), null, 10);
             case "Reclamation.malloc" -> new Figure(Section.RECLAIM, Kind.PEER,
@@ -146,6 +151,10 @@ final class FigureCatalog {
 
     private static String rcuArena(String flavor, int threads) {
         return Measurement.id("Reclamation.rcuArena", Map.of("flavor", flavor), threads);
+    }
+
+    private static String scalingArena(String flavor, int threads) {
+        return Measurement.id("ReclamationScaling.rcuArena", Map.of("flavor", flavor), threads);
     }
 
     private static String intrusive(String flavor) {

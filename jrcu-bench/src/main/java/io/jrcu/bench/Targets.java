@@ -92,7 +92,15 @@ final class Targets {
             new Ratio("RcuArena allocate + free ÷ malloc + free, 2 threads",
                     Measurement.id("Reclamation.rcuArena", Map.of("flavor", "memb"), 2),
                     Measurement.id("Reclamation.malloc", Map.of("flavor", "memb"), 2), true, 2),
-            arenaRatio("qsbr", 1), arenaRatio("bp", 1), arenaRatio("qsbr", 2), arenaRatio("bp", 2));
+            arenaRatio("qsbr", 1), arenaRatio("bp", 1),
+            scalingRatio("memb"), scalingRatio("qsbr"), scalingRatio("bp"));
+
+    /** Without the busy reader (ReclamationScaling), two threads: the allocator's own scaling. */
+    private static Ratio scalingRatio(String flavor) {
+        return new Ratio("RcuArena (" + flavor + ") ÷ malloc, no reader, 2 threads",
+                Measurement.id("ReclamationScaling.rcuArena", Map.of("flavor", flavor), 2),
+                Measurement.id("ReclamationScaling.malloc", Map.of("flavor", "memb"), 2), true, 2);
+    }
 
     /** The arena of {@code flavor} against malloc (measured once, in the memb trial: it protects no reader). */
     private static Ratio arenaRatio(String flavor, int threads) {

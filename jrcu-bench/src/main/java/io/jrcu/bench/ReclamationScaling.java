@@ -1,0 +1,92 @@
+package io.jrcu.bench;
+
+import io.jrcu.ArenaStats;
+import io.jrcu.Rcu;
+import io.jrcu.RcuArena;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link Reclamation#rcuArena} and {@link Reclamation#malloc} without the busy reader: what the arena's own paths
+ * cost as threads are added. On a 2-CPU machine, {@link Reclamation}'s two-thread trials run three busy threads
+ * (two allocating, one reading); a reader descheduled inside its section (or, for QSBR, while online) holds every
+ * grace period for a time slice, so freed memory waits longer and the working set outgrows the caches. Here the
+ * grace periods have no reader to wait for, and the figure shows whether the allocator itself scales: each
+ * platform thread allocates from its own cache and reclaims its own frees, with no lock and no shared write but the
+ * grace period's.
+ *
+ * <pre>
+ * java -jar jrcu-bench/target/benchmarks.jar 'ReclamationScaling' -t 2
+ * </pre>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+// JMH 1.37 calls sun.misc.Unsafe::objectFieldOffset, which JDK 24+ warns about in every fork (JEP 498)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@State(Scope.Benchmark)
+public class ReclamationScaling {
+
+    @Param({"memb", "qsbr", "bp"})
+    Flavor flavor;
+
+    Rcu rcu;
+    RcuArena arena;
+    /** Written into each new block; a field, so that the JIT cannot fold it. */
+    long payload = 42;
+
+    @Setup(Level.Trial)
+    public void open() {
+        rcu = flavor.newDomain();
+        arena = RcuArena.builder(rcu).name("reclamation-scaling-bench").build();
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+        ArenaStats end = arena.stats();   // bytesReserved never shrinks before close: the trial's peak
+        arena.close();
+        rcu.close();
+        if (end.bytesReserved() > Reclamation.MAX_RESERVED_BYTES) {
+            throw new IllegalStateException("the RcuArena reserved more than " + Reclamation.MAX_RESERVED_BYTES
+                    + " bytes, freed memory is not being reused: " + end);
+        }
+    }
+
+    /** allocate(64) + free of the RcuArena; any number of threads. */
+    @Benchmark
+    public long rcuArena() {
+        MemorySegment segment = arena.allocate(64);
+        segment.set(ValueLayout.JAVA_LONG, 0, payload);
+        arena.free(segment);
+        return segment.address();
+    }
+
+    /** Native malloc(64) + free through FFM downcalls; any number of threads. */
+    @Benchmark
+    @SuppressWarnings("restricted") // reinterpret: malloc's result has no size; the fork enables native access
+    public long malloc() throws Throwable {
+        MemorySegment block = (MemorySegment) Reclamation.Libc.MALLOC.invokeExact(64L);
+        if (block.equals(MemorySegment.NULL)) {
+            throw new OutOfMemoryError("malloc(64) returned NULL");
+        }
+        block.reinterpret(64).set(ValueLayout.JAVA_LONG, 0, payload);
+        Reclamation.Libc.FREE.invokeExact(block);
+        return block.address();
+    }
+}
