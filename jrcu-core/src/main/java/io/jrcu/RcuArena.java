@@ -35,19 +35,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * reader still holding a segment when the arena is {@linkplain #close closed} gets an {@link IllegalStateException}
  * from the FFM runtime, never a crash. Requests are rounded up to size classes (16-byte steps to 128 bytes, then
  * four per doubling, at most 20% waste); a class owns slabs of about 64 KiB carved from the chunks, and freed blocks
- * return to their class's free list after their grace period. A request larger than a chunk (or aligned to more
+ * return to their class's free list, or to the freeing thread's cache, after their grace period. A request larger than a chunk (or aligned to more
  * than 4096 bytes) gets a dedicated allocation, released after its grace period. Memory carved for a class stays
  * with the class until the arena closes, so {@code bytesReserved} follows the peak of each class's live plus
  * pending bytes.
  *
  * <p><b>Thread caches.</b> As in jemalloc's tcache, each platform thread keeps a small cache per arena: per size
  * class a magazine of free blocks (at most 256 blocks and 32 KiB; classes above 8 KiB are not cached) that it
- * allocates from without a lock, and the frees it has made, which it hands to the arena's deferred queue as one
- * batch under one grace-period cookie every 256 frees or 64 KiB, or when it refills a magazine. So an allocate +
- * free pair costs no lock and no shared write in the common case. What a cache holds is never lost: an ended thread's
- * cache is recovered by the next new thread that uses the arena, {@link #flushThreadCache()} hands the caller's back
- * at once, and {@link #close()} covers frees still collected in any cache. A thread that frees and then stops using
- * the arena delays the reuse of at most 64 KiB of its frees until then. Virtual threads and
+ * allocates from without a lock, and the frees it has made, which it puts in its own deferred queue (a
+ * single-producer {@link DeferQueue}) as one batch under one grace-period cookie every 256 frees or 64 KiB, or when
+ * it refills a magazine; once their grace period has passed they come back into its magazines. So in a steady state
+ * a block stays with one thread, and an allocate + free pair costs no lock and no shared write but the grace
+ * period's. What a cache holds is never lost: any thread reclaims every cache's queue before it carves new memory
+ * (the frees of threads that do not allocate or went idle), an ended thread's cache is recovered by the next new
+ * thread that uses the arena (or before a new slab), {@link #flushThreadCache()} hands the caller's back at once, and
+ * {@link #close()} covers frees still collected in any cache. A thread that frees and then stops using the arena
+ * delays the reuse of at most 64 KiB of collected frees (and what its queue holds until another thread needs
+ * memory). Virtual threads and
  * {@linkplain Builder#debug debug} arenas take the shared path (a short per-class lock per allocation and a queue
  * entry per free), so that nothing is stranded in millions of caches and debug checks stay exact.
  *
