@@ -286,15 +286,7 @@ public final class DeferQueue<T> implements AutoCloseable {
     }
 
     private void append(long cookie, Object item, long value) {
-        if (tailIndex == CHUNK) {
-            Chunk c = spare.getAndSet(null);
-            if (c == null) {
-                c = new Chunk(freeLong != null);
-            }
-            tail.next = c;        // published by the release store of `published` below
-            tail = c;
-            tailIndex = 0;
-        }
+        advanceTailIfFull();
         NEWEST_COOKIE.setRelease(this, cookie);  // release; partner: the acquire load in advance()
         tail.cookies[tailIndex] = cookie;
         if (item != null) {
@@ -306,19 +298,27 @@ public final class DeferQueue<T> implements AutoCloseable {
         PUBLISHED.setRelease(counts, (long) PUBLISHED.get(counts) + 1);  // release; partner: acquire in reclaim
     }
 
+    /**
+     * A full tail chunk gets a successor (the spare, else a new one). Its link is published by the caller's
+     * release store of `published`, after the slots it then writes.
+     */
+    private void advanceTailIfFull() {
+        if (tailIndex == CHUNK) {
+            Chunk c = spare.getAndSet(null);  // volatile; partner: the CAS in reclaimSome that keeps a spare
+            if (c == null) {
+                c = new Chunk(freeLong != null);
+            }
+            tail.next = c;
+            tail = c;
+            tailIndex = 0;
+        }
+    }
+
     /** append for a batch of longs under one cookie: one release store of each counter for the whole batch. */
     private void appendLongs(long cookie, long[] values, int count) {
         NEWEST_COOKIE.setRelease(this, cookie);  // release; partner: the acquire load in advance()
         for (int i = 0; i < count; ) {
-            if (tailIndex == CHUNK) {
-                Chunk c = spare.getAndSet(null);
-                if (c == null) {
-                    c = new Chunk(true);
-                }
-                tail.next = c;    // published by the release store of `published` below
-                tail = c;
-                tailIndex = 0;
-            }
+            advanceTailIfFull();
             int n = Math.min(count - i, CHUNK - tailIndex);
             Arrays.fill(tail.cookies, tailIndex, tailIndex + n, cookie);
             System.arraycopy(values, i, tail.values, tailIndex, n);
@@ -375,7 +375,8 @@ public final class DeferQueue<T> implements AutoCloseable {
                         head = done.next;
                         headIndex = 0;
                         done.next = null;
-                        spare.compareAndSet(null, done);  // keep one for the producer; others go to the GC
+                        spare.compareAndSet(null, done);  // volatile; partner: advanceTailIfFull's getAndSet. One is kept
+                                                          // for the producer; others go to the GC
                     }
                     long cookie = head.cookies[headIndex];
                     if (cookie > passed) {   // (cookies never decrease: one look at the domain per new cookie)
@@ -389,8 +390,7 @@ public final class DeferQueue<T> implements AutoCloseable {
                         if (batch == null) {
                             batch = takeBatch(spareItems, max, available, Object[]::new);
                         } else if (n == batch.length) {
-                            batch = Arrays.copyOf(batch, (int) Math.min((long) n * 2, n + Math.min(max - n,
-                                    available)));
+                            batch = Arrays.copyOf(batch, grownBatch(n, max, available));
                         }
                         batch[n++] = head.items[headIndex];
                         head.items[headIndex] = null;
@@ -398,8 +398,7 @@ public final class DeferQueue<T> implements AutoCloseable {
                         if (longBatch == null) {
                             longBatch = takeBatch(spareValues, max, available, long[]::new);
                         } else if (n == longBatch.length) {
-                            longBatch = Arrays.copyOf(longBatch, (int) Math.min((long) n * 2, n + Math.min(max - n,
-                                    available)));
+                            longBatch = Arrays.copyOf(longBatch, grownBatch(n, max, available));
                         }
                         longBatch[n++] = head.values[headIndex];
                     }
@@ -451,6 +450,11 @@ public final class DeferQueue<T> implements AutoCloseable {
     private static <A> A takeBatch(AtomicReference<A> spareBatch, int max, long available, IntFunction<A> create) {
         A spareOne = spareBatch.getAndSet(null);  // volatile; partner: the CAS in returnBatch
         return spareOne != null ? spareOne : create.apply((int) Math.min(FIRST_BATCH, Math.min(max, available)));
+    }
+
+    /** A full batch of {@code n}'s next length: doubled, but no longer than the entries that may still be taken. */
+    private static int grownBatch(int n, int max, long available) {
+        return (int) Math.min((long) n * 2, n + Math.min(max - n, available));
     }
 
     /** Keeps a batch array (its items cleared) for the next reclaim, unless one is kept or it is large. */

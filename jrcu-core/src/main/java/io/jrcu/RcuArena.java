@@ -552,13 +552,7 @@ public final class RcuArena implements AutoCloseable {
                     slab = slabOf(out);
                 }
                 SizeClass sc = slab.sizeClass;
-                if (sc != locked) {
-                    if (locked != null) {
-                        locked.lock.unlock();
-                    }
-                    sc.lock.lock();
-                    locked = sc;
-                }
+                locked = SizeClass.lockRun(locked, sc);
                 sc.pushLocked(slab, (int) sc.blockIndex(address - slab.base));
             }
         } finally {
@@ -622,7 +616,7 @@ public final class RcuArena implements AutoCloseable {
      * dropped from the registry once their queues are empty.
      */
     private ThreadCache register(Thread t) {
-        ThreadCache tc = new ThreadCache(t, (Rcu) rcu, name, table, classes, ledger);
+        ThreadCache tc = new ThreadCache(t, (Rcu) rcu, name, table, classes.length, ledger);
         synchronized (ledger) {   // the registry's lock; taken before class locks
             ThreadCache[] old = ledger.caches;
             ThreadCache[] next = new ThreadCache[old.length + 1];
@@ -1009,6 +1003,20 @@ public final class RcuArena implements AutoCloseable {
             }
         }
 
+        /**
+         * For a batch that visits classes in runs: holds {@code next}'s lock, releasing {@code held}'s if it is
+         * another class (null: none held). Returns the class whose lock is now held.
+         */
+        static SizeClass lockRun(SizeClass held, SizeClass next) {
+            if (next != held) {
+                if (held != null) {
+                    held.lock.unlock();
+                }
+                next.lock.lock();
+            }
+            return next;
+        }
+
         void push(Slab slab, int block) {
             lock.lock();
             try {
@@ -1061,7 +1069,6 @@ public final class RcuArena implements AutoCloseable {
     private static final class ThreadCache {
         final Thread owner;
         private final ChunkTable table;
-        private final SizeClass[] classes;
         private final Ledger ledger;
         /** Per class (created on first use): a LIFO stack of FREE blocks this thread owns. */
         final Slab[][] slabs;
@@ -1088,14 +1095,13 @@ public final class RcuArena implements AutoCloseable {
         @SuppressWarnings("unused") // through CACHE_RECLAIMED
         private long reclaimedBytes;
 
-        ThreadCache(Thread owner, Rcu rcu, String arenaName, ChunkTable table, SizeClass[] classes, Ledger ledger) {
+        ThreadCache(Thread owner, Rcu rcu, String arenaName, ChunkTable table, int classCount, Ledger ledger) {
             this.owner = owner;
             this.table = table;
-            this.classes = classes;
             this.ledger = ledger;
-            this.slabs = new Slab[classes.length][];
-            this.blocks = new int[classes.length][];
-            this.counts = new int[classes.length];
+            this.slabs = new Slab[classCount][];
+            this.blocks = new int[classCount][];
+            this.counts = new int[classCount];
             this.queue = DeferQueue.forLongs(rcu, this::reclaimed)
                     .name("RcuArena '" + arenaName + "' frees of " + owner.getName())
                     .singleProducer()
@@ -1151,13 +1157,7 @@ public final class RcuArena implements AutoCloseable {
                         toMagazines += sc.blockSize;
                         continue;
                     }
-                    if (sc != locked) {
-                        if (locked != null) {
-                            locked.lock.unlock();
-                        }
-                        sc.lock.lock();
-                        locked = sc;
-                    }
+                    locked = SizeClass.lockRun(locked, sc);
                     sc.pushLocked(slab, block);
                 }
             } finally {
