@@ -185,6 +185,11 @@ public class Reclamation {
     /** allocate(64) + free of the RcuArena; any number of threads. */
     @Benchmark
     public long rcuArena() {
+        return allocateWriteFree(arena, payload);
+    }
+
+    /** The measured work of rcuArena (shared with ReclamationScaling): allocate(64), write a long, free. */
+    static long allocateWriteFree(RcuArena arena, long payload) {
         MemorySegment segment = arena.allocate(64);
         segment.set(ValueLayout.JAVA_LONG, 0, payload);
         arena.free(segment);
@@ -199,15 +204,8 @@ public class Reclamation {
 
     /** Native malloc(64) + free through FFM downcalls; any number of threads. */
     @Benchmark
-    @SuppressWarnings("restricted") // reinterpret: malloc's result has no size; the fork enables native access
     public long malloc() throws Throwable {
-        MemorySegment block = (MemorySegment) Libc.MALLOC.invokeExact(64L);
-        if (block.equals(MemorySegment.NULL)) {
-            throw new OutOfMemoryError("malloc(64) returned NULL");
-        }
-        block.reinterpret(64).set(ValueLayout.JAVA_LONG, 0, payload);
-        Libc.FREE.invokeExact(block);
-        return block.address();
+        return Libc.mallocWriteFree(payload);
     }
 
     /** The C library's malloc and free, looked up once. */
@@ -220,6 +218,17 @@ public class Reclamation {
         static final MethodHandle FREE = LINKER.downcallHandle(
                 LINKER.defaultLookup().find("free").orElseThrow(),
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+
+        /** The measured work of malloc (shared with ReclamationScaling): malloc(64), write a long, free. */
+        static long mallocWriteFree(long payload) throws Throwable {
+            MemorySegment block = (MemorySegment) MALLOC.invokeExact(64L);
+            if (block.equals(MemorySegment.NULL)) {
+                throw new OutOfMemoryError("malloc(64) returned NULL");
+            }
+            block.reinterpret(64).set(ValueLayout.JAVA_LONG, 0, payload);
+            FREE.invokeExact(block);
+            return block.address();
+        }
 
         private Libc() {
         }

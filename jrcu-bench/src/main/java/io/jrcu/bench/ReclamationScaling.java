@@ -17,8 +17,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,22 +69,12 @@ public class ReclamationScaling {
     /** allocate(64) + free of the RcuArena; any number of threads. */
     @Benchmark
     public long rcuArena() {
-        MemorySegment segment = arena.allocate(64);
-        segment.set(ValueLayout.JAVA_LONG, 0, payload);
-        arena.free(segment);
-        return segment.address();
+        return Reclamation.allocateWriteFree(arena, payload);
     }
 
     /** Native malloc(64) + free through FFM downcalls; any number of threads. */
     @Benchmark
-    @SuppressWarnings("restricted") // reinterpret: malloc's result has no size; the fork enables native access
     public long malloc() throws Throwable {
-        MemorySegment block = (MemorySegment) Reclamation.Libc.MALLOC.invokeExact(64L);
-        if (block.equals(MemorySegment.NULL)) {
-            throw new OutOfMemoryError("malloc(64) returned NULL");
-        }
-        block.reinterpret(64).set(ValueLayout.JAVA_LONG, 0, payload);
-        Reclamation.Libc.FREE.invokeExact(block);
-        return block.address();
+        return Reclamation.Libc.mallocWriteFree(payload);
     }
 }
