@@ -35,12 +35,6 @@ class ReviewRegressionTest {
     }
 
     /**
-     * AbstractRcu.close() runs callbacks.close() (which joins the workers, which wait for grace periods) before
-     * beforeBlocking() marks an online QSBR caller offline: the workers' grace period waits for the closing thread,
-     * which waits for the workers. close() is a waiting call and must be a quiescent state of the caller (as barrier,
-     * synchronize, and the second close() already are).
-     */
-    /**
      * Found by the RcuArena suite: once any domain had debug checks on, RcuReference.get() threw inside a valid
      * section of a domain without them (only debug domains' sections were counted, and a reference does not know
      * its domain). Sections of every domain count from then on; entry and exit stay paired across the switch.
@@ -77,6 +71,12 @@ class ReviewRegressionTest {
         }
     }
 
+    /**
+     * AbstractRcu.close() runs callbacks.close() (which joins the workers, which wait for grace periods) before
+     * beforeBlocking() marks an online QSBR caller offline: the workers' grace period waits for the closing thread,
+     * which waits for the workers. close() is a waiting call and must be a quiescent state of the caller (as barrier,
+     * synchronize, and the second close() already are).
+     */
     @Test
     void qsbrCloseFromOnlineThreadWithPendingCallbackDoesNotHang() throws Exception {
         QsbrRcu rcu = QsbrRcu.builder().name("review-qsbr-close").build();
