@@ -86,28 +86,21 @@ final class Targets {
             new Ratio("shared Arena allocate + close ÷ RcuArena allocate + free",
                     Measurement.id("Reclamation.sharedArena", Map.of("flavor", "memb"), 1),
                     Measurement.id("Reclamation.rcuArena", Map.of("flavor", "memb"), 1), false, 100),
-            new Ratio("RcuArena allocate + free ÷ malloc + free, 1 thread",
-                    Measurement.id("Reclamation.rcuArena", Map.of("flavor", "memb"), 1),
-                    Measurement.id("Reclamation.malloc", Map.of("flavor", "memb"), 1), true, 2),
-            new Ratio("RcuArena allocate + free ÷ malloc + free, 2 threads",
-                    Measurement.id("Reclamation.rcuArena", Map.of("flavor", "memb"), 2),
-                    Measurement.id("Reclamation.malloc", Map.of("flavor", "memb"), 2), true, 2),
-            arenaRatio("qsbr", 1), arenaRatio("bp", 1),
-            scalingRatio("memb"), scalingRatio("qsbr"), scalingRatio("bp"));
+            arenaRatio("RcuArena allocate + free ÷ malloc + free, 1 thread", "Reclamation", "memb", 1),
+            arenaRatio("RcuArena allocate + free ÷ malloc + free, 2 threads", "Reclamation", "memb", 2),
+            arenaRatio("RcuArena (qsbr) allocate + free ÷ malloc + free, 1 thread", "Reclamation", "qsbr", 1),
+            arenaRatio("RcuArena (bp) allocate + free ÷ malloc + free, 1 thread", "Reclamation", "bp", 1),
+            arenaRatio("RcuArena (memb) ÷ malloc, no reader, 2 threads", "ReclamationScaling", "memb", 2),
+            arenaRatio("RcuArena (qsbr) ÷ malloc, no reader, 2 threads", "ReclamationScaling", "qsbr", 2),
+            arenaRatio("RcuArena (bp) ÷ malloc, no reader, 2 threads", "ReclamationScaling", "bp", 2));
 
-    /** Without the busy reader (ReclamationScaling), two threads: the allocator's own scaling. */
-    private static Ratio scalingRatio(String flavor) {
-        return new Ratio("RcuArena (" + flavor + ") ÷ malloc, no reader, 2 threads",
-                Measurement.id("ReclamationScaling.rcuArena", Map.of("flavor", flavor), 2),
-                Measurement.id("ReclamationScaling.malloc", Map.of("flavor", "memb"), 2), true, 2);
-    }
-
-    /** The arena of {@code flavor} against malloc (measured once, in the memb trial: it protects no reader). */
-    private static Ratio arenaRatio(String flavor, int threads) {
-        return new Ratio("RcuArena (" + flavor + ") allocate + free ÷ malloc + free, " + threads
-                + (threads == 1 ? " thread" : " threads"),
-                Measurement.id("Reclamation.rcuArena", Map.of("flavor", flavor), threads),
-                Measurement.id("Reclamation.malloc", Map.of("flavor", "memb"), threads), true, 2);
+    /**
+     * {@code benchmarks}' RcuArena of {@code flavor} against its malloc (measured once, in the memb trial: malloc
+     * protects no reader), within 2×.
+     */
+    private static Ratio arenaRatio(String label, String benchmarks, String flavor, int threads) {
+        return new Ratio(label, Measurement.id(benchmarks + ".rcuArena", Map.of("flavor", flavor), threads),
+                Measurement.id(benchmarks + ".malloc", Map.of("flavor", "memb"), threads), true, 2);
     }
 
     /** Every target: the ratios, then 0 B/op on jrcu's read paths. */
