@@ -53,9 +53,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * completed >= requested. Every holder of gpLock, after unlocking, wakes the domain thread if requested is still
      * ahead of completed, so a request is never stranded by a holder that gave up or did not see it.
      * requestLazily() (DeferQueue) raises `lazyRequested` instead and wakes the domain thread only from an untimed
-     * sleep; the thread serves lazy requests at most once per LAZY_NANOS tick, keeps ticking LAZY_LINGER_NANOS
-     * after the last open one (so a stream of deferred frees never has to wake it), skips a tick in which others
-     * advanced grace periods, and on a tick only looks at the readers (NO_WAIT) except every LAZY_PATIENCE-th
+     * sleep (QSBR's DeferQueue tokens skip even that CAS: for QSBR an open grace period, started > completed, is
+     * itself a lazy request; tokenTakenLazily() only wakes a thread parked without a tick); the thread serves lazy
+     * requests at most once per LAZY_NANOS tick, keeps ticking LAZY_LINGER_NANOS after the last open one (so a
+     * stream of deferred frees never has to wake it), skips a tick in which others both started and completed
+     * grace periods, and on a tick only looks at the readers (NO_WAIT) except every LAZY_PATIENCE-th
      * fruitless tick, which waits in earnest (finding readers that died in a section). tryAdvance()
      * (DeferQueue.reclaim) runs a grace-period step without waiting: with gpLock free, it starts (if allowed: memb's
      * membarrier makes starting costly, see gracePeriodStartIsCheap) or resumes the grace period and looks at the
@@ -326,6 +328,41 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 return;
             }
             current = lazyRequested;
+        }
+    }
+
+    /**
+     * Whether a grace period started and not completed is itself a lazy request (QSBR, whose DeferQueue cookies are
+     * tokens: each starts its grace period at once, so {@code started} is always the newest cookie and needs no
+     * CAS of {@code lazyRequested} per enqueue; see {@link #tokenTakenLazily()}).
+     */
+    boolean startedIsLazyRequest() {
+        return false;
+    }
+
+    /** What the domain thread must drive within about LAZY_NANOS: lazyRequested, and started where it counts. */
+    private long lazyTarget() {
+        long lazy = lazyRequested;   // volatile
+        // volatile load of started; Dekker partner of tokenTakenLazily's increment (see there)
+        return startedIsLazyRequest() ? Math.max(lazy, state.lvStarted()) : lazy;
+    }
+
+    /**
+     * requestLazily for a token just taken ({@link #startedIsLazyRequest()}): the raised {@code started} is the
+     * request, so only a domain thread that is missing, or parked without a tick, needs anything. O(1), no CAS.
+     * Dekker pair: the token's volatile increment of started, then the volatile load of
+     * domainThreadParkedWithoutTick here <-> the domain thread's volatile store of that flag, then its volatile load
+     * of started in lazyTarget(): either it sees the token and keeps ticking, or this sees it parked and wakes it.
+     */
+    final void tokenTakenLazily() {
+        if (manualGracePeriods) {
+            return;   // test-only: grace periods advance in blocking calls alone
+        }
+        Thread t = domainThread;
+        if (t == null) {
+            startDomainThread();
+        } else if (domainThreadParkedWithoutTick) {
+            LockSupport.unpark(t);   // it re-parks with a lazy tick
         }
     }
 
@@ -622,6 +659,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         long nextDeferDrain = System.nanoTime() + DeferBatches.IDLE_NANOS;
         long nextLazyRun = System.nanoTime();
         long completedAtLastTick = -1;
+        long startedAtLastTick = -1;
         long lastLazyOpen = System.nanoTime() - LAZY_LINGER_NANOS;
         int fruitlessLazyTicks = 0;
         while (!domainThreadStop) {
@@ -631,11 +669,16 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                     nextDeferDrain = System.nanoTime() + DeferBatches.IDLE_NANOS;
                 }
                 long now = System.nanoTime();
-                boolean lazyDue = lazyRequested > completed && now - nextLazyRun >= 0;
-                if (lazyDue && requested <= completed && completed != completedAtLastTick) {
-                    // others (reclaim's tryAdvance) advanced grace periods during the tick: leave it to them and
-                    // look again next tick, instead of competing with them for the CPU
+                boolean lazyDue = lazyTarget() > completed && now - nextLazyRun >= 0;
+                long startedNow = state.lvStarted();
+                if (lazyDue && requested <= completed && completed != completedAtLastTick
+                        && startedNow != startedAtLastTick) {
+                    // others (reclaim's tryAdvance) both started and completed grace periods during the tick: leave
+                    // it to them and look again next tick, instead of competing with them for the CPU. (Others
+                    // that only complete them — memb's reclaimers, which may not start one — need this tick's
+                    // start; grace periods only started — QSBR tokens nobody polls — need its completion.)
                     completedAtLastTick = completed;
+                    startedAtLastTick = startedNow;
                     nextLazyRun = now + LAZY_NANOS;
                     lazyDue = false;
                 }
@@ -647,7 +690,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                     long deadline = eager || ++fruitlessLazyTicks >= LAZY_PATIENCE ? NO_DEADLINE : NO_WAIT;
                     gpLock.lock();
                     try {
-                        if (runUntil(Math.max(requested, lazyRequested), deadline)) {
+                        if (runUntil(Math.max(requested, lazyTarget()), deadline)) {
                             fruitlessLazyTicks = 0;
                         }
                     } finally {
@@ -656,10 +699,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                     }
                     nextLazyRun = System.nanoTime() + LAZY_NANOS; // lazy requests: at most one run per tick
                     completedAtLastTick = completed;
+                    startedAtLastTick = state.lvStarted();
                     continue;          // a lazy request still open parks until the next tick (below)
                 }
                 domainThreadParked = true;  // volatile store, then volatile loads below (Dekker with request())
-                boolean lazyOpen = lazyRequested > completed;
+                boolean lazyOpen = lazyTarget() > completed;
                 if (lazyOpen) {
                     lastLazyOpen = now;
                 }
@@ -668,8 +712,9 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 // thread, which would otherwise cost a wake-up every few enqueues
                 boolean ticking = lazyOpen || now - lastLazyOpen < LAZY_LINGER_NANOS;
                 domainThreadParkedWithoutTick = !ticking; // volatile store, then the volatile load of
-                                                          // lazyRequested below (Dekker with requestLazily())
-                if (requested <= completed && !domainThreadStop && (ticking || lazyRequested <= completed)) {
+                                                          // lazyTarget() below (Dekker with requestLazily()
+                                                          // and tokenTakenLazily())
+                if (requested <= completed && !domainThreadStop && (ticking || lazyTarget() <= completed)) {
                     boolean deferred = callbacks.hasDeferredWork();
                     if (!deferred && !ticking) {
                         LockSupport.park(this);
@@ -691,6 +736,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 errorHandler.accept(t);
             }
         }
+    }
+
+    /** Whether the domain thread is parked (or about to park) with no lazy tick: it waits for a wake-up. Tests. */
+    final boolean domainThreadParkedWithoutTick() {
+        return domainThreadParkedWithoutTick;
     }
 
     /** The grace-period thread, or a thread that runs callbacks. */

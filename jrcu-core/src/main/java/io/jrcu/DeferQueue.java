@@ -505,6 +505,11 @@ public final class DeferQueue<T> implements AutoCloseable {
         }
     }
 
+    /** The cookie of the newest entry enqueued (0 before the first). Tests. */
+    long newestCookie() {
+        return (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
+    }
+
     /** Resources enqueued and not yet freed (including those whose grace period has passed). */
     public int pending() {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(0, counts.pending()));

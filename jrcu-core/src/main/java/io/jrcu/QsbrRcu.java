@@ -192,12 +192,20 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
         return t;
     }
 
-    /** DeferQueue entries carry tokens: a report after the enqueue covers the entry, as in DPDK's defer queue. */
+    /**
+     * DeferQueue entries carry tokens: a report after the enqueue covers the entry, as in DPDK's defer queue. The
+     * token is its own lazy request ({@link #startedIsLazyRequest()}): one atomic increment per enqueue, no more.
+     */
     @Override
     long deferCookie() {
         long t = token();
-        requestLazily(t);
+        tokenTakenLazily();
         return t;
+    }
+
+    @Override
+    boolean startedIsLazyRequest() {
+        return true;
     }
 
     /**

@@ -185,6 +185,33 @@ abstract class DeferQueueConformanceTest extends BlockingReaderSupport {
         assertThat(frees.count()).isEqualTo(100);
     }
 
+    /**
+     * Grace periods of enqueued entries complete on their own, with nobody reclaiming or calling synchronize(): the
+     * domain's thread drives them (it is started by the first enqueue), and again once it has stopped ticking and
+     * parked for good, when the next enqueue must wake it (QSBR: the token itself is the request, no CAS; the
+     * others: a lazy request).
+     */
+    @Test
+    void enqueuedEntriesGracePeriodsCompleteWithoutAnyoneReclaiming() {
+        Rcu rcu = domain();
+        Frees frees = frees(rcu);
+        DeferQueue<Res> q = quietQueue(rcu, frees);
+        AbstractRcu<?> domain = (AbstractRcu<?>) rcu;
+        for (int round = 0; round < 2; round++) {
+            assertThat(q.enqueue(frees.res(round))).isTrue();
+            long cookie = q.newestCookie();
+            awaitCondition("the grace period of entry #" + round + " completes with nobody reclaiming",
+                    () -> rcu.poll(cookie));
+            assertThat(frees.count()).as("frees (nobody reclaimed)").isZero();
+            if (round == 0) {
+                awaitCondition("the domain thread parks without a lazy tick once its linger is over",
+                        domain::domainThreadParkedWithoutTick);
+            }
+        }
+        drain(q, "the two entries free");
+        assertThat(frees.order()).containsExactly(0, 1);
+    }
+
     /** DPDK: an online reader that has not reported: nothing frees, tryClose() is false, the queue stays usable. */
     @Test
     void aReaderThatHasNotReportedHoldsEverythingAndTheQueueStaysUsable() throws Exception {
