@@ -93,6 +93,7 @@ public final class RcuArena implements AutoCloseable {
      *   free(seg):       find chunk (binary search) -> slab (page table) -> block; CAS ALLOCATED -> PENDING;
      *                    platform thread: tc.pending[n++] = address; tc.freedBytes += size; 256 collected or 64 KiB
      *                                     -> tc.queue.enqueueLongs(batch) (single producer, one cookie); reclaim tc.queue
+     *                                     (starting a costly grace period only once START_AT frees wait)
      *                    else:            c.freed++; deferred.enqueueLong(address)   (the shared queue)
      *   c.fill(max):     under c.lock: free list, else the current slab, else a new slab (chunkLock); before
      *                    that, and every RECLAIM_EVERY refills while frees are pending, deferred.reclaimSome (unlocked,
@@ -148,11 +149,13 @@ public final class RcuArena implements AutoCloseable {
      */
     private static final int RECLAIM_BATCH = 65536;
     /**
-     * A thread whose queue holds this many frees asks the domain thread for a grace period that is costly to start
-     * (memb's membarrier: an IPI to every CPU running the process, tens of microseconds in a VM) rather than wait for
-     * its lazy tick (about a millisecond): grace periods are not spent on a few frees each.
+     * A thread whose own queue holds this many frees starts their grace period itself even when starting one is
+     * costly (memb's membarrier: an IPI to every CPU running the process, 40-60 µs in this VM), instead of waiting
+     * for the domain thread's lazy tick: on a busy machine that thread waits for the scheduler (measured: one grace
+     * period per 2 ms instead of 1, and phases twice as slow), so the frees wait longer and the working set they
+     * come back into grows. 16,384 frees of 64 bytes are 1 MiB; one membarrier per 16,384 frees is about 4 ns each.
      */
-    private static final int REQUEST_AT = 16384;
+    private static final int START_AT = 16384;
     /** A class reclaims at least every this many refills of a thread's magazine (when frees are pending). */
     private static final int RECLAIM_EVERY = 4;
     /** Default debug quarantine: freed blocks kept out of reuse after their grace period. */
@@ -344,16 +347,13 @@ public final class RcuArena implements AutoCloseable {
 
     /**
      * The owner reclaims what has passed its grace period from its own queue, never waiting: the blocks go to its
-     * magazines (the rest to the classes' free lists). A grace period is started for them if that is cheap, else
-     * (memb's membarrier) the domain thread is asked for one.
+     * magazines (the rest to the classes' free lists). A grace period is started for them if that is cheap, or
+     * (memb's membarrier) once {@value #START_AT} frees wait; until then the domain thread's lazy tick starts them.
      */
     private void reclaimOwn(ThreadCache tc) {
         int pending = tc.queue.pending();
         if (pending > 0) {
-            boolean mayStart = rcu.gracePeriodStartIsCheap();
-            if (tc.queue.reclaimSome(RECLAIM_BATCH, mayStart) == 0 && !mayStart && pending >= REQUEST_AT) {
-                tc.queue.requestOldest();
-            }
+            tc.queue.reclaimSome(RECLAIM_BATCH, pending >= START_AT || rcu.gracePeriodStartIsCheap());
         }
     }
 
