@@ -213,29 +213,15 @@ public final class DeferQueue<T> implements AutoCloseable {
      */
     public boolean enqueue(T resource) {
         Objects.requireNonNull(resource, "resource");
-        return enqueueEntry(resource, 0, null, 1);
+        return enqueueEntry(resource, 0);
     }
 
     /** enqueue for a queue of longs (see {@link #forLongs}); freed in batches through a {@link LongBatchFree}. */
     boolean enqueueLong(long value) {
-        return enqueueEntry(null, value, null, 1);
+        return enqueueEntry(null, value);
     }
 
-    /**
-     * Appends {@code values[0..count)} (a queue of longs, unbounded) under one cookie, taken after the call began:
-     * a batch collected by one thread (RcuArena's per-thread frees) costs one producer lock and one cookie. A
-     * cookie later than an entry's own free is always safe (its grace period only ends later).
-     */
-    void enqueueLongs(long[] values, int count) {
-        if (maxPending != Long.MAX_VALUE) {
-            throw new IllegalStateException("enqueueLongs needs an unbounded queue");
-        }
-        if (count > 0) {
-            enqueueEntry(null, 0, values, count);
-        }
-    }
-
-    private boolean enqueueEntry(Object item, long value, long[] values, int count) {
+    private boolean enqueueEntry(Object item, long value) {
         checkOpen("enqueue");
         long pendingNow = pending();
         if (pendingNow > triggerReclaimLimit) {
@@ -256,12 +242,7 @@ public final class DeferQueue<T> implements AutoCloseable {
             }
             // taken in queue order, so cookies never decrease along the queue; the grace period is requested
             // lazily, so it advances even if nobody polls reclaim() (QSBR: a DPDK token)
-            long cookie = rcu.deferCookie();
-            if (values == null) {
-                append(cookie, item, value);
-            } else {
-                appendLongs(cookie, values, count);
-            }
+            append(rcu.deferCookie(), item, value);
         } finally {
             if (lock != null) {
                 lock.unlock();
@@ -312,20 +293,6 @@ public final class DeferQueue<T> implements AutoCloseable {
             tail = c;
             tailIndex = 0;
         }
-    }
-
-    /** append for a batch of longs under one cookie: one release store of each counter for the whole batch. */
-    private void appendLongs(long cookie, long[] values, int count) {
-        NEWEST_COOKIE.setRelease(this, cookie);  // release; partner: the acquire load in advance()
-        for (int i = 0; i < count; ) {
-            advanceTailIfFull();
-            int n = Math.min(count - i, CHUNK - tailIndex);
-            Arrays.fill(tail.cookies, tailIndex, tailIndex + n, cookie);
-            System.arraycopy(values, i, tail.values, tailIndex, n);
-            tailIndex += n;
-            i += n;
-        }
-        PUBLISHED.setRelease(counts, (long) PUBLISHED.get(counts) + count);  // release; partner: acquire in reclaim
     }
 
     /**

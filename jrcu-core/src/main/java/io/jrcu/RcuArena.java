@@ -91,17 +91,18 @@ public final class RcuArena implements AutoCloseable {
      *                    to tc's magazines); still empty -> c.fill(half a magazine)
      *                    pop a block; state = ALLOCATED; tc.allocatedBytes += size
      *   free(seg):       find chunk (binary search) -> slab (page table) -> block; CAS ALLOCATED -> PENDING;
-     *                    platform thread: tc.pending[n++] = address; tc.freedBytes += size; 256 collected or 64 KiB
-     *                                     -> tc.queue.enqueueLongs(batch) (single producer, one cookie); reclaim tc.queue
-     *                                     (starting a costly grace period only once START_AT frees wait)
+     *                    platform thread: tc.collecting += (slab, index); tc.freedBytes += size; 256 collected or
+     *                                     64 KiB -> tc.queue.enqueue(batch) (single producer: one entry, one cookie);
+     *                                     reclaim tc.queue (a costly grace period started only once START_AT frees wait)
      *                    else:            c.freed++; deferred.enqueueLong(address)   (the shared queue)
      *   c.fill(max):     under c.lock: free list, else the current slab, else a new slab (chunkLock); before
      *                    that, and every RECLAIM_EVERY refills while frees are pending, deferred.reclaimSome (unlocked,
      *                    never waits; starts a grace period only if cheap or before a new slab; memb asks its domain
      *                    thread instead); before a new slab also every cache's queue (reclaimOthers: the frees of
      *                    threads that do not allocate, went idle or ended)
-     *   tc.reclaimed(addresses, n): [tc.queue's free function] by the owner: state -> FREE, into its magazines while
-     *                    they have room; by anyone else (or overflow): onto the classes' free lists
+     *   tc.reclaimed(batch): [tc.queue's free function] by the owner: state -> FREE, into its magazines while they
+     *                    have room, and the batch is kept for reuse; by anyone else (or overflow): onto the classes'
+     *                    free lists
      *   reclaimed(addresses, n): [the shared queue's free function, after their grace periods, no DeferQueue lock
      *                    held] find each block again; debug: fill with POISON, then quarantine; push on its class's
      *                    free list, state -> FREE, taking a class lock once per run of blocks of one class
@@ -170,6 +171,12 @@ public final class RcuArena implements AutoCloseable {
     private static final int PENDING_MAX = 256;
     /** ... or this many bytes (so a thread that stops freeing strands little). */
     private static final long PENDING_BYTES = 64 * 1024;
+    /** Collected batches a thread keeps for reuse once their grace periods have passed (about 2 KiB each). */
+    private static final int SPARE_BATCHES = 16;
+    /** {@link #START_AT} in batches of a thread's queue (a batch holds up to {@value #PENDING_MAX} frees). */
+    private static final int START_AT_BATCHES = START_AT / PENDING_MAX;
+    /** {@link #RECLAIM_BATCH} in batches of a thread's queue. */
+    private static final int RECLAIM_BATCHES = RECLAIM_BATCH / PENDING_MAX;
 
     private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(byte[].class);
     private static final VarHandle ALLOCATED_COUNT;
@@ -323,7 +330,7 @@ public final class RcuArena implements AutoCloseable {
      * half its capacity (at least one block) from the class. Returns the magazine's count.
      */
     private int refill(ThreadCache tc, SizeClass sc) {
-        if (tc.pendingCount > 0) {
+        if (tc.collecting.count > 0) {
             flush(tc);
         }
         reclaimOwn(tc);
@@ -353,7 +360,7 @@ public final class RcuArena implements AutoCloseable {
     private void reclaimOwn(ThreadCache tc) {
         int pending = tc.queue.pending();
         if (pending > 0) {
-            tc.queue.reclaimSome(RECLAIM_BATCH, pending >= START_AT || rcu.gracePeriodStartIsCheap());
+            tc.queue.reclaimSome(RECLAIM_BATCHES, pending >= START_AT_BATCHES || rcu.gracePeriodStartIsCheap());
         }
     }
 
@@ -368,7 +375,7 @@ public final class RcuArena implements AutoCloseable {
                 recoverEnded(tc);   // (else only the next new thread would: a fixed pool may never start one)
             }
             if (tc.queue.pending() > 0) {
-                tc.queue.reclaimSome(RECLAIM_BATCH, true);
+                tc.queue.reclaimSome(RECLAIM_BATCHES, true);
             }
         }
     }
@@ -425,11 +432,16 @@ public final class RcuArena implements AutoCloseable {
         checkOpen("free");
         long address = segment.address();
         if (segment.scope().equals(scope)) {
-            SizeClass sc = freeBlock(segment, address);
+            Slab slab = slabOf(address);
+            if (slab == null) {
+                throw notAllocatedHere(segment, "it lies in no block of the arena");
+            }
+            int block = freeBlock(slab, segment, address);
+            SizeClass sc = slab.sizeClass;
             if (sc.magazineCapacity > 0) {
                 ThreadCache tc = cache();
                 if (tc != null) {
-                    deferCached(tc, address, sc.blockSize);
+                    deferCached(tc, slab, block);
                     return;
                 }
             }
@@ -445,12 +457,15 @@ public final class RcuArena implements AutoCloseable {
      * {@value #PENDING_BYTES} bytes) go to the thread's own deferred queue as one batch under one cookie, and the
      * thread reclaims what of its earlier frees has passed its grace period.
      */
-    private void deferCached(ThreadCache tc, long address, long blockSize) {
-        int n = tc.pendingCount;
-        tc.pending[n++] = address;
-        tc.pendingCount = n;
-        long bytes = tc.pendingBytes + blockSize;
-        tc.pendingBytes = bytes;
+    private void deferCached(ThreadCache tc, Slab slab, int block) {
+        FreeBatch b = tc.collecting;
+        int n = b.count;
+        b.slabs[n] = slab;
+        b.blocks[n++] = block;
+        b.count = n;
+        long blockSize = slab.sizeClass.blockSize;
+        long bytes = b.bytes + blockSize;
+        b.bytes = bytes;
         CACHE_FREED.setOpaque(tc, (long) CACHE_FREED.get(tc) + blockSize);  // opaque; read by stats()
         if (n == PENDING_MAX || bytes >= PENDING_BYTES) {
             flush(tc);
@@ -459,28 +474,30 @@ public final class RcuArena implements AutoCloseable {
     }
 
     /**
-     * Queues the frees {@code tc} collected in its own queue (single producer: no lock), under one cookie taken now
-     * (later than each free: safe). Called by the owner, or, under the registry lock, by whoever recovers the cache
-     * of an ended thread.
+     * Queues the batch of frees {@code tc} collected in its own queue (single producer: no lock), under one cookie
+     * taken now (later than each free: safe), and starts a new batch. Called by the owner, or, under the registry
+     * lock, by whoever recovers the cache of an ended thread.
      */
     private void flush(ThreadCache tc) {
+        FreeBatch b = tc.collecting;
         try {
-            tc.queue.enqueueLongs(tc.pending, tc.pendingCount);
+            tc.queue.enqueue(b);
         } catch (IllegalStateException queueClosed) {
             if (!closed) {
                 throw queueClosed;
             }
             // raced close(), which releases all memory after a grace period begun after it set `closed`
+            b.clear();
+            return;
         }
-        tc.pendingCount = 0;
-        tc.pendingBytes = 0;
+        tc.collecting = tc.spareBatch();
     }
 
-    private SizeClass freeBlock(MemorySegment segment, long address) {
-        Slab slab = slabOf(address);
-        if (slab == null) {
-            throw notAllocatedHere(segment, "it lies in no block of the arena");
-        }
+    /**
+     * The index of the block of {@code slab} that {@code segment} (at {@code address}) starts, marked PENDING; throws
+     * if the segment is not a block this arena handed out, or the block is not allocated (a double free).
+     */
+    private int freeBlock(Slab slab, MemorySegment segment, long address) {
         SizeClass sc = slab.sizeClass;
         long relative = address - slab.base;
         long index = sc.blockIndex(relative);
@@ -500,7 +517,7 @@ public final class RcuArena implements AutoCloseable {
                     ? "already freed and waiting for its grace period (double free)"
                     : "not allocated: it was freed and not reused (double free), or never handed out"));
         }
-        return sc;
+        return i;
     }
 
     private void freeDedicated(MemorySegment segment, long address) {
@@ -648,7 +665,7 @@ public final class RcuArena implements AutoCloseable {
      * owner, or by the registry lock's holder after the owner ended.
      */
     private void handBack(ThreadCache tc) {
-        if (tc.pendingCount > 0 && !closed) {
+        if (tc.collecting.count > 0 && !closed) {
             flush(tc);
         }
         for (int c = 0; c < tc.counts.length; c++) {
@@ -1066,6 +1083,23 @@ public final class RcuArena implements AutoCloseable {
      * thread (in its own TLAB), and the counters are read rarely. References nothing of the arena but its chunk
      * table, classes and ledger (see threadCache).
      */
+    /**
+     * Frees one thread collected, queued as one entry under one cookie: each block by its slab and index, so that
+     * reclaiming them needs no address lookup.
+     */
+    private static final class FreeBatch {
+        final Slab[] slabs = new Slab[PENDING_MAX];
+        final int[] blocks = new int[PENDING_MAX];
+        int count;
+        long bytes;
+
+        void clear() {
+            Arrays.fill(slabs, 0, count, null);
+            count = 0;
+            bytes = 0;
+        }
+    }
+
     private static final class ThreadCache {
         final Thread owner;
         private final ChunkTable table;
@@ -1074,12 +1108,13 @@ public final class RcuArena implements AutoCloseable {
         final Slab[][] slabs;
         final int[][] blocks;
         final int[] counts;
-        /** Addresses of blocks freed by this thread and not yet queued (PENDING). */
-        final long[] pending = new long[PENDING_MAX];
-        int pendingCount;
-        long pendingBytes;
-        /** This thread's frees, in batches under one cookie each; the owner is its single producer. */
-        final DeferQueue<Void> queue;
+        /** Blocks freed by this thread and not yet queued (PENDING). */
+        FreeBatch collecting = new FreeBatch();
+        /** Batches back from the queue, for reuse: touched only by the owner (or the recoverer, after it ended). */
+        private final FreeBatch[] spareBatches = new FreeBatch[SPARE_BATCHES];
+        private int spareCount;
+        /** This thread's frees, a batch under one cookie per entry; the owner is its single producer. */
+        final DeferQueue<FreeBatch> queue;
         /** The owner has ended and its cache was recovered: written under the registry lock. */
         boolean recovered;
         /** The owner is filling a magazine from its class (its own free function must not touch the magazines). */
@@ -1102,7 +1137,7 @@ public final class RcuArena implements AutoCloseable {
             this.slabs = new Slab[classCount][];
             this.blocks = new int[classCount][];
             this.counts = new int[classCount];
-            this.queue = DeferQueue.forLongs(rcu, this::reclaimed)
+            this.queue = DeferQueue.<FreeBatch>builder(rcu, this::reclaimed)
                     .name("RcuArena '" + arenaName + "' frees of " + owner.getName())
                     .singleProducer()
                     .reportDropped(false)   // the arena's Cleaner reports, with bytes
@@ -1127,27 +1162,25 @@ public final class RcuArena implements AutoCloseable {
         }
 
         /**
-         * The queue's free function: the grace periods of the blocks at {@code addresses[0..count)} have passed. Run
+         * The queue's free function: the grace periods of the blocks of {@code batch} have passed. Run
          * by the owner (from refill, a flush or flushThreadCache) the blocks go to its magazines while they have
          * room; run by any other thread (reclaimOthers), or by the owner while it fills a magazine from its class
          * (reclaimOthers inside fill), they go to the classes' free lists, a class lock taken once per run of blocks
          * of one class.
          */
-        private void reclaimed(long[] addresses, int count) {
-            boolean own = owner == Thread.currentThread() && !filling;
+        private void reclaimed(FreeBatch batch) {
+            boolean ownerRuns = owner == Thread.currentThread();
+            boolean own = ownerRuns && !filling;
             SizeClass locked = null;
-            Slab last = null;
             long toMagazines = 0;
             try {
-                for (int i = 0; i < count; i++) {
+                for (int i = 0, count = batch.count; i < count; i++) {
                     if (ledger.closed) {
                         return;   // frees that raced close(): close() has released all memory already
                     }
-                    long address = addresses[i];
-                    Slab slab = table.slabOf(address, last);
-                    last = slab;
+                    Slab slab = batch.slabs[i];
+                    int block = batch.blocks[i];
                     SizeClass sc = slab.sizeClass;
-                    int block = (int) sc.blockIndex(address - slab.base);
                     int c = sc.index;
                     if (own && counts[c] < sc.magazineCapacity) {
                         ensureMagazine(sc);
@@ -1168,6 +1201,29 @@ public final class RcuArena implements AutoCloseable {
                     CACHE_RECLAIMED.setOpaque(this, (long) CACHE_RECLAIMED.get(this) + toMagazines); // opaque;
                                                                                                       // read by stats()
                 }
+                if (ownerRuns) {
+                    recycle(batch);   // (run by another thread, the batch is left to the garbage collector)
+                }
+            }
+        }
+
+        /** An empty batch: a spare if one is kept, else a new one. Owner only (or the recoverer). */
+        FreeBatch spareBatch() {
+            int n = spareCount;
+            if (n == 0) {
+                return new FreeBatch();
+            }
+            FreeBatch b = spareBatches[--n];
+            spareBatches[n] = null;
+            spareCount = n;
+            return b;
+        }
+
+        /** Keeps a batch whose blocks have been reclaimed, if there is room. Owner only. */
+        private void recycle(FreeBatch batch) {
+            if (spareCount < SPARE_BATCHES) {
+                batch.clear();
+                spareBatches[spareCount++] = batch;
             }
         }
 
