@@ -1752,6 +1752,45 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
     }
 
     /**
+     * A thread's own frees beyond what its magazine holds (256 blocks of 64 B) are kept for it when their grace period
+     * has passed — counted as free, not pending — and another thread that runs out gets them before the arena carves
+     * new memory: 768 blocks of the main thread's 1,024 frees serve another thread's 768 allocations in the same
+     * chunk.
+     */
+    @Test
+    void aThreadsReclaimedFreesBeyondItsMagazineServeAnotherThreadBeforeNewMemory() throws Exception {
+        Rcu rcu = domain();
+        long chunk = 64 * 1024;
+        RcuArena arena = track(RcuArena.builder(rcu).name("stash-" + flavor()).chunkSize(chunk).build());
+        int blocks = (int) (chunk / 64);
+        try (TestThreads threads = new TestThreads()) {
+            Agent other = threads.agent(false, "other");
+            try {
+                List<MemorySegment> first = allocateMany(arena, 64, blocks);
+                assertThat(quiescentStats(arena)).as("1,024 blocks of 64 B fill one 64 KiB chunk")
+                        .isEqualTo(new ArenaStats(chunk, chunk, 0, 0));
+                Set<Long> firstAddresses = addresses(first);
+                freeAll(arena, first);
+                rcu.synchronize();
+                MemorySegment one = arena.allocate(64);   // reclaims the 1,024: 256 to the magazine, 768 kept
+                assertThat(firstAddresses).contains(one.address());
+                assertThat(quiescentStats(arena)).as("the reclaimed frees count as free, not pending")
+                        .isEqualTo(new ArenaStats(chunk, 64, 0, chunk - 64));
+                int kept = blocks - 256;
+                List<MemorySegment> others = other.call(() -> allocateMany(arena, 64, kept));
+                assertThat(firstAddresses).as("another thread's %d allocations: the main thread's reclaimed frees",
+                        kept).containsAll(addresses(others));
+                assertThat(quiescentStats(arena)).as("no new chunk")
+                        .isEqualTo(new ArenaStats(chunk, 64 + kept * 64L, 0, chunk - 64 - kept * 64L));
+                other.run(() -> freeAll(arena, others));
+                arena.free(one);
+            } finally {
+                other.close();
+            }
+        }
+    }
+
+    /**
      * A thread queues the frees it collected as one batch once it has 256 of them or 64 KiB of them. One free short
      * of either, none is queued: another thread never gets them back, even after a grace period. The free that
      * reaches it queues them all: after a grace period the other thread gets every one back.
