@@ -65,13 +65,15 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      *
      * Memory-ordering plan (partners):
      *   snapshot: fullFence, then volatile load of started  <->  the volatile CAS of started in runUntil
-     *   token:    fullFence, then volatile increment of started  <->  readers' acquire load of started
+     *   token:    volatile increment of started (its release half orders the unlinks before it)  <->  readers'
+     *             acquire load of started; the scan's store->load order is runUntil's fence
      *   runUntil: volatile CAS started=g, fullFence, then the flavor's acquire loads of reader state  <->  each
      *             reader's store + full fence (memb/QSBR online) or atomic counter update (bulletProof)
      *   completed: volatile store after awaitReaders  <->  volatile load in poll/await; with the flavor's acquire
      *             loads this makes every ended section happen-before a successful poll.
      *   requested / domainThreadParked: volatile (Dekker) pair between startPoll and the domain thread's park;
-     *   lazyRequested / domainThreadParkedWithoutTick: the same between requestLazily and that park.
+     *   lazyRequested / domainThreadParkedWithoutTick: the same between requestLazily and that park; for QSBR also
+     *             started / domainThreadParkedWithoutTick, between a token's increment (tokenTakenLazily) and it.
      *
      * Closing: state OPEN -> CLOSING (state.closing is set; new sections and requests throw) -> a final grace period
      * started after that, which therefore covers every section opened before the close and every cookie issued
@@ -143,7 +145,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private volatile boolean domainThreadParked;
     /**
      * True while the domain thread is about to park or parked with no lazy tick scheduled; Dekker partner of
-     * lazyRequested.
+     * lazyRequested (requestLazily) and, for QSBR, of started (tokenTakenLazily).
      */
     private volatile boolean domainThreadParkedWithoutTick;
     private volatile boolean domainThreadStop;
@@ -342,8 +344,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     /** What the domain thread must drive within about LAZY_NANOS: lazyRequested, and started where it counts. */
     private long lazyTarget() {
-        long lazy = lazyRequested;   // volatile
-        // volatile load of started; Dekker partner of tokenTakenLazily's increment (see there)
+        long lazy = lazyRequested;   // volatile; Dekker partner: requestLazily's CAS (domainThreadParkedWithoutTick)
+        // volatile load of started; Dekker partner: tokenTakenLazily's increment (see there)
         return startedIsLazyRequest() ? Math.max(lazy, state.lvStarted()) : lazy;
     }
 
@@ -358,10 +360,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         if (manualGracePeriods) {
             return;   // test-only: grace periods advance in blocking calls alone
         }
-        Thread t = domainThread;
+        Thread t = domainThread;   // volatile; partner: the store in startDomainThread
         if (t == null) {
             startDomainThread();
-        } else if (domainThreadParkedWithoutTick) {
+        } else if (domainThreadParkedWithoutTick) {   // volatile; Dekker partner: see the method's comment
             LockSupport.unpark(t);   // it re-parks with a lazy tick
         }
     }
@@ -551,7 +553,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
             VarHandle.fullFence(); // store->load: orders the new number (and the caller's unlinks) before the
                                    // flavor's scan of reader state; the JMM gives a volatile store no such order
                                    // with a later acquire load (HotSpot fences anyway). For a grace period started
-                                   // by a token it is kept for safety: the token's own fence and increment order
+                                   // by a token it is kept for safety: the token's volatile increment orders
                                    // the unlinks before the number this thread read.
             if (gp != timedGracePeriod) {
                 timedGracePeriod = gp;
@@ -670,7 +672,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 }
                 long now = System.nanoTime();
                 boolean lazyDue = lazyTarget() > completed && now - nextLazyRun >= 0;
-                long startedNow = state.lvStarted();
+                long startedNow = state.lvStarted();   // volatile; only compared with the last tick's (a heuristic)
                 if (lazyDue && requested <= completed && completed != completedAtLastTick
                         && startedNow != startedAtLastTick) {
                     // others (reclaim's tryAdvance) both started and completed grace periods during the tick: leave
@@ -687,8 +689,16 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                     // lazy requests get a short look at the readers per tick (holding gpLock only briefly, so that
                     // reclaimers advancing grace periods themselves are not shut out); every LAZY_PATIENCE-th
                     // fruitless tick waits in earnest, which also finds readers that died inside a section
+                    if (!eager && !gpLock.tryLock()) {
+                        // a lazy tick does not queue behind whoever holds gpLock (a synchronize() caller, a
+                        // reclaimer): that holder is advancing grace periods; look again next tick
+                        nextLazyRun = System.nanoTime() + LAZY_NANOS;
+                        continue;
+                    }
                     long deadline = eager || ++fruitlessLazyTicks >= LAZY_PATIENCE ? NO_DEADLINE : NO_WAIT;
-                    gpLock.lock();
+                    if (eager) {
+                        gpLock.lock();
+                    }
                     try {
                         if (runUntil(Math.max(requested, lazyTarget()), deadline)) {
                             fruitlessLazyTicks = 0;
@@ -699,7 +709,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                     }
                     nextLazyRun = System.nanoTime() + LAZY_NANOS; // lazy requests: at most one run per tick
                     completedAtLastTick = completed;
-                    startedAtLastTick = state.lvStarted();
+                    startedAtLastTick = state.lvStarted();   // volatile; for the heuristic above
                     continue;          // a lazy request still open parks until the next tick (below)
                 }
                 domainThreadParked = true;  // volatile store, then volatile loads below (Dekker with request())
@@ -740,7 +750,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     /** Whether the domain thread is parked (or about to park) with no lazy tick: it waits for a wake-up. Tests. */
     final boolean domainThreadParkedWithoutTick() {
-        return domainThreadParkedWithoutTick;
+        return domainThreadParkedWithoutTick;   // volatile; a test polls it
     }
 
     /** The grace-period thread, or a thread that runs callbacks. */

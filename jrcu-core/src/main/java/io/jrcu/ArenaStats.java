@@ -10,8 +10,8 @@ package io.jrcu;
  * @param bytesPendingFree bytes freed and not yet reclaimed: collected in a thread's cache or queued, waiting for a
  *                         grace period or for the next reclaim after it (or, with
  *                         {@link RcuArena.Builder#debug debug}, in quarantine)
- * @param bytesFree        reserved bytes ready for reuse: free blocks (on the free lists or in threads' magazines)
- *                         and chunk space not yet carved into blocks
+ * @param bytesFree        reserved bytes ready for reuse: free blocks (on the free lists, or kept by threads in
+ *                         their magazines and stashes) and chunk space not yet carved into blocks
  */
 public record ArenaStats(long bytesReserved, long bytesInUse, long bytesPendingFree, long bytesFree) {
 }

@@ -29,8 +29,8 @@ import java.util.function.IntFunction;
  * about once a millisecond. For QSBR the cookies
  * are DPDK's tokens ({@link QsbrRcu#start()}): every enqueue starts a grace period at once, so a reader's quiescent
  * state reported after an enqueue covers that entry, and {@code reclaim} checks eligibility by scanning the readers
- * (no background thread needed). After the domain is closed every
- * entry is eligible.
+ * (it needs no background thread; the domain's thread still completes open tokens when nobody reclaims). After the
+ * domain is closed every entry is eligible.
  *
  * <p>Thread safety: {@code enqueue} may be called from any thread unless the queue was built with
  * {@link Builder#singleProducer()} (DPDK's MT_UNSAFE: one enqueuing thread, no producer lock); {@code reclaim},

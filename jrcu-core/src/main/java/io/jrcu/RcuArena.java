@@ -44,14 +44,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * class a magazine of free blocks (at most 256 blocks and 32 KiB; classes above 8 KiB are not cached) that it
  * allocates from without a lock, and the frees it has made, which it puts in its own deferred queue (a
  * single-producer {@link DeferQueue}) as one batch under one grace-period cookie every 256 frees or 64 KiB, or when
- * it refills a magazine; once their grace period has passed they come back into its magazines. So in a steady state
+ * it refills a magazine; once their grace period has passed they come back into its magazines (what does not fit
+ * is kept for its next refills, and given to any thread that would otherwise carve new memory). So in a steady state
  * a block stays with one thread, and an allocate + free pair costs no lock and no shared write but the grace
  * period's. What a cache holds is never lost: any thread reclaims every cache's queue before it carves new memory
  * (the frees of threads that do not allocate or went idle), an ended thread's cache is recovered by the next new
  * thread that uses the arena (or before a new slab), {@link #flushThreadCache()} hands the caller's back at once, and
  * {@link #close()} covers frees still collected in any cache. A thread that frees and then stops using the arena
- * delays the reuse of at most 64 KiB of collected frees (and what its queue holds until another thread needs
- * memory). Virtual threads and
+ * delays the reuse of at most 64 KiB of collected frees (and what its queue and its kept blocks hold until another
+ * thread needs memory). Virtual threads and
  * {@linkplain Builder#debug debug} arenas take the shared path (a short per-class lock per allocation and a queue
  * entry per free), so that nothing is stranded in millions of caches and debug checks stay exact.
  *
@@ -94,7 +95,7 @@ public final class RcuArena implements AutoCloseable {
      *   free(seg):       find chunk (binary search) -> slab (page table) -> block; CAS ALLOCATED -> PENDING;
      *                    platform thread: tc.collecting += (slab, index); tc.freedBytes += size; 256 collected or
      *                                     64 KiB -> tc.queue.enqueue(batch) (single producer: one entry, one cookie);
-     *                                     reclaim tc.queue (a costly grace period started only once START_AT frees wait)
+     *                                     reclaim tc.queue (a costly grace period only once START_AT frees wait)
      *                    else:            c.freed++; deferred.enqueueLong(address)   (the shared queue)
      *   c.fill(max):     under c.lock: free list, else the current slab, else a new slab (chunkLock); before
      *                    that, and every RECLAIM_EVERY refills while frees are pending, deferred.reclaimSome (unlocked,
@@ -117,22 +118,24 @@ public final class RcuArena implements AutoCloseable {
      * before the class locks); stats() reads its three byte counters
      * (opaque, written opaque by the owner); and once the owner has ended (isAlive() false, which happens-after all
      * its actions) the thread that registers next recovers it under the registry lock (the ledger's monitor):
-     * collected frees are queued (that thread is then the queue's single producer), magazine and stash blocks returned
-     * to the free lists (still FREE); the cache leaves the registry, its counters folded into the ledger, once its queue is
-     * empty. A ThreadLocal value must not reference the arena (the thread's map holds it strongly), so a cache holds
-     * only its queue, the chunk table, the classes and the ledger.
+     * collected frees are queued (that thread is then the queue's single producer), magazine and stash blocks
+     * returned to the free lists (still FREE); the cache leaves the registry, its counters folded into the ledger,
+     * once its queue is empty. A ThreadLocal value must not reference the arena (the thread's map holds it strongly),
+     * so a cache holds only its queue and the ledger.
      *
-     * Ordering: the block's contents and its state are handed from free() to the reclaimer by the DeferQueue
-     * (release of `published` in enqueue, acquire in reclaim), from the reclaimer to the next fill by the class lock,
+     * Ordering: the block's contents and its state are handed from free() to the reclaimer by the DeferQueue (release
+     * of `published` in enqueue, acquire in reclaim), from the reclaimer to the next fill by the class lock (or, for
+     * the owner's stash, by stashLock to its next refill or to a drainer, and from the drainer on by the class lock),
      * and from fill to the allocating thread by program order (it owns the magazine). The state byte is written with
-     * release stores and read with the CAS in free(); a free of a block the caller was never handed (misuse) may read
-     * a stale state, and then throws, which is the right answer either way. `chunks` is a copy-on-write array
-     * published by a volatile store under chunkLock; a chunk's page table entries are written under chunkLock before
-     * the slab's first block is handed out by its class lock, and a free of that block happens after the allocate
-     * that returned it.
+     * release stores and read with the CAS in free(); a free of a block the caller was never handed (misuse) may read a
+     * stale state, and then throws, which is the right answer either way. `chunks` is a copy-on-write array published
+     * by a volatile store under chunkLock; a chunk's page table entries are written under chunkLock before the slab's
+     * first block is handed out by its class lock, and a free of that block happens after the allocate that returned
+     * it.
      *
      * Counters: per class, `allocated` (shared path, atomic add), `freed` (shared path, atomic add) and `reclaimed`
-     * (under the class lock, release); per cache, allocatedBytes, freedBytes and reclaimedBytes (into its magazines).
+     * (under the class lock, release); per cache, allocatedBytes, freedBytes and reclaimedBytes (into its magazines
+     * and stash; a drained stash block is not counted again).
      * stats() reads reclaimed before freed before allocated, so that no difference goes negative: in-use = allocated -
      * freed, pending = freed - reclaimed.
      *
@@ -178,8 +181,6 @@ public final class RcuArena implements AutoCloseable {
     private static final long PENDING_BYTES = 64 * 1024;
     /** Collected batches a thread keeps for reuse once their grace periods have passed (about 2 KiB each). */
     private static final int SPARE_BATCHES = 16;
-    /** {@link #START_AT} in batches of a thread's queue (a batch holds up to {@value #PENDING_MAX} frees). */
-    private static final int START_AT_BATCHES = START_AT / PENDING_MAX;
     /** {@link #RECLAIM_BATCH} in batches of a thread's queue. */
     private static final int RECLAIM_BATCHES = RECLAIM_BATCH / PENDING_MAX;
 
@@ -191,6 +192,7 @@ public final class RcuArena implements AutoCloseable {
     private static final VarHandle CACHE_FREED;
     private static final VarHandle CACHE_RECLAIMED;
     private static final VarHandle STASHED;
+    private static final VarHandle QUEUED_FREES;
     private static final VarHandle RECOVERED;
 
     static {
@@ -203,6 +205,7 @@ public final class RcuArena implements AutoCloseable {
             CACHE_FREED = lookup.findVarHandle(ThreadCache.class, "freedBytes", long.class);
             CACHE_RECLAIMED = lookup.findVarHandle(ThreadCache.class, "reclaimedBytes", long.class);
             STASHED = lookup.findVarHandle(ThreadCache.class, "stashedBlocks", long.class);
+            QUEUED_FREES = lookup.findVarHandle(ThreadCache.class, "queuedFrees", long.class);
             RECOVERED = lookup.findVarHandle(ThreadCache.class, "recovered", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -365,13 +368,12 @@ public final class RcuArena implements AutoCloseable {
 
     /**
      * The owner reclaims what has passed its grace period from its own queue, never waiting: the blocks go to its
-     * magazines (the rest to the classes' free lists). A grace period is started for them if that is cheap, or
+     * magazines (the rest to its stash). A grace period is started for them if that is cheap, or
      * (memb's membarrier) once {@value #START_AT} frees wait; until then the domain thread's lazy tick starts them.
      */
     private void reclaimOwn(ThreadCache tc) {
-        int pending = tc.queue.pending();
-        if (pending > 0) {
-            tc.queue.reclaimSome(RECLAIM_BATCHES, pending >= START_AT_BATCHES || rcu.gracePeriodStartIsCheap());
+        if (tc.queue.pending() > 0) {
+            tc.queue.reclaimSome(RECLAIM_BATCHES, tc.queuedFrees() >= START_AT || rcu.gracePeriodStartIsCheap());
         }
     }
 
@@ -492,9 +494,11 @@ public final class RcuArena implements AutoCloseable {
      */
     private void flush(ThreadCache tc) {
         FreeBatch b = tc.collecting;
+        tc.addQueuedFrees(b.count);   // before the enqueue: a reclaim may subtract them as soon as it is queued
         try {
             tc.queue.enqueue(b);
         } catch (IllegalStateException queueClosed) {
+            tc.addQueuedFrees(-b.count);
             if (!closed) {
                 throw queueClosed;
             }
@@ -645,7 +649,7 @@ public final class RcuArena implements AutoCloseable {
      * dropped from the registry once their queues are empty.
      */
     private ThreadCache register(Thread t) {
-        ThreadCache tc = new ThreadCache(t, (Rcu) rcu, name, table, classes.length, ledger);
+        ThreadCache tc = new ThreadCache(t, (Rcu) rcu, name, classes.length, ledger);
         synchronized (ledger) {   // the registry's lock; taken before class locks
             ThreadCache[] old = ledger.caches;
             ThreadCache[] next = new ThreadCache[old.length + 1];
@@ -700,13 +704,13 @@ public final class RcuArena implements AutoCloseable {
     }
 
     /**
-     * Hands the calling thread's cache back to the arena: the frees it has collected (up to 256 frees or 64 KiB
-     * since it last queued them) start their grace period now — any thread reclaims them before it carves new
-     * memory — and the free blocks it keeps for its next allocations (its magazines, up to 32 KiB per size class,
-     * and its own reclaimed frees beyond that) go back to the shared free lists. A thread that is about to stop using the arena for a long time calls it so that nothing it
-     * freed waits for its next allocation; an ended thread's cache is recovered by the next new thread that uses the
-     * arena, and {@link #close()} covers everything. Cheap when there is nothing to hand back; never blocks for a
-     * grace period.
+     * Hands the calling thread's cache back to the arena: the frees it has collected (up to 256 frees or 64 KiB since
+     * it last queued them) start their grace period now — any thread reclaims them before it carves new memory — and
+     * the free blocks it keeps for its next allocations (its magazines, up to 32 KiB per size class, and its own
+     * reclaimed frees beyond that) go back to the shared free lists. A thread that is about to stop using the arena for
+     * a long time calls it so that nothing it freed waits for its next allocation; an ended thread's cache is recovered
+     * by the next new thread that uses the arena, and {@link #close()} covers everything. Cheap when there is nothing
+     * to hand back; never blocks for a grace period.
      *
      * @throws IllegalStateException if the arena is closed
      */
@@ -1107,15 +1111,6 @@ public final class RcuArena implements AutoCloseable {
     }
 
     /**
-     * One platform thread's cache for one arena: magazines of FREE blocks per class, the frees it has collected, and
-     * its own single-producer deferred queue of those frees. Written only by its owner (or, once the owner has ended,
-     * by whoever recovers it under the registry lock), except that any thread may reclaim its queue, whose free
-     * function then puts the blocks on the classes' free lists instead of the owner's magazines. stats() reads its
-     * three byte counters from other threads (opaque). Unpadded: each cache and its arrays are allocated by its own
-     * thread (in its own TLAB), and the counters are read rarely. References nothing of the arena but its chunk
-     * table, classes and ledger (see threadCache).
-     */
-    /**
      * Frees one thread collected, queued as one entry under one cookie: each block by its slab and index, so that
      * reclaiming them needs no address lookup.
      */
@@ -1132,9 +1127,18 @@ public final class RcuArena implements AutoCloseable {
         }
     }
 
+    /**
+     * One platform thread's cache for one arena: magazines of FREE blocks per class, a stash of its own reclaimed
+     * blocks beyond them, the frees it has collected, and its own single-producer deferred queue of those frees.
+     * Written only by its owner (or, once the owner has ended, by whoever recovers it under the registry lock),
+     * except that any thread may reclaim its queue, whose free function then puts the blocks on the classes' free
+     * lists instead of the owner's magazines, and may drain its stash (under stashLock). stats() reads its byte
+     * counters from other threads (opaque). Unpadded: each cache and its arrays are allocated by its own thread (in
+     * its own TLAB), and the counters are read rarely. References nothing of the arena but its ledger (see
+     * threadCache).
+     */
     private static final class ThreadCache {
         final Thread owner;
-        private final ChunkTable table;
         private final Ledger ledger;
         /** Per class (created on first use): a LIFO stack of FREE blocks this thread owns. */
         final Slab[][] slabs;
@@ -1149,13 +1153,14 @@ public final class RcuArena implements AutoCloseable {
          * Per class (created on first use): FREE blocks of this thread's own reclaimed frees beyond what its magazine
          * holds, kept for its next refills so that a block stays with the thread that freed it (through the class's
          * free list, blocks of two threads cross cores at every reuse). Guarded by stashLock: the owner pushes and
-         * takes; a thread about to carve a new slab, or handing the cache back, drains it to the classes' free lists.
+         * takes; a thread about to carve a new slab, or handing the cache back, detaches it under the lock and puts its
+         * blocks on the classes' free lists after releasing it.
          */
         private final BlockStack[] stash;
         private final ReentrantLock stashLock = new ReentrantLock();
-        /** Scratch for drainStash, under stashLock. */
-        private final Slab[] drainSlabs = new Slab[64];
-        private final int[] drainBlocks = new int[64];
+        /** Frees in this thread's queue (in its batches): added by flush, subtracted by reclaimed (any thread). */
+        @SuppressWarnings("unused") // through QUEUED_FREES
+        private long queuedFrees;
         /** Blocks in the stash: written under stashLock (opaque), read without it as a hint. */
         @SuppressWarnings("unused") // through STASHED
         private long stashedBlocks;
@@ -1166,7 +1171,8 @@ public final class RcuArena implements AutoCloseable {
         /** The owner is filling a magazine from its class (its own free function must not touch the magazines). */
         boolean filling;
         /**
-         * Bytes this thread allocated / freed through the cache, and reclaimed from its queue into its magazines;
+         * Bytes this thread allocated / freed through the cache, and reclaimed from its queue into its magazines or
+         * stash;
          * written opaque by the owner, read by stats().
          */
         @SuppressWarnings("unused") // through CACHE_ALLOCATED
@@ -1176,9 +1182,8 @@ public final class RcuArena implements AutoCloseable {
         @SuppressWarnings("unused") // through CACHE_RECLAIMED
         private long reclaimedBytes;
 
-        ThreadCache(Thread owner, Rcu rcu, String arenaName, ChunkTable table, int classCount, Ledger ledger) {
+        ThreadCache(Thread owner, Rcu rcu, String arenaName, int classCount, Ledger ledger) {
             this.owner = owner;
-            this.table = table;
             this.ledger = ledger;
             this.slabs = new Slab[classCount][];
             this.blocks = new int[classCount][];
@@ -1209,13 +1214,14 @@ public final class RcuArena implements AutoCloseable {
         }
 
         /**
-         * The queue's free function: the grace periods of the blocks of {@code batch} have passed. Run
-         * by the owner (from refill, a flush or flushThreadCache) the blocks go to its magazines while they have
-         * room; run by any other thread (reclaimOthers), or by the owner while it fills a magazine from its class
-         * (reclaimOthers inside fill), they go to the classes' free lists, a class lock taken once per run of blocks
-         * of one class.
+         * The queue's free function: the grace periods of the blocks of {@code batch} have passed. Run by the owner
+         * (reclaimOwn, after a flush or in a refill) the blocks go to its magazines while they have room, the rest
+         * to its stash, and the batch is kept for reuse; run by any other thread (reclaimOthers), or by the owner
+         * while it fills a magazine from its class (reclaimOthers inside fill), they go to the classes' free lists,
+         * a class lock taken once per run of blocks of one class.
          */
         private void reclaimed(FreeBatch batch) {
+            addQueuedFrees(-batch.count);
             boolean ownerRuns = owner == Thread.currentThread();
             boolean own = ownerRuns && !filling;
             SizeClass locked = null;
@@ -1311,30 +1317,49 @@ public final class RcuArena implements AutoCloseable {
             if ((long) STASHED.getOpaque(this) == 0) {   // opaque hint; written under stashLock
                 return;
             }
-            SizeClass locked = null;
-            stashLock.lock();
+            BlockStack[] detached = new BlockStack[stash.length];
+            stashLock.lock();   // held only to detach: the owner's reclaims never wait behind a class lock
             try {
                 for (int c = 0; c < stash.length; c++) {
                     BlockStack bs = stash[c];
-                    if (bs == null || bs.count() == 0) {
-                        continue;
-                    }
-                    locked = SizeClass.lockRun(locked, classes[c]);
-                    while (bs.count() > 0) {
-                        int n = bs.popInto(drainSlabs, drainBlocks, 0, drainSlabs.length);
-                        for (int i = 0; i < n; i++) {
-                            classes[c].returnLocked(drainSlabs[i], drainBlocks[i]);
-                            drainSlabs[i] = null;
-                        }
+                    if (bs != null && bs.count() > 0) {
+                        detached[c] = bs;
+                        stash[c] = null;
                     }
                 }
                 STASHED.setOpaque(this, 0L);  // opaque; a hint for drainers and the owner
             } finally {
-                if (locked != null) {
-                    locked.lock.unlock();
-                }
                 stashLock.unlock();
             }
+            Slab[] slabsOut = new Slab[64];
+            int[] blocksOut = new int[64];
+            for (int c = 0; c < detached.length; c++) {
+                BlockStack bs = detached[c];
+                if (bs == null) {
+                    continue;
+                }
+                SizeClass sc = classes[c];
+                sc.lock.lock();
+                try {
+                    while (bs.count() > 0) {
+                        int n = bs.popInto(slabsOut, blocksOut, 0, slabsOut.length);
+                        for (int i = 0; i < n; i++) {
+                            sc.returnLocked(slabsOut[i], blocksOut[i]);
+                        }
+                    }
+                } finally {
+                    sc.lock.unlock();
+                }
+            }
+        }
+
+        /** Frees in this thread's queue, for the START_AT threshold. */
+        long queuedFrees() {
+            return (long) QUEUED_FREES.getOpaque(this);  // opaque: a threshold; partner: the atomic adds below
+        }
+
+        void addQueuedFrees(long n) {
+            QUEUED_FREES.getAndAdd(this, n);  // atomic: the owner adds, any reclaimer subtracts; once per batch
         }
 
         /** An empty batch: a spare if one is kept, else a new one. Owner only (or the recoverer). */
