@@ -723,6 +723,13 @@ public final class RcuArena implements AutoCloseable {
         }
     }
 
+    /** Frees the calling thread has collected in its cache and not yet queued (0 without a cache). Tests. */
+    int collectedFrees() {
+        ThreadLocal<ThreadCache> local = threadCache;
+        ThreadCache tc = local == null ? null : local.get();
+        return tc == null ? 0 : tc.collecting.count;
+    }
+
     // ------------------------------------------------------------------ lookup and carving
 
     /** The slab holding {@code address}, or null. */

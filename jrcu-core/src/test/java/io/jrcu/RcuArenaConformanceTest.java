@@ -1400,6 +1400,8 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
             Agent freer = threads.agent(false, "freer");
             try {
                 freer.run(() -> arena.free(freed));   // one free: collected in the freer's cache, not queued
+                assertThat(freer.call(arena::collectedFrees)).as("frees collected in the freer's cache (not queued)"
+                        + " when close() starts").isOne();
                 assertThat(quiescentStats(arena).bytesPendingFree()).as("the free collected in the freer's cache")
                         .isEqualTo(64);
                 Thread closer = threads.platform("closer", () -> {
