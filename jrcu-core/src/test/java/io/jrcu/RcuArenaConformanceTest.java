@@ -1113,7 +1113,8 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
      * free() racing close(): a free either is refused (IllegalStateException) or its block is reclaimed — close()
      * still returns, nothing reaches the domain's error handler (no reclaim of a block or dedicated allocation the
      * close already released), and the stats end at zero. Debug arenas, so that a late reclaim would also poison
-     * memory of the closed arena.
+     * memory of the closed arena. At least 100 rounds, and more (up to 2,000) until one of them raced: close() came
+     * between the frees of the round, some accepted and some refused.
      *
      * <p>Regression: a free whose DeferQueue.enqueue passed the
      * queue's open check before close() marked it closed, but appended after close() drained it, is reclaimed by the
@@ -1126,8 +1127,10 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
     @Test
     void freesRacingCloseAreRefusedOrReclaimedWithoutErrors() throws Exception {
         Rcu rcu = domain();
-        for (int round = 0; round < 100; round++) {
-            RcuArena arena = track(RcuArena.builder(rcu).name("race-" + round).debug(true).quarantine(4).build());
+        int rounds = 0;
+        int raced = 0;
+        for (; rounds < 100 || (raced == 0 && rounds < 2000); rounds++) {
+            RcuArena arena = track(RcuArena.builder(rcu).name("race-" + rounds).debug(true).quarantine(4).build());
             List<MemorySegment> segments = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 segments.add(arena.allocate(i % 40 == 0 ? CHUNK + i : 32 + i));
@@ -1152,6 +1155,9 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                 go.countDown();
             }
             assertThat(arena.stats()).isEqualTo(ZERO);
+            if (refused.get() > 0 && refused.get() < segments.size()) {
+                raced++;
+            }
         }
         rcu.barrier();   // callbacks a racing free may have scheduled have run
         Throwable first = domainErrors.peek();
@@ -1160,6 +1166,8 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                 .findFirst().map(String::valueOf).orElse("?")).distinct().toList();
         assertThat(domainErrors).as("errors from frees racing close(), of kinds %s; the first: %s", kinds,
                 first == null ? "" : stackTrace(first)).isEmpty();
+        assertThat(raced).as("rounds (of %d) in which close() came between the frees: some accepted, some refused",
+                rounds).isPositive();
     }
 
     // ================================================================== concurrency
