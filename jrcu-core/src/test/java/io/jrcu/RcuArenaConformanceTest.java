@@ -882,35 +882,75 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
     // ================================================================== debug: poison and quarantine
 
     /**
-     * With debug(true), a freed block is untouched while a reader blocks its grace period, and filled with POISON
-     * after it (once the arena reclaimed it). Reading the freed segment is possible here: the shared arena lives on.
+     * With debug(true), freed blocks (of several classes) are untouched while a reader blocks their grace period, and
+     * after it (once the arena reclaimed them) every byte of each whole block is POISON. With quarantine(n) a poisoned
+     * block is not handed out again before n further frees after it have been reclaimed; then it comes back, oldest
+     * first. Reading a freed segment is possible here: the shared arena lives on.
      */
     @Test
     void debugPoisonsFreedMemoryAfterItsGracePeriod() throws Exception {
         Rcu rcu = domain();
-        RcuArena arena = track(RcuArena.builder(rcu).name("debug").debug(true).build());
-        MemorySegment s = arena.allocate(100);
-        MemorySegment whole = s.reinterpret(112);   // the whole block (poison covers it)
-        fill(whole, 0x600D_600DL);
+        long[] sizes = {100, 16, 1000, 5000};
+        int n = sizes.length;   // the quarantine is full with the freed blocks: each further free releases one
+        RcuArena arena = track(RcuArena.builder(rcu).name("debug").debug(true).quarantine(n).build());
+        List<MemorySegment> freed = new ArrayList<>();
+        long freedBytes = 0;
+        for (int i = 0; i < n; i++) {
+            MemorySegment s = arena.allocate(sizes[i]);
+            fill(whole(s), 0x600D_0000L + i);   // the whole block (poison covers it)
+            freed.add(s);
+            freedBytes += blockSize(sizes[i]);
+        }
+        Set<Long> quarantined = addresses(freed);
         List<MemorySegment> held = new ArrayList<>();
         try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
-            arena.free(s);
-            for (int i = 0; i < 200; i++) {
-                held.add(arena.allocate(100));
+            freeAll(arena, new ArrayList<>(freed));
+            for (long size : sizes) {
+                held.addAll(allocateMany(arena, size, 200));
             }
-            reader.run(() -> verify(whole, 0x600D_600DL, "freed block read by the reader that blocks it (debug)"));
+            assertThat(addresses(held)).as("allocations while the reader blocks").doesNotContainAnyElementsOf(
+                    quarantined);
+            reader.run(() -> {
+                for (int i = 0; i < n; i++) {
+                    verify(whole(freed.get(i)), 0x600D_0000L + i, "freed block read by the reader that blocks it");
+                }
+            });
             reader.leave();
         }
         rcu.synchronize();
-        allocateUntil(arena, 100, held, "the freed block is poisoned after its grace period", () -> poisoned(whole));
-        for (MemorySegment h : held) {
-            assertThat(h.address()).as("the poisoned block stays in quarantine").isNotEqualTo(s.address());
+        allocateUntil(arena, 100, held, "every freed block is poisoned (every byte) after its grace period",
+                () -> freed.stream().allMatch(s -> poisoned(whole(s))));
+        for (long size : sizes) {   // many chances to reuse each class
+            held.addAll(allocateMany(arena, size, 300));
         }
-        assertThat(quiescentStats(arena).bytesPendingFree()).as("a quarantined block counts as pending free")
-                .isEqualTo(112);
-        assertThatThrownBy(() -> arena.free(s)).as("a late double free during quarantine")
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()));
+        assertThat(addresses(held)).as("handed out during quarantine").doesNotContainAnyElementsOf(quarantined);
+        assertThat(quiescentStats(arena).bytesPendingFree()).as("quarantined blocks count as pending free")
+                .isEqualTo(freedBytes);
+        for (MemorySegment s : freed) {
+            assertThatThrownBy(() -> arena.free(s)).as("a late double free during quarantine")
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()));
+        }
+
+        // each further free (of another class: 48 bytes) pushes the oldest block out of quarantine, and no other
+        for (int i = 0; i < n; i++) {
+            MemorySegment further = arena.allocate(48);
+            fill(further, i);
+            arena.free(further);
+            quarantined.add(further.address());
+            rcu.synchronize();
+            allocateUntil(arena, 48, held, "further free #" + (i + 1) + " is poisoned", () -> poisoned(further));
+            MemorySegment oldest = freed.get(i);
+            quarantined.remove(oldest.address());
+            held.add(allocateUntilReused(arena, oldest.byteSize(), oldest.address(), held, 3000));
+            assertThat(addresses(held)).as("handed out after %d further frees", i + 1)
+                    .doesNotContainAnyElementsOf(quarantined);
+        }
         freeAll(arena, held);
+    }
+
+    /** The whole block that {@code s} starts (a segment of its class's size). */
+    static MemorySegment whole(MemorySegment s) {
+        return s.reinterpret(blockSize(s.byteSize()));
     }
 
     /**
