@@ -38,9 +38,14 @@ class ReviewRegressionTest {
      * Found by the RcuArena suite: once any domain had debug checks on, RcuReference.get() threw inside a valid
      * section of a domain without them (only debug domains' sections were counted, and a reference does not know
      * its domain). Sections of every domain count from then on; entry and exit stay paired across the switch.
+     *
+     * <p>The switch is global and never turns off, and another test of this JVM may have built a debug domain
+     * already: it is turned off for this test (restored after it), which starts as if none existed.
      */
     @Test
     void getInsideASectionOfADomainWithoutDebugChecksAfterADebugDomainExists() {
+        boolean wasEnabled = DebugProtection.enabled;
+        DebugProtection.enabled = false;
         Rcu plain = Rcu.memb();
         RcuReference<String> ref = new RcuReference<>("v");
         try {
@@ -68,6 +73,9 @@ class ReviewRegressionTest {
             }
         } finally {
             plain.close();
+            if (wasEnabled) {
+                DebugProtection.enable();
+            }
         }
     }
 
