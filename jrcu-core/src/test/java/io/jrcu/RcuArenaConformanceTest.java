@@ -175,6 +175,15 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         });
     }
 
+    /**
+     * Lets the grace period of every free so far pass, then allocates blocks of {@code size} bytes (added to
+     * {@code held}) until the arena has reclaimed them all: nothing is pending any more.
+     */
+    static void reclaimEverything(Rcu rcu, RcuArena arena, long size, List<MemorySegment> held, String what) {
+        rcu.synchronize();
+        allocateUntil(arena, size, held, what, () -> arena.stats().bytesPendingFree() == 0);
+    }
+
     /** Allocates {@code size} bytes until the freed block at {@code address} comes back; returns it. */
     static MemorySegment allocateUntilReused(RcuArena arena, long size, long address, List<MemorySegment> held,
                                              int maxAllocations) {
@@ -187,6 +196,12 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         }
         throw new AssertionError("the freed block at 0x" + Long.toHexString(address) + " did not come back within "
                 + maxAllocations + " allocations of " + size + " bytes after its grace period");
+    }
+
+    /** Fails unless {@code thrown} refuses a double free of {@code s}: an IllegalStateException naming its address. */
+    static void assertDoubleFree(Throwable thrown, MemorySegment s, String what) {
+        assertThat(thrown).as(what).isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()))
+                .hasMessageContaining("double free");
     }
 
     static void freeAll(RcuArena arena, List<MemorySegment> segments) {
@@ -547,20 +562,15 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         MemorySegment other = arena.allocate(100);
         arena.free(s);
         ArenaStats before = quiescentStats(arena);
-        Throwable pending = catchThrowable(() -> arena.free(s));
-        assertThat(pending).as("second free while the first waits for its grace period")
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()))
-                .hasMessageContaining("double free");
+        assertDoubleFree(catchThrowable(() -> arena.free(s)), s, "second free while the first waits for its grace"
+                + " period");
         assertThat(quiescentStats(arena)).as("a refused free changes nothing").isEqualTo(before);
 
         // after the grace period and the reclaim (block FREE on its list, not yet reused): still a double free
-        rcu.synchronize();
         List<MemorySegment> held = new ArrayList<>();
-        allocateUntil(arena, 48, held, "the freed block is reclaimed",
-                () -> arena.stats().bytesPendingFree() == 0);
-        Throwable reclaimed = catchThrowable(() -> arena.free(s));
-        assertThat(reclaimed).as("second free after the block was reclaimed, before it is reused")
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()));
+        reclaimEverything(rcu, arena, 48, held, "the freed block is reclaimed");
+        assertDoubleFree(catchThrowable(() -> arena.free(s)), s, "second free after the block was reclaimed, before"
+                + " it is reused");
         held.add(other);
         freeAll(arena, held);
     }
@@ -674,17 +684,13 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(quiescentStats(arena).bytesInUse()).isEqualTo(size);
         arena.free(big);
-        Throwable second = catchThrowable(() -> arena.free(big));
-        assertThat(second).as("double free of a dedicated allocation before its grace period")
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(big.address()))
-                .hasMessageContaining("double free");
+        assertDoubleFree(catchThrowable(() -> arena.free(big)), big, "double free of a dedicated allocation before"
+                + " its grace period");
         assertThat(quiescentStats(arena)).isEqualTo(new ArenaStats(size, 0, size, 0));
 
         // after its grace period it is released; a late free must still be refused, never succeed or crash
-        rcu.synchronize();
         List<MemorySegment> held = new ArrayList<>();
-        allocateUntil(arena, 16, held, "the dedicated allocation is released",
-                () -> arena.stats().bytesPendingFree() == 0);
+        reclaimEverything(rcu, arena, 16, held, "the dedicated allocation is released");
         assertThat(catchThrowable(() -> arena.free(big))).as("free of a released dedicated allocation")
                 .isInstanceOfAny(IllegalStateException.class, IllegalArgumentException.class);
         freeAll(arena, held);
@@ -749,9 +755,8 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         assertThat(quiescentStats(arena)).as("after free: pending until its grace period")
                 .isEqualTo(new ArenaStats(CHUNK, others, 112, CHUNK - 112 - others));
 
-        rcu.synchronize();
         List<MemorySegment> held = new ArrayList<>();
-        allocateUntil(arena, 48, held, "the freed block is reclaimed", () -> arena.stats().bytesPendingFree() == 0);
+        reclaimEverything(rcu, arena, 48, held, "the freed block is reclaimed");
         ArenaStats s = quiescentStats(arena);
         assertThat(s.bytesInUse()).as("after reclaim").isEqualTo(others + 48L * held.size());
         assertThat(s.bytesPendingFree()).isZero();
@@ -793,9 +798,7 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
             reader.run(() -> verify(big, 0xB16L, "the freed dedicated segment, read by the reader that blocks it"));
             reader.leave();
         }
-        rcu.synchronize();
-        allocateUntil(arena, 16, held, "the dedicated allocation is released",
-                () -> arena.stats().bytesPendingFree() == 0);
+        reclaimEverything(rcu, arena, 16, held, "the dedicated allocation is released");
         assertThat(quiescentStats(arena).bytesReserved()).as("reserved after the release: only the chunk")
                 .isEqualTo(CHUNK);
         assertThatThrownBy(() -> big.get(ValueLayout.JAVA_LONG, 0)).as("reading the released dedicated segment")
@@ -927,8 +930,7 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         assertThat(quiescentStats(arena).bytesPendingFree()).as("quarantined blocks count as pending free")
                 .isEqualTo(freedBytes);
         for (MemorySegment s : freed) {
-            assertThatThrownBy(() -> arena.free(s)).as("a late double free during quarantine")
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()));
+            assertDoubleFree(catchThrowable(() -> arena.free(s)), s, "a late double free during quarantine");
         }
 
         // each further free (of another class: 48 bytes) pushes the oldest block out of quarantine, and no other
@@ -986,8 +988,7 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
             assertThat(quarantined).as("handed out during quarantine").doesNotContain(h.address());
         }
         assertThat(quiescentStats(arena).bytesPendingFree()).isEqualTo(64L * n);
-        assertThatThrownBy(() -> arena.free(first)).as("late double free during quarantine")
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(first.address()));
+        assertDoubleFree(catchThrowable(() -> arena.free(first)), first, "late double free during quarantine");
         assertThatThrownBy(() -> arena.free(later.get(0))).isInstanceOf(IllegalStateException.class);
 
         // the n-th free after it pushes the first (oldest) block out of quarantine
@@ -1752,11 +1753,9 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                     agent.run(arena::flushThreadCache);
                 }
                 assertThat(quiescentStats(arena)).as("flushThreadCache changes no stat").isEqualTo(freed);
-                rcu.synchronize();
                 List<MemorySegment> reused = new ArrayList<>();
                 agents.getFirst().call(LONG.multipliedBy(2), () -> {   // longer than allocateUntil: its message
-                    allocateUntil(arena, 16, reused, "everything freed is reclaimed",
-                            () -> arena.stats().bytesPendingFree() == 0);
+                    reclaimEverything(rcu, arena, 16, reused, "everything freed is reclaimed");
                     return null;
                 });
                 ArenaStats after = quiescentStats(arena);
@@ -1929,10 +1928,8 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                     assertThat(quiescentStats(arena)).as("allocated by one thread, freed by another")
                             .isEqualTo(new ArenaStats(CHUNK, 0, 64L * count, CHUNK - 64L * count));
                     for (MemorySegment s : List.of(blocks.getFirst(), blocks.getLast())) {   // queued / collected
-                        Throwable second = allocator.thrown(() -> arena.free(s));
-                        assertThat(second).as("the allocator frees %s after another thread freed it", hex(s.address()))
-                                .isInstanceOf(IllegalStateException.class).hasMessageContaining(hex(s.address()))
-                                .hasMessageContaining("double free");
+                        assertDoubleFree(allocator.thrown(() -> arena.free(s)), s, "the allocator frees a block after"
+                                + " another thread freed it");
                     }
                     allocatorHeld.addAll(allocator.call(() -> allocateMany(arena, 64, 1000)));
                     freerHeld.addAll(freer.call(() -> allocateMany(arena, 64, 1000)));
@@ -1959,9 +1956,8 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                 }
                 MemorySegment again = back.removeFirst();
                 freer.run(() -> arena.free(again));
-                assertThat(allocator.thrown(() -> arena.free(again))).as("the allocator frees a reused block after"
-                        + " another thread freed it").isInstanceOf(IllegalStateException.class)
-                        .hasMessageContaining("double free");
+                assertDoubleFree(allocator.thrown(() -> arena.free(again)), again, "the allocator frees a reused block"
+                        + " after another thread freed it");
                 allocator.run(() -> {
                     freeAll(arena, back);
                     freeAll(arena, allocatorHeld);
