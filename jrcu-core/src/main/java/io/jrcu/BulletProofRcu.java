@@ -347,7 +347,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     }
 
     /** A bulletProof thread record. */
-    static final class BpReader extends AbstractReader {
+    static final class BpReader extends PaddedReader {
         private final BulletProofRcu bp;
         private final int stripe;
         final ThreadState thread;

@@ -295,4 +295,17 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         }
 
     }
+
+    /**
+     * A counter reader record padded after its written fields (ctr, and depth above it), so that the flavor's own
+     * read-mostly fields and whatever object lies beyond the record stay off their cache lines (see
+     * AbstractReaderPadBefore).
+     */
+    abstract static class PaddedCounterReader extends CounterReader {
+        long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+
+        PaddedCounterReader(AbstractRcu<?> domain, Thread owner) {
+            super(domain, owner);
+        }
+    }
 }

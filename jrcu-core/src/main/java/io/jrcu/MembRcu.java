@@ -146,7 +146,7 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
     }
 
     /** A memb reader record. */
-    static final class MembReader extends CounterRcu.CounterReader {
+    static final class MembReader extends CounterRcu.PaddedCounterReader {
         private final GracePeriodState state;
         private final boolean debug;
         /** Whether the open section (or online state) was counted in DebugProtection; owner only. */

@@ -238,7 +238,7 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
     }
 
     /** A QSBR reader record. */
-    static final class QsbrReader extends CounterRcu.CounterReader implements Reader {
+    static final class QsbrReader extends CounterRcu.PaddedCounterReader implements Reader {
         private final GracePeriodState state;
         private final boolean debug;
         /** Whether the open section (or online state) was counted in DebugProtection; owner only. */

@@ -93,7 +93,7 @@ public final class RcuArena implements AutoCloseable {
      *                    c.fill(half a magazine)
      *                    pop a block; state = ALLOCATED; tc.allocatedBytes += size
      *   free(seg):       find chunk (binary search) -> slab (page table) -> block; CAS ALLOCATED -> PENDING;
-     *                    platform thread: tc.collecting += (slab, index); tc.freedBytes += size; 256 collected or
+     *                    platform thread: tc.collecting += address; tc.freedBytes += size; 256 collected or
      *                                     64 KiB -> tc.queue.enqueue(batch) (single producer: one entry, one cookie);
      *                                     reclaim tc.queue (a costly grace period only once START_AT frees wait)
      *                    else:            c.freed++; deferred.enqueueLong(address)   (the shared queue)
@@ -121,7 +121,7 @@ public final class RcuArena implements AutoCloseable {
      * collected frees are queued (that thread is then the queue's single producer), magazine and stash blocks
      * returned to the free lists (still FREE); the cache leaves the registry, its counters folded into the ledger,
      * once its queue is empty. A ThreadLocal value must not reference the arena (the thread's map holds it strongly),
-     * so a cache holds only its queue and the ledger.
+     * so a cache holds only its queue, the chunk table and the ledger.
      *
      * Ordering: the block's contents and its state are handed from free() to the reclaimer by the DeferQueue (release
      * of `published` in enqueue, acquire in reclaim), from the reclaimer to the next fill by the class lock (or, for
@@ -455,7 +455,7 @@ public final class RcuArena implements AutoCloseable {
             if (sc.magazineCapacity > 0) {
                 ThreadCache tc = cache();
                 if (tc != null) {
-                    deferCached(tc, slab, block);
+                    deferCached(tc, address, sc.blockSize);
                     return;
                 }
             }
@@ -471,13 +471,11 @@ public final class RcuArena implements AutoCloseable {
      * {@value #PENDING_BYTES} bytes) go to the thread's own deferred queue as one batch under one cookie, and the
      * thread reclaims what of its earlier frees has passed its grace period.
      */
-    private void deferCached(ThreadCache tc, Slab slab, int block) {
+    private void deferCached(ThreadCache tc, long address, long blockSize) {
         FreeBatch b = tc.collecting;
         int n = b.count;
-        b.slabs[n] = slab;
-        b.blocks[n++] = block;
+        b.addresses[n++] = address;   // a long, not the Slab: no reference store (GC write barrier) per free
         b.count = n;
-        long blockSize = slab.sizeClass.blockSize;
         long bytes = b.bytes + blockSize;
         b.bytes = bytes;
         CACHE_FREED.setOpaque(tc, (long) CACHE_FREED.get(tc) + blockSize);  // opaque; read by stats()
@@ -649,7 +647,7 @@ public final class RcuArena implements AutoCloseable {
      * dropped from the registry once their queues are empty.
      */
     private ThreadCache register(Thread t) {
-        ThreadCache tc = new ThreadCache(t, (Rcu) rcu, name, classes.length, ledger);
+        ThreadCache tc = new ThreadCache(t, (Rcu) rcu, name, table, classes.length, ledger);
         synchronized (ledger) {   // the registry's lock; taken before class locks
             ThreadCache[] old = ledger.caches;
             ThreadCache[] next = new ThreadCache[old.length + 1];
@@ -1118,17 +1116,17 @@ public final class RcuArena implements AutoCloseable {
     }
 
     /**
-     * Frees one thread collected, queued as one entry under one cookie: each block by its slab and index, so that
-     * reclaiming them needs no address lookup.
+     * Frees one thread collected, queued as one entry under one cookie: the blocks' addresses. (Addresses rather than
+     * Slab references: a reference store into a long-lived array costs G1's post-write barrier, whose StoreLoad fence
+     * on a card not young waits like the CAS for the block's pending write; measured as forks of one benchmark
+     * running at 40 or at 60 ns per allocate + free depending on where the GC had put the arrays.)
      */
     private static final class FreeBatch {
-        final Slab[] slabs = new Slab[PENDING_MAX];
-        final int[] blocks = new int[PENDING_MAX];
+        final long[] addresses = new long[PENDING_MAX];
         int count;
         long bytes;
 
         void clear() {
-            Arrays.fill(slabs, 0, count, null);
             count = 0;
             bytes = 0;
         }
@@ -1141,11 +1139,12 @@ public final class RcuArena implements AutoCloseable {
      * except that any thread may reclaim its queue, whose free function then puts the blocks on the classes' free
      * lists instead of the owner's magazines, and may drain its stash (under stashLock). stats() reads its byte
      * counters from other threads (opaque). Unpadded: each cache and its arrays are allocated by its own thread (in
-     * its own TLAB), and the counters are read rarely. References nothing of the arena but its ledger (see
-     * threadCache).
+     * its own TLAB), and the counters are read rarely. References nothing of the arena but its chunk table and ledger
+     * (see threadCache).
      */
     private static final class ThreadCache {
         final Thread owner;
+        private final ChunkTable table;
         private final Ledger ledger;
         /** Per class (created on first use): a LIFO stack of FREE blocks this thread owns. */
         final Slab[][] slabs;
@@ -1189,8 +1188,9 @@ public final class RcuArena implements AutoCloseable {
         @SuppressWarnings("unused") // through CACHE_RECLAIMED
         private long reclaimedBytes;
 
-        ThreadCache(Thread owner, Rcu rcu, String arenaName, int classCount, Ledger ledger) {
+        ThreadCache(Thread owner, Rcu rcu, String arenaName, ChunkTable table, int classCount, Ledger ledger) {
             this.owner = owner;
+            this.table = table;
             this.ledger = ledger;
             this.slabs = new Slab[classCount][];
             this.blocks = new int[classCount][];
@@ -1235,14 +1235,16 @@ public final class RcuArena implements AutoCloseable {
             boolean stashLocked = false;
             long toCache = 0;
             long stashed = 0;
+            Slab slab = null;
             try {
                 for (int i = 0, count = batch.count; i < count; i++) {
                     if (ledger.closed) {
                         return;   // frees that raced close(): close() has released all memory already
                     }
-                    Slab slab = batch.slabs[i];
-                    int block = batch.blocks[i];
+                    long address = batch.addresses[i];
+                    slab = table.slabOf(address, slab);
                     SizeClass sc = slab.sizeClass;
+                    int block = (int) sc.blockIndex(address - slab.base);
                     int c = sc.index;
                     if (own) {
                         STATE.setRelease(slab.states, block, FREE);  // release; read by the CAS in free()
