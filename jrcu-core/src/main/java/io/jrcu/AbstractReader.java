@@ -5,9 +5,9 @@ import java.util.Arrays;
 /**
  * 128 bytes before a reader record's fields (JCTools-style padding by class hierarchy: HotSpot lays out a superclass's
  * fields before its subclass's). A record is written on every section by its reader and read by grace periods; without
- * padding, whatever object the allocator or the garbage collector places beside it shares its cache lines (false
- * sharing: measured here as a writer-side benchmark running at 40 or at 60 ns per operation depending on the fork,
- * with a busy reader). liburcu aligns its reader records to cache lines for the same reason.
+ * padding, whatever object the allocator or the garbage collector places beside it — written by other threads, or
+ * by this one elsewhere — would share its cache lines (false sharing, varying from run to run with the heap's
+ * layout). liburcu aligns its reader records to cache lines for the same reason.
  */
 abstract class AbstractReaderPadBefore {
     long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
