@@ -1118,8 +1118,10 @@ public final class RcuArena implements AutoCloseable {
     /**
      * Frees one thread collected, queued as one entry under one cookie: the blocks' addresses. (Addresses rather than
      * Slab references: a reference store into a long-lived array costs G1's post-write barrier, whose StoreLoad fence
-     * on a card not young waits like the CAS for the block's pending write; measured as forks of one benchmark
-     * running at 40 or at 60 ns per allocate + free depending on where the GC had put the arrays.)
+     * — taken when the array is not young and the referent lies in another region — waits like the CAS for the
+     * block's pending write. With Slab references, forks of the busy-reader benchmark ran at 40 or at 60 ns per
+     * allocate + free; with addresses 6 forks in a row ran at 34–40 ns. Part of such spreads is the host's, see
+     * the closing notes; the fence per free is certain.)
      */
     private static final class FreeBatch {
         final long[] addresses = new long[PENDING_MAX];
