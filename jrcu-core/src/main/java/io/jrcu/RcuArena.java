@@ -721,6 +721,13 @@ public final class RcuArena implements AutoCloseable {
         }
     }
 
+    /** Frees in the calling thread's own queue, not yet reclaimed (0 without a cache): START_AT's count. Tests. */
+    long queuedFrees() {
+        ThreadLocal<ThreadCache> local = threadCache;
+        ThreadCache tc = local == null ? null : local.get();
+        return tc == null ? 0 : tc.queuedFrees();
+    }
+
     /** Frees the calling thread has collected in its cache and not yet queued (0 without a cache). Tests. */
     int collectedFrees() {
         ThreadLocal<ThreadCache> local = threadCache;

@@ -1801,6 +1801,32 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
     }
 
     /**
+     * A thread counts the frees in its own queue, not its batches (it starts a costly grace period itself once
+     * 16,384 frees wait): 300 frees while a reader blocks are one batch of 256 and 44 collected; handing the cache
+     * back queues the 44 as a second, small batch — 300 queued frees in two entries. Reclaiming takes every one off:
+     * 0 once nothing is pending.
+     */
+    @Test
+    void aThreadCountsTheFreesInItsQueueNotItsBatches() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        List<MemorySegment> held = new ArrayList<>();
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
+            List<MemorySegment> freed = allocateMany(arena, 64, 300);
+            freeAll(arena, freed);
+            assertThat(arena.queuedFrees()).as("queued: one batch of 256").isEqualTo(256);
+            assertThat(arena.collectedFrees()).as("collected, not yet queued").isEqualTo(44);
+            arena.flushThreadCache();
+            assertThat(arena.queuedFrees()).as("queued after the 44 went as a second batch").isEqualTo(300);
+            assertThat(arena.collectedFrees()).isZero();
+            reader.close();
+            reclaimEverything(rcu, arena, 64, held, "the 300 frees are reclaimed");
+            assertThat(arena.queuedFrees()).as("queued once everything is reclaimed").isZero();
+        }
+        freeAll(arena, held);
+    }
+
+    /**
      * A thread's own frees beyond what its magazine holds (256 blocks of 64 B) are kept for it when their grace period
      * has passed — counted as free, not pending — and another thread that runs out gets them before the arena carves
      * new memory: 768 blocks of the main thread's 1,024 frees serve another thread's 768 allocations in the same
