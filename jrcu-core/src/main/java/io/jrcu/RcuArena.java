@@ -336,8 +336,8 @@ public final class RcuArena implements AutoCloseable {
 
     /**
      * Refills the calling thread's empty magazine of {@code sc}: first from the thread's own frees that have passed
-     * their grace period (its collected frees are queued first, so that their grace period starts now), else with
-     * half its capacity (at least one block) from the class. Returns the magazine's count.
+     * their grace period (its collected frees are queued first, so that their grace period starts now), then from its
+     * stash, else with half its capacity (at least one block) from the class. Returns the magazine's count.
      */
     private int refill(ThreadCache tc, SizeClass sc) {
         if (tc.collecting.count > 0) {
@@ -687,15 +687,7 @@ public final class RcuArena implements AutoCloseable {
             if (n == 0) {
                 continue;
             }
-            SizeClass sc = classes[c];
-            sc.lock.lock();
-            try {
-                for (int i = 0; i < n; i++) {
-                    sc.returnLocked(tc.slabs[c][i], tc.blocks[c][i]);
-                }
-            } finally {
-                sc.lock.unlock();
-            }
+            classes[c].returnAll(tc.slabs[c], tc.blocks[c], n);
             tc.counts[c] = 0;
         }
         tc.drainStash(classes);
@@ -954,6 +946,23 @@ public final class RcuArena implements AutoCloseable {
             blocks[count++] = block;
         }
 
+        /** Pushes {@code n} blocks, {@code fromSlabs[i]}/{@code fromBlocks[i]}, in order (the last is warmest). */
+        void pushAll(Slab[] fromSlabs, int[] fromBlocks, int n) {
+            if (count + n > slabs.length) {
+                int length = Math.max(count + n, slabs.length * 2);
+                slabs = Arrays.copyOf(slabs, length);
+                blocks = Arrays.copyOf(blocks, length);
+            }
+            System.arraycopy(fromSlabs, 0, slabs, count, n);
+            System.arraycopy(fromBlocks, 0, blocks, count, n);
+            count += n;
+        }
+
+        /** Moves every block of {@code other} onto this stack, keeping their order. */
+        void pushAll(BlockStack other) {
+            pushAll(other.slabs, other.blocks, other.count);
+        }
+
         /** Moves up to {@code max} blocks, the warmest first, to {@code toSlabs}/{@code toBlocks} from {@code at}. */
         int popInto(Slab[] toSlabs, int[] toBlocks, int at, int max) {
             int n = 0;
@@ -1099,14 +1108,29 @@ public final class RcuArena implements AutoCloseable {
 
         /** push with {@code lock} held by the caller: a block whose grace period has passed becomes FREE. */
         void pushLocked(Slab slab, int block) {
-            returnLocked(slab, block);
+            free.push(slab, block);
             STATE.setRelease(slab.states, block, FREE);  // release; read by the CAS in free()
             RECLAIMED_COUNT.setRelease(this, (long) RECLAIMED_COUNT.get(this) + 1); // read by stats()
         }
 
-        /** Puts a FREE block on the free list, with {@code lock} held (also: an ended thread's magazine). */
-        void returnLocked(Slab slab, int block) {
-            free.push(slab, block);
+        /** Puts {@code n} FREE blocks on the free list (a magazine handed back), taking the lock. */
+        void returnAll(Slab[] slabs, int[] blocks, int n) {
+            lock.lock();
+            try {
+                free.pushAll(slabs, blocks, n);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Puts every block of a detached stash (FREE) on the free list, taking the lock. */
+        void returnAll(BlockStack stash) {
+            lock.lock();
+            try {
+                free.pushAll(stash);
+            } finally {
+                lock.unlock();
+            }
         }
 
         long allocatedBlocks() {
@@ -1349,24 +1373,9 @@ public final class RcuArena implements AutoCloseable {
             } finally {
                 stashLock.unlock();
             }
-            Slab[] slabsOut = new Slab[64];
-            int[] blocksOut = new int[64];
             for (int c = 0; c < detached.length; c++) {
-                BlockStack bs = detached[c];
-                if (bs == null) {
-                    continue;
-                }
-                SizeClass sc = classes[c];
-                sc.lock.lock();
-                try {
-                    while (bs.count() > 0) {
-                        int n = bs.popInto(slabsOut, blocksOut, 0, slabsOut.length);
-                        for (int i = 0; i < n; i++) {
-                            sc.returnLocked(slabsOut[i], blocksOut[i]);
-                        }
-                    }
-                } finally {
-                    sc.lock.unlock();
+                if (detached[c] != null) {
+                    classes[c].returnAll(detached[c]);
                 }
             }
         }
