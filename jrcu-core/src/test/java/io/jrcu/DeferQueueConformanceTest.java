@@ -198,7 +198,7 @@ abstract class DeferQueueConformanceTest extends BlockingReaderSupport {
         DeferQueue<Res> q = quietQueue(rcu, frees);
         AbstractRcu<?> domain = (AbstractRcu<?>) rcu;
         for (int round = 0; round < 2; round++) {
-            assertThat(q.enqueue(frees.res(round))).isTrue();
+            enqueueAll(q, frees, round, round + 1);
             long cookie = q.newestCookie();
             awaitCondition("the grace period of entry #" + round + " completes with nobody reclaiming",
                     () -> rcu.poll(cookie));

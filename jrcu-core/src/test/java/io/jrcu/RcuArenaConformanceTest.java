@@ -1503,12 +1503,14 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                 for (MemorySegment s : mine) {
                     fill(s, s.address());
                     freedByEnded.add(s.address());
-                    verify(s, s.address(), "a block of the thread that ends");
+                }
+                for (MemorySegment s : mine) {
+                    verify(s, s.address(), "a block of the thread that ends, after all were filled (no overlap)");
                     arena.free(s);   // collected in its cache: fewer than 256 frees, less than 64 KiB
                 }
             });
             threads.join();   // it has ended (and did not fail)
-            assertThat(freedByEnded).hasSize(freedCount);
+            assertThat(freedByEnded).as("distinct blocks").hasSize(freedCount);
             assertThat(quiescentStats(arena)).as("stats once the thread ended, before any new thread used the arena")
                     .isEqualTo(new ArenaStats(page, 0, freedBytes, page - freedBytes));
 
@@ -1779,23 +1781,18 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
     @Test
     void aThreadGetsItsOwnFreesBackWithoutNewMemory() {
         Rcu rcu = domain();
-        RcuArena arena = track(RcuArena.builder(rcu).name("own-frees").chunkSize(4096).build());  // 64 blocks of 64 B
+        RcuArena arena = pageChunkArena(rcu, "own-frees");   // BLOCKS_PER_PAGE blocks of 64 B per chunk
         for (int round = 0; round < 4; round++) {
-            List<MemorySegment> blocks = new ArrayList<>();
-            for (int i = 0; i < 64; i++) {
-                blocks.add(arena.allocate(64));
-            }
-            assertThat(quiescentStats(arena).bytesReserved()).as("round %d: one chunk serves 64 blocks", round)
-                    .isEqualTo(4096);
+            List<MemorySegment> blocks = allocateMany(arena, 64, BLOCKS_PER_PAGE);
+            assertThat(quiescentStats(arena).bytesReserved()).as("round %d: one chunk serves them all", round)
+                    .isEqualTo(ArenaLayout.PAGE);
             Set<Long> freed = addresses(blocks);
             freeAll(arena, blocks);
-            List<MemorySegment> again = new ArrayList<>();
-            for (int i = 0; i < 64; i++) {
-                again.add(arena.allocate(64));
-            }
-            assertThat(addresses(again)).as("round %d: the same thread's 64 allocations after its 64 frees", round)
+            List<MemorySegment> again = allocateMany(arena, 64, BLOCKS_PER_PAGE);
+            assertThat(addresses(again)).as("round %d: the same thread's allocations after its frees", round)
                     .isEqualTo(freed);
-            assertThat(quiescentStats(arena).bytesReserved()).as("round %d: no new chunk", round).isEqualTo(4096);
+            assertThat(quiescentStats(arena).bytesReserved()).as("round %d: no new chunk", round)
+                    .isEqualTo(ArenaLayout.PAGE);
             freeAll(arena, again);
         }
     }
@@ -1812,14 +1809,13 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         RcuArena arena = arena(rcu);
         List<MemorySegment> held = new ArrayList<>();
         try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
-            List<MemorySegment> freed = allocateMany(arena, 64, 300);
-            freeAll(arena, freed);
+            freeAll(arena, allocateMany(arena, 64, 300));
             assertThat(arena.queuedFrees()).as("queued: one batch of 256").isEqualTo(256);
             assertThat(arena.collectedFrees()).as("collected, not yet queued").isEqualTo(44);
             arena.flushThreadCache();
             assertThat(arena.queuedFrees()).as("queued after the 44 went as a second batch").isEqualTo(300);
             assertThat(arena.collectedFrees()).isZero();
-            reader.close();
+            reader.leave();
             reclaimEverything(rcu, arena, 64, held, "the 300 frees are reclaimed");
             assertThat(arena.queuedFrees()).as("queued once everything is reclaimed").isZero();
         }
@@ -1865,14 +1861,14 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         }
     }
 
+    /** Allocations the threshold test makes at most, in each of its halves. */
+    static final int REUSE_BUDGET = 5000;
+
     /**
      * A thread queues the frees it collected as one batch once it has 256 of them or 64 KiB of them. One free short
      * of either, none is queued: another thread never gets them back, even after a grace period. The free that
      * reaches it queues them all: after a grace period the other thread gets every one back.
      */
-    /** Allocations the threshold test makes at most, in each of its halves. */
-    static final int REUSE_BUDGET = 5000;
-
     @ParameterizedTest(name = "{1} frees of {0} bytes")
     @CsvSource({"16, 256", "1024, 64"})
     void aThreadQueuesItsCollectedFreesAt256FreesOr64KiB(long size, int threshold) throws Exception {

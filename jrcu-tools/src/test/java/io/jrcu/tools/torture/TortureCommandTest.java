@@ -101,7 +101,8 @@ class TortureCommandTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
+    // " | " separates the columns, so that a message may contain '|' (the mode list)
+    @CsvSource(delimiterString = " | ", value = {
             "--flavor rcu              | unknown flavor 'rcu'",
             "--flavor memb,            | unknown flavor ''",
             "--seconds 0               | --seconds must be above 0",
@@ -113,7 +114,7 @@ class TortureCommandTest {
             "--writers 0               | writers must be between 1 and 64",
             "--virtual-readers many    | not a whole number",
             "--inject-fault everything | unknown fault 'everything'",
-            "--mode async              | --mode: unknown mode 'async' (known: sync|call|retire|defer|arena|arena-fast|",
+            "--mode async | --mode: unknown mode 'async' (known: sync|call|retire|defer|arena|arena-fast|all)",
             "--mode call,              | unknown mode ''",
             "--barrier-every 0         | callbacks between barriers must be between 1 and 1000000",
             "--barrier-every 1000001   | callbacks between barriers must be between 1 and 1000000",
