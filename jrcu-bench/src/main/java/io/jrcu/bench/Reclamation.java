@@ -103,12 +103,23 @@ public class Reclamation {
         } finally {
             ArenaStats end = arena.stats();   // bytesReserved never shrinks before close: the trial's peak
             arena.free(published.get());
+            closeChecked(arena, rcu, end);
+        }
+    }
+
+    /**
+     * Closes the arena and then its domain (even if the arena's close throws), and fails the trial if the arena
+     * ever reserved more than {@value #MAX_RESERVED_BYTES} bytes ({@code end}: its stats taken before, the peak).
+     */
+    static void closeChecked(RcuArena arena, Rcu rcu, ArenaStats end) {
+        try {
             arena.close();
+        } finally {
             rcu.close();
-            if (end.bytesReserved() > MAX_RESERVED_BYTES) {
-                throw new IllegalStateException("the RcuArena reserved more than " + MAX_RESERVED_BYTES
-                        + " bytes, freed memory is not being reused: " + end);
-            }
+        }
+        if (end.bytesReserved() > MAX_RESERVED_BYTES) {
+            throw new IllegalStateException("the RcuArena reserved more than " + MAX_RESERVED_BYTES
+                    + " bytes, freed memory is not being reused: " + end);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.jrcu.bench;
 
-import io.jrcu.ArenaStats;
 import io.jrcu.Rcu;
 import io.jrcu.RcuArena;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -29,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * grace period's.
  *
  * <pre>
- * java -jar jrcu-bench/target/benchmarks.jar 'ReclamationScaling' -t 2
+ * java -jar jrcu-bench/target/benchmarks.jar 'ReclamationScaling.rcuArena' -t 2
+ * java -jar jrcu-bench/target/benchmarks.jar 'ReclamationScaling.malloc' -t 2 -p flavor=memb   (flavor: no effect)
  * </pre>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -57,13 +57,8 @@ public class ReclamationScaling {
 
     @TearDown(Level.Trial)
     public void close() {
-        ArenaStats end = arena.stats();   // bytesReserved never shrinks before close: the trial's peak
-        arena.close();
-        rcu.close();
-        if (end.bytesReserved() > Reclamation.MAX_RESERVED_BYTES) {
-            throw new IllegalStateException("the RcuArena reserved more than " + Reclamation.MAX_RESERVED_BYTES
-                    + " bytes, freed memory is not being reused: " + end);
-        }
+        // bytesReserved never shrinks before close: the stats now hold the trial's peak
+        Reclamation.closeChecked(arena, rcu, arena.stats());
     }
 
     /** allocate(64) + free of the RcuArena; any number of threads. */
