@@ -113,11 +113,12 @@ final class SegmentSlots {
     /**
      * The most {@code bytesReserved} may reach with {@code writers} writers that each wait for a grace period after
      * freeing {@code freeBudget} bytes. Memory carved for a size class stays with it, and a class carves a new slab
-     * only when none of its blocks is free (after reclaiming what has passed its grace period): all of them are then
-     * in use, pending, in the debug quarantine, or in some thread's magazine. Blocks that exist at once: the published and in-hand segments; what was freed and is not yet past
-     * a grace period the writers waited for; and what is held out of reuse besides, which differs by mode (below).
-     * Doubled for size-class rounding (at most 20%) and for slabs only partly used, plus one partly used chunk-sized
-     * slab per size class. An arena that never reuses memory passes this within a second of a run.
+     * only when none of its blocks is free (after reclaiming what has passed its grace period): all of them are then in
+     * use, pending, in the debug quarantine, or in some thread's magazine. Blocks that exist at once: the published and
+     * in-hand segments; what was freed and is not yet past a grace period the writers waited for; and what is held out
+     * of reuse besides, which differs by mode (below). Doubled for size-class rounding (at most 20%) and for slabs only
+     * partly used, plus one partly used chunk-sized slab per size class. An arena that never reuses memory passes this
+     * within a second of a run.
      *
      * <p>Debug ({@code arena}): the quarantine, {@link #QUARANTINE_BLOCKS} blocks of at most {@link #MAX_SMALL_SIZE}.
      *
