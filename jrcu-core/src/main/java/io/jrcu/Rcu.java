@@ -68,6 +68,15 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     }
 
     /**
+     * The version of this jrcu library, such as {@code 0.1.0}; the same on the class path and the module path.
+     *
+     * @return the library's version, or {@code "unknown"} if its build left no version record
+     */
+    static String version() {
+        return LibraryVersion.VERSION;
+    }
+
+    /**
      * The calling thread's reader handle. Hot loops keep it and skip the thread-local lookup. memb registers the
      * thread on first use; QSBR never registers implicitly and throws {@link IllegalStateException} for an
      * unregistered thread; bulletProof needs no registration. The handle may only be used by its thread.
