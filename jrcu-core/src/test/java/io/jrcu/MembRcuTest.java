@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.jrcu.TestThreads.awaitBlockedIn;
@@ -93,36 +94,44 @@ class MembRcuTest extends DomainTestSupport {
 
     /**
      * A virtual thread per request, each reading once, and no grace period: the records of ended threads are dropped
-     * as later threads register, so the heap after GC is the same after 100,000 and after 500,000 of them (a record
-     * and its dead thread kept would be about 700 bytes each), and the registry a grace period scans stays sized by
-     * the readers alive ({@link #LIVE_READERS} registered threads alive all along), not by the threads that ran.
-     * With no registrations after those readers end, the periodic prune of grace periods drops them.
-     * {@code -Djrcu.churn.readers=N} runs N readers (the long tier: 10,000,000).
+     * as later threads register, so the heap after GC is the same after a fifth of the readers and after all of them
+     * (100,000 and 500,000; a record and its dead thread kept would be about 700 bytes each), and the registry a
+     * grace period scans stays sized by the readers alive ({@link #LIVE_READERS} registered threads alive all along),
+     * not by the threads that ran. With no registrations after those readers end, the periodic prune of grace periods
+     * drops them. {@code -Djrcu.churn.readers=N} runs N readers (the long tier: 10,000,000).
      */
     @Test
     void shortLivedVirtualThreadReadersLeaveNoRecordsBehind() throws Exception {
         MembRcu rcu = track(Rcu.memb());
         int readers = ReaderChurn.READERS;
+        CountDownLatch registered = new CountDownLatch(LIVE_READERS);
+        CountDownLatch end = new CountDownLatch(1);
         try (TestThreads threads = new TestThreads()) {
-            List<Held> live = new ArrayList<>();
-            for (int i = 0; i < LIVE_READERS; i++) {
-                live.add(threads.hold(true, "live-reader", rcu::registerThread, () -> {
-                }));
+            try {
+                for (int i = 0; i < LIVE_READERS; i++) {
+                    threads.virtual("live-reader", () -> {
+                        rcu.registerThread();
+                        registered.countDown();
+                        end.await();   // as long as the churn takes (the long tier's takes minutes); ended below
+                    });
+                }
+                TestThreads.await(registered);
+                ReaderChurn.run(readers / 5, () -> rcu.read().close());
+                long heapAtOneFifth = ReaderChurn.heapUsedAfterGc();
+                ReaderChurn.run(readers - readers / 5, () -> rcu.read().close());
+                long heapAtAll = ReaderChurn.heapUsedAfterGc();
+                assertThat(heapAtAll - heapAtOneFifth)
+                        .as("heap after GC at %d readers (%s) and at %d (%s)", readers / 5,
+                                ReaderChurn.mib(heapAtOneFifth), readers, ReaderChurn.mib(heapAtAll))
+                        .isLessThanOrEqualTo(5L << 20);
+                // the bounds of CounterRcu's overview, for at most this many threads alive at once
+                int alive = LIVE_READERS + ReaderChurn.BATCH;
+                assertThat(rcu.registeredReaders()).as("records in the registry").isLessThanOrEqualTo(3 * alive);
+                assertThat(rcu.registrySlots()).as("slots a grace period scans").isLessThanOrEqualTo(4 * alive);
+                assertThat(rcu.synchronize(LONG)).isTrue();
+            } finally {
+                end.countDown();
             }
-            ReaderChurn.run(readers / 5, () -> rcu.read().close());
-            long heapAtOneFifth = ReaderChurn.heapUsedAfterGc();
-            ReaderChurn.run(readers - readers / 5, () -> rcu.read().close());
-            long heapAtAll = ReaderChurn.heapUsedAfterGc();
-            assertThat(heapAtAll - heapAtOneFifth)
-                    .as("heap after GC at %d readers (%s) and at %d (%s)", readers / 5,
-                            ReaderChurn.mib(heapAtOneFifth), readers, ReaderChurn.mib(heapAtAll))
-                    .isLessThanOrEqualTo(5L << 20);
-            // the bounds of CounterRcu's overview, for at most this many threads alive at once
-            int alive = LIVE_READERS + ReaderChurn.BATCH;
-            assertThat(rcu.registeredReaders()).as("records in the registry").isLessThanOrEqualTo(3 * alive);
-            assertThat(rcu.registrySlots()).as("slots a grace period scans").isLessThanOrEqualTo(4 * alive);
-            assertThat(rcu.synchronize(LONG)).isTrue();
-            live.forEach(Held::release);
         }
         for (int i = 0; i < CounterRcu.PRUNE_PERIOD; i++) {
             assertThat(rcu.synchronize(LONG)).isTrue();
