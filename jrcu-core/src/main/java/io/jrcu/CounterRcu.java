@@ -316,7 +316,7 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         if (r.slot < 0) {
             return;
         }
-        long ctr = r.laCtr();   // acquire; the owner is dead, so this is its last store
+        long ctr = r.laCtr();   // acquire; partner: the dead owner's last ctr store
         if (ctr != 0) {
             LOG.log(System.Logger.Level.WARNING, "jrcu: reader thread '" + r.owner.getName() + "' of " + name
                     + " terminated " + r.protectedStateDescription() + "; released so that grace periods go on");
