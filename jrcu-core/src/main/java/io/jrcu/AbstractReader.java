@@ -29,7 +29,7 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
     final Thread owner;
     /**
      * {@code owner} until the record is retired, then null: the owner check is one compare. Plain: written by the
-     * owner (unregister) or, once the owner is dead, by the grace period that prunes the record.
+     * owner (unregister) or, once the owner is dead, by whoever drops the record from the registry.
      */
     private Thread liveOwner;
     final AbstractRcu<?> domain;
@@ -55,7 +55,7 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         return liveOwner == null;
     }
 
-    /** The record may not be used any more (unregistered by its owner, or pruned after the owner died). */
+    /** The record may not be used any more (unregistered by its owner, or dropped after the owner died). */
     final void retire() {
         liveOwner = null;
     }

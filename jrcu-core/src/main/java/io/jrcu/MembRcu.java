@@ -13,8 +13,10 @@ import java.lang.invoke.VarHandle;
  * issues a full fence (liburcu's mb flavor, specified by the Java memory model alone). Threads register on first use;
  * {@link #registerThread()} does it ahead. Sections may block or park: the grace period waits for them.
  *
- * <p>Threads that terminate without unregistering are pruned and never block a grace period; a thread that
- * terminated inside a section is reported (logged with its name) and its section released.
+ * <p>Threads that terminate without unregistering never block a grace period, and their records are dropped as
+ * other threads register (no grace period needed), so memory and each grace period's scan follow the threads alive,
+ * also with a short-lived virtual thread per request; a thread that terminated inside a section is reported (logged
+ * with its name) and its section released.
  *
  * <p>Grace periods: one scan of the reader records (a 64-bit sequence makes liburcu's second phase unnecessary);
  * the writer spins briefly, then parks; the outermost unlock wakes a parked writer only when the writer marked the

@@ -1,17 +1,27 @@
 package io.jrcu;
 
 import io.jrcu.TestThreads.Agent;
+import io.jrcu.TestThreads.Held;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.jrcu.TestThreads.awaitBlockedIn;
 import static io.jrcu.TestThreads.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * What only {@link MembRcu} has: registration on first use, and the process-wide {@link Rcu#defaultDomain()}. The
- * shared contract is in {@link MembConformanceTest}.
+ * What only {@link MembRcu} has: registration on first use, the process-wide {@link Rcu#defaultDomain()}, and the
+ * registry of reader records that follows the threads alive. The shared contract is in {@link MembConformanceTest}.
  */
 class MembRcuTest extends DomainTestSupport {
+
+    /** Registered readers that stay alive (outside any section) while the churn tests run. */
+    private static final int LIVE_READERS = 200;
 
     @Test
     void aThreadRegistersOnItsFirstSection() throws Exception {
@@ -78,5 +88,108 @@ class MembRcuTest extends DomainTestSupport {
         long c = d.startPoll();
         awaitCondition("a polled grace period of the default domain completes", () -> d.poll(c));
         assertThat(d.synchronize(LONG)).isTrue();
+    }
+
+    // ------------------------------------------------------------------ records of threads that ended
+
+    /**
+     * A virtual thread per request, each reading once, and no grace period: the records of ended threads are dropped
+     * as later threads register, so the heap after GC is the same after a fifth of the readers and after all of them
+     * (100,000 and 500,000; a record and its dead thread kept would be about 700 bytes each), and the registry a
+     * grace period scans stays sized by the readers alive ({@link #LIVE_READERS} registered threads alive all along),
+     * not by the threads that ran. With no registrations after those readers end, the periodic prune of grace periods
+     * drops them. {@code -Djrcu.churn.readers=N} runs N readers (the long tier: 10,000,000).
+     */
+    @Test
+    void shortLivedVirtualThreadReadersLeaveNoRecordsBehind() throws Exception {
+        MembRcu rcu = track(Rcu.memb());
+        int readers = ReaderChurn.READERS;
+        CountDownLatch registered = new CountDownLatch(LIVE_READERS);
+        CountDownLatch end = new CountDownLatch(1);
+        try (TestThreads threads = new TestThreads()) {
+            try {
+                for (int i = 0; i < LIVE_READERS; i++) {
+                    threads.virtual("live-reader", () -> {
+                        rcu.registerThread();
+                        registered.countDown();
+                        end.await();   // as long as the churn takes (the long tier's takes minutes); ended below
+                    });
+                }
+                TestThreads.await(registered);
+                ReaderChurn.run(readers / 5, () -> rcu.read().close());
+                long heapAtOneFifth = ReaderChurn.heapUsedAfterGc();
+                ReaderChurn.run(readers - readers / 5, () -> rcu.read().close());
+                long heapAtAll = ReaderChurn.heapUsedAfterGc();
+                assertThat(heapAtAll - heapAtOneFifth)
+                        .as("heap after GC at %d readers (%s) and at %d (%s)", readers / 5,
+                                ReaderChurn.mib(heapAtOneFifth), readers, ReaderChurn.mib(heapAtAll))
+                        .isLessThanOrEqualTo(5L << 20);
+                // the bounds of CounterRcu's overview, for at most this many threads alive at once
+                int alive = LIVE_READERS + ReaderChurn.BATCH;
+                assertThat(rcu.registeredReaders()).as("records in the registry").isLessThanOrEqualTo(3 * alive);
+                assertThat(rcu.registrySlots()).as("slots a grace period scans").isLessThanOrEqualTo(4 * alive);
+                assertThat(rcu.synchronize(LONG)).isTrue();
+            } finally {
+                end.countDown();
+            }
+        }
+        for (int i = 0; i < CounterRcu.PRUNE_PERIOD; i++) {
+            assertThat(rcu.synchronize(LONG)).isTrue();
+        }
+        assertThat(rcu.registeredReaders()).as("records left once every reader ended").isZero();
+        assertThat(rcu.registrySlots()).as("slots a grace period scans, no reader alive").isEqualTo(16);
+    }
+
+    /**
+     * Records are dropped and the registry array replaced by a compacted copy while grace periods run: a grace period
+     * already waiting for a live reader keeps waiting, and one that starts on the compacted array waits for it too.
+     */
+    @Test
+    void droppingRecordsOfEndedThreadsKeepsGracePeriodsWaitingForLiveReaders() throws Exception {
+        MembRcu rcu = track(Rcu.memb());
+        AtomicBoolean returned = new AtomicBoolean();
+        try (TestThreads threads = new TestThreads()) {
+            List<Held> ending = new ArrayList<>();
+            for (int i = 0; i < LIVE_READERS; i++) {
+                ending.add(threads.hold(true, "ends-soon", rcu::registerThread, () -> {
+                }));
+            }
+            Held reader = threads.hold(false, "reader", rcu::readLock, rcu::readUnlock); // after them in the array
+            int slotsBefore = rcu.registrySlots();
+            Thread writer = threads.platform("writer", () -> {
+                rcu.synchronize();
+                returned.set(true);
+            });
+            try {
+                awaitBlockedIn(writer, "synchronize");
+                ending.forEach(Held::release);
+                awaitCondition("the first readers ended", () -> ending.stream().noneMatch(h -> h.thread().isAlive()));
+                ReaderChurn.run(2 * LIVE_READERS, () -> rcu.read().close());
+                assertThat(rcu.registrySlots()).as("the array was compacted").isLessThan(slotsBefore);
+                assertThat(returned).as("the waiting grace period still waits for the live reader").isFalse();
+                assertThat(rcu.synchronize(SHORT)).as("a grace period on the compacted array waits for it").isFalse();
+            } finally {
+                reader.release();
+            }
+        }
+        assertThat(returned).isTrue();
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    /**
+     * A thread that ended inside its section is reported and released when later threads register, before any
+     * grace period ran; grace periods then complete.
+     */
+    @Test
+    void aReaderThatEndedInsideASectionIsReleasedWhenOtherThreadsRegister() throws Exception {
+        MembRcu rcu = track(Rcu.memb());
+        try (LogCapture log = LogCapture.start()) {
+            Thread dead = Thread.ofVirtual().name("ends-inside-a-section").start(rcu::readLock);
+            assertThat(dead.join(LONG)).as("the reader ended").isTrue();
+            ReaderChurn.run(16, () -> rcu.read().close());  // the first registration's sweep finds it in slot 0
+            assertThat(log.text()).contains("ends-inside-a-section").contains("terminated inside a read section");
+            assertThat(rcu.stats().gracePeriodsCompleted()).as("no grace period ran").isZero();
+        }
+        assertThat(rcu.synchronize(LONG)).isTrue();
     }
 }

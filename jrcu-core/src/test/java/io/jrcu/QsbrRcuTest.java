@@ -417,6 +417,27 @@ class QsbrRcuTest extends DomainTestSupport {
         assertThat(rcu.synchronize(LONG)).isTrue();
     }
 
+    /**
+     * Threads that end registered (offline: a thread per request that does not unregister) leave no record behind:
+     * later registrations drop them, so the registry a grace period scans follows the threads alive (at most one
+     * batch of the churn at once), not the 20,000 that ran.
+     */
+    @Test
+    void threadsThatEndRegisteredAreDroppedAsOtherThreadsRegister() throws Exception {
+        QsbrRcu rcu = domain();
+        ReaderChurn.run(20_000, () -> {
+            rcu.registerThread();
+            try (ReadSection s = rcu.read()) {
+                assertThat(rcu.inReadSection()).isTrue();
+            }
+            rcu.offline();
+        });
+        int alive = ReaderChurn.BATCH;   // the bounds of CounterRcu's overview
+        assertThat(rcu.registeredReaders()).as("records in the registry").isLessThanOrEqualTo(3 * alive);
+        assertThat(rcu.registrySlots()).as("slots a grace period scans").isLessThanOrEqualTo(4 * alive);
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
     @Test
     void withDebugChecksRcuReferenceGetNeedsAnOnlineThread() {
         QsbrRcu rcu = domain(b -> b.debugChecks(true));
