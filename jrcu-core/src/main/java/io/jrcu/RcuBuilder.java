@@ -98,7 +98,11 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
         return self();
     }
 
-    /** Options of the default callback worker. Default {@link WorkerOptions#defaults()}. */
+    /**
+     * Options of the default callback worker. Default {@link WorkerOptions#defaults()}. The worker is made when it is
+     * first needed; if its thread cannot start then, the {@code call} that needed it fails (see
+     * {@link CallbackWorkers#defaultWorker()}).
+     */
     public B defaultWorkerOptions(WorkerOptions options) {
         this.defaultWorkerOptions = Objects.requireNonNull(options, "options");
         return self();

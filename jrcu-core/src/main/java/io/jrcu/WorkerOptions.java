@@ -16,7 +16,8 @@ import java.util.concurrent.ThreadFactory;
  *                    domain is over budget or a barrier waits)
  * @param maxDelay    the longest such wait; zero disables batching delays
  * @param threadName  the worker thread's name ({@code ""}: the domain's name and a number)
- * @param threadFactory makes the worker thread ({@code null}: a daemon platform thread)
+ * @param threadFactory makes the worker thread ({@code null}: a daemon platform thread); it must return a new,
+ *                    unstarted thread that runs the task it is given (see {@link CallbackWorkers#newWorker})
  */
 public record WorkerOptions(boolean realTime, int cpuAffinity, int minBatch, Duration maxDelay, String threadName,
                             ThreadFactory threadFactory) {

@@ -24,11 +24,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import static io.jrcu.TestThreads.await;
@@ -1094,6 +1096,197 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         assertThat(probes).allSatisfy(p -> assertThat(p.ranOn).isSameAs(w.thread()));
         w.close();
         assertThat(w.thread().isAlive()).isFalse();
+    }
+
+    // ================================================================== workers whose thread cannot start
+
+    /** How a worker's thread fails to start. */
+    enum StartFailure {
+        /** {@code Thread.start()} throws, as it does with {@code OutOfMemoryError: unable to create native thread}. */
+        START_THROWS,
+        /** {@code start()} starts the thread, then throws (a thread subclass). */
+        START_THROWS_AFTER_STARTING,
+        /** {@code start()} returns without starting the thread. */
+        START_DOES_NOTHING,
+        /** The thread factory throws. */
+        FACTORY_THROWS,
+        /** The thread factory returns {@code null}. */
+        FACTORY_RETURNS_NULL
+    }
+
+    /**
+     * A thread factory that fails as {@code how} says while {@code fail} holds (it makes daemon threads that start
+     * normally otherwise); every thread it returns goes to {@code made}.
+     */
+    static ThreadFactory failingFactory(StartFailure how, BooleanSupplier fail, List<Thread> made) {
+        return task -> {
+            boolean failing = fail.getAsBoolean();
+            if (failing && how == StartFailure.FACTORY_THROWS) {
+                throw new IllegalStateException("test: the thread factory refuses");
+            }
+            if (failing && how == StartFailure.FACTORY_RETURNS_NULL) {
+                return null;
+            }
+            Thread t = new Thread(task) {
+                @Override
+                public void start() {
+                    if (!failing) {
+                        super.start();
+                    } else if (how == StartFailure.START_THROWS) {
+                        throw new OutOfMemoryError("unable to create native thread (test)");
+                    } else if (how == StartFailure.START_THROWS_AFTER_STARTING) {
+                        super.start();
+                        throw new IllegalStateException("test: start() fails after starting the thread");
+                    }
+                }
+            };
+            t.setDaemon(true);
+            made.add(t);
+            return t;
+        };
+    }
+
+    /** Runs {@code body} on a thread joined with a timeout: a hang fails the test (with a thread dump). */
+    static void withinTimeout(String what, Body body) {
+        try (TestThreads threads = new TestThreads()) {
+            threads.platform(what, body);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StartFailure.class)
+    void aWorkerWhoseThreadCannotStartIsNotCreatedAndBarrierAndCloseStillReturn(StartFailure how) throws Exception {
+        Rcu rcu = domain();
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        String name = unique("unstartable");
+        WorkerOptions options = WorkerOptions.builder().threadName(name)
+                .threadFactory(failingFactory(how, () -> true, made)).build();
+        Probe before = new Probe(rcu);
+        rcu.call((Runnable) before);
+        Throwable refused = thrownBy(() -> rcu.workers().newWorker(options));
+        Probe after = new Probe(rcu);
+        rcu.call((Runnable) after);
+        withinTimeout("barrier-then-close", () -> {
+            assertThat(rcu.barrier(LONG)).as("barrier").isTrue();
+            rcu.close();
+        });
+        assertThat(refused).as("what newWorker threw").isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(name).hasMessageContaining("no worker was created").cause().isNotNull();
+        assertRanOnceInTime(before, after);
+        for (Thread t : made) {
+            if (t.getState() != Thread.State.NEW) {
+                assertThat(t.join(LONG)).as("%s ended", t).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aCallThatNeedsTheDefaultWorkerWhoseThreadCannotStartFailsWithTheCauseAndQueuesNothing() {
+        AtomicBoolean fail = new AtomicBoolean(true);
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        Rcu rcu = domain(b -> b.defaultWorkerOptions(WorkerOptions.builder()
+                .threadFactory(failingFactory(StartFailure.START_THROWS, fail::get, made)).build()));
+        Probe p = new Probe(rcu);
+        for (Form form : List.of(Form.CALL_RUNNABLE, Form.CALL_CALLBACK, Form.RETIRE, Form.RETIRE_CLOSEABLE)) {
+            assertThatThrownBy(() -> submit(rcu, form, p)).as(form.toString())
+                    .isInstanceOf(IllegalStateException.class).hasRootCauseInstanceOf(OutOfMemoryError.class);
+        }
+        assertThatThrownBy(() -> rcu.workers().defaultWorker()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("could not be made or started").hasRootCauseInstanceOf(OutOfMemoryError.class);
+        assertThat(rcu.stats().callbacksQueued()).as("callbacks accepted").isZero();
+        fail.set(false);
+        rcu.call((RcuCallback) p);  // it was refused, so it may be queued again; the default worker is made now
+        assertThat(rcu.barrier(LONG)).isTrue();
+        assertRanOnceInTime(p);
+        assertThat(p.ranOn).isSameAs(defaultWorkerThread(rcu));
+        assertThat(made).as("threads made: 5 that failed to start, then the default worker's").hasSize(6);
+    }
+
+    @ParameterizedTest(name = "rescue threads start: {0}")
+    @ValueSource(booleans = {true, false})
+    void deferredCallbacksAreNotLostWhenTheDefaultWorkersThreadCannotStart(boolean rescueThreadsStart) {
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        ThreadFactory failing = failingFactory(StartFailure.START_THROWS, () -> true, made);
+        Rcu rcu = domain(b -> b.defaultWorkerOptions(WorkerOptions.builder().threadFactory(failing).build()));
+        if (!rescueThreadsStart) {
+            ((AbstractRcu<?>) rcu).callbacks.rescueThreads = failing;
+        }
+        List<Probe> beforeBarrier = new ArrayList<>();
+        List<Probe> beforeClose = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            beforeBarrier.add(new Probe(rcu));
+            rcu.defer(beforeBarrier.get(i));
+        }
+        withinTimeout("barrier", () -> assertThat(rcu.barrier(LONG)).as("barrier").isTrue());
+        assertRanOnceInTime(beforeBarrier);
+        for (int i = 0; i < 10; i++) {
+            beforeClose.add(new Probe(rcu));
+            rcu.defer(beforeClose.get(i));
+        }
+        withinTimeout("close", rcu::close);
+        assertRanOnceInTime(beforeClose);
+        assertThat(rcu.stats().callbacksInvoked()).isEqualTo(20);
+        assertThat(rcu.stats().pendingCallbacks()).isZero();
+    }
+
+    @Test
+    void deferredCallbacksThatNoThreadCouldTakeRunOnceAThreadCanStartWithoutABarrier() {
+        AtomicBoolean fail = new AtomicBoolean(true);
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        ThreadFactory failing = failingFactory(StartFailure.START_THROWS, fail::get, made);
+        Rcu rcu = domain(b -> b.defaultWorkerOptions(WorkerOptions.builder().threadFactory(failing).build()));
+        ((AbstractRcu<?>) rcu).callbacks.rescueThreads = failing;
+        Probe p = new Probe(rcu);
+        rcu.defer(p);
+        // left idle, the batch is handed on by the domain thread: no default worker, no rescue thread
+        awaitCondition("the default worker and a rescue thread failed to start", () -> made.size() >= 2);
+        fail.set(false);
+        awaitCondition("the deferred callback ran once threads could start", () -> p.runs() == 1);
+        assertRanOnceInTime(p);
+    }
+
+    /** Who waits for a worker whose thread ended without running it. */
+    enum Waiter { BARRIER, WORKER_CLOSE, DOMAIN_CLOSE }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Waiter.class)
+    void aWorkerWhoseThreadNeverRunsItsTaskIsEndedByWhoeverWaitsForItAndItsCallbacksRun(Waiter waiter)
+            throws Exception {
+        Rcu rcu = domain();
+        CountDownLatch release = new CountDownLatch(1);
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        ThreadFactory ignoresItsTask = task -> {
+            Thread t = Thread.ofPlatform().daemon().unstarted(() -> {
+                try {
+                    await(release);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            made.add(t);
+            return t;
+        };
+        CallbackWorker w = rcu.workers().newWorker(WorkerOptions.builder().threadFactory(ignoresItsTask).build());
+        Probe p = new Probe(rcu);
+        w.call((Runnable) p);
+        release.countDown();
+        made.getFirst().join();
+        withinTimeout("waiter", () -> {
+            switch (waiter) {
+                case BARRIER -> assertThat(rcu.barrier(LONG)).as("barrier").isTrue();
+                case WORKER_CLOSE -> w.close();
+                case DOMAIN_CLOSE -> rcu.close();
+            }
+        });
+        assertRanOnceInTime(p);
+        assertThatThrownBy(() -> w.call(() -> {
+        })).as("the worker is closed").isInstanceOf(IllegalStateException.class);
+        if (waiter != Waiter.DOMAIN_CLOSE) {
+            Probe q = new Probe(rcu);
+            rcu.call((Runnable) q);
+            assertThat(rcu.barrier(LONG)).isTrue();
+            assertRanOnceInTime(q);
+        }
     }
 
     @Test
