@@ -26,9 +26,12 @@ public interface CallbackWorkers {
      * return a new, unstarted thread that runs the task it is given). If the thread cannot be made or started,
      * nothing of the worker remains and nothing was queued on it.
      *
-     * @throws IllegalStateException if the domain is closed, or the thread factory threw or returned {@code null},
-     *                               or {@code Thread.start()} threw (e.g. {@code OutOfMemoryError: unable to create
-     *                               native thread}), or the thread was not alive after it; the cause is the failure
+     * @throws IllegalArgumentException if {@code options.cpuAffinity()} is not a CPU of this machine (see
+     *                                  {@link #createAllCpuWorkers})
+     * @throws IllegalStateException    if the domain is closed, or the thread factory threw or returned
+     *                                  {@code null}, or {@code Thread.start()} threw (e.g. {@code OutOfMemoryError:
+     *                                  unable to create native thread}), or the thread was not alive after it; the
+     *                                  cause is the failure
      */
     CallbackWorker newWorker(WorkerOptions options);
 
@@ -39,19 +42,34 @@ public interface CallbackWorkers {
     CallbackWorker threadWorker();
 
     /**
-     * {@code set_cpu_call_rcu_data}: the worker for callbacks queued from {@code cpu}; {@code null} detaches.
+     * {@code set_cpu_call_rcu_data}: the worker for callbacks queued from {@code cpu}; {@code null} detaches. CPU ids
+     * are the kernel's, {@code 0} up to the machine's highest (with a restricted CPU set, some of them are not
+     * allowed to the process and never current).
      *
-     * @return {@code false} if {@code cpu} is out of range
+     * @return {@code false} if {@code cpu} is not a CPU id of this machine (nothing changes)
+     * @throws IllegalArgumentException if {@code worker} is not a worker of this domain
      */
     boolean setCpuWorker(int cpu, CallbackWorker worker);
 
-    /** {@code get_cpu_call_rcu_data}: the worker of {@code cpu}, or {@code null}. */
+    /** {@code get_cpu_call_rcu_data}: the worker of {@code cpu}, or {@code null} (also for an unknown CPU). */
     CallbackWorker cpuWorker(int cpu);
 
-    /** {@code create_all_cpu_call_rcu_data}: one worker per CPU, each pinned to its CPU where supported. */
+    /**
+     * {@code create_all_cpu_call_rcu_data}: one worker for each CPU the calling thread may run on (Linux
+     * {@code sched_getaffinity}: what taskset, a cpuset cgroup or a container allows; elsewhere CPUs
+     * {@code 0 .. availableProcessors() - 1}), each pinned to its CPU where supported, then attached to it. If one
+     * cannot be made, none is attached and those already made are closed; the failure propagates (as from
+     * {@link #newWorker}).
+     */
     void createAllCpuWorkers(WorkerOptions options);
 
-    /** {@code free_all_cpu_call_rcu_data}: detaches and closes every per-CPU worker (pending callbacks still run). */
+    /**
+     * {@code free_all_cpu_call_rcu_data}: detaches and closes every per-CPU worker (pending callbacks still run),
+     * waiting until they ended.
+     *
+     * @throws IllegalStateException inside a read section of this domain, or from a callback (it would wait for
+     *                               itself); nothing is detached or closed then
+     */
     void freeAllCpuWorkers();
 
     /** {@code get_call_rcu_data}: the calling thread's worker, else its CPU's, else the default worker. */

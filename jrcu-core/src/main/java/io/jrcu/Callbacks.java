@@ -69,7 +69,8 @@ final class Callbacks implements CallbackWorkers {
     private volatile Worker defaultWorker;
     private final ThreadLocal<Worker> threadWorkers = new ThreadLocal<>();
     private volatile boolean threadWorkersUsed;
-    private final AtomicReferenceArray<Worker> cpuWorkers;
+    /** Per-CPU workers, indexed by CPU id; made on first use (sizing it needs NativeCpu's native calls). */
+    private volatile AtomicReferenceArray<Worker> cpuWorkers;
     private volatile boolean cpuWorkersUsed;
     private final AtomicInteger workerNumbers = new AtomicInteger();
 
@@ -104,7 +105,6 @@ final class Callbacks implements CallbackWorkers {
         this.domain = domain;
         this.budget = budget;
         this.backpressure = backpressure;
-        this.cpuWorkers = new AtomicReferenceArray<>(NativeCpu.cpuCount());
         this.defer = new DeferBatches(this);
     }
 
@@ -419,9 +419,11 @@ final class Callbacks implements CallbackWorkers {
      * Makes a worker, starts its thread, then registers it (called under workersLock). A worker whose thread cannot
      * be made or started is never registered, so nothing was queued on it.
      *
+     * @throws IllegalArgumentException if the options' CPU is not one of this machine's
      * @throws IllegalStateException    if the thread could not be made or started (the cause)
      */
     private Worker addWorker(WorkerOptions options, boolean isDefault) {
+        NativeCpu.checkCpu(options.cpuAffinity());
         String name = options.threadName().isEmpty()
                 ? "jrcu-callbacks-" + domain.name + "-" + workerNumbers.incrementAndGet() : options.threadName();
         Worker w = new Worker(this, options, name, isDefault);
@@ -525,38 +527,67 @@ final class Callbacks implements CallbackWorkers {
     @Override
     public boolean setCpuWorker(int cpu, CallbackWorker worker) {
         Worker w = asWorker(worker);
-        if (cpu < 0 || cpu >= cpuWorkers.length()) {
+        if (cpu < 0 || cpu >= NativeCpu.cpuIdLimit()) {
             return false;
+        }
+        AtomicReferenceArray<Worker> a = cpuWorkers;
+        if (a == null) {
+            synchronized (workersLock) {
+                a = cpuWorkers;
+                if (a == null) {
+                    a = new AtomicReferenceArray<>(NativeCpu.cpuIdLimit());
+                    cpuWorkers = a;  // volatile; read by routing after cpuWorkersUsed, which is set after this
+                }
+            }
         }
         if (w != null) {
             cpuWorkersUsed = true;
         }
-        cpuWorkers.set(cpu, w);
+        a.set(cpu, w);
         return true;
     }
 
     @Override
     public CallbackWorker cpuWorker(int cpu) {
-        return cpu < 0 || cpu >= cpuWorkers.length() ? null : cpuWorkers.get(cpu);
+        AtomicReferenceArray<Worker> a = cpuWorkers;
+        return a == null || cpu < 0 || cpu >= a.length() ? null : a.get(cpu);
     }
 
     @Override
     public void createAllCpuWorkers(WorkerOptions options) {
         java.util.Objects.requireNonNull(options, "options");
-        for (int cpu = 0; cpu < cpuWorkers.length(); cpu++) {
-            CallbackWorker w = newWorker(new WorkerOptions(options.realTime(), cpu, options.minBatch(),
-                    options.maxDelay(), options.threadName().isEmpty() ? "" : options.threadName() + "-cpu" + cpu,
-                    options.threadFactory()));
-            setCpuWorker(cpu, w);
+        int[] cpus = NativeCpu.allowedCpus();
+        Worker[] made = new Worker[cpus.length];
+        int count = 0;
+        try {
+            for (int cpu : cpus) {
+                made[count] = (Worker) newWorker(new WorkerOptions(options.realTime(), cpu, options.minBatch(),
+                        options.maxDelay(), options.threadName().isEmpty() ? "" : options.threadName() + "-cpu" + cpu,
+                        options.threadFactory()));
+                count++;
+            }
+        } catch (RuntimeException | Error e) {
+            for (int i = 0; i < count; i++) {
+                made[i].beginClose();  // never routed to: they hold nothing and end by themselves
+            }
+            throw e;
+        }
+        for (int i = 0; i < cpus.length; i++) {
+            setCpuWorker(cpus[i], made[i]);
         }
     }
 
     @Override
     public void freeAllCpuWorkers() {
         checkNotFromCallback("freeAllCpuWorkers()");
-        Worker[] old = new Worker[cpuWorkers.length()];
+        domain.checkCanBlock("freeAllCpuWorkers()");  // before anything is detached: a refused call changes nothing
+        AtomicReferenceArray<Worker> a = cpuWorkers;
+        if (a == null) {
+            return;
+        }
+        Worker[] old = new Worker[a.length()];
         for (int cpu = 0; cpu < old.length; cpu++) {
-            old[cpu] = cpuWorkers.getAndSet(cpu, null);
+            old[cpu] = a.getAndSet(cpu, null);
         }
         for (Worker w : old) {
             if (w != null && !w.isDefault) {
@@ -578,8 +609,9 @@ final class Callbacks implements CallbackWorkers {
             }
         }
         if (cpuWorkersUsed) {
+            AtomicReferenceArray<Worker> a = cpuWorkers;  // volatile; set before cpuWorkersUsed
             int cpu = NativeCpu.currentCpu();
-            Worker w = cpu >= 0 && cpu < cpuWorkers.length() ? cpuWorkers.get(cpu) : null;
+            Worker w = cpu >= 0 && cpu < a.length() ? a.get(cpu) : null;
             if (w != null && w.isOpen()) {
                 return w;
             }

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -1331,12 +1332,12 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     void setCpuWorkerAndCpuWorkerWithRangeChecks() {
         Rcu rcu = domain();
         CallbackWorkers workers = rcu.workers();
-        int cpus = Runtime.getRuntime().availableProcessors();
+        int cpus = NativeCpu.cpuIdLimit();  // every CPU id of the machine, allowed to this process or not
         CallbackWorker w = workers.newWorker(WorkerOptions.defaults());
-        assertThat(workers.setCpuWorker(-1, w)).isFalse();
-        assertThat(workers.setCpuWorker(cpus + 64, w)).isFalse();
-        assertThat(workers.cpuWorker(-1)).isNull();
-        assertThat(workers.cpuWorker(cpus + 64)).isNull();
+        for (int unknown : new int[] {-1, cpus, cpus + 64, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
+            assertThat(workers.setCpuWorker(unknown, w)).as("setCpuWorker(%d)", unknown).isFalse();
+            assertThat(workers.cpuWorker(unknown)).as("cpuWorker(%d)", unknown).isNull();
+        }
         for (int cpu = 0; cpu < cpus; cpu++) {
             assertThat(workers.cpuWorker(cpu)).isNull();
             assertThat(workers.setCpuWorker(cpu, w)).isTrue();
@@ -1364,19 +1365,24 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     void createAllCpuWorkersRoutesCallsToThemAndFreeAllCpuWorkersRunsTheirPendingCallbacks() {
         Rcu rcu = domain();
         CallbackWorkers workers = rcu.workers();
-        int cpus = Runtime.getRuntime().availableProcessors();
+        int[] allowed = NativeCpu.allowedCpus();
         String name = unique("cpu-worker");
         workers.createAllCpuWorkers(WorkerOptions.builder().threadName(name).build());
         Set<Thread> cpuThreads = new HashSet<>();
         List<CallbackWorker> cpuWorkers = new ArrayList<>();
-        for (int cpu = 0; cpu < cpus; cpu++) {
+        for (int cpu = 0; cpu < NativeCpu.cpuIdLimit(); cpu++) {
             CallbackWorker w = workers.cpuWorker(cpu);
+            int cpuId = cpu;
+            if (Arrays.stream(allowed).noneMatch(c -> c == cpuId)) {
+                assertThat(w).as("worker of CPU %d, which this process may not run on", cpu).isNull();
+                continue;
+            }
             assertThat(w).as("worker of CPU %d", cpu).isNotNull();
-            assertThat(w.thread().getName()).startsWith(name);
+            assertThat(w.thread().getName()).isEqualTo(name + "-cpu" + cpu);
             cpuThreads.add(w.thread());
             cpuWorkers.add(w);
         }
-        assertThat(cpuThreads).hasSize(cpus).doesNotContain(defaultWorkerThread(rcu));
+        assertThat(cpuThreads).hasSize(allowed.length).doesNotContain(defaultWorkerThread(rcu));
         assertThat(cpuWorkers).contains(workers.currentWorker());
         List<Probe> probes = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
@@ -1384,20 +1390,21 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
             probes.add(p);
             rcu.call((Runnable) p);
         }
-        Probe onCpu0 = new Probe(rcu);
-        AtomicInteger cpuSeenByCpu0Worker = new AtomicInteger(-2);
-        workers.cpuWorker(0).call(() -> {
-            cpuSeenByCpu0Worker.set(NativeCpu.currentCpu());
-            onCpu0.run();
+        int first = allowed[0];
+        Probe onFirst = new Probe(rcu);
+        AtomicInteger cpuSeenByFirstWorker = new AtomicInteger(-2);
+        workers.cpuWorker(first).call(() -> {
+            cpuSeenByFirstWorker.set(NativeCpu.currentCpu());
+            onFirst.run();
         });
         workers.freeAllCpuWorkers();  // closes them: what they hold still runs, before this returns
         assertRanOnceInTime(probes);
-        assertRanOnceInTime(onCpu0);
+        assertRanOnceInTime(onFirst);
         assertThat(probes).allSatisfy(p -> assertThat(cpuThreads).contains(p.ranOn));
-        if (pinningWorks(0)) {
-            assertThat(cpuSeenByCpu0Worker).as("the worker of CPU 0 runs on CPU 0").hasValue(0);
+        if (pinningWorks(first)) {
+            assertThat(cpuSeenByFirstWorker).as("the worker of CPU %d runs on it", first).hasValue(first);
         }
-        for (int cpu = 0; cpu < cpus; cpu++) {
+        for (int cpu : allowed) {
             assertThat(workers.cpuWorker(cpu)).isNull();
         }
         assertThat(cpuThreads).allSatisfy(t -> assertThat(t.isAlive()).isFalse());
@@ -1421,13 +1428,44 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     }
 
     @Test
+    void freeAllCpuWorkersInsideAReadSectionThrowsAndLeavesTheWorkersAsTheyWere() {
+        Rcu rcu = domain();
+        CallbackWorkers workers = rcu.workers();
+        CallbackWorker w = workers.newWorker(WorkerOptions.defaults());
+        for (int cpu = 0; cpu < NativeCpu.cpuIdLimit(); cpu++) {
+            assertThat(workers.setCpuWorker(cpu, w)).isTrue();
+        }
+        becomeReader(rcu);
+        rcu.readLock();
+        try {
+            Throwable refused = thrownBy(workers::freeAllCpuWorkers);
+            for (int cpu = 0; cpu < NativeCpu.cpuIdLimit(); cpu++) {
+                assertThat(workers.cpuWorker(cpu)).as("worker of CPU %d after the refused call", cpu).isSameAs(w);
+            }
+            assertThat(workers.currentWorker()).isSameAs(w);
+            assertThat(refused).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("freeAllCpuWorkers()").hasMessageContaining("inside a read section");
+        } finally {
+            rcu.readUnlock();
+            leaveReader(rcu);
+        }
+        Probe p = new Probe(rcu);
+        rcu.call((Runnable) p);  // routed to w, which is still open
+        workers.freeAllCpuWorkers();
+        assertRanOnceInTime(p);
+        assertThat(p.ranOn).isSameAs(w.thread());
+        assertThat(workers.cpuWorker(0)).isNull();
+        assertThat(w.thread().isAlive()).isFalse();
+    }
+
+    @Test
     void currentWorkerPrefersTheThreadWorkerThenTheCpuWorkerThenTheDefault() {
         Rcu rcu = domain();
         CallbackWorkers workers = rcu.workers();
         CallbackWorker dflt = workers.defaultWorker();
         CallbackWorker cpuWorker = workers.newWorker(WorkerOptions.defaults());
         CallbackWorker threadWorker = workers.newWorker(WorkerOptions.defaults());
-        int cpus = Runtime.getRuntime().availableProcessors();
+        int cpus = NativeCpu.cpuIdLimit();
         assertThat(workers.currentWorker()).isSameAs(dflt);
         for (int cpu = 0; cpu < cpus; cpu++) {
             workers.setCpuWorker(cpu, cpuWorker);
@@ -1447,7 +1485,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     void aClosedWorkerStillSetAsThreadOrCpuWorkerIsSkippedByRouting() {
         Rcu rcu = domain();
         CallbackWorkers workers = rcu.workers();
-        int cpus = Runtime.getRuntime().availableProcessors();
+        int cpus = NativeCpu.cpuIdLimit();
         CallbackWorker cpuWorker = workers.newWorker(WorkerOptions.defaults());
         CallbackWorker threadWorker = workers.newWorker(WorkerOptions.defaults());
         for (int cpu = 0; cpu < cpus; cpu++) {
@@ -1561,26 +1599,21 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     }
 
     @Test
-    void cpuAffinityOptionPinsWhereSupportedAndNeverBreaksAWorker() {
+    void cpuAffinityOptionPinsWhereSupported() {
         Rcu rcu = domain();
-        int cpus = Runtime.getRuntime().availableProcessors();
-        int target = cpus - 1;
+        int[] allowed = NativeCpu.allowedCpus();
+        int target = allowed[allowed.length - 1];
         CallbackWorker pinned = rcu.workers().newWorker(WorkerOptions.builder().cpuAffinity(target).build());
-        CallbackWorker impossible = rcu.workers().newWorker(WorkerOptions.builder().cpuAffinity(4095).build());
         AtomicInteger seen = new AtomicInteger(-2);
         Probe p = new Probe(rcu, () -> seen.set(NativeCpu.currentCpu()));
-        Probe q = new Probe(rcu);
         pinned.call((Runnable) p);
-        impossible.call((Runnable) q);
         rcu.barrier();
-        assertRanOnceInTime(p, q);
+        assertRanOnceInTime(p);
         assertThat(p.ranOn).isSameAs(pinned.thread());
-        assertThat(q.ranOn).isSameAs(impossible.thread());
         if (pinningWorks(target)) {
             assertThat(seen).as("a worker pinned to CPU %d runs there", target).hasValue(target);
         }
         pinned.close();
-        impossible.close();
     }
 
     @Test
