@@ -115,6 +115,7 @@ final class Callbacks implements CallbackWorkers {
     }
 
     void call(RcuCallback callback) {
+        java.util.Objects.requireNonNull(callback, "callback");
         Worker.claim(callback);
         submit(callback, null);
     }
@@ -141,6 +142,7 @@ final class Callbacks implements CallbackWorkers {
 
     /** {@link Worker#call}: the callback goes to {@code worker} (already checked open). */
     void accept(RcuCallback callback, Worker worker) {
+        java.util.Objects.requireNonNull(callback, "callback");
         if (!(callback instanceof RunnableCallback)) {
             Worker.claim(callback);
         }

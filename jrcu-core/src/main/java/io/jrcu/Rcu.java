@@ -187,6 +187,7 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      *                                            made and its thread could not start (the callback is refused, see
      *                                            {@link CallbackWorkers#defaultWorker()})
      * @throws java.util.concurrent.RejectedExecutionException over budget with {@link Backpressure#THROW}
+     * @throws NullPointerException               if {@code callback} is {@code null}
      */
     void call(Runnable callback);
 
@@ -196,6 +197,7 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * @throws IllegalStateException if {@code callback} is already queued, or the domain is closed, or the default
      *                               worker's thread could not start (the callback is refused and may be queued
      *                               again)
+     * @throws NullPointerException  if {@code callback} is {@code null}
      */
     void call(RcuCallback callback);
 

@@ -159,6 +159,7 @@ final class Worker implements CallbackWorker {
 
     @Override
     public void call(RcuCallback callback) {
+        java.util.Objects.requireNonNull(callback, "callback");
         if (state != OPEN) {
             throw new IllegalStateException("call() on callback worker '" + thread.getName() + "' of "
                     + domain.name + ", which is closed");

@@ -308,15 +308,24 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     void nullCallbacksAreRejectedAndNothingIsCounted() {
         Rcu rcu = domain();
         CallbackWorker w = rcu.workers().newWorker(WorkerOptions.defaults());
-        assertThatThrownBy(() -> rcu.call((Runnable) null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> rcu.call((RcuCallback) null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> rcu.retire(RETIRED, null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> rcu.retire((AutoCloseable) null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> rcu.defer(null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> w.call((Runnable) null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> w.call((RcuCallback) null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> rcu.workers().newWorker(null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> rcu.workers().createAllCpuWorkers(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> rcu.call((Runnable) null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("callback");
+        assertThatThrownBy(() -> rcu.call((RcuCallback) null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("callback");
+        assertThatThrownBy(() -> rcu.retire(RETIRED, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("reclaimer");
+        assertThatThrownBy(() -> rcu.retire((AutoCloseable) null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("resource");
+        assertThatThrownBy(() -> rcu.defer(null)).isInstanceOf(NullPointerException.class).hasMessage("callback");
+        assertThatThrownBy(() -> w.call((Runnable) null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("callback");
+        assertThatThrownBy(() -> w.call((RcuCallback) null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("callback");
+        assertThatThrownBy(() -> rcu.workers().newWorker(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("options");
+        assertThatThrownBy(() -> rcu.workers().createAllCpuWorkers(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("options");
+        assertThatThrownBy(() -> rcu.barrier(null)).isInstanceOf(NullPointerException.class).hasMessage("timeout");
         rcu.barrier();
         RcuStats s = rcu.stats();
         assertThat(s.callbacksQueued()).isZero();
