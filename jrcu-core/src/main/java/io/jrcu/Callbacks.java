@@ -394,6 +394,9 @@ final class Callbacks implements CallbackWorkers {
     /**
      * The default worker, created on first use; also while the domain closes (its close flushes through it), but
      * never once it is closed ({@code null} then: no thread may outlive the domain).
+     *
+     * @throws IllegalStateException if it had to be made and its thread could not be made or started (nothing of
+     *                               it remains; the next call tries again)
      */
     Worker defaultWorkerInternal() {
         Worker w = defaultWorker;
@@ -461,9 +464,8 @@ final class Callbacks implements CallbackWorkers {
     }
 
     /**
-     * Starts a short-lived domain thread that runs {@code body} (draining a terminated worker's queue).
-     *
-     * @throws RuntimeException or Error if the thread could not start; nothing of it remains then
+     * Starts a short-lived domain thread that runs {@code body} (draining a terminated worker's queue). If the
+     * thread cannot be made or started, this throws what failed, and nothing of the thread remains.
      */
     void startRescue(Runnable body, String what) {
         Thread t = rescueThreads.newThread(() -> {

@@ -94,7 +94,8 @@ class CallbackOptionsTest {
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cpuAffinity " + cpu)
                         .hasMessageContaining("0.." + (limit - 1));
                 assertThatThrownBy(() -> MembRcu.builder().defaultWorkerOptions(options))
-                        .as("defaultWorkerOptions with cpuAffinity(%d)", cpu).isInstanceOf(IllegalArgumentException.class);
+                        .as("defaultWorkerOptions with cpuAffinity(%d)", cpu)
+                        .isInstanceOf(IllegalArgumentException.class);
             }
             assertThat(Thread.getAllStackTraces().keySet()).as("worker threads made for refused CPUs")
                     .noneMatch(t -> t.getName().startsWith("jrcu-callbacks-" + name));
