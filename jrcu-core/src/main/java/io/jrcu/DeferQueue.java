@@ -488,7 +488,7 @@ public final class DeferQueue<T> implements AutoCloseable {
      * Frees what has passed its grace period; if nothing is left pending the queue is closed and this returns
      * {@code true}; otherwise it returns {@code false} and the queue stays usable (DPDK's EAGAIN). The first
      * {@code false} of a queue is logged at WARNING with the pending count and the oldest pending cookie (DPDK's
-     * {@code rte_rcu_qsbr_dq_delete} reports what it leaves pending too). Never blocks beyond the consumer lock.
+     * {@code rte_rcu_qsbr_dq_delete} reports what it leaves pending too).
      */
     public boolean tryClose() {
         reclaimAllEligible();
