@@ -763,9 +763,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     /**
-     * Called once, when defer() is first used: the grace-period thread (started if needed) switches from an
-     * untimed park to parks of DeferBatches.IDLE_NANOS so that it drains idle batches. The caller has set the
-     * "used" flag before (volatile), so a thread that parks after this unpark sees it.
+     * Called when defer() is first used, and when Callbacks strands a callback: the grace-period thread (started if
+     * needed) switches from an untimed park to parks of DeferBatches.IDLE_NANOS so that it drains idle batches (and
+     * hands stranded callbacks on). The caller has set the "used" flag or queued the callback before (volatile), so
+     * a thread that parks after this unpark sees it.
      */
     final void wakeForDeferredWork() {
         Thread t = domainThread;

@@ -7,10 +7,32 @@ package io.jrcu;
  */
 public interface CallbackWorkers {
 
-    /** {@code get_default_call_rcu_data}: the default worker, created on first use. */
+    /**
+     * {@code get_default_call_rcu_data}: the default worker, created on first use (by this method, or by the first
+     * callback routed to it). If its thread cannot be made or started, nothing of it remains and the call that needed
+     * it fails: this method, or {@code call}/{@code retire} with the callback refused (not queued; an
+     * {@link RcuCallback} can be queued again). Callbacks accepted earlier (defer batches) are never lost to it: they
+     * run on a short-lived thread of the domain, or, if no thread can start at all, at the next {@code barrier()} or
+     * {@code close()} or once a thread can start again. The next use tries to make the worker again.
+     *
+     * @throws IllegalStateException if the domain is closed, or the worker had to be made and its thread could not
+     *                               be made or started (the cause: what the thread factory or
+     *                               {@code Thread.start()} threw, e.g. {@code OutOfMemoryError})
+     */
     CallbackWorker defaultWorker();
 
-    /** {@code create_call_rcu_data}: a new worker with its own thread. */
+    /**
+     * {@code create_call_rcu_data}: a new worker with its own thread, made by the options' thread factory (which must
+     * return a new, unstarted thread that runs the task it is given). If the thread cannot be made or started,
+     * nothing of the worker remains and nothing was queued on it.
+     *
+     * @throws IllegalArgumentException if {@code options.cpuAffinity()} is not a CPU of this machine (see
+     *                                  {@link #createAllCpuWorkers})
+     * @throws IllegalStateException    if the domain is closed, or the thread factory threw or returned
+     *                                  {@code null}, or {@code Thread.start()} threw (e.g. {@code OutOfMemoryError:
+     *                                  unable to create native thread}), or the thread was not alive after it; the
+     *                                  cause is the failure
+     */
     CallbackWorker newWorker(WorkerOptions options);
 
     /** {@code set_thread_call_rcu_data}: the calling thread's worker; {@code null} detaches. */
@@ -20,19 +42,34 @@ public interface CallbackWorkers {
     CallbackWorker threadWorker();
 
     /**
-     * {@code set_cpu_call_rcu_data}: the worker for callbacks queued from {@code cpu}; {@code null} detaches.
+     * {@code set_cpu_call_rcu_data}: the worker for callbacks queued from {@code cpu}; {@code null} detaches. CPU ids
+     * are the kernel's, {@code 0} up to the machine's highest (with a restricted CPU set, some of them are not
+     * allowed to the process and never current).
      *
-     * @return {@code false} if {@code cpu} is out of range
+     * @return {@code false} if {@code cpu} is not a CPU id of this machine (nothing changes)
+     * @throws IllegalArgumentException if {@code worker} is not a worker of this domain
      */
     boolean setCpuWorker(int cpu, CallbackWorker worker);
 
-    /** {@code get_cpu_call_rcu_data}: the worker of {@code cpu}, or {@code null}. */
+    /** {@code get_cpu_call_rcu_data}: the worker of {@code cpu}, or {@code null} (also for an unknown CPU). */
     CallbackWorker cpuWorker(int cpu);
 
-    /** {@code create_all_cpu_call_rcu_data}: one worker per CPU, each pinned to its CPU where supported. */
+    /**
+     * {@code create_all_cpu_call_rcu_data}: one worker for each CPU the calling thread may run on (Linux
+     * {@code sched_getaffinity}: what taskset, a cpuset cgroup or a container allows; elsewhere CPUs
+     * {@code 0 .. availableProcessors() - 1}), each pinned to its CPU where supported, then attached to it. If one
+     * cannot be made, none is attached and those already made are closed; the failure propagates (as from
+     * {@link #newWorker}).
+     */
     void createAllCpuWorkers(WorkerOptions options);
 
-    /** {@code free_all_cpu_call_rcu_data}: detaches and closes every per-CPU worker (pending callbacks still run). */
+    /**
+     * {@code free_all_cpu_call_rcu_data}: detaches and closes every per-CPU worker (pending callbacks still run),
+     * waiting until they ended.
+     *
+     * @throws IllegalStateException inside a read section of this domain, or from a callback (it would wait for
+     *                               itself); nothing is detached or closed then
+     */
     void freeAllCpuWorkers();
 
     /** {@code get_call_rcu_data}: the calling thread's worker, else its CPU's, else the default worker. */

@@ -2,11 +2,15 @@ package io.jrcu;
 
 import io.jrcu.internal.NativeCpu;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,13 +38,24 @@ final class Callbacks implements CallbackWorkers {
      * domain thread) overshoot instead, counted. Slack: each producer can be past the check with one callback (or
      * one defer batch) in flight, plus the overshoots.
      *
-     * Barrier: flush the defer batches, post one marker to every worker and wait for all; a worker that is closing
-     * is joined instead (its close runs everything queued before). Markers are internal callbacks: not counted.
+     * Barrier: flush the defer batches, run the stranded callbacks, post one marker to every worker and wait for all;
+     * a worker that is closing (or whose thread is not alive) is joined instead (its close runs everything queued
+     * before). Markers are internal callbacks: not counted.
      *
      * Close (called by the domain after it stopped accepting outside work): flush defer batches, close every worker
      * at once and join them. Callbacks running during the close may still queue more (their threads are domain
      * threads); queueing onto a terminated worker starts a short-lived rescue thread. The close waits until no
      * worker or rescue thread is alive.
+     *
+     * Threads that cannot start (a thread factory that fails, OutOfMemoryError "unable to create native thread"):
+     * a worker is registered (in `workers`, counted in liveConsumers, its thread in domainThreads) only after its
+     * thread started, so a failed start leaves nothing behind and nothing was queued on it; newWorker, and a call()
+     * that had to make the default worker, fail with the cause. Accepted work (defer batches, a terminated worker's
+     * queue) is never dropped: without a worker it goes to a rescue thread, and without any thread to `stranded`,
+     * which barrier and close run on their own thread and the domain thread hands on to a worker later. Whoever
+     * joins a worker's thread and finds the worker still registered (a factory's thread that did not run its task)
+     * ends it and runs its queue (Worker.endOrphaned): joining never waits for a worker that cannot end, and close
+     * never goes round a worker again and again.
      */
 
     final AbstractRcu<?> domain;
@@ -54,7 +69,8 @@ final class Callbacks implements CallbackWorkers {
     private volatile Worker defaultWorker;
     private final ThreadLocal<Worker> threadWorkers = new ThreadLocal<>();
     private volatile boolean threadWorkersUsed;
-    private final AtomicReferenceArray<Worker> cpuWorkers;
+    /** Per-CPU workers, indexed by CPU id; made on first use (sizing it needs NativeCpu's native calls). */
+    private volatile AtomicReferenceArray<Worker> cpuWorkers;
     private volatile boolean cpuWorkersUsed;
     private final AtomicInteger workerNumbers = new AtomicInteger();
 
@@ -76,12 +92,19 @@ final class Callbacks implements CallbackWorkers {
     private final AtomicInteger liveRescues = new AtomicInteger();
     /** Set at the end of close(): a defer() that sees it flushes its own callback (to a rescue thread). */
     private volatile boolean deferClosed;
+    /**
+     * Accepted callbacks that no thread could be started for (see the overview). Taken under strandedLock, so that a
+     * barrier finds each either here or already queued on a worker. Not counted against the budget.
+     */
+    private final ConcurrentLinkedQueue<RcuCallback> stranded = new ConcurrentLinkedQueue<>();
+    private final Object strandedLock = new Object();
+    /** Makes rescue threads; tests replace it (before the domain is used) to make their start fail. */
+    ThreadFactory rescueThreads = Thread.ofPlatform().daemon().factory();
 
     Callbacks(AbstractRcu<?> domain, long budget, Backpressure backpressure) {
         this.domain = domain;
         this.budget = budget;
         this.backpressure = backpressure;
-        this.cpuWorkers = new AtomicReferenceArray<>(NativeCpu.cpuCount());
         this.defer = new DeferBatches(this);
     }
 
@@ -92,6 +115,7 @@ final class Callbacks implements CallbackWorkers {
     }
 
     void call(RcuCallback callback) {
+        java.util.Objects.requireNonNull(callback, "callback");
         Worker.claim(callback);
         submit(callback, null);
     }
@@ -118,6 +142,7 @@ final class Callbacks implements CallbackWorkers {
 
     /** {@link Worker#call}: the callback goes to {@code worker} (already checked open). */
     void accept(RcuCallback callback, Worker worker) {
+        java.util.Objects.requireNonNull(callback, "callback");
         if (!(callback instanceof RunnableCallback)) {
             Worker.claim(callback);
         }
@@ -133,8 +158,16 @@ final class Callbacks implements CallbackWorkers {
         if (pending + 1 > peakPending) {
             peakPending = pending + 1;  // racy maximum: a statistic
         }
-        if (target == null || !target.enqueue(cb)) {
-            route(cb);
+        if (target != null && target.enqueue(cb)) {
+            return;
+        }
+        try {
+            if (!enqueueRouted(cb)) {
+                startLateCall(cb);
+            }
+        } catch (RuntimeException | Error noThread) {
+            Worker.unclaim(cb);  // nothing could take it (the default worker's thread did not start): refused
+            throw noThread;
         }
     }
 
@@ -147,23 +180,106 @@ final class Callbacks implements CallbackWorkers {
         }
     }
 
-    /** Queues a counted callback (or batch) on the routed worker, falling back to the default worker. */
+    /**
+     * Queues an accepted callback (a defer batch, or one defer could not batch) on the routed worker, falling back
+     * to the default worker. Never drops it: if no worker takes it (the default worker's thread cannot start, or the
+     * domain closed) it runs on a rescue thread, and if no thread can start at all it is stranded (see the overview).
+     */
     void route(RcuCallback cb) {
+        boolean queued;
+        try {
+            queued = enqueueRouted(cb);
+        } catch (IllegalStateException noDefaultWorker) {
+            queued = false;  // its thread could not start (nothing of it remains): run the callback elsewhere
+        }
+        if (!queued) {
+            try {
+                startLateCall(cb);
+            } catch (RuntimeException | Error noThread) {
+                strand(cb);
+            }
+        }
+    }
+
+    /**
+     * Queues {@code cb} on the calling thread's worker, else its CPU's, else the default worker; {@code false} if
+     * none takes callbacks any more (the domain closed).
+     *
+     * @throws IllegalStateException if the default worker had to be made and its thread could not start
+     */
+    private boolean enqueueRouted(RcuCallback cb) {
         Worker w = currentWorkerInternal();
         if (w != null && w.enqueue(cb)) {
-            return;
+            return true;
         }
         Worker fallback = defaultWorkerInternal();
-        if (fallback != null && fallback.enqueue(cb)) {
-            return;
-        }
-        // Only for a producer that passed the open check just before the domain closed: no worker takes
-        // callbacks any more. A rescue thread runs it after a grace period (the producer may be in a section).
+        return fallback != null && fallback.enqueue(cb);
+    }
+
+    /**
+     * Runs {@code cb} on a rescue thread after a grace period (the producer may be inside a section): for a producer
+     * that passed the open check just before the domain closed, or when no worker can be made.
+     */
+    private void startLateCall(RcuCallback cb) {
         startRescue(() -> {
             domain.awaitGracePeriodInternal();
             Worker.unclaim(cb);
             afterBatch(cb.weight(), invoke(cb));
         }, "late-call");
+    }
+
+    /** Keeps an accepted callback that no thread could be started for (see the overview). */
+    void strand(RcuCallback cb) {
+        stranded.add(cb);
+        try {
+            domain.wakeForDeferredWork();  // its idle pass hands stranded callbacks on to a worker
+        } catch (RuntimeException | Error noThread) {
+            // no domain thread either: barrier and close still run them
+        }
+    }
+
+    /** The domain thread's idle pass: every stranded callback is routed again (and may be stranded again). */
+    private void retryStranded() {
+        synchronized (strandedLock) {
+            for (int n = stranded.size(); n > 0; n--) {
+                RcuCallback cb = stranded.poll();
+                if (cb == null) {
+                    break;
+                }
+                route(cb);
+            }
+        }
+    }
+
+    /**
+     * Runs the stranded callbacks on the calling thread (barrier, close: it may block) after a grace period;
+     * returns whether there were any.
+     */
+    private boolean runStranded() {
+        if (stranded.isEmpty()) {
+            return false;
+        }
+        List<RcuCallback> taken = new ArrayList<>();
+        synchronized (strandedLock) {
+            for (RcuCallback cb = stranded.poll(); cb != null; cb = stranded.poll()) {
+                taken.add(cb);
+            }
+        }
+        if (taken.isEmpty()) {
+            return false;
+        }
+        domain.awaitGracePeriodInternal();
+        Thread me = Thread.currentThread();
+        enterCallbackContext(me);  // they run here: barrier()/close() from them must throw
+        try {
+            for (RcuCallback cb : taken) {
+                Worker.unclaim(cb);  // release; it may be queued again from here on
+                afterBatch(cb.weight(), invoke(cb));
+            }
+        } finally {
+            exitCallbackContext(me);
+        }
+        return true;
     }
 
     /** Whether the domain holds more pending callbacks than its budget. */
@@ -278,6 +394,9 @@ final class Callbacks implements CallbackWorkers {
     /**
      * The default worker, created on first use; also while the domain closes (its close flushes through it), but
      * never once it is closed ({@code null} then: no thread may outlive the domain).
+     *
+     * @throws IllegalStateException if it had to be made and its thread could not be made or started (nothing of
+     *                               it remains; the next call tries again)
      */
     Worker defaultWorkerInternal() {
         Worker w = defaultWorker;
@@ -301,37 +420,55 @@ final class Callbacks implements CallbackWorkers {
         }
     }
 
+    /**
+     * Makes a worker, starts its thread, then registers it (called under workersLock). A worker whose thread cannot
+     * be made or started is never registered, so nothing was queued on it.
+     *
+     * @throws IllegalArgumentException if the options' CPU is not one of this machine's
+     * @throws IllegalStateException    if the thread could not be made or started (the cause)
+     */
     private Worker addWorker(WorkerOptions options, boolean isDefault) {
-        Worker w = new Worker(this, options, "jrcu-callbacks-" + domain.name + "-" + workerNumbers.incrementAndGet(),
-                isDefault);
-        domainThreads.add(w.thread());
+        NativeCpu.checkCpu(options.cpuAffinity());
+        String name = options.threadName().isEmpty()
+                ? "jrcu-callbacks-" + domain.name + "-" + workerNumbers.incrementAndGet() : options.threadName();
+        Worker w = new Worker(this, options, name, isDefault);
+        w.start();
+        domainThreads.add(w.thread());  // before anything can be queued on it: it runs nothing until then
         liveConsumers.incrementAndGet();
         Worker[] a = Arrays.copyOf(workers, workers.length + 1);
         a[a.length - 1] = w;
         workers = a;
-        w.start();
         return w;
     }
 
+    /** Deregisters {@code w} (once: a worker that was never registered, or was already, is left alone). */
     void workerTerminated(Worker w) {
         synchronized (workersLock) {
             Worker[] a = workers;
             int i = Arrays.asList(a).indexOf(w);
-            if (i >= 0) {
-                Worker[] b = new Worker[a.length - 1];
-                System.arraycopy(a, 0, b, 0, i);
-                System.arraycopy(a, i + 1, b, i, a.length - i - 1);
-                workers = b;
+            if (i < 0) {
+                return;
             }
+            Worker[] b = new Worker[a.length - 1];
+            System.arraycopy(a, 0, b, 0, i);
+            System.arraycopy(a, i + 1, b, i, a.length - i - 1);
+            workers = b;
         }
         consumerEnded(w.thread());
     }
 
-    /** Starts a short-lived domain thread that runs {@code body} (draining a terminated worker's queue). */
+    private boolean isRegistered(Worker w) {
+        synchronized (workersLock) {
+            return Arrays.asList(workers).contains(w);
+        }
+    }
+
+    /**
+     * Starts a short-lived domain thread that runs {@code body} (draining a terminated worker's queue). If the
+     * thread cannot be made or started, this throws what failed, and nothing of the thread remains.
+     */
     void startRescue(Runnable body, String what) {
-        liveConsumers.incrementAndGet();
-        liveRescues.incrementAndGet();
-        Thread t = Thread.ofPlatform().daemon().name("jrcu-rescue-" + domain.name + "-" + what).unstarted(() -> {
+        Thread t = rescueThreads.newThread(() -> {
             try {
                 body.run();
             } catch (Throwable e) {
@@ -341,8 +478,17 @@ final class Callbacks implements CallbackWorkers {
                 consumerEnded(Thread.currentThread());
             }
         });
+        t.setName("jrcu-rescue-" + domain.name + "-" + what);
+        liveConsumers.incrementAndGet();
+        liveRescues.incrementAndGet();
         domainThreads.add(t);
-        t.start();
+        try {
+            t.start();
+        } catch (RuntimeException | Error e) {
+            liveRescues.decrementAndGet();
+            consumerEnded(t);
+            throw e;
+        }
     }
 
     private void consumerEnded(Thread t) {
@@ -385,38 +531,67 @@ final class Callbacks implements CallbackWorkers {
     @Override
     public boolean setCpuWorker(int cpu, CallbackWorker worker) {
         Worker w = asWorker(worker);
-        if (cpu < 0 || cpu >= cpuWorkers.length()) {
+        if (cpu < 0 || cpu >= NativeCpu.cpuIdLimit()) {
             return false;
+        }
+        AtomicReferenceArray<Worker> a = cpuWorkers;
+        if (a == null) {
+            synchronized (workersLock) {
+                a = cpuWorkers;
+                if (a == null) {
+                    a = new AtomicReferenceArray<>(NativeCpu.cpuIdLimit());
+                    cpuWorkers = a;  // volatile; read by routing after cpuWorkersUsed, which is set after this
+                }
+            }
         }
         if (w != null) {
             cpuWorkersUsed = true;
         }
-        cpuWorkers.set(cpu, w);
+        a.set(cpu, w);
         return true;
     }
 
     @Override
     public CallbackWorker cpuWorker(int cpu) {
-        return cpu < 0 || cpu >= cpuWorkers.length() ? null : cpuWorkers.get(cpu);
+        AtomicReferenceArray<Worker> a = cpuWorkers;
+        return a == null || cpu < 0 || cpu >= a.length() ? null : a.get(cpu);
     }
 
     @Override
     public void createAllCpuWorkers(WorkerOptions options) {
         java.util.Objects.requireNonNull(options, "options");
-        for (int cpu = 0; cpu < cpuWorkers.length(); cpu++) {
-            CallbackWorker w = newWorker(new WorkerOptions(options.realTime(), cpu, options.minBatch(),
-                    options.maxDelay(), options.threadName().isEmpty() ? "" : options.threadName() + "-cpu" + cpu,
-                    options.threadFactory()));
-            setCpuWorker(cpu, w);
+        int[] cpus = NativeCpu.allowedCpus();
+        Worker[] made = new Worker[cpus.length];
+        int count = 0;
+        try {
+            for (int cpu : cpus) {
+                made[count] = (Worker) newWorker(new WorkerOptions(options.realTime(), cpu, options.minBatch(),
+                        options.maxDelay(), options.threadName().isEmpty() ? "" : options.threadName() + "-cpu" + cpu,
+                        options.threadFactory()));
+                count++;
+            }
+        } catch (RuntimeException | Error e) {
+            for (int i = 0; i < count; i++) {
+                made[i].beginClose();  // never routed to: they hold nothing and end by themselves
+            }
+            throw e;
+        }
+        for (int i = 0; i < cpus.length; i++) {
+            setCpuWorker(cpus[i], made[i]);
         }
     }
 
     @Override
     public void freeAllCpuWorkers() {
         checkNotFromCallback("freeAllCpuWorkers()");
-        Worker[] old = new Worker[cpuWorkers.length()];
+        domain.checkCanBlock("freeAllCpuWorkers()");  // before anything is detached: a refused call changes nothing
+        AtomicReferenceArray<Worker> a = cpuWorkers;
+        if (a == null) {
+            return;
+        }
+        Worker[] old = new Worker[a.length()];
         for (int cpu = 0; cpu < old.length; cpu++) {
-            old[cpu] = cpuWorkers.getAndSet(cpu, null);
+            old[cpu] = a.getAndSet(cpu, null);
         }
         for (Worker w : old) {
             if (w != null && !w.isDefault) {
@@ -438,8 +613,9 @@ final class Callbacks implements CallbackWorkers {
             }
         }
         if (cpuWorkersUsed) {
+            AtomicReferenceArray<Worker> a = cpuWorkers;  // volatile; set before cpuWorkersUsed
             int cpu = NativeCpu.currentCpu();
-            Worker w = cpu >= 0 && cpu < cpuWorkers.length() ? cpuWorkers.get(cpu) : null;
+            Worker w = cpu >= 0 && cpu < a.length() ? a.get(cpu) : null;
             if (w != null && w.isOpen()) {
                 return w;
             }
@@ -467,12 +643,14 @@ final class Callbacks implements CallbackWorkers {
         boolean token = domain.beforeBlocking();  // QSBR: a quiescent state of the caller
         try {
             defer.flushAll();
+            runStranded();  // before the markers: what the domain thread hands on from there is queued before them
             Worker[] ws = workers;
             CountDownLatch latch = new CountDownLatch(ws.length);
             for (Worker w : ws) {
-                if (!w.enqueueBarrier(new BarrierMarker(latch, w))) {
-                    // closing: its close runs everything queued before; wait for its thread instead
-                    if (!joinUntil(w.thread(), deadline)) {
+                // closing: its close runs everything queued before; wait for its thread instead. A registered worker
+                // whose thread is not alive never ran (its thread did not run the task): awaitEnd ends it.
+                if (!w.thread().isAlive() || !w.enqueueBarrier(new BarrierMarker(latch, w))) {
+                    if (!awaitEnd(w, deadline)) {
                         return false;
                     }
                     latch.countDown();
@@ -589,25 +767,42 @@ final class Callbacks implements CallbackWorkers {
         }
     }
 
-    static void joinUninterruptibly(Thread t) {
-        joinUntil(t, AbstractRcu.NO_DEADLINE);
+    /**
+     * Waits until the thread of {@code w} (which was asked to close) has ended; {@code false} if the deadline passed
+     * first. A thread that ended with its worker still registered never ran the worker to its end (a thread factory's
+     * thread that did not run its task): the caller, which may block, ends the worker and runs its queue
+     * ({@link Worker#endOrphaned}), so that nobody waits for it and close does not go round it forever.
+     */
+    boolean awaitEnd(Worker w, long deadline) {
+        if (!joinUntil(w.thread(), deadline)) {
+            return false;
+        }
+        if (isRegistered(w)) {  // its task deregisters it before the thread ends (happens-before: the join)
+            w.endOrphaned();
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ defer drain, close, stats
 
     /** Called by the domain's grace-period thread about every 100 ms: hands on batches left idle. */
     void drainIdleDeferBatches() {
+        if (!stranded.isEmpty()) {
+            retryStranded();
+        }
         defer.drainIdle();
     }
 
     boolean hasDeferredWork() {
-        return defer.hasWork();
+        return defer.hasWork() || !stranded.isEmpty();
     }
 
     /** Runs everything pending and stops every worker. Called by the domain's close after it stopped accepting. */
     void close() {
         // Callbacks running meanwhile may queue or defer more (or even make workers): repeat until nothing is
         // left, then close defer itself (a late defer() flushes its own callback to a rescue thread).
+        // Each round ends every worker it saw (awaitEnd ends one whose thread never ran it), so a round repeats only
+        // for work queued meanwhile.
         do {
             defer.flushAll();
             for (Worker[] ws = workers; ws.length > 0; ws = workers) {
@@ -615,14 +810,16 @@ final class Callbacks implements CallbackWorkers {
                     w.beginClose();
                 }
                 for (Worker w : ws) {
-                    joinUninterruptibly(w.thread());
+                    awaitEnd(w, AbstractRcu.NO_DEADLINE);
                 }
             }
             awaitNoConsumers();
-        } while (defer.size() > 0 || workers.length > 0);
+        } while (runStranded() || defer.size() > 0 || workers.length > 0);
         deferClosed = true;   // volatile; then the last flush (Dekker with defer())
-        defer.flushAll();
-        awaitNoConsumers();
+        do {
+            defer.flushAll();
+            awaitNoConsumers();
+        } while (runStranded());
     }
 
     private void awaitNoConsumers() {
@@ -637,11 +834,19 @@ final class Callbacks implements CallbackWorkers {
     }
 
     RcuStats stats(long gracePeriods, long meanGp, long maxGp, long stallReports) {
-        long pendingNow = pending() + defer.size();
+        long pendingNow = pending() + defer.size() + strandedWeight();
         long ran = invoked.get();
         // accepted = ran + pending: no per-call counter on the hot path (refused callbacks were never accepted)
         return new RcuStats(gracePeriods, meanGp, maxGp, ran + pendingNow, ran, failed.get(), pendingNow,
                 Math.max(peakPending, pendingNow), stallReports, backpressureEvents.sum(), overshoots.sum());
+    }
+
+    private long strandedWeight() {
+        long n = 0;
+        for (RcuCallback cb : stranded) {
+            n += cb.weight();
+        }
+        return n;
     }
 
     void countOvershoot() {

@@ -153,6 +153,8 @@ public final class DeferQueue<T> implements AutoCloseable {
     private Chunk head;
     private int headIndex;
     private long taken;
+    /** Whether a tryClose() that found resources pending was logged (once per queue; under the consumer lock). */
+    private boolean tryCloseReported;
 
     private final Counts counts;
     private volatile boolean closed;
@@ -484,15 +486,38 @@ public final class DeferQueue<T> implements AutoCloseable {
 
     /**
      * Frees what has passed its grace period; if nothing is left pending the queue is closed and this returns
-     * {@code true}; otherwise it returns {@code false} and the queue stays usable (DPDK's EAGAIN).
+     * {@code true}; otherwise it returns {@code false} and the queue stays usable (DPDK's EAGAIN). The first
+     * {@code false} of a queue is logged at WARNING with the pending count and the oldest pending cookie (DPDK's
+     * {@code rte_rcu_qsbr_dq_delete} reports what it leaves pending too).
      */
     public boolean tryClose() {
         reclaimAllEligible();
-        if (pending() == 0) {
+        int left = pending();
+        if (left == 0) {
             closed = true;
             return true;
         }
+        reportNotClosed(left);
         return false;
+    }
+
+    /** Logs, once per queue, that tryClose() left {@code left} resources pending. */
+    private void reportNotClosed(int left) {
+        long oldest;
+        consumerLock.lock();
+        try {
+            if (tryCloseReported) {
+                return;
+            }
+            tryCloseReported = true;
+            oldest = headCookieLocked();
+        } finally {
+            consumerLock.unlock();
+        }
+        AbstractRcu.LOG.log(System.Logger.Level.WARNING, "jrcu: DeferQueue '" + name + "': tryClose() left " + left
+                + " resources pending, the queue stays open (" + (oldest == 0
+                ? "all of them taken by a reclaim that is freeing them"
+                : "oldest pending cookie " + oldest + ", its grace period has not passed") + ")");
     }
 
     /**
@@ -520,13 +545,18 @@ public final class DeferQueue<T> implements AutoCloseable {
     private long headCookie() {
         consumerLock.lock();
         try {
-            if (taken >= (long) PUBLISHED.getAcquire(counts)) {   // acquire; partner: append's release
-                return 0;
-            }
-            return headIndex == CHUNK ? head.next.cookies[0] : head.cookies[headIndex];
+            return headCookieLocked();
         } finally {
             consumerLock.unlock();
         }
+    }
+
+    /** {@link #headCookie()} for a caller holding the consumer lock. */
+    private long headCookieLocked() {
+        if (taken >= (long) PUBLISHED.getAcquire(counts)) {   // acquire; partner: append's release
+            return 0;
+        }
+        return headIndex == CHUNK ? head.next.cookies[0] : head.cookies[headIndex];
     }
 
     private void checkOpen(String operation) {

@@ -192,15 +192,21 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * <p>Memory consistency effects: actions before {@code call} happen-before the callback runs; every read section
      * that could have seen what the caller unlinked before the call has ended before it runs.
      *
-     * @throws IllegalStateException              when the domain is closed
+     * @throws IllegalStateException              when the domain is closed, or when the default worker had to be
+     *                                            made and its thread could not start (the callback is refused, see
+     *                                            {@link CallbackWorkers#defaultWorker()})
      * @throws java.util.concurrent.RejectedExecutionException over budget with {@link Backpressure#THROW}
+     * @throws NullPointerException               if {@code callback} is {@code null}
      */
     void call(Runnable callback);
 
     /**
      * The intrusive, allocation-free form of {@link #call(Runnable)} ({@code struct rcu_head}).
      *
-     * @throws IllegalStateException if {@code callback} is already queued, or the domain is closed
+     * @throws IllegalStateException if {@code callback} is already queued, or the domain is closed, or the default
+     *                               worker's thread could not start (the callback is refused and may be queued
+     *                               again)
+     * @throws NullPointerException  if {@code callback} is {@code null}
      */
     void call(RcuCallback callback);
 
@@ -213,6 +219,8 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     /**
      * {@code rcu_barrier}: returns once every callback queued before it, by any thread (including {@link #defer}
      * batches), has run. Blocking; keeps waiting through interrupts. For QSBR a quiescent state of the caller.
+     * Deferred callbacks that no thread of the domain could be started for run on the caller's thread, after a grace
+     * period.
      *
      * @throws IllegalStateException inside a read section of this domain, or from a callback (it would wait for
      *                               itself)

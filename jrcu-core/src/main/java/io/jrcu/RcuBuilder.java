@@ -98,9 +98,17 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
         return self();
     }
 
-    /** Options of the default callback worker. Default {@link WorkerOptions#defaults()}. */
+    /**
+     * Options of the default callback worker. Default {@link WorkerOptions#defaults()}. The worker is made when it is
+     * first needed; if its thread cannot start then, the {@code call} that needed it fails (see
+     * {@link CallbackWorkers#defaultWorker()}).
+     *
+     * @throws IllegalArgumentException if {@code options.cpuAffinity()} is not a CPU of this machine
+     */
     public B defaultWorkerOptions(WorkerOptions options) {
-        this.defaultWorkerOptions = Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(options, "options");
+        io.jrcu.internal.NativeCpu.checkCpu(options.cpuAffinity());
+        this.defaultWorkerOptions = options;
         return self();
     }
 }

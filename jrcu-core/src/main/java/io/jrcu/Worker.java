@@ -32,23 +32,33 @@ final class Worker implements CallbackWorker {
      *   them sees the callback; takeAll runs under `consumerLock`, so at most one of them takes it. Only takeAll is
      *   under that lock: grace-period waits and callbacks run outside every lock.
      *
+     * Starting: Callbacks registers a worker only after its thread started, so nothing can be queued on a worker
+     * whose start fails. `launch` decides once whether the task runs: the task's CAS PENDING -> RUNNING, or the
+     * failed start's CAS PENDING -> REFUSED (a task that runs after that returns at once). A start() that threw after
+     * the task began (a thread subclass) closes the worker instead; it holds nothing and ends by itself. A thread
+     * that ends without running the task leaves its worker registered after the join: endOrphaned ends it then.
+     *
      * Pairing table:
      *   producer XCHG (enqueue), then volatile load of `sleeping`  <->  worker volatile store sleeping=true, then
      *                                                                  volatile load of the tail (isEmpty)
      *   producer XCHG, then volatile load of `state`  <->  worker volatile store TERMINATED, then takeAll
+     *   task's CAS of `launch`  <->  the failed start's (or endOrphaned's) CAS of `launch`: one of them wins
      *   `pending` is an AtomicLong: producers add, the worker subtracts a whole batch.
      */
 
     static final int OPEN = 0, CLOSING = 1, TERMINATED = 2;
+    private static final int LAUNCH_PENDING = 0, LAUNCH_RUNNING = 1, LAUNCH_REFUSED = 2;
     private static final long RT_POLL_NANOS = 100_000;
 
     private static final VarHandle QUEUED;
     private static final VarHandle STATE;
+    private static final VarHandle LAUNCH;
 
     static {
         try {
             QUEUED = MethodHandles.lookup().findVarHandle(RcuCallback.class, "queued", int.class);
             STATE = MethodHandles.lookup().findVarHandle(Worker.class, "state", int.class);
+            LAUNCH = MethodHandles.lookup().findVarHandle(Worker.class, "launch", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -65,26 +75,67 @@ final class Worker implements CallbackWorker {
     final AtomicLong pending = new AtomicLong();
 
     private volatile int state = OPEN;
+    /** Whether the task runs: LAUNCH_PENDING until the task or a failed start claims it (see the overview). */
+    @SuppressWarnings("unused") // through LAUNCH
+    private volatile int launch = LAUNCH_PENDING;
     private volatile boolean sleeping;
     /** Barriers whose marker has not run yet: while any is pending, batches do not wait to grow. */
     private final AtomicInteger barriersWaiting = new AtomicInteger();
     /** True while the worker parks waiting for a fuller batch; only then does expedite() need to wake it. */
     private volatile boolean batching;
 
+    /**
+     * A worker with its thread made but not started; {@code name} is the thread's name.
+     *
+     * @throws IllegalStateException if the options' thread factory throws or returns {@code null} (the cause)
+     */
     Worker(Callbacks callbacks, WorkerOptions options, String name, boolean isDefault) {
         this.callbacks = callbacks;
         this.domain = callbacks.domain;
         this.options = options;
         this.isDefault = isDefault;
         Runnable body = this::run;
-        Thread t = options.threadFactory() != null ? options.threadFactory().newThread(body)
-                : Thread.ofPlatform().daemon().unstarted(body);
-        t.setName(options.threadName().isEmpty() ? name : options.threadName());
+        Thread t;
+        try {
+            t = options.threadFactory() != null ? options.threadFactory().newThread(body)
+                    : Thread.ofPlatform().daemon().unstarted(body);
+            if (t == null) {
+                throw new NullPointerException("thread factory " + options.threadFactory() + " returned null");
+            }
+            t.setName(name);
+        } catch (RuntimeException | Error e) {
+            throw notStarted(name, e);
+        }
         this.thread = t;
     }
 
+    /**
+     * Starts the thread. If {@code Thread.start()} throws, or the thread is not alive after it (a thread that does
+     * not run its task), the worker never runs: its task returns at once should it run later, or, if it already runs,
+     * the worker closes (nothing can be queued on it yet) and its thread ends by itself.
+     *
+     * @throws IllegalStateException if the thread did not start; the cause is the failure
+     */
     void start() {
-        thread.start();
+        Throwable failure;
+        try {
+            thread.start();
+            if (thread.isAlive()) {
+                return;
+            }
+            failure = new IllegalStateException("its thread " + thread + " is not alive after start()");
+        } catch (RuntimeException | Error e) {  // OutOfMemoryError "unable to create native thread" among them
+            failure = e;
+        }
+        if (!LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_REFUSED)) {  // volatile; partner: run()'s CAS
+            beginClose();  // the task runs although start() threw: it ends at once, holding nothing
+        }
+        throw notStarted(thread.getName(), failure);
+    }
+
+    private IllegalStateException notStarted(String name, Throwable cause) {
+        return new IllegalStateException("the thread of callback worker '" + name + "' of " + domain.name
+                + " could not be made or started (" + cause + "); no worker was created", cause);
     }
 
     @Override
@@ -108,6 +159,7 @@ final class Worker implements CallbackWorker {
 
     @Override
     public void call(RcuCallback callback) {
+        java.util.Objects.requireNonNull(callback, "callback");
         if (state != OPEN) {
             throw new IllegalStateException("call() on callback worker '" + thread.getName() + "' of "
                     + domain.name + ", which is closed");
@@ -175,6 +227,9 @@ final class Worker implements CallbackWorker {
     // ------------------------------------------------------------------ the thread
 
     private void run() {
+        if (!LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_RUNNING)) {  // volatile; partner: start()'s CAS
+            return;   // the start failed (or the worker was ended without its thread): this task never runs
+        }
         if (options.cpuAffinity() >= 0) {
             NativeCpu.pinCurrentThread(options.cpuAffinity());
         }
@@ -324,11 +379,52 @@ final class Worker implements CallbackWorker {
      * drain through consumerLock; a rescue that finds the queue empty does nothing).
      */
     private void rescue() {
-        callbacks.startRescue(() -> {
+        try {
+            callbacks.startRescue(() -> {
+                while (drainOnce()) {
+                    // run what the terminated worker can no longer take
+                }
+            }, thread.getName());
+        } catch (RuntimeException | Error noThread) {
+            strandQueue();  // no thread could start: Callbacks keeps the callbacks for someone who can run them
+        }
+    }
+
+    /** Hands everything queued to {@link Callbacks#strand} (exclusive with the drains through consumerLock). */
+    private void strandQueue() {
+        RcuCallback first;
+        RcuCallback last;
+        synchronized (consumerLock) {
+            first = queue.takeAll(lastOut);
+            last = lastOut[0];
+        }
+        for (RcuCallback n = first; n != null; ) {
+            RcuCallback next = CallbackQueue.next(n, last);  // read first: once stranded, n may run and be re-queued
+            pending.getAndAdd(-n.weight());
+            callbacks.strand(n);
+            n = next;
+        }
+    }
+
+    /**
+     * Ends a worker whose thread ended without running it to its end (a thread factory's thread that did not run
+     * the task it was given): the task, should it still run somewhere, returns at once; producers from now on find
+     * the worker terminated (and rescue what they queue); the calling thread, which may block, runs what is queued.
+     * Called after the thread was joined, with the worker still registered.
+     */
+    void endOrphaned() {
+        LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_REFUSED);  // volatile; partner: run()'s CAS
+        state = TERMINATED;   // volatile; then the drain below (partner: producers' load of state in enqueue)
+        callbacks.workerTerminated(this);
+        Thread me = Thread.currentThread();
+        callbacks.enterCallbackContext(me);  // its callbacks run here: barrier()/close() from them must throw
+        try {
             while (drainOnce()) {
-                // run what the terminated worker can no longer take
+                // the orphaned queue, after a grace period per batch
             }
-        }, thread.getName());
+        } finally {
+            callbacks.exitCallbackContext(me);
+        }
     }
 
     // ------------------------------------------------------------------ closing
@@ -349,7 +445,7 @@ final class Worker implements CallbackWorker {
         LockSupport.unpark(thread);
         boolean token = domain.beforeBlocking();            // QSBR: a quiescent state of the caller
         try {
-            Callbacks.joinUninterruptibly(thread);
+            callbacks.awaitEnd(this, AbstractRcu.NO_DEADLINE);
         } finally {
             domain.afterBlocking(token);
         }

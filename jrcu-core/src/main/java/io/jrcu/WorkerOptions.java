@@ -11,12 +11,16 @@ import java.util.concurrent.ThreadFactory;
  * @param realTime    {@code URCU_CALL_RCU_RT}: the worker polls its queue instead of sleeping, so producers never pay
  *                    a wake-up
  * @param cpuAffinity the CPU to pin the worker thread to, or -1 for none (Linux {@code sched_setaffinity} through
- *                    {@code java.lang.foreign}; elsewhere ignored with one logged notice)
+ *                    {@code java.lang.foreign}; elsewhere, or if the CPU is not allowed to the process, the worker
+ *                    runs unpinned, with one logged notice). A CPU id the machine does not have is refused with an
+ *                    {@code IllegalArgumentException} when the worker is created (or, for the default worker, by
+ *                    {@link RcuBuilder#defaultWorkerOptions})
  * @param minBatch    a worker that finds fewer callbacks waits up to {@code maxDelay} for more (skipped when the
  *                    domain is over budget or a barrier waits)
  * @param maxDelay    the longest such wait; zero disables batching delays
  * @param threadName  the worker thread's name ({@code ""}: the domain's name and a number)
- * @param threadFactory makes the worker thread ({@code null}: a daemon platform thread)
+ * @param threadFactory makes the worker thread ({@code null}: a daemon platform thread); it must return a new,
+ *                    unstarted thread that runs the task it is given (see {@link CallbackWorkers#newWorker})
  */
 public record WorkerOptions(boolean realTime, int cpuAffinity, int minBatch, Duration maxDelay, String threadName,
                             ThreadFactory threadFactory) {

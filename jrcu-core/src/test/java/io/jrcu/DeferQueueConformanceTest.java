@@ -242,6 +242,39 @@ abstract class DeferQueueConformanceTest extends BlockingReaderSupport {
     }
 
     /**
+     * DPDK's shutdown step reports what keeps it from closing: a tryClose() that returns false logs, once per queue,
+     * a warning with the pending count and the oldest pending cookie.
+     */
+    @Test
+    void tryCloseThatFindsResourcesPendingLogsOneWarningPerQueueWithTheCountAndTheOldestCookie() throws Exception {
+        Rcu rcu = domain();
+        Frees frees = frees(rcu);
+        DeferQueue<Res> q = DeferQueue.<Res>builder(rcu, frees::free).name("logged-queue").build();
+        DeferQueue<Res> other = DeferQueue.<Res>builder(rcu, frees::free).name("other-queue").build();
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu);
+             LogCapture log = LogCapture.start()) {
+            enqueueAll(q, frees, 0, 1);
+            long oldest = q.newestCookie();
+            enqueueAll(q, frees, 1, 7);
+            enqueueAll(other, frees, 100, 101);
+            assertThat(q.tryClose()).isFalse();
+            assertThat(q.tryClose()).isFalse();
+            assertThat(other.tryClose()).isFalse();
+            String text = log.text();
+            assertThat(text).as("what was logged").contains(LogCapture.levelName("WARNING"))
+                    .contains("DeferQueue 'logged-queue'").contains("7 resources pending")
+                    .contains("oldest pending cookie " + oldest);
+            assertThat(text.split("DeferQueue 'logged-queue'", -1)).as("warnings about logged-queue").hasSize(2);
+            assertThat(text.split("DeferQueue 'other-queue'", -1)).as("warnings about other-queue").hasSize(2);
+            reader.leave();
+            drain(q, "everything frees once the reader left");
+            drain(other, "the other queue too");
+        }
+        assertThat(q.tryClose()).isTrue();
+        assertThat(other.tryClose()).isTrue();
+    }
+
+    /**
      * DPDK: after the reader reports, everything frees and tryClose() is true; then the queue is closed. The reader
      * stays a reader and reports again while the test polls (harmless; the strict one-report form is
      * {@link #oneReportAfterTheEnqueuesFreesEverythingEnqueuedBefore}).
@@ -757,10 +790,12 @@ abstract class DeferQueueConformanceTest extends BlockingReaderSupport {
         Rcu rcu = domain();
         Consumer<Res> free = r -> {
         };
-        assertThatThrownBy(() -> DeferQueue.<Res>builder(null, free)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> DeferQueue.<Res>builder(rcu, null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> DeferQueue.<Res>builder(null, free)).isInstanceOf(NullPointerException.class)
+                .hasMessage("rcu");
+        assertThatThrownBy(() -> DeferQueue.<Res>builder(rcu, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("free");
         assertThatThrownBy(() -> DeferQueue.<Res>builder(rcu, free).name(null))
-                .isInstanceOf(NullPointerException.class);
+                .isInstanceOf(NullPointerException.class).hasMessage("name");
         for (int bad : new int[] {0, -1, Integer.MIN_VALUE}) {
             assertThatThrownBy(() -> DeferQueue.<Res>builder(rcu, free).maxReclaimSize(bad))
                     .as("maxReclaimSize(%d)", bad).isInstanceOf(IllegalArgumentException.class);
@@ -783,7 +818,8 @@ abstract class DeferQueueConformanceTest extends BlockingReaderSupport {
         Rcu rcu = domain();
         Frees frees = frees(rcu);
         try (DeferQueue<Res> q = queue(rcu, frees)) {
-            assertThatThrownBy(() -> q.enqueue(null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> q.enqueue(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("resource");
             assertThat(q.pending()).isZero();
         }
     }
