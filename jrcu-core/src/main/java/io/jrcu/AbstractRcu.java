@@ -465,6 +465,27 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         awaitUninterruptibly(cookieNow());
     }
 
+    /**
+     * A grace period for a library that closes on top of this domain (RcuArena.close()): one that starts after this
+     * call, or, once the domain is closing, the end of its close — whose final grace period covers every section,
+     * none opening after it — so that it never runs a grace period of a closed domain (for QSBR that one would wait
+     * for threads that stayed online). No section checks; for QSBR a quiescent state of an online caller.
+     */
+    final void awaitGracePeriodOrClose() {
+        long cookie = cookieNow();
+        if (lifecycle == OPEN || isDomainThread(Thread.currentThread())) {
+            // lifecycle read after started, as in snapshot(): if it is OPEN the final grace period covers the cookie
+            awaitUninterruptibly(cookie);
+            return;
+        }
+        boolean token = beforeBlocking();   // QSBR: the final grace period must not wait for the caller
+        try {
+            awaitClosed();
+        } finally {
+            afterBlocking(token);
+        }
+    }
+
     /** snapshot() without the closed check, for the domain's own machinery. */
     private long cookieNow() {
         VarHandle.fullFence(); // as in snapshot(): the caller's earlier writes before reading started

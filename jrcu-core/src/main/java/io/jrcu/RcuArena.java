@@ -67,6 +67,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #POISON} once its grace period has passed, and kept out of reuse for {@link Builder#quarantine a further
  * number of frees}, so that late reads see poison and late double frees are still caught.
  *
+ * <p><b>The domain closed first.</b> Close an arena before its domain. Once the domain is closing or closed, every
+ * {@code allocate} and {@code free} throws one {@link IllegalStateException} naming the arena and the domain (as
+ * the domain's own calls do; its callbacks may still use the arena while it closes) and changes nothing: a refused
+ * free leaves its segment allocated, and a retry is refused the same way. A free that races the domain's close is
+ * refused, or accepted and covered by the domain's final grace period. {@link #close()} still releases everything,
+ * without waiting: no section of a closed domain is open.
+ *
  * <p><b>Threads.</b> Every method may be called from any thread, and a segment may be freed by another thread than
  * the one that allocated it. Allocate and free are lock-free on a thread's cache and take short internal locks when
  * it is refilled or flushed (and on the shared path). Memory-consistency effects: writes to a segment before
@@ -143,6 +150,14 @@ public final class RcuArena implements AutoCloseable {
      * for the grace periods of what is queued); if any cache was registered one more grace period covers the frees
      * collected or queued in caches (their queues are never drained: the memory goes with the arena); then the
      * shared arena is closed under chunkLock.
+     *
+     * The domain closed: allocate and free check the domain's state (checkDomainOpen) before they touch a block, so
+     * a refused call changes nothing. The domain's final grace period starts after it is marked closing, and every
+     * section is either seen by its scan or sees `closing` on entry and never reads: once the domain is closed no
+     * section is open or opens. So a free that passed the check but whose cookie can no longer be taken (flush, the
+     * shared enqueue: the domain refuses it) stays accepted and pending, and close() releases it; on a closed domain
+     * close() waits for no further grace period (awaitGracePeriodOrClose: for QSBR one would wait for threads that
+     * stayed online).
      */
 
     /** The byte that {@link Builder#debug(boolean) debug} arenas fill freed memory with after its grace period. */
@@ -277,7 +292,7 @@ public final class RcuArena implements AutoCloseable {
      * contents are unspecified (not zeroed). Blocking only on a short internal lock; never waits for a grace period.
      *
      * @throws IllegalArgumentException if {@code byteSize < 0}
-     * @throws IllegalStateException    if the arena is closed
+     * @throws IllegalStateException    if the arena or its domain is closed
      */
     public MemorySegment allocate(long byteSize) {
         return allocate(byteSize, 8);
@@ -288,7 +303,7 @@ public final class RcuArena implements AutoCloseable {
      * its contents are unspecified (not zeroed).
      *
      * @throws IllegalArgumentException if {@code byteSize < 0} or {@code byteAlignment} is not a positive power of two
-     * @throws IllegalStateException    if the arena is closed
+     * @throws IllegalStateException    if the arena or its domain is closed
      */
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         if (byteSize < 0) {
@@ -298,6 +313,7 @@ public final class RcuArena implements AutoCloseable {
             throw new IllegalArgumentException("byteAlignment must be a positive power of two: " + byteAlignment);
         }
         checkOpen("allocate");
+        checkDomainOpen("allocate");
         long size = Math.max(byteSize, 1);
         if (size <= chunkSize && byteAlignment <= ArenaLayout.PAGE) {
             int c = ArenaLayout.classIndex(size);
@@ -439,11 +455,13 @@ public final class RcuArena implements AutoCloseable {
      * @param segment a segment returned by {@link #allocate} of this arena (or a slice of it that starts at its first
      *                byte), not yet freed
      * @throws IllegalArgumentException if this arena did not allocate {@code segment}
-     * @throws IllegalStateException    if {@code segment} was already freed (and not yet reused), or the arena is closed
+     * @throws IllegalStateException    if {@code segment} was already freed (and not yet reused), or the arena or its
+     *                                  domain is closed (the segment then stays allocated)
      */
     public void free(MemorySegment segment) {
         Objects.requireNonNull(segment, "segment");
         checkOpen("free");
+        checkDomainOpen("free");   // before the block is marked: a refused free changes nothing
         long address = segment.address();
         if (segment.scope().equals(scope)) {
             Slab slab = slabOf(address);
@@ -463,7 +481,15 @@ public final class RcuArena implements AutoCloseable {
         } else {
             freeDedicated(segment, address);
         }
-        deferred.enqueueLong(address);   // stamps the cookie; reclaimed(address) runs after its grace period
+        try {
+            deferred.enqueueLong(address);   // stamps the cookie; reclaimed(address) runs after its grace period
+        } catch (IllegalStateException domainClosed) {
+            if (rcu.isOpen()) {
+                throw domainClosed;
+            }
+            // the domain closed since checkDomainOpen: the free stays accepted (the domain's final grace period
+            // covers it) and its memory stays pending until close() releases it with the rest
+        }
     }
 
     /**
@@ -495,12 +521,13 @@ public final class RcuArena implements AutoCloseable {
         tc.addQueuedFrees(b.count);   // before the enqueue: a reclaim may subtract them as soon as it is queued
         try {
             tc.queue.enqueue(b);
-        } catch (IllegalStateException queueClosed) {
+        } catch (IllegalStateException closedMeanwhile) {
             tc.addQueuedFrees(-b.count);
-            if (!closed) {
-                throw queueClosed;
+            if (!closed && rcu.isOpen()) {
+                throw closedMeanwhile;
             }
-            // raced close(), which releases all memory after a grace period begun after it set `closed`
+            // raced close(), which releases all memory after a grace period begun after it set `closed`, or the
+            // close of the domain, whose final grace period covers these frees: close() releases their blocks
             b.clear();
             return;
         }
@@ -700,7 +727,8 @@ public final class RcuArena implements AutoCloseable {
      * reclaimed frees beyond that) go back to the shared free lists. A thread that is about to stop using the arena for
      * a long time calls it so that nothing it freed waits for its next allocation; an ended thread's cache is recovered
      * by the next new thread that uses the arena, and {@link #close()} covers everything. Cheap when there is nothing
-     * to hand back; never blocks for a grace period.
+     * to hand back; never blocks for a grace period. Once the domain is closed, the collected frees stay in the
+     * cache, and {@link #close()} releases them.
      *
      * @throws IllegalStateException if the arena is closed
      */
@@ -791,7 +819,8 @@ public final class RcuArena implements AutoCloseable {
     /**
      * Waits for the grace periods of every outstanding free, then releases all native memory (closing the shared
      * arena: a segment still held, allocated or not, then throws {@link IllegalStateException} on access).
-     * Idempotent; concurrent callers all return after the release.
+     * Idempotent; concurrent callers all return after the release. On a closed domain it waits for nothing: the
+     * domain's final grace period has covered every section, and none opens after it.
      *
      * @throws IllegalStateException inside a read section of the domain (it would wait for itself)
      */
@@ -806,8 +835,8 @@ public final class RcuArena implements AutoCloseable {
             deferred.close();     // waits for the grace periods; every queued block is reclaimed
             if (ledger.caches.length > 0) {
                 // frees still collected in threads' caches (never queued): a grace period begun after `closed` was
-                // set covers every free that happened before close()
-                rcu.awaitGracePeriodInternal();
+                // set covers every free that happened before close(); a closed domain's final one covers them all
+                rcu.awaitGracePeriodOrClose();
             }
             if (quarantine != null) {
                 synchronized (quarantine) {
@@ -841,6 +870,18 @@ public final class RcuArena implements AutoCloseable {
 
     private IllegalStateException closedException(String operation) {
         return new IllegalStateException(operation + " on RcuArena '" + name + "', which is closed");
+    }
+
+    /**
+     * Refuses {@code operation} once the domain refuses new work (closing or closed; its own threads go on while it
+     * closes). One volatile load on every allocate and free.
+     */
+    private void checkDomainOpen(String operation) {
+        // volatile load of the domain's lifecycle; partner: the CAS to CLOSING in its close()
+        if (!rcu.isOpen() && !rcu.isDomainThread(Thread.currentThread())) {
+            throw new IllegalStateException(operation + " on RcuArena '" + name + "', whose domain " + rcu.name
+                    + " is " + (rcu.isClosed() ? "closed" : "closing") + " (close the arena before its domain)");
+        }
     }
 
     @Override

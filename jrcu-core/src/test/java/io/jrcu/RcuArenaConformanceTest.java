@@ -1211,6 +1211,204 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                 rounds).isPositive();
     }
 
+    // ================================================================== the domain closed before the arena
+
+    /**
+     * The IllegalStateException an arena refuses {@code operation} with once its domain {@code rcu} is closing or
+     * closed: it names the arena and the domain.
+     */
+    static void assertRefusedForClosedDomain(Throwable thrown, RcuArena arena, Rcu rcu, String operation,
+                                             String what) {
+        assertThat(thrown).as(what).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(operation + " on RcuArena '" + arenaName(arena) + "'")
+                .hasMessageFindingMatch("domain " + ((AbstractRcu<?>) rcu).name + " is clos(ing|ed)\\b")
+                .hasMessageNotContaining("double free");
+    }
+
+    static String arenaName(RcuArena arena) {
+        String s = arena.toString();   // RcuArena[name, ...]
+        return s.substring("RcuArena[".length(), s.indexOf(','));
+    }
+
+    /**
+     * An arena whose domain is closed refuses every free with one IllegalStateException that names the arena and
+     * the closed domain, and leaves the block allocated: 300 frees of blocks from the thread's cache (more than a
+     * batch of collected frees) are all refused the same way, again when retried (never a "double free"), and the
+     * bytes stay in use. Allocations are refused too, also those a thread's magazine could serve. close() then
+     * releases everything.
+     */
+    @Test
+    void anArenaOnAClosedDomainRefusesEveryFreeAndLeavesTheBlockAllocated() {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        List<MemorySegment> held = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            held.add(arena.allocate(64));
+        }
+        ArenaStats before = quiescentStats(arena);
+        rcu.close();
+        Throwable first = catchThrowable(() -> arena.free(held.get(0)));
+        assertRefusedForClosedDomain(first, arena, rcu, "free", "the first free after the domain closed");
+        assertThat(first).hasMessageContaining("is closed");
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < held.size(); i++) {
+                MemorySegment s = held.get(i);
+                Throwable thrown = catchThrowable(() -> arena.free(s));
+                assertThat(thrown).as("free %d (round %d) after the domain closed", i, round)
+                        .isInstanceOf(IllegalStateException.class).hasMessage(first.getMessage());
+            }
+        }
+        assertThat(quiescentStats(arena)).as("stats after the refused frees: every block still allocated")
+                .isEqualTo(before);
+        for (long size : new long[] {64, 16 * 1024, 2 * CHUNK}) {
+            assertRefusedForClosedDomain(catchThrowable(() -> arena.allocate(size)), arena, rcu, "allocate",
+                    "allocate(" + size + ") after the domain closed");
+        }
+        assertThat(quiescentStats(arena)).as("stats after the refused allocations").isEqualTo(before);
+        assertThat(before.bytesReserved()).as("bytes reserved before close()").isPositive();
+        arena.close();
+        assertThat(arena.stats()).as("stats after close()").isEqualTo(ZERO);
+        assertThat(held.get(0).scope().isAlive()).as("the arena's memory after close()").isFalse();
+    }
+
+    /**
+     * The rule holds on every path: frees and allocations of a thread's cache, of a virtual thread (the shared
+     * path), of a class too large to cache, of a dedicated allocation and of a debug arena are all refused once the
+     * domain is closed, and change nothing. close() then releases everything, frees collected in a thread's cache
+     * or queued before the domain closed included, without waiting for a grace period: none can be running, for a
+     * QSBR thread that stayed online after the domain closed neither (a grace period would wait for it forever).
+     */
+    @Test
+    void anArenaOnAClosedDomainRefusesOnEveryPathAndCloseReleasesEverythingWithoutWaiting() throws Exception {
+        Rcu rcu = domain();
+        RcuArena arena = arena(rcu);
+        RcuArena debug = track(RcuArena.builder(rcu).name("debug-" + flavor()).debug(true).build());
+        List<MemorySegment> cached = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            cached.add(arena.allocate(64));
+        }
+        for (int i = 0; i < 400; i++) {   // a batch queued, the rest collected in this thread's cache
+            arena.free(cached.removeLast());
+        }
+        assertThat(arena.collectedFrees()).as("frees collected in the cache when the domain closes").isPositive();
+        List<MemorySegment> large = new ArrayList<>(List.of(arena.allocate(16 * 1024), arena.allocate(16 * 1024)));
+        arena.free(large.removeLast());
+        List<MemorySegment> dedicated = new ArrayList<>(
+                List.of(arena.allocate(2 * CHUNK), arena.allocate(2 * CHUNK)));
+        arena.free(dedicated.removeLast());
+        List<MemorySegment> debugHeld = new ArrayList<>(List.of(debug.allocate(64), debug.allocate(64)));
+        debug.free(debugHeld.removeLast());
+        List<MemorySegment> virtualHeld = new CopyOnWriteArrayList<>();
+        try (TestThreads threads = new TestThreads()) {
+            threads.virtual("virtual-allocator", () -> {
+                for (int i = 0; i < 4; i++) {
+                    virtualHeld.add(arena.allocate(64));
+                }
+                arena.free(virtualHeld.removeLast());
+            });
+        }
+        ArenaStats before = quiescentStats(arena);
+        ArenaStats debugBefore = quiescentStats(debug);
+        AtomicBoolean arenasClosed = new AtomicBoolean();
+        try (TestThreads threads = new TestThreads(); Reader reader = new Reader(threads, rcu)) {
+            Thread domainCloser = threads.platform("domain-closer", rcu::close);
+            awaitCondition("the domain's close() returns once the reader reports (QSBR: it stays online)", () -> {
+                unchecked(reader::report);
+                return !domainCloser.isAlive();
+            });
+            for (List<MemorySegment> kept : List.of(cached, large, dedicated)) {
+                for (MemorySegment s : kept) {
+                    assertRefusedForClosedDomain(catchThrowable(() -> arena.free(s)), arena, rcu, "free",
+                            "free of " + s + " after the domain closed");
+                }
+            }
+            assertRefusedForClosedDomain(catchThrowable(() -> debug.free(debugHeld.getFirst())), debug, rcu, "free",
+                    "free on a debug arena after the domain closed");
+            assertRefusedForClosedDomain(catchThrowable(() -> debug.allocate(64)), debug, rcu, "allocate",
+                    "allocate on a debug arena after the domain closed");
+            try (TestThreads virtual = new TestThreads()) {
+                virtual.virtual("virtual-after-close", () -> {
+                    assertRefusedForClosedDomain(catchThrowable(() -> arena.free(virtualHeld.getFirst())), arena,
+                            rcu, "free", "free by a virtual thread after the domain closed");
+                    assertRefusedForClosedDomain(catchThrowable(() -> arena.allocate(64)), arena, rcu, "allocate",
+                            "allocate by a virtual thread after the domain closed");
+                });
+            }
+            assertThat(quiescentStats(arena)).as("stats after the refused calls").isEqualTo(before);
+            assertThat(quiescentStats(debug)).as("debug stats after the refused calls").isEqualTo(debugBefore);
+            threads.platform("arena-closer", () -> {
+                arena.close();
+                debug.close();
+                arenasClosed.set(true);
+            });
+            awaitCondition("the arenas' close() returns while a reader of the closed domain stays",
+                    arenasClosed::get);
+        }
+        assertThat(arena.stats()).as("stats after close()").isEqualTo(ZERO);
+        assertThat(debug.stats()).as("debug stats after close()").isEqualTo(ZERO);
+        for (MemorySegment s : List.of(cached.getFirst(), large.getFirst(), dedicated.getFirst(),
+                debugHeld.getFirst(), virtualHeld.getFirst())) {
+            assertThat(s.scope().isAlive()).as("%s after close()", s).isFalse();
+        }
+    }
+
+    /**
+     * Frees racing the close of the domain: each is accepted or refused with the arena's closed-domain exception
+     * (never another exception, never a "double free" when a refused one is retried); every refused block is still
+     * allocated (its bytes still count in use), and the arena's close() then releases everything.
+     */
+    @Test
+    void freesRacingTheDomainsCloseAreAcceptedOrRefusedAndCloseReleasesEverything() throws Exception {
+        int rounds = 0;
+        int raced = 0;
+        for (; rounds < 5 || (raced == 0 && rounds < 200); rounds++) {
+            Rcu rcu = domain();
+            RcuArena arena = track(RcuArena.builder(rcu).name("domain-race-" + rounds).build());
+            List<MemorySegment> segments = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) {
+                segments.add(arena.allocate(i % 100 == 0 ? 16 * 1024 : 64));
+            }
+            CountDownLatch go = new CountDownLatch(1);
+            List<MemorySegment> refused = new CopyOnWriteArrayList<>();
+            try (TestThreads threads = new TestThreads()) {
+                threads.platform("freer", () -> {
+                    for (int i = 0; i < segments.size(); i++) {
+                        if (i == 100) {
+                            go.countDown();   // the domain closes while the rest are freed (if the round races)
+                        }
+                        MemorySegment s = segments.get(i);
+                        Throwable thrown = catchThrowable(() -> arena.free(s));
+                        if (thrown != null) {
+                            assertRefusedForClosedDomain(thrown, arena, rcu, "free",
+                                    "a free racing the domain's close");
+                            refused.add(s);
+                        }
+                    }
+                    for (MemorySegment s : refused) {
+                        assertRefusedForClosedDomain(catchThrowable(() -> arena.free(s)), arena, rcu, "free",
+                                "a refused free, retried");
+                    }
+                });
+                threads.platform("domain-closer", () -> {
+                    await(go);
+                    rcu.close();
+                });
+            }
+            long refusedBytes = 0;
+            for (MemorySegment s : refused) {
+                refusedBytes += s.byteSize();
+            }
+            assertThat(quiescentStats(arena).bytesInUse()).as("bytes in use: the refused frees' blocks")
+                    .isEqualTo(refusedBytes);
+            arena.close();
+            assertThat(arena.stats()).isEqualTo(ZERO);
+            if (!refused.isEmpty() && refused.size() < segments.size()) {
+                raced++;
+            }
+        }
+        assertThat(raced).as("rounds (of %d) in which the domain closed between the frees", rounds).isPositive();
+    }
+
     // ================================================================== concurrency
 
     /** An owned segment and the tag its owner wrote. */

@@ -50,8 +50,8 @@ class MainTest {
     void helpOfACommandPrintsItsOptions() {
         assertThat(run("help", "torture")).isZero();
         assertThat(out()).contains("--flavor", "--virtual-readers", "--inject-fault skip-reader-wait",
-                "for proving the oracle works", "--mode", "sync|call|retire|defer|arena|arena-fast|all", "arena-fast ",
-                "--barrier-every");
+                "for proving the oracle works", "--mode", "sync|call|retire|defer|arena|arena-fast|misuse|all",
+                "arena-fast ", "misuse ", "--barrier-every");
         outBytes.reset();
         assertThat(run("torture", "--help")).isZero();
         assertThat(out()).contains("usage: jrcu torture");
@@ -104,9 +104,12 @@ class MainTest {
                 .containsPattern("bp +defer +2/20 .* 0 +0 +0 +0 +PASS")
                 .containsPattern("bp +arena +2/20 .* 0 +- +- +0 +PASS")
                 .containsPattern("bp +arena-fast +2/20 .* 0 +- +- +0 +PASS")
+                .containsPattern("bp +misuse +2/20 .* - +- +0 +PASS")
                 .contains("lost: issued before a", "bp/arena: ", "bp/arena-fast: ", "all freed: reserved ",
-                        "; closed: reserved ", "arena-fast: the same without debug");
-        assertThat(err()).contains("jrcu torture: bp; mode sync, call, retire, defer, arena, arena-fast; 0.3 s each",
+                        "; closed: reserved ", "arena-fast: the same without debug", "bp/misuse: ",
+                        " accepted; ", "misuse: as sync, with two more readers");
+        assertThat(err()).contains(
+                "jrcu torture: bp; mode sync, call, retire, defer, arena, arena-fast, misuse; 0.3 s each",
                 "bp call: 2 platform + 20 virtual readers, 1 writer, barrier every 500 callbacks",
                 "bp arena: 2 platform + 20 virtual readers, 1 writer")
                 .doesNotContain("bp arena: 2 platform + 20 virtual readers, 1 writer, barrier");

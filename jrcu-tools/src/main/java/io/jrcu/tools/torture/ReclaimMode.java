@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
  * How a torture writer reclaims what it replaced: by waiting for a grace period itself ({@link #SYNC}), by handing
  * the object to the library's callback machinery and moving on ({@link #CALL}, {@link #RETIRE}, {@link #DEFER}), or
  * by freeing an off-heap segment into an {@link io.jrcu.RcuArena} ({@link #ARENA} with debug checks,
- * {@link #ARENA_FAST} through its per-thread caches). {@code sync} runs {@link TortureWriter}, the callback modes
+ * {@link #ARENA_FAST} through its per-thread caches); or, in {@link #MISUSE}, as in {@code sync} while other threads
+ * misuse the domain. {@code sync} and {@code misuse} run {@link TortureWriter}, the callback modes
  * {@link CallbackWriter}, the arena modes {@link ArenaWriter}.
  */
 public enum ReclaimMode {
@@ -47,7 +48,13 @@ public enum ReclaimMode {
      * per-thread caches (magazines and collected frees; one writer also flushes its cache now and then). Nothing is
      * poisoned: memory reused too early shows as another generation's bytes.
      */
-    ARENA_FAST("arena-fast", "as arena, without debug: through per-thread caches, no poison");
+    ARENA_FAST("arena-fast", "as arena, without debug: through per-thread caches, no poison"),
+    /**
+     * As {@link #SYNC} (each grace period bounded: one that does not end within {@link TortureWriter#STALL_LIMIT}
+     * is a stalled domain, a failure), beside {@link MisuseReader}s that misuse the domain inside and outside their
+     * own read sections: every {@link Misuse} must be refused with its documented exception.
+     */
+    MISUSE("misuse", "as sync, beside threads misusing the domain: each misuse refused, no stall");
 
     private final String cliName;
     private final String description;
@@ -67,7 +74,12 @@ public enum ReclaimMode {
 
     /** Whether the writer hands reclamation to the library instead of waiting. */
     public boolean async() {
-        return this != SYNC;
+        return this != SYNC && this != MISUSE;
+    }
+
+    /** Whether misuse threads race the correct readers and writers (runs {@link MisuseReader}s). */
+    public boolean misuse() {
+        return this == MISUSE;
     }
 
     /** Whether writers free off-heap segments into an {@link io.jrcu.RcuArena} (runs {@link ArenaWriter}). */
@@ -100,7 +112,7 @@ public enum ReclaimMode {
         throw new IllegalArgumentException("unknown mode '" + name + "' (known: " + cliNames() + ")");
     }
 
-    /** "sync|call|retire|defer|arena|arena-fast". */
+    /** "sync|call|retire|defer|arena|arena-fast|misuse". */
     public static String cliNames() {
         return Arrays.stream(values()).map(ReclaimMode::cliName).collect(Collectors.joining("|"));
     }

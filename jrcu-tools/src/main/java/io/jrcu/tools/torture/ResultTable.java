@@ -74,10 +74,12 @@ final class ResultTable {
         boolean faulted = false;
         boolean anyCallbacks = false;
         boolean anyArena = false;
+        boolean anyMisuse = false;
         for (TortureResult r : results) {
             faulted |= r.config().skipReaderWait();
             anyCallbacks |= r.config().mode().callbacks();
             anyArena |= r.arena().isPresent();
+            anyMisuse |= r.misuse().isPresent();
             String run = r.config().flavor().cliName() + "/" + r.config().mode().cliName();
             if (r.early() > 0 && r.arena().isPresent()) {
                 out.append(run).append(": early = ").append(count(r.ages().freed()))
@@ -107,6 +109,7 @@ final class ResultTable {
             for (String problem : r.arenaProblems()) {
                 out.append(run).append(": ARENA ").append(problem).append('\n');
             }
+            r.misuse().ifPresent(m -> misuseNote(run, m, out));
             for (ThreadFailure f : r.threadFailures()) {
                 out.append(run).append(": thread '").append(f.thread()).append("' failed: ").append(f.cause())
                         .append('\n');
@@ -131,6 +134,26 @@ final class ResultTable {
                     + " through the per-thread caches (no\npoison: memory reused too early holds another generation's"
                     + " bytes). age 1: a segment replaced while read (legal).\nARENA: the arena broke its stats"
                     + " contract.\n");
+        }
+        if (anyMisuse) {
+            out.append("misuse: as sync, with two more readers that misuse the domain inside and outside their"
+                    + " sections; each misuse call must\nthrow its documented exception (MISUSE: accepted), and a"
+                    + " grace period or close() that takes " + TortureWriter.STALL_LIMIT.toSeconds() + " s is a"
+                    + " stalled domain.\n");
+        }
+    }
+
+    /** Misuse mode: the calls refused and accepted, and the legal callbacks made inside sections. */
+    private static void misuseNote(String run, MisuseOutcome m, StringBuilder out) {
+        out.append(run).append(": ").append(count(m.refusedTotal())).append(" misuse calls of ")
+                .append(m.refused().size()).append(" kinds refused, ").append(count(m.acceptedTotal()))
+                .append(" accepted; ").append(count(m.callbacksIssued())).append(" callbacks made inside sections")
+                .append(m.domainClosed() ? ", " + count(m.callbacksRan()) + " runs" : " (not counted: the domain"
+                        + " did not close)").append('\n');
+        m.firstAcceptance().ifPresent(a -> out.append(run).append(": first accepted misuse ").append(a)
+                .append('\n'));
+        for (String problem : m.problems()) {
+            out.append(run).append(": MISUSE ").append(problem).append('\n');
         }
     }
 

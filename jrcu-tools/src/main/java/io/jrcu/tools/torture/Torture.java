@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,7 +50,8 @@ public final class Torture {
      *                and a few slots, each an RcuReference<MemorySegment>; current and the pool stay unused
      *
      *   writers (TortureWriter)        sync: replace current, wait for a grace period, age removed objects by 1,
-     *                                  poison and free those of age AGE_LIMIT
+     *                                  poison and free those of age AGE_LIMIT; misuse: the same, each wait bounded
+     *                                  by STALL_LIMIT (a stalled domain fails the writer, and close() is bounded too)
      *   writers (CallbackWriter)       call/retire/defer: replace current, set age 1, hand the old object to the
      *                                  library; its callback (TortureObject.reclaim, after a grace period) sets age
      *                                  2, poisons and frees it, and records its id in the writer's CallbackLedger;
@@ -58,6 +60,8 @@ public final class Torture {
      *   writers (ArenaWriter)          arena, arena-fast: allocate a segment, fill it with a pattern, publish it
      *                                  in a random slot, free the old one; wait for a grace period every so many
      *                                  bytes freed; arena-fast: writer 0 hands its thread cache back now and then
+     *   misuse (MisuseReader)          misuse mode: platform readers that also misuse the domain inside and outside
+     *                                  their sections; each misuse is judged refused or accepted (Misuse.judge)
      *   readers (TortureReader)        platform threads, virtual threads (memb, bulletProof), or QSBR online threads;
      *                                  each observation (ReadCheck) reads an object's age at the start and the end
      *                                  of a protected interval (AgeCheck), or every byte of a segment (SegmentCheck),
@@ -105,6 +109,8 @@ public final class Torture {
     static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
     /** How long stopped threads get to finish before the run is declared hung. */
     static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
+    /** Misuse mode: threads that misuse the domain, beside the readers and writers. */
+    static final int MISUSE_THREADS = 2;
     private static final int SPARE_OBJECTS = 2;
     private static final AtomicBoolean WARMED_UP = new AtomicBoolean();
 
@@ -117,6 +123,9 @@ public final class Torture {
     private final List<TortureWriter> writers = new ArrayList<>();
     private final List<CallbackWriter> callbackWriters = new ArrayList<>();
     private final List<ArenaWriter> arenaWriters = new ArrayList<>();
+    /** Misuse mode: the misuse threads (also in `readers`; none in the other modes) and what they share (null). */
+    private final List<MisuseReader> misuseReaders = new ArrayList<>();
+    private final MisuseTargets misuseTargets;
     /** Arena modes: the arena and its slots (null in the other modes). */
     private final SegmentSlots segments;
     /** What every reader's observation checks. */
@@ -133,8 +142,10 @@ public final class Torture {
         this.config = Objects.requireNonNull(config, "config");
         this.stopAtFirstError = stopAtFirstError;
         this.rcu = config.flavor().newDomain("torture-" + config.flavor().cliName()
-                        + (config.mode().async() ? "-" + config.mode().cliName() : ""),
+                        + (config.mode() != ReclaimMode.SYNC ? "-" + config.mode().cliName() : ""),
                 e -> threads.fail(Thread.currentThread().getName() + " (domain error handler)", e));
+        // right after the domain: for bulletProof it builds the domains whose tokens must not pass for its own
+        this.misuseTargets = config.mode().misuse() ? MisuseTargets.of(rcu, MISUSE_THREADS) : null;
         if (config.skipReaderWait()) {
             ((FaultInjectable) rcu).injectFault(FaultInjectable.Fault.SKIP_READER_WAIT, true);
         }
@@ -202,6 +213,7 @@ public final class Torture {
         long elapsedNanos;
         boolean joined = false;
         Optional<ArenaOutcome> arena = Optional.empty();
+        boolean domainClosed = false;
         try {
             try {
                 startNanos = System.nanoTime();
@@ -223,11 +235,39 @@ public final class Torture {
                     threads.fail(Thread.currentThread().getName() + " (freeing the last segments, closing the arena)",
                             e);
                 } finally {
-                    rcu.close();
+                    domainClosed = closeDomain();
+                    if (misuseTargets != null) {
+                        misuseTargets.close();
+                    }
                 }
             }
         }
-        return result(Duration.ofNanos(elapsedNanos), rcu.stats(), arena);
+        return result(Duration.ofNanos(elapsedNanos), rcu.stats(), arena, domainClosed);
+    }
+
+    /**
+     * Closes the domain; in misuse mode with a bounded wait, as a stalled domain would never close: it is then left
+     * to the garbage collector (its threads are daemons), the run fails, and this returns false.
+     */
+    private boolean closeDomain() throws InterruptedException {
+        if (!config.mode().misuse()) {
+            rcu.close();
+            return true;
+        }
+        String name = "jrcu-torture-" + config.flavor().cliName() + "-misuse-closer";
+        Thread closer = Thread.ofPlatform().daemon().name(name).start(() -> {
+            try {
+                rcu.close();
+            } catch (RuntimeException e) {
+                threads.fail(name, e);
+            }
+        });
+        if (closer.join(TortureWriter.STALL_LIMIT)) {
+            return true;
+        }
+        threads.fail(name, new IllegalStateException("the domain stalled: close() did not return within "
+                + TortureWriter.STALL_LIMIT.toSeconds() + " s (" + rcu + ")"));
+        return false;
     }
 
     /**
@@ -285,7 +325,7 @@ public final class Torture {
 
     private void startThreads() {
         String prefix = "jrcu-torture-" + config.flavor().cliName() + "-"
-                + (config.mode().async() ? config.mode().cliName() + "-" : "");
+                + (config.mode() != ReclaimMode.SYNC ? config.mode().cliName() + "-" : "");
         for (int i = 0; i < config.platformReaders(); i++) {
             TortureReader r = newReader(prefix + "reader-" + i, false);
             threads.start(Thread.ofPlatform().daemon().name(r.name), r);
@@ -293,6 +333,13 @@ public final class Torture {
         for (int i = 0; i < config.virtualReaders(); i++) {
             TortureReader r = newReader(prefix + "vreader-" + i, true);
             threads.start(Thread.ofVirtual().name(r.name), r);
+        }
+        for (int i = 0; misuseTargets != null && i < MISUSE_THREADS; i++) {
+            MisuseReader r = new MisuseReader(this, readCheck, rcu, config.flavor(), prefix + "misuse-" + i, i,
+                    misuseTargets);
+            readers.add(r);
+            misuseReaders.add(r);
+            threads.start(Thread.ofPlatform().daemon().name(r.name), r);
         }
         for (int i = 0; i < config.writers(); i++) {
             String name = prefix + "writer-" + i;
@@ -308,7 +355,7 @@ public final class Torture {
                 callbackWriters.add(w);
                 body = w;
             } else {
-                TortureWriter w = new TortureWriter(this, rcu, i);
+                TortureWriter w = new TortureWriter(this, rcu, i, config.mode().misuse());
                 writers.add(w);
                 body = w;
             }
@@ -378,7 +425,8 @@ public final class Torture {
         return sum;
     }
 
-    private TortureResult result(Duration elapsed, RcuStats stats, Optional<ArenaOutcome> arena) {
+    private TortureResult result(Duration elapsed, RcuStats stats, Optional<ArenaOutcome> arena,
+                                 boolean domainClosed) {
         long updates = 0;
         Map<GracePeriodPath, Long> byPath = new EnumMap<>(GracePeriodPath.class);
         for (TortureWriter w : writers) {
@@ -395,8 +443,34 @@ public final class Torture {
         }
         Optional<OracleError> firstError = readers.stream().map(TortureReader::firstError)
                 .filter(Objects::nonNull).min(Comparator.comparing(OracleError::after));
-        return new TortureResult(config, elapsed, histogram(), updates, byPath, callbacks, stats, arena, firstError,
-                threads.failures());
+        Optional<MisuseOutcome> misuse = misuseReaders.isEmpty() ? Optional.empty()
+                : Optional.of(misuseOutcome(domainClosed));
+        return new TortureResult(config, elapsed, histogram(), updates, byPath, callbacks, stats, arena, misuse,
+                firstError, threads.failures());
+    }
+
+    /** The misuse threads' counts, merged (exact: they were joined, and the domain closed if domainClosed). */
+    private MisuseOutcome misuseOutcome(boolean domainClosed) {
+        Map<Misuse, Long> refused = new HashMap<>();
+        Map<Misuse, Long> accepted = new HashMap<>();
+        long issued = 0;
+        long ran = 0;
+        String firstAcceptance = null;
+        for (MisuseReader r : misuseReaders) {
+            for (Misuse kind : Misuse.values()) {
+                if (kind.appliesTo(config.flavor())) {
+                    refused.merge(kind, r.refused(kind), Long::sum);
+                    accepted.merge(kind, r.accepted(kind), Long::sum);
+                }
+            }
+            issued += r.callbacksIssued();
+            ran += r.callbacksRan();
+            if (firstAcceptance == null) {
+                firstAcceptance = r.firstAcceptance();
+            }
+        }
+        return new MisuseOutcome(refused, accepted, Optional.ofNullable(firstAcceptance), issued, ran,
+                domainClosed);
     }
 
     // ------------------------------------------------------------------ for readers and writers

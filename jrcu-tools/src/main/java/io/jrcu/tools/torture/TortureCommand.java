@@ -54,7 +54,16 @@ public final class TortureCommand implements Command {
         out.println("and memory reused too early holds another generation's bytes. Readers check every byte of the");
         out.println("segment they hold: POISON or another generation's bytes mean memory was freed or reused under a");
         out.println("reader, an error. At the end the arena's stats must stay within a bound, add up, and show");
-        out.println("nothing in use after close(). Progress on stderr, a table on stdout; exit 1 on any error.");
+        out.println("nothing in use after close().");
+        out.println();
+        out.println("The misuse mode runs sync beside two more readers that misuse the domain inside and outside");
+        out.println("their sections (readUnlock() without readLock(), synchronize(), barrier() or close() inside a");
+        out.println("section, a callback queued twice; qsbr: quiescent() or offline() inside one; bp: a token");
+        out.println("unlocked twice, forged, or of another domain): each call must throw its documented exception");
+        out.println("(one that does not is an error), no reader may see an aged object, and a grace period or");
+        out.println("close() that takes " + TortureWriter.STALL_LIMIT.toSeconds()
+                + " s is a stalled domain, a failure.");
+        out.println("Progress on stderr, a table on stdout; exit 1 on any error.");
         out.println();
         out.println("options:");
         out.println("  --flavor F           memb, qsbr, bp, a comma-separated list, or all (default: all)");

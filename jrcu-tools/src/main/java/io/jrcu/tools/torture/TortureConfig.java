@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param flavor          the flavor under test
  * @param mode            how writers reclaim what they replaced: wait for grace periods themselves ({@code sync}),
  *                        hand it to the library ({@code call}, {@code retire}, {@code defer}), or free an off-heap
- *                        segment into an RcuArena ({@code arena}, {@code arena-fast})
+ *                        segment into an RcuArena ({@code arena}, {@code arena-fast}); {@code misuse}: as
+ *                        {@code sync}, beside threads that misuse the domain
  * @param duration        how long readers and writers run
  * @param platformReaders reader platform threads
  * @param virtualReaders  reader virtual threads (memb and bulletProof only)

@@ -20,12 +20,14 @@ import java.util.Optional;
  * @param callbacks          asynchronous modes: what the writers' ledgers saw (empty in sync mode)
  * @param stats              the domain's statistics after the run, once the domain was closed
  * @param arena              {@code arena} and {@code arena-fast}: the arena's use and statistics (empty otherwise)
+ * @param misuse             {@code misuse}: what the misuse threads saw (empty otherwise)
  * @param firstError         the earliest oracle error of a reader, if any
  * @param threadFailures     torture threads (or the domain) that threw
  */
 public record TortureResult(TortureConfig config, Duration elapsed, AgeHistogram ages, long updates,
                             Map<GracePeriodPath, Long> gracePeriodsByPath, CallbackTally callbacks, RcuStats stats,
-                            Optional<ArenaOutcome> arena, Optional<OracleError> firstError,
+                            Optional<ArenaOutcome> arena, Optional<MisuseOutcome> misuse,
+                            Optional<OracleError> firstError,
                             List<ThreadFailure> threadFailures) {
 
     public TortureResult {
@@ -56,9 +58,13 @@ public record TortureResult(TortureConfig config, Duration elapsed, AgeHistogram
         return ages.errors() + callbacks.premature();
     }
 
-    /** Every error: early, lost and run-twice callbacks, and in the arena modes each arena problem. */
+    /**
+     * Every error: early, lost and run-twice callbacks, in the arena modes each arena problem, in misuse mode each
+     * accepted misuse and each callback made inside a section that did not run exactly once.
+     */
     public long errors() {
-        return early() + callbacks.lost() + callbacks.twice() + arenaProblems().size();
+        return early() + callbacks.lost() + callbacks.twice() + arenaProblems().size()
+                + misuse.map(MisuseOutcome::errors).orElse(0L);
     }
 
     /** Arena modes: what contradicts the arena's contract ({@link ArenaOutcome#problems()}). */

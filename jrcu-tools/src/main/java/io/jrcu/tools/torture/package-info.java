@@ -18,7 +18,10 @@
  * {@link io.jrcu.tools.torture.SegmentPattern}, so poison or a reused segment's new contents under a reader is an
  * error. {@code arena-fast} does the same with an arena without debug checks, so that writers allocate and free
  * through their per-thread caches (and one of them hands its cache back now and then); memory reused too early then
- * holds another generation's pattern. {@code --mode all} runs the six in turn.
+ * holds another generation's pattern. In {@code misuse} the {@code sync} readers and writers (each grace period
+ * bounded: one that does not end in time is a stalled domain) run beside {@link io.jrcu.tools.torture.MisuseReader}s
+ * that misuse the domain inside and outside their own sections: every {@link io.jrcu.tools.torture.Misuse} must be
+ * refused with its documented exception. {@code --mode all} runs the seven in turn.
  *
  * <h2>Access-mode naming</h2>
  * As in {@code io.jrcu}: fields accessed in a mode other than plain go through a {@code private static final}

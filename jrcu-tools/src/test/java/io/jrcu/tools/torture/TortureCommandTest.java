@@ -49,10 +49,12 @@ class TortureCommandTest {
                         tuple(Flavor.QSBR, ReclaimMode.SYNC), tuple(Flavor.QSBR, ReclaimMode.CALL),
                         tuple(Flavor.QSBR, ReclaimMode.RETIRE), tuple(Flavor.QSBR, ReclaimMode.DEFER),
                         tuple(Flavor.QSBR, ReclaimMode.ARENA), tuple(Flavor.QSBR, ReclaimMode.ARENA_FAST),
+                        tuple(Flavor.QSBR, ReclaimMode.MISUSE),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.SYNC), tuple(Flavor.BULLET_PROOF, ReclaimMode.CALL),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.RETIRE),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.DEFER), tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA),
-                        tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA_FAST));
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA_FAST),
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.MISUSE));
     }
 
     @ParameterizedTest
@@ -71,9 +73,25 @@ class TortureCommandTest {
         assertThat(parse("--flavor", "memb", "--mode", "arena, arena-fast")).extracting(TortureConfig::mode)
                 .containsExactly(ReclaimMode.ARENA, ReclaimMode.ARENA_FAST);
         assertThatThrownBy(() -> parse("--mode", "fast")).isInstanceOf(UsageException.class)
-                .hasMessageContaining("(known: sync|call|retire|defer|arena|arena-fast|all)");
+                .hasMessageContaining("(known: sync|call|retire|defer|arena|arena-fast|misuse|all)");
         assertThat(ReclaimMode.ARENA_FAST.arena()).isTrue();
         assertThat(ReclaimMode.ARENA_FAST.callbacks()).isFalse();
+    }
+
+    @Test
+    void misuseRunsForEveryFlavorAsASyncModeWithMisuseThreads() throws UsageException {
+        assertThat(parse("--mode", "misuse", "--seconds", "2"))
+                .containsExactly(
+                        new TortureConfig(Flavor.MEMB, ReclaimMode.MISUSE, Duration.ofSeconds(2), 2, 1000, 1, 10_000,
+                                false),
+                        new TortureConfig(Flavor.QSBR, ReclaimMode.MISUSE, Duration.ofSeconds(2), 2, 0, 1, 10_000,
+                                false),
+                        new TortureConfig(Flavor.BULLET_PROOF, ReclaimMode.MISUSE, Duration.ofSeconds(2), 2, 1000, 1,
+                                10_000, false));
+        assertThat(ReclaimMode.MISUSE.misuse()).isTrue();
+        assertThat(ReclaimMode.MISUSE.async()).as("its writers wait for grace periods themselves").isFalse();
+        assertThat(ReclaimMode.MISUSE.callbacks()).isFalse();
+        assertThat(ReclaimMode.MISUSE.arena()).isFalse();
     }
 
     @Test
@@ -114,7 +132,7 @@ class TortureCommandTest {
             "--writers 0               | writers must be between 1 and 64",
             "--virtual-readers many    | not a whole number",
             "--inject-fault everything | unknown fault 'everything'",
-            "--mode async | --mode: unknown mode 'async' (known: sync|call|retire|defer|arena|arena-fast|all)",
+            "--mode async | --mode: unknown mode 'async' (known: sync|call|retire|defer|arena|arena-fast|misuse|all)",
             "--mode call,              | unknown mode ''",
             "--barrier-every 0         | callbacks between barriers must be between 1 and 1000000",
             "--barrier-every 1000001   | callbacks between barriers must be between 1 and 1000000",

@@ -23,6 +23,7 @@ class TortureTest {
     private static final Duration CORRECT_RUN = Duration.ofMillis(1500);
     private static final Duration ASYNC_RUN = Duration.ofSeconds(1);
     private static final Duration ARENA_RUN = Duration.ofSeconds(1);
+    private static final Duration MISUSE_RUN = Duration.ofSeconds(1);
     /**
      * The limit for a broken twin, which runs until its first error: sync runs are caught within a few hundred
      * milliseconds on 2 cores, asynchronous ones within about a second (the JVM warms up, and a callback must run
@@ -214,6 +215,53 @@ class TortureTest {
         assertThat(result.arena().orElseThrow().quiescent().bytesInUse()).isZero();
         assertThat(result.passed()).isTrue();
         assertThat(result.updates()).isPositive();
+    }
+
+    /**
+     * Misuse raced against correct use: every kind of misuse that applies to the flavor is made and refused with its
+     * documented exception, no reader (the misusing ones included) sees an aged object, every grace period of the
+     * writer ends within the stall limit, the domain closes, and the legal callbacks made inside sections all ran
+     * once.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void misuseIsRefusedWhileReadersStayProtectedAndGracePeriodsEnd(Flavor flavor) throws InterruptedException {
+        List<Progress> progress = new ArrayList<>();
+        TortureResult result = Torture.run(TortureConfig.defaults(flavor).withMode(ReclaimMode.MISUSE)
+                .withDuration(MISUSE_RUN), progress::add);
+
+        MisuseOutcome misuse = result.misuse().orElseThrow();
+        assertThat(result.threadFailures()).isEmpty();
+        assertThat(misuse.problems()).isEmpty();
+        assertThat(misuse.firstAcceptance()).isEmpty();
+        assertThat(misuse.acceptedTotal()).isZero();
+        assertThat(misuse.refused()).as("every kind of misuse of " + flavor + " was made and refused")
+                .containsOnlyKeys(Stream.of(Misuse.values()).filter(m -> m.appliesTo(flavor)).toList())
+                .allSatisfy((kind, n) -> assertThat(n).as(kind.toString()).isPositive());
+        assertThat(misuse.domainClosed()).isTrue();
+        assertThat(misuse.callbacksRan()).as("callbacks made inside sections ran once each")
+                .isEqualTo(misuse.callbacksIssued()).isPositive();
+        assertThat(result.firstError()).isEmpty();
+        assertThat(result.early()).isZero();
+        assertThat(result.updates()).isPositive();
+        assertThat(result.gracePeriodsByPath()).as("every wait is startPoll() + a bounded await")
+                .containsEntry(GracePeriodPath.START_POLL_AWAIT_TIMED, result.updates());
+        assertThat(result.writerGracePeriods()).isEqualTo(result.updates());
+        assertThat(result.errors()).isZero();
+        assertThat(result.passed()).isTrue();
+        assertThat(progress).allSatisfy(p -> assertThat(p.errors()).isZero());
+    }
+
+    /** The broken twins of the misuse mode: grace periods that skip the readers are caught there too. */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void misuseModeCatchesGracePeriodsThatSkipTheReaders(Flavor flavor) throws InterruptedException {
+        TortureConfig broken = TortureConfig.defaults(flavor).withMode(ReclaimMode.MISUSE).withDuration(BROKEN_LIMIT)
+                .withSkipReaderWait(true);
+        TortureResult result = Torture.runUntilFirstError(broken, p -> { });
+
+        assertThat(result.errors()).as("errors of a broken " + flavor + " in misuse mode").isPositive();
+        assertThat(result.passed()).isFalse();
     }
 
     @ParameterizedTest
