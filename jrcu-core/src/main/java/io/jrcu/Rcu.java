@@ -150,7 +150,11 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
 
     /**
      * {@code poll_state_synchronize_rcu}: whether a full grace period has elapsed since {@code cookie} was taken.
-     * Wait-free. After {@link #close()} it is {@code true} for every cookie issued before the close.
+     * Wait-free. After {@link #close()} it is {@code true} for every cookie issued before the close. QSBR answers a
+     * cookie whose grace period has started but not completed by one look at the readers (DPDK's
+     * {@code rte_rcu_qsbr_check}: see {@link QsbrRcu#check}); memb and bulletProof read one counter, because only a
+     * grace period can end theirs (memb's issues the membarrier that orders the readers' entries, bulletProof's
+     * flips the readers' phase).
      *
      * @throws IllegalArgumentException if this domain never issued {@code cookie}
      */
