@@ -469,7 +469,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
             VarHandle.fullFence(); // store->load, as in runUntil: orders the caller's earlier writes (unlinks) and the
                                    // load of started before the flavor's acquire loads of reader state; partner: each
                                    // reader's store + full fence when it becomes protected
-            passed = newestUnblocked(newest);
+            passed = skipReaderWait ? newest : newestUnblocked(newest);   // (the fault: every grace period ends)
             if (passed < cookie) {
                 return false;
             }
