@@ -445,6 +445,14 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
     }
 
+    /**
+     * Whether grace period {@code cookie} has completed: {@link #poll} without QSBR's look at the readers, for
+     * machinery that looks at them through {@link #tryAdvance} itself (DeferQueue's reclaim). O(1).
+     */
+    final boolean isCompleted(long cookie) {
+        return completed >= cookie;  // volatile load; pairs with the volatile store of completed in runUntil
+    }
+
     public final boolean poll(long cookie) {
         checkIssued(cookie);
         // volatile load; pairs with the volatile store of completed in runUntil

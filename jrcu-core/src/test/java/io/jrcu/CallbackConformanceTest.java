@@ -982,6 +982,15 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         assertRanOnceInTime(x);
     }
 
+    /** Defers {@code n} new probes on the calling thread and adds them to {@code probes}. */
+    static void deferProbes(Rcu rcu, List<Probe> probes, int n) {
+        for (int i = 0; i < n; i++) {
+            Probe p = new Probe(rcu);
+            probes.add(p);
+            rcu.defer(p);
+        }
+    }
+
     /** The defer batches of {@code rcu}. */
     static DeferBatches deferBatches(Rcu rcu) {
         return ((AbstractRcu<?>) rcu).callbacks.deferBatches();
@@ -1003,11 +1012,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
             List<Held> holders = new ArrayList<>();
             try {
                 for (int i = 0; i < 64; i++) {
-                    holders.add(threads.hold(false, "other-deferrer", () -> {
-                        Probe p = new Probe(rcu);
-                        others.add(p);
-                        rcu.defer(p);
-                    }, () -> {
+                    holders.add(threads.hold(false, "other-deferrer", () -> deferProbes(rcu, others, 1), () -> {
                     }));
                 }
                 threads.platform("filler", () -> {
@@ -1045,13 +1050,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         Rcu rcu = domain();
         List<Probe> probes = new CopyOnWriteArrayList<>();
         try (TestThreads threads = new TestThreads()) {
-            Held deferrer = threads.hold(false, "half-full-deferrer", () -> {
-                for (int i = 0; i < 3; i++) {
-                    Probe p = new Probe(rcu);
-                    probes.add(p);
-                    rcu.defer(p);
-                }
-            }, () -> {
+            Held deferrer = threads.hold(false, "half-full-deferrer", () -> deferProbes(rcu, probes, 3), () -> {
             });
             try {
                 assertThat(deferBatches(rcu).threadSlotCount()).as("the deferring thread's own batch").isEqualTo(1);
@@ -1074,13 +1073,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         Rcu rcu = domain();
         List<Probe> probes = new CopyOnWriteArrayList<>();
         try (TestThreads threads = new TestThreads()) {
-            threads.platform("short-lived-deferrer", () -> {
-                for (int i = 0; i < 3; i++) {
-                    Probe p = new Probe(rcu);
-                    probes.add(p);
-                    rcu.defer(p);
-                }
-            }).join();
+            threads.platform("short-lived-deferrer", () -> deferProbes(rcu, probes, 3)).join();
         }
         // liveness bound, not a timing assertion: the domain's thread looks at the batches about every 100 ms
         awaitCondition("a dead thread's half-full batch runs without a barrier", Duration.ofSeconds(3),
