@@ -218,9 +218,10 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
      * <p>As in DPDK, {@code check(t, false)} looks at the readers itself: it is {@code true} as soon as every online
      * reader has reported a quiescent state after {@code start()} returned {@code t} (or has gone offline since, or
      * came online only after it), without waiting for the domain's thread. It never blocks and scans the readers at
-     * most once; a {@code true} it finds also completes the grace period, so later checks cost one load. Memory
-     * consistency effects: a reader's actions before the quiescent state (or {@code offline()}) that the check saw
-     * happen-before the check returns {@code true}.
+     * most once; a {@code true} it finds is kept (it completes the grace period, or is recorded while another thread
+     * runs one), so later checks of that token or older ones cost a load or two. Memory consistency effects: a
+     * reader's actions before the quiescent state (or {@code offline()}) that the check saw happen-before the check
+     * returns {@code true}.
      *
      * @throws IllegalArgumentException if this domain never issued {@code token}
      */
