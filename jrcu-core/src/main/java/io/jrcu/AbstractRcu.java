@@ -63,6 +63,20 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * membarrier makes starting costly, see gracePeriodStartIsCheap) or resumes the grace period and looks at the
      * readers once (deadline NO_WAIT).
      *
+     * poll(c) with completed < c, in a flavor whose readers' reports alone end grace periods (QSBR, see
+     * pollLooksAtReaders; DPDK's rte_rcu_qsbr_check without waiting) looks at the readers itself, without gpLock:
+     *   poll(c):  completed >= c: true
+     *             a = seenComplete
+     *             if a < c:  n = started; if n < c: false    (c's grace period has not started: nothing covers it)
+     *                        fence; a = newestUnblocked(n)  (one scan; the same look runUntil takes)
+     *                        if a < c: false
+     *             tryLock gpLock: completed = max(completed, a)    else: seenComplete = max(seenComplete, a)
+     *             true
+     * Whether grace period g has ended is a fact about the past (every reader that might predate it has reported
+     * since it started), so a look made without gpLock stays true and may be published later: under gpLock into
+     * completed (completed <= started holds: a <= n), or, while another thread holds gpLock, into seenComplete
+     * (DPDK's acked_token), which only poll reads. Neither blocks; the engine itself goes by completed alone.
+     *
      * Memory-ordering plan (partners):
      *   snapshot: fullFence, then volatile load of started  <->  the volatile CAS of started in runUntil
      *   token:    volatile increment of started (its release half orders the unlinks before it)  <->  readers'
@@ -71,6 +85,9 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      *             reader's store + full fence (memb/QSBR online) or atomic counter update (bulletProof)
      *   completed: volatile store after awaitReaders  <->  volatile load in poll/await; with the flavor's acquire
      *             loads this makes every ended section happen-before a successful poll.
+     *   poll's look: volatile load of started, fullFence, the flavor's acquire loads of reader state  <->  as in
+     *             runUntil; its result is published by the volatile store of completed (as above) or the CAS of
+     *             seenComplete  <->  the volatile load of seenComplete in poll.
      *   requested / domainThreadParked: volatile (Dekker) pair between startPoll and the domain thread's park;
      *   lazyRequested / domainThreadParkedWithoutTick: the same between requestLazily and that park; for QSBR also
      *             started / domainThreadParkedWithoutTick, between a token's increment (tokenTakenLazily) and it.
@@ -99,6 +116,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private static final VarHandle REQUESTED;
     private static final VarHandle LAZY_REQUESTED;
     private static final VarHandle MAX_ISSUED;
+    private static final VarHandle SEEN_COMPLETE;
     private static final VarHandle STATE;
 
     static {
@@ -107,6 +125,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
             REQUESTED = lookup.findVarHandle(AbstractRcu.class, "requested", long.class);
             LAZY_REQUESTED = lookup.findVarHandle(AbstractRcu.class, "lazyRequested", long.class);
             MAX_ISSUED = lookup.findVarHandle(AbstractRcu.class, "maxIssued", long.class);
+            SEEN_COMPLETE = lookup.findVarHandle(AbstractRcu.class, "seenComplete", long.class);
             STATE = lookup.findVarHandle(AbstractRcu.class, "lifecycle", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -123,6 +142,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     final GracePeriodState state = new GracePeriodState();
     /** Newest grace period completed. Written only under gpLock. */
     private volatile long completed;
+    /**
+     * Newest grace period a look at the readers by poll() showed complete while another thread held gpLock (DPDK's
+     * acked_token); raised by CAS. Only poll() reads it: it may be ahead of completed until a grace period catches up.
+     */
+    private volatile long seenComplete;
     /** Highest cookie handed out by snapshot()/startPoll(); raised by CAS, about once per grace period. */
     private volatile long maxIssued;
     /** Highest cookie whose grace period the domain thread must drive; raised by CAS. */
@@ -218,12 +242,26 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     /**
      * The newest grace period, at most {@code newest}, that no reader holds up at this moment: one look at the
-     * readers without waiting (DPDK's {@code acked_token}), made under gpLock after a full fence that follows the
-     * read of {@code started >= newest}. Asked only when QSBR tokens have started several grace periods at once;
-     * a result no greater than {@code completed} means "no progress".
+     * readers without waiting (DPDK's {@code acked_token}), made after a full fence that follows the read of
+     * {@code started >= newest}. Asked under gpLock when QSBR tokens have started several grace periods at once, and
+     * without it by poll() where {@link #pollLooksAtReaders()}; a result no greater than {@code completed} means "no
+     * progress".
      */
     long newestUnblocked(long newest) {
         return Long.MIN_VALUE;   // flavors without tokens are never asked
+    }
+
+    /**
+     * Whether {@link #poll} may answer a cookie that {@code completed} does not cover yet by one look at the readers
+     * ({@link #newestUnblocked}), without gpLock and without waiting. True only where a reader's report alone ends
+     * grace periods: QSBR, whose readers publish with a release store which grace periods a report covers. memb
+     * cannot: with membarrier its readers' entries are ordered only by the membarrier a grace period issues after
+     * starting (a look without one could miss a section), and its cookies name grace periods that only runUntil
+     * starts. bulletProof cannot: a grace period flips the phase and waits for each counter in turn; one look at the
+     * counters proves nothing.
+     */
+    boolean pollLooksAtReaders() {
+        return false;
     }
 
     /** Called under gpLock right after grace period {@code gp} was started. */
@@ -407,9 +445,63 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
     }
 
+    /**
+     * Whether grace period {@code cookie} has completed: {@link #poll} without QSBR's look at the readers, for
+     * machinery that looks at them through {@link #tryAdvance} itself (DeferQueue's reclaim). O(1).
+     */
+    final boolean isCompleted(long cookie) {
+        return completed >= cookie;  // volatile load; pairs with the volatile store of completed in runUntil
+    }
+
     public final boolean poll(long cookie) {
         checkIssued(cookie);
-        return completed >= cookie;  // volatile load; pairs with the volatile store of completed in runUntil
+        // volatile load; pairs with the volatile store of completed in runUntil
+        return completed >= cookie || pollLooksAtReaders() && readersPassed(cookie);
+    }
+
+    /**
+     * Whether grace period {@code cookie} has ended, by one look at the readers (DPDK's {@code rte_rcu_qsbr_check}
+     * without waiting); publishes what the look showed (see the overview). Never blocks, issues no membarrier, scans
+     * the readers at most once. Only for flavors whose {@link #pollLooksAtReaders()} is true.
+     */
+    private boolean readersPassed(long cookie) {
+        if (manualGracePeriods) {
+            return false;   // test-only: grace periods advance in blocking calls alone
+        }
+        long passed = seenComplete;   // volatile; pairs with the CAS below
+        if (passed < cookie) {
+            long newest = state.lvStarted();   // volatile; pairs with a token's increment / runUntil's CAS of started
+            if (newest < cookie) {
+                return false;   // its grace period has not started: no report can cover it yet
+            }
+            VarHandle.fullFence(); // store->load, as in runUntil: orders the caller's earlier writes (unlinks) and the
+                                   // load of started before the flavor's acquire loads of reader state; partner: each
+                                   // reader's store + full fence when it becomes protected
+            passed = skipReaderWait ? newest : newestUnblocked(newest);   // (the fault: every grace period ends)
+            if (passed < cookie) {
+                return false;
+            }
+        }
+        if (gpLock.tryLock()) {   // also for a cookie seenComplete covers: completed catches up once gpLock is free
+            try {
+                if (passed > completed) {
+                    if (timedGracePeriod <= completed) {   // no runUntil has begun timing one: time it from now
+                        timedGracePeriod = passed;
+                        gracePeriodStartNanos = System.nanoTime();
+                    }
+                    complete(passed);
+                }
+            } finally {
+                unlockAndHandOff();
+            }
+        } else {
+            for (long seen = seenComplete; passed > seen; seen = seenComplete) {
+                if (SEEN_COMPLETE.compareAndSet(this, seen, passed)) {  // volatile CAS; read at the top
+                    break;
+                }
+            }
+        }
+        return true;
     }
 
     private void checkIssued(long cookie) {
@@ -959,6 +1051,31 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     // ------------------------------------------------------------------ test hooks
+
+    /**
+     * Test-only: stops the domain thread, or keeps it from ever starting, so that grace periods advance only in the
+     * calls of other threads (blocking calls, reclaimers, polls that look at the readers).
+     */
+    final void stopDomainThreadForTests() {
+        domainThreadStop = true;   // volatile; read by startDomainThread and the domain thread's loop
+        Thread t;
+        synchronized (domainThreadLock) {
+            t = domainThread;
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** Test-only: runs {@code body} holding gpLock, as a thread running a grace period does. */
+    final void holdingGracePeriodLockForTests(Runnable body) {
+        gpLock.lock();
+        try {
+            body.run();
+        } finally {
+            unlockAndHandOff();
+        }
+    }
 
     @Override
     public final void injectFault(Fault fault, boolean on) {

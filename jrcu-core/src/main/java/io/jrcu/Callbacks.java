@@ -129,12 +129,12 @@ final class Callbacks implements CallbackWorkers {
     }
 
     void defer(Runnable callback) {
+        java.util.Objects.requireNonNull(callback, "callback");
         checkAccepting("defer()", null);
-        RunnableCallback cb = new RunnableCallback(callback);
         if (defer.markUsed()) {
             domain.wakeForDeferredWork();  // after the volatile flag: the domain thread's next park is timed
         }
-        defer.add(cb);
+        defer.add(callback);
         if (deferClosed) {   // volatile; Dekker with close(): its last flush or this one sees the callback
             defer.flushAll();
         }
@@ -353,13 +353,28 @@ final class Callbacks implements CallbackWorkers {
             cb.invoke();
             return 0;
         } catch (Throwable t) {
-            try {
-                domain.errorHandler.accept(t);
-            } catch (Throwable ignored) {
-                // a failing error handler must not kill the worker
-            }
-            return 1;
+            return failed(t);
         }
+    }
+
+    /** Runs one deferred callback (outside any lock); returns 1 if it threw. */
+    int run(Runnable task) {
+        try {
+            task.run();
+            return 0;
+        } catch (Throwable t) {
+            return failed(t);
+        }
+    }
+
+    /** Hands a callback's failure to the error handler; returns 1 (one callback failed). */
+    private int failed(Throwable t) {
+        try {
+            domain.errorHandler.accept(t);
+        } catch (Throwable ignored) {
+            // a failing error handler must not kill the worker
+        }
+        return 1;
     }
 
     /** Called by a worker after each batch: {@code weight} user callbacks ran, {@code failures} threw. */
@@ -624,7 +639,7 @@ final class Callbacks implements CallbackWorkers {
     }
 
     boolean isDomainThread(Thread t) {
-        return domainThreads.contains(t) || domain.isGracePeriodThread(t);
+        return domainThreads.contains(t) || domain.isGracePeriodThread(t) || defer.runsOwnBatch(t);
     }
 
     void checkNotFromCallback(String operation) {
@@ -795,6 +810,11 @@ final class Callbacks implements CallbackWorkers {
 
     boolean hasDeferredWork() {
         return defer.hasWork() || !stranded.isEmpty();
+    }
+
+    /** The defer batches (tests). */
+    DeferBatches deferBatches() {
+        return defer;
     }
 
     /** Runs everything pending and stops every worker. Called by the domain's close after it stopped accepting. */

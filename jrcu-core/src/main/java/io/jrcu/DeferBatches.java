@@ -2,33 +2,52 @@ package io.jrcu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The batches behind {@link Rcu#defer(Runnable)} (liburcu {@code defer_rcu}, the 2009 liburcu-reclaim design):
  * callbacks are appended to a batch without any wait; a full batch costs its appender one grace period, after which
  * it runs the batch itself; batches left idle are handed to the default worker by the domain's thread about every
- * 100 ms; barrier and close flush them.
+ * 100 ms; barrier and close flush them. A platform thread appends to a batch of its own without allocating; virtual
+ * threads share a bounded set of batches.
  */
 final class DeferBatches {
     /*
      * Overview.
      *
-     * Batches are not per thread (a million virtual threads must not cost a million batches): a bounded array of
-     * slots, about two per CPU. A thread starts at the slot its id hashes to and claims it with a CAS on `owner`;
-     * a claimed slot is skipped for the next one. A thread that finds every slot claimed queues its callback
-     * through call() instead, so defer never waits for another thread.
+     * A batch is a Slot: a claim word, an array of the callbacks themselves (no wrapper per callback), its size and
+     * a "touched" flag. Two kinds:
+     *   - a platform thread's own slot (liburcu's per-thread array): made on the thread's first defer, found through
+     *     a ThreadLocal, and listed in `threadSlots` so that barrier, close and the idle drain reach it. Only its
+     *     thread appends; a full one is swapped for the thread's spare array, and the full array, once its callbacks
+     *     ran, becomes the spare: no allocation in the steady state. Its full batch holds only its own callbacks.
+     *   - shared slots for virtual threads (a million virtual threads must not cost a million arrays): a bounded
+     *     array of slots, about two per CPU. A thread starts at the slot its id hashes to and claims it with a CAS on
+     *     `owner`; a claimed slot is skipped for the next one. A full shared batch is detached with a new array.
+     * A thread that cannot claim a slot (its own is being flushed; every shared one is claimed) moves on (own ->
+     * shared -> call()'s queues), so defer never waits for another thread.
      *
-     *   add(cb):     claim slot; items[size++] = cb; touched = true; if full: detach the items; release slot
+     *   add(cb):     claim slot; items[size++] = cb; touched = true; if full: take the items; release slot
      *                full batch: caller may block -> synchronize(), run the batch here
      *                            caller may not (inside a section, or on a domain thread) -> hand it to a worker
-     *                            as one callback (counted as an overshoot)
-     *   drainIdle(): every ~100 ms: a claimed-free slot with items and not touched since the last pass is detached
-     *                and handed to the default worker as one callback; touched flags are cleared.
-     *   A detached batch is routed to its worker before the slot is released, so a barrier that claims the slot
-     *   after that finds the batch queued ahead of its marker.
+     *                            as one callback (counted as an overshoot; the array goes with it)
+     *   drainIdle(): every ~100 ms: a slot with items and not touched since the last pass is detached and handed to
+     *                the default worker as one callback; touched flags are cleared. A thread slot whose thread has
+     *                ended is drained and dropped from `threadSlots` (a dead thread's batch is never lost).
+     *   flushAll():  barrier, close: every slot, shared and thread, is claimed (an appender holds a claim for a few
+     *                instructions) and its items are handed to a worker.
+     *   A detached batch is routed to its worker, and a full batch its filler will run is counted
+     *   (callerBatchStarted), before the slot is released, so a barrier that claims the slot after that finds the
+     *   batch queued ahead of its marker or waits for the filler.
+     *   While a thread runs its own full batch it counts as a thread that runs callbacks (barrier() and close() from
+     *   them throw, a full batch they fill is handed on): its slot's `running` flag says so (Callbacks asks
+     *   runsOwnBatch), where a shared batch's filler joins Callbacks' set of such threads (which allocates).
      *
      * Pairing: `owner` CAS (volatile) acquires the slot; its release store hands the slot's plain fields (items,
-     * size, touched) to the next owner. Nothing else reads them.
+     * size, touched) to the next claimer. `spare` and `running` are read and written by the owning thread alone.
+     * `threadSlots` is a concurrent set: a slot is added before its thread's first append, so a flush that starts
+     * after a defer returned finds it.
      */
 
     static final int CAPACITY = 256;
@@ -47,6 +66,10 @@ final class DeferBatches {
     private final Callbacks callbacks;
     private final Slot[] slots;
     private final int mask;
+    /** Each platform thread's own slot (virtual threads have none). */
+    private final ThreadLocal<Slot> ownSlot = new ThreadLocal<>();
+    /** Every thread slot whose thread has not been seen dead by drainIdle. */
+    private final Set<Slot> threadSlots = ConcurrentHashMap.newKeySet();
     /** Set on the first defer(); the domain thread only polls for idle batches after that. */
     private volatile boolean used;
 
@@ -56,7 +79,7 @@ final class DeferBatches {
         n = Math.min(n, 256);
         this.slots = new Slot[n];
         for (int i = 0; i < n; i++) {
-            slots[i] = new Slot();
+            slots[i] = new Slot(null);
         }
         this.mask = n - 1;
     }
@@ -66,25 +89,57 @@ final class DeferBatches {
         long p00, p01, p02, p03, p04, p05, p06, p07;
         @SuppressWarnings("unused") // through OWNER
         volatile int owner;
-        RcuCallback[] items = new RcuCallback[CAPACITY];
+        Runnable[] items = new Runnable[CAPACITY];
         int size;
         boolean touched;
+        /** The thread whose own slot this is; null for a shared slot. */
+        final Thread thread;
+        /** A thread slot's empty array for its next batch; the owning thread's alone (null while it is in use). */
+        Runnable[] spare;
+        /** A thread slot's thread is running its full batch (it counts as a domain thread); that thread's alone. */
+        boolean running;
         long p10, p11, p12, p13, p14, p15, p16, p17;
+
+        Slot(Thread thread) {
+            this.thread = thread;
+        }
 
         boolean tryClaim() {
             return owner == 0 && OWNER.compareAndSet(this, 0, 1);  // volatile CAS: acquires the slot's fields
+        }
+
+        /** Claims the slot, waiting while another thread holds it (for a few instructions). */
+        void claim() {
+            while (!tryClaim()) {
+                Thread.onSpinWait();
+            }
         }
 
         void release() {
             OWNER.setRelease(this, 0);  // release: hands items/size/touched to the next claimer
         }
 
-        /** Detaches the items as one callback; call while claimed. */
+        /** Detaches the items as one callback (a new array takes their place); call while claimed. */
         Batch detach() {
             Batch b = new Batch(items, size);
-            items = new RcuCallback[CAPACITY];
+            items = new Runnable[CAPACITY];
             size = 0;
             return b;
+        }
+
+        /** Appends; returns the full array (taken out of the slot) when this filled it, else null. Claimed. */
+        Runnable[] append(Runnable cb) {
+            items[size++] = cb;
+            touched = true;
+            if (size < CAPACITY) {
+                return null;
+            }
+            Runnable[] full = items;
+            Runnable[] next = spare;
+            spare = null;
+            items = next != null ? next : new Runnable[CAPACITY];
+            size = 0;
+            return full;
         }
     }
 
@@ -97,55 +152,103 @@ final class DeferBatches {
         return true;
     }
 
-    void add(RcuCallback cb) {
-        int start = (int) (Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L >>> 40);
-        for (int i = 0; i <= mask; i++) {
-            Slot s = slots[(start + i) & mask];
-            if (s.tryClaim()) {
-                Batch full = null;
-                try {
-                    s.items[s.size++] = cb;
-                    s.touched = true;
-                    if (s.size == CAPACITY) {
-                        full = s.detach();
-                        callbacks.callerBatchStarted();  // before the slot is released: barrier's flush sees it
-                    }
-                } finally {
-                    s.release();
-                }
-                if (full != null) {
-                    runFull(full);
-                }
+    void add(Runnable cb) {
+        Thread me = Thread.currentThread();
+        if (!me.isVirtual()) {
+            Slot own = ownSlot.get();
+            if (own == null) {
+                own = new Slot(me);
+                threadSlots.add(own);   // before the first append: a flush that starts after it returns sees it
+                ownSlot.set(own);
+            }
+            if (own.tryClaim()) {   // fails only while a barrier, close or the idle drain flushes it
+                appendClaimed(own, cb);
                 return;
             }
         }
-        callbacks.route(cb);  // every slot busy: queue it like call() so that defer never waits
-    }
-
-    private void runFull(Batch batch) {
-        AbstractRcu<?> domain = callbacks.domain;
-        AbstractReader reader = domain.currentReaderOrNull();
-        Thread me = Thread.currentThread();
-        try {
-            if ((reader != null && reader.depth() > 0) || callbacks.isDomainThread(me)) {
-                callbacks.countOvershoot();   // must not block here: a worker runs it after its grace period
-                callbacks.route(batch);
+        int start = (int) (me.threadId() * 0x9E3779B97F4A7C15L >>> 40);
+        for (int i = 0; i <= mask; i++) {
+            Slot s = slots[(start + i) & mask];
+            if (s.tryClaim()) {
+                appendClaimed(s, cb);
                 return;
             }
-            domain.awaitGracePeriodInternal();
-            callbacks.enterCallbackContext(me);  // its callbacks run here: barrier()/close() from them must throw
+        }
+        callbacks.route(new Callbacks.RunnableCallback(cb));  // every slot busy: queue it like call()
+    }
+
+    /** Appends to a slot the caller has claimed, releases it, and runs the batch if the callback filled it. */
+    private void appendClaimed(Slot s, Runnable cb) {
+        Runnable[] full;
+        try {
+            full = s.append(cb);
+            if (full != null) {
+                callbacks.callerBatchStarted();  // before the slot is released: barrier's flush sees it
+            }
+        } finally {
+            s.release();
+        }
+        if (full != null) {
+            runFull(full, s.thread != null ? s : null);
+        }
+    }
+
+    /**
+     * Runs a full batch its caller took out of a slot: after a grace period, here, or on a worker when the caller
+     * must not wait. The array of the caller's own slot becomes that slot's spare once its callbacks ran.
+     */
+    private void runFull(Runnable[] batch, Slot own) {
+        Thread me = Thread.currentThread();
+        try {
+            if (callerMustNotWait(me)) {
+                callbacks.countOvershoot();   // must not block here: a worker runs it after its grace period
+                callbacks.route(new Batch(batch, CAPACITY));
+                return;
+            }
+            callbacks.domain.awaitGracePeriodInternal();
+            // its callbacks run here: barrier()/close() from them must throw. A thread slot marks its own thread
+            // (a plain field: no allocation); a shared slot's filler joins the set of threads that run callbacks
+            if (own != null) {
+                own.running = true;
+            } else {
+                callbacks.enterCallbackContext(me);
+            }
+            int failed;
             try {
-                callbacks.afterBatch(batch.size, batch.runAll(callbacks));
+                failed = runAll(callbacks, batch, CAPACITY);
             } finally {
-                callbacks.exitCallbackContext(me);
+                if (own != null) {
+                    own.running = false;
+                } else {
+                    callbacks.exitCallbackContext(me);
+                }
+            }
+            callbacks.afterBatch(CAPACITY, failed);
+            if (own != null) {
+                own.spare = batch;   // the owning thread's field; emptied by runAll
             }
         } finally {
             callbacks.callerBatchEnded();
         }
     }
 
+    /** Whether the calling thread must not wait for a grace period: inside a read section, or a domain thread. */
+    private boolean callerMustNotWait(Thread me) {
+        AbstractReader reader = callbacks.domain.currentReaderOrNull();
+        return (reader != null && reader.depth() > 0) || callbacks.isDomainThread(me);
+    }
+
     boolean hasWork() {
         return used;
+    }
+
+    /** Whether {@code t} is the calling thread and is running the full batch of its own slot. */
+    boolean runsOwnBatch(Thread t) {
+        if (!used || t != Thread.currentThread() || t.isVirtual()) {
+            return false;   // (used: a domain that never deferred makes no ThreadLocal entry here)
+        }
+        Slot own = ownSlot.get();
+        return own != null && own.running;
     }
 
     /** Items in batches now (racy; for statistics). */
@@ -154,20 +257,46 @@ final class DeferBatches {
         for (Slot s : slots) {
             n += s.size;
         }
+        for (Slot s : threadSlots) {
+            n += s.size;
+        }
         return n;
+    }
+
+    /** Thread slots listed now (tests: virtual threads have none, dead threads' are dropped). */
+    int threadSlotCount() {
+        return threadSlots.size();
     }
 
     void drainIdle() {
         for (Slot s : slots) {
-            if (s.tryClaim()) {
+            drainIdle(s);
+        }
+        for (Slot s : threadSlots) {
+            if (s.thread.isAlive()) {
+                drainIdle(s);
+            } else if (s.tryClaim()) {   // its thread cannot append any more; a concurrent flush may hold it
                 try {
-                    if (s.size > 0 && !s.touched) {
+                    if (s.size > 0) {
                         callbacks.route(s.detach());  // before the release: a barrier's flush waits for it
                     }
-                    s.touched = false;
+                    threadSlots.remove(s);
                 } finally {
                     s.release();
                 }
+            }
+        }
+    }
+
+    private void drainIdle(Slot s) {
+        if (s.tryClaim()) {
+            try {
+                if (s.size > 0 && !s.touched) {
+                    callbacks.route(s.detach());  // before the release: a barrier's flush waits for it
+                }
+                s.touched = false;
+            } finally {
+                s.release();
             }
         }
     }
@@ -178,25 +307,41 @@ final class DeferBatches {
             return;
         }
         for (Slot s : slots) {
-            while (!s.tryClaim()) {
-                Thread.onSpinWait();  // an appender holds it for a few instructions
-            }
-            try {
-                if (s.size > 0) {
-                    callbacks.route(s.detach());  // route (never blocks) before the release: see drainIdle
-                }
-            } finally {
-                s.release();
-            }
+            flush(s);
         }
+        for (Slot s : threadSlots) {
+            flush(s);
+        }
+    }
+
+    private void flush(Slot s) {
+        s.claim();   // an appender holds it for a few instructions
+        try {
+            if (s.size > 0) {
+                callbacks.route(s.detach());  // route (never blocks) before the release: see drainIdle
+            }
+        } finally {
+            s.release();
+        }
+    }
+
+    /** Runs the first {@code size} callbacks of {@code items}, each outside any lock, emptying the array. */
+    static int runAll(Callbacks callbacks, Runnable[] items, int size) {
+        int failed = 0;
+        for (int i = 0; i < size; i++) {
+            Runnable cb = items[i];
+            items[i] = null;
+            failed += callbacks.run(cb);
+        }
+        return failed;
     }
 
     /** A detached batch as one callback standing for {@code size} user callbacks. */
     static final class Batch extends RcuCallback {
-        final RcuCallback[] items;
+        final Runnable[] items;
         final int size;
 
-        Batch(RcuCallback[] items, int size) {
+        Batch(Runnable[] items, int size) {
             this.items = items;
             this.size = size;
         }
@@ -208,12 +353,7 @@ final class DeferBatches {
 
         /** Runs every item, each outside any lock; returns how many threw. */
         int runAll(Callbacks callbacks) {
-            int failed = 0;
-            for (int i = 0; i < size; i++) {
-                failed += callbacks.invoke(items[i]);
-                items[i] = null;
-            }
-            return failed;
+            return DeferBatches.runAll(callbacks, items, size);
         }
 
         @Override

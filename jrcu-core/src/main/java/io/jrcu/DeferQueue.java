@@ -52,7 +52,7 @@ public final class DeferQueue<T> implements AutoCloseable {
      *   enqueue:  [producer lock unless singleProducer]  cookie = rcu.deferCookie() (snapshot, or QSBR token,
      *                                                     requested lazily); slot = (cookie, item);
      *             published += 1 (release)
-     *   reclaim:  [consumer lock]  while taken < published (acquire) and n < max and rcu.poll(cookie at head):
+     *   reclaim:  [consumer lock]  while taken < published (acquire) and n < max and cookie at head completed:
      *                                 move the item to a local batch, clear the slot, advance the head
      *             [no lock]        free each item of the batch
      *
@@ -349,7 +349,9 @@ public final class DeferQueue<T> implements AutoCloseable {
                     }
                     long cookie = head.cookies[headIndex];
                     if (cookie > passed) {   // (cookies never decrease: one look at the domain per new cookie)
-                        if (!rcu.poll(cookie)) {
+                        // completed only: advance() looks at the readers (tryAdvance) around this loop; poll()
+                        // would look at QSBR's once more for the first entry still open
+                        if (!rcu.isCompleted(cookie)) {
                             stoppedAt = cookie;
                             break;   // strict FIFO: younger entries have cookies at least as new
                         }

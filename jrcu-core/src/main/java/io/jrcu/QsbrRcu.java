@@ -28,6 +28,9 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
      *   online:    ctr = started+1 (opaque) + fullFence: store->load, the same store-buffering partner as memb's
      *              entry (the scan may have seen the thread offline).
      *   offline:   ctr = 0 (release), then wake a waiting grace period (opaque load, no fence; bounded park).
+     *   poll / check(t, false): one look at every ctr (acquire; partner: the release stores above, and online's
+     *              store + fence after the look's own fence): t has passed when every record has ctr == 0 or
+     *              ctr > t. A reader that comes online after start() stores ctr = started + 1 > t: it began after t.
      * Sections cost a depth increment and two compares on the thread's own record.
      */
 
@@ -211,12 +214,31 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
     /**
      * {@code rte_rcu_qsbr_check}: {@code check(t, false)} is {@link #poll(long) poll(t)}; {@code check(t, true)} is
      * {@link #await(long) await(t)} (a quiescent state of the caller) and returns {@code true}.
+     *
+     * <p>As in DPDK, {@code check(t, false)} looks at the readers itself: it is {@code true} as soon as every online
+     * reader has reported a quiescent state after {@code start()} returned {@code t} (or has gone offline since, or
+     * came online only after it), without waiting for the domain's thread. It never blocks and scans the readers at
+     * most once; a {@code true} it finds is kept (it completes the grace period, or is recorded while another thread
+     * runs one), so later checks of that token or older ones cost a load or two. Memory consistency effects: a
+     * reader's actions before the quiescent state (or {@code offline()}) that the check saw happen-before the check
+     * returns {@code true}.
+     *
+     * @throws IllegalArgumentException if this domain never issued {@code token}
      */
     public boolean check(long token, boolean wait) {
         if (!wait) {
             return poll(token);
         }
         await(token);
+        return true;
+    }
+
+    /**
+     * A report is a release store of a counter that names the grace periods it covers, so one look at the counters
+     * answers poll() (DPDK's {@code rte_rcu_qsbr_check}).
+     */
+    @Override
+    boolean pollLooksAtReaders() {
         return true;
     }
 

@@ -159,7 +159,11 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
 
     /**
      * {@code poll_state_synchronize_rcu}: whether a full grace period has elapsed since {@code cookie} was taken.
-     * Wait-free. After {@link #close()} it is {@code true} for every cookie issued before the close.
+     * Wait-free. After {@link #close()} it is {@code true} for every cookie issued before the close. QSBR answers a
+     * cookie whose grace period has started but not completed by one look at the readers (DPDK's
+     * {@code rte_rcu_qsbr_check}: see {@link QsbrRcu#check}); memb and bulletProof read one counter, because only a
+     * grace period can end theirs (memb's issues the membarrier that orders the readers' entries, bulletProof's
+     * flips the readers' phase).
      *
      * @throws IllegalArgumentException if this domain never issued {@code cookie}
      */
@@ -237,10 +241,18 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     /**
      * {@code defer_rcu}: appends {@code callback} to a batch, wait-free unless the batch is full; then the caller
      * waits for a grace period and runs the batch itself (a caller inside a read section, or a callback, hands the
-     * full batch to a worker instead, counted as an overshoot). Batches left idle for about 100 ms are run by the
-     * domain's threads; {@link #barrier()} and {@link #close()} cover them. Batches are shared by threads (a bounded
-     * set), so virtual threads cost nothing each.
+     * full batch to a worker instead, counted as an overshoot). Batches left idle for about 100 ms, and those of
+     * threads that ended, are run by the domain's threads; {@link #barrier()} and {@link #close()} cover every
+     * thread's batch, full or not.
      *
+     * <p>A platform thread has a batch of its own: a full one holds only that thread's callbacks, and after the
+     * thread's first full batch appending allocates nothing (the callback object is the caller's). Virtual threads
+     * share a bounded set of batches, so they cost nothing each; a full shared batch may hold other threads'
+     * callbacks, and its filler runs them all.
+     *
+     * <p>Memory consistency effects: as {@link #call(Runnable)}.
+     *
+     * @throws NullPointerException  if {@code callback} is null
      * @throws IllegalStateException when the domain is closed
      */
     void defer(Runnable callback);

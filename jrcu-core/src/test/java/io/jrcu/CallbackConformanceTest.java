@@ -994,6 +994,130 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         assertRanOnceInTime(x);
     }
 
+    /** Defers {@code n} new probes on the calling thread and adds them to {@code probes}. */
+    static void deferProbes(Rcu rcu, List<Probe> probes, int n) {
+        for (int i = 0; i < n; i++) {
+            Probe p = new Probe(rcu);
+            probes.add(p);
+            rcu.defer(p);
+        }
+    }
+
+    /** The defer batches of {@code rcu}. */
+    static DeferBatches deferBatches(Rcu rcu) {
+        return ((AbstractRcu<?>) rcu).callbacks.deferBatches();
+    }
+
+    /**
+     * A platform thread's full batch holds its own callbacks only: the callbacks that 64 other platform threads
+     * deferred just before (one each, their batches half full) are not run by the thread that fills its batch.
+     */
+    @Test
+    void aPlatformThreadsFullDeferBatchRunsOnlyItsOwnCallbacks() {
+        Rcu rcu = domain();
+        int capacity = DeferBatches.CAPACITY;
+        List<Probe> others = new CopyOnWriteArrayList<>();
+        List<Probe> own = new ArrayList<>();
+        AtomicReference<Thread> caller = new AtomicReference<>();
+        AtomicInteger ranOnCaller = new AtomicInteger();
+        try (TestThreads threads = new TestThreads()) {
+            List<Held> holders = new ArrayList<>();
+            try {
+                for (int i = 0; i < 64; i++) {
+                    holders.add(threads.hold(false, "other-deferrer", () -> deferProbes(rcu, others, 1), () -> {
+                    }));
+                }
+                threads.platform("filler", () -> {
+                    caller.set(Thread.currentThread());
+                    // the batch fills at `capacity` (unless the idle drain took part of it: then a later one fills)
+                    for (int i = 0; i < 4 * capacity && ranOnCaller.get() == 0; i++) {
+                        Probe p = new Probe(rcu, () -> {
+                            if (Thread.currentThread() == caller.get()) {
+                                ranOnCaller.incrementAndGet();
+                            }
+                        });
+                        own.add(p);
+                        rcu.defer(p);
+                    }
+                }).join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            } finally {
+                holders.forEach(Held::release);
+            }
+        }
+        assertThat(others).as("other threads' callbacks run by the thread whose batch filled")
+                .noneMatch(p -> p.ranOn == caller.get());
+        assertThat(own.stream().filter(p -> p.ranOn == caller.get()).toList())
+                .as("the filler's own callbacks it ran after the grace period").hasSize(capacity)
+                .allSatisfy(p -> assertThat(p.early).isFalse());
+        rcu.barrier();
+        assertRanOnceInTime(own);
+        assertRanOnceInTime(others);
+    }
+
+    /** barrier() runs what other platform threads deferred, though their batches are half full and they live on. */
+    @Test
+    void barrierRunsTheHalfFullDeferBatchesOfOtherLiveThreads() {
+        Rcu rcu = domain();
+        List<Probe> probes = new CopyOnWriteArrayList<>();
+        try (TestThreads threads = new TestThreads()) {
+            Held deferrer = threads.hold(false, "half-full-deferrer", () -> deferProbes(rcu, probes, 3), () -> {
+            });
+            try {
+                assertThat(deferBatches(rcu).threadSlotCount()).as("the deferring thread's own batch").isEqualTo(1);
+                rcu.barrier();
+                assertRanOnceInTime(probes);
+                assertThat(deferrer.thread().isAlive()).as("the deferring thread is still waiting").isTrue();
+                assertThat(probes).noneMatch(p -> p.ranOn == deferrer.thread());
+            } finally {
+                deferrer.release();
+            }
+        }
+    }
+
+    /**
+     * A platform thread that ends with a half-full batch loses nothing: the domain's thread runs the batch without
+     * a barrier and drops the thread's batch.
+     */
+    @Test
+    void aDeadThreadsHalfFullDeferBatchStillRunsAndIsDropped() throws InterruptedException {
+        Rcu rcu = domain();
+        List<Probe> probes = new CopyOnWriteArrayList<>();
+        try (TestThreads threads = new TestThreads()) {
+            threads.platform("short-lived-deferrer", () -> deferProbes(rcu, probes, 3)).join();
+        }
+        // liveness bound, not a timing assertion: the domain's thread looks at the batches about every 100 ms
+        awaitCondition("a dead thread's half-full batch runs without a barrier", Duration.ofSeconds(3),
+                () -> probes.stream().allMatch(p -> p.runs() > 0));
+        assertRanOnceInTime(probes);
+        awaitCondition("the dead thread's batch is dropped", () -> deferBatches(rcu).threadSlotCount() == 0);
+    }
+
+    /** Virtual threads defer into the shared batches: none gets a batch (an array) of its own. */
+    @Test
+    void virtualThreadsDeferIntoSharedBatchesWithoutABatchOfTheirOwn() {
+        Rcu rcu = domain();
+        AtomicIntegerArray runs = new AtomicIntegerArray(200 * 5);
+        try (TestThreads threads = new TestThreads()) {
+            for (int t = 0; t < 200; t++) {
+                int base = t * 5;
+                threads.virtual("virtual-deferrer", () -> {
+                    for (int i = 0; i < 5; i++) {
+                        int id = base + i;
+                        rcu.defer(() -> runs.incrementAndGet(id));
+                    }
+                });
+            }
+        }
+        assertThat(deferBatches(rcu).threadSlotCount()).as("batches of their own made for virtual threads").isZero();
+        rcu.defer(() -> {
+        });
+        assertThat(deferBatches(rcu).threadSlotCount()).as("the platform test thread's own batch").isEqualTo(1);
+        rcu.barrier();
+        assertEveryIdRanOnce(runs);
+    }
+
     @Test
     void manyVirtualThreadsDeferAndEveryCallbackRunsOnce() {
         Rcu rcu = domain();

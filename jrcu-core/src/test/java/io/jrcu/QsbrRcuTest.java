@@ -6,6 +6,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -283,6 +285,103 @@ class QsbrRcuTest extends DomainTestSupport {
         }
         assertThatThrownBy(() -> rcu.check(rcu.snapshot() + 10, false))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * DPDK's {@code rte_rcu_qsbr_check(v, t, false)}: the check looks at the readers itself. The domain's thread is
+     * stopped and no call here blocks, so nothing else can run the grace period: the first check after the last
+     * online reader reported must say {@code true} (and complete the grace period for later polls), and every check
+     * before it {@code false}. An offline reader counts as past.
+     */
+    @Test
+    void checkWithoutWaitIsTrueOnTheFirstCallOnceEveryOnlineReaderReported() throws Exception {
+        QsbrRcu rcu = domain();
+        rcu.stopDomainThreadForTests();
+        try (TestThreads threads = new TestThreads(); Agent first = threads.agent(false, "first-reader");
+             Agent second = threads.agent(false, "second-reader");
+             Agent offline = threads.agent(false, "offline-reader")) {
+            first.run(rcu::registerThread);
+            second.run(rcu::registerThread);
+            offline.run(() -> {
+                rcu.registerThread();
+                rcu.offline();
+            });
+            long t = rcu.start();
+            assertThat(rcu.check(t, false)).as("no reader has reported since start()").isFalse();
+            first.run(rcu::quiescent);
+            assertThat(rcu.check(t, false)).as("the second reader has not reported").isFalse();
+            assertThat(rcu.poll(t)).as("poll(t) is the same check").isFalse();
+            assertThat(rcu.stats().gracePeriodsCompleted()).isZero();
+            second.run(rcu::quiescent);
+            assertThat(rcu.check(t, false)).as("the first check after every online reader reported").isTrue();
+            assertThat(rcu.stats().gracePeriodsCompleted()).as("the check completed the token's grace period")
+                    .isEqualTo(1);
+            assertThat(rcu.poll(t)).isTrue();
+            long later = rcu.start();
+            assertThat(rcu.check(later, false)).as("a newer token: nobody reported after it").isFalse();
+            for (Agent a : List.of(first, second, offline)) {
+                a.run(rcu::unregisterThread);
+            }
+            assertThat(rcu.check(later, false)).as("no reader left").isTrue();
+        }
+    }
+
+    /**
+     * While another thread holds the grace-period lock (here the test thread, as a grace period in progress would),
+     * a check that finds every reader past the token still says {@code true} at once, and so do later checks of that
+     * token, but not of a newer one; the grace period completes once a check can take the lock.
+     */
+    @Test
+    void checkWithoutWaitAnswersFromTheReadersWhileAnotherThreadHoldsTheGracePeriodLock() throws Exception {
+        QsbrRcu rcu = domain();
+        rcu.stopDomainThreadForTests();
+        try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "reader");
+             Agent checker = threads.agent(false, "checker")) {
+            reader.run(rcu::registerThread);
+            long t = rcu.start();
+            List<Boolean> checks = new ArrayList<>();
+            rcu.holdingGracePeriodLockForTests(() -> {
+                try {
+                    checks.add(checker.call(() -> rcu.check(t, false)));
+                    reader.run(rcu::quiescent);
+                    checks.add(checker.call(() -> rcu.check(t, false)));
+                    checks.add(checker.call(() -> rcu.poll(t)));
+                    long next = rcu.start();
+                    checks.add(checker.call(() -> rcu.check(next, false)));
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(checks).as("before the report, after it (check, poll), a newer token")
+                    .containsExactly(false, true, true, false);
+            assertThat(rcu.stats().gracePeriodsCompleted()).as("nothing could complete a grace period").isZero();
+            assertThat(rcu.check(t, false)).isTrue();
+            assertThat(rcu.stats().gracePeriodsCompleted()).as("a check with the lock free completes it")
+                    .isEqualTo(1);
+            reader.run(rcu::unregisterThread);
+        }
+    }
+
+    /** DPDK semantics: a thread that comes online, or registers, after start() began after the token. */
+    @Test
+    void aReaderThatComesOnlineAfterStartDoesNotHoldUpTheToken() throws Exception {
+        QsbrRcu rcu = domain();
+        rcu.stopDomainThreadForTests();
+        try (TestThreads threads = new TestThreads(); Agent returning = threads.agent(false, "returning-reader");
+             Agent newcomer = threads.agent(false, "new-reader")) {
+            returning.run(() -> {
+                rcu.registerThread();
+                rcu.offline();
+            });
+            long t = rcu.start();
+            returning.run(rcu::online);
+            newcomer.run(rcu::registerThread);
+            assertThat(rcu.check(t, false)).as("both readers became protected after start()").isTrue();
+            long next = rcu.start();
+            assertThat(rcu.check(next, false)).as("neither has reported since the next start()").isFalse();
+            returning.run(rcu::unregisterThread);
+            newcomer.run(rcu::unregisterThread);
+        }
     }
 
     /**

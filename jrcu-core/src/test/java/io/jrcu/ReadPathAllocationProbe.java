@@ -1,17 +1,10 @@
 package io.jrcu;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-
 /**
  * The child JVM of {@link ReadPathAllocationTest}: counts the bytes the main thread allocates over a million read
  * sections of every flavor, on every read path, and exits 0 only if every count is zero. Meant to run with
- * {@code -XX:-DoEscapeAnalysis} (checked here), so that nothing the JIT could scalar-replace hides an allocation.
- *
- * <p>The management beans are reached reflectively: the test sources are compiled into module {@code io.jrcu},
- * which does not read {@code java.management}/{@code jdk.management}; this class runs on the class path, where
- * they are accessible. The counter is read through an exact-typed {@link MethodHandle}, so reading it boxes nothing.
+ * {@code -XX:-DoEscapeAnalysis} (checked by {@link ThreadAllocation}, which counts), so that nothing the JIT could
+ * scalar-replace hides an allocation.
  *
  * <p>Each read path is one static method whose call sites see all three {@link Rcu} / {@link RcuReader}
  * implementations (the warm-up interleaves the flavors), so the measured code is the megamorphic code a program
@@ -22,13 +15,6 @@ public final class ReadPathAllocationProbe {
     static final int SECTIONS = 1_000_000;
     static final int WARMUP_ROUNDS = 15;
     static final int WARMUP_SECTIONS = 20_000;
-
-    /** {@code com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes()}, bound to the bean: {@code ()long}. */
-    private static MethodHandle allocatedBytes;
-
-    private static long allocatedBytes() throws Throwable {
-        return (long) allocatedBytes.invokeExact();
-    }
 
     /** Keeps the JIT from removing the loops. */
     static volatile long sink;
@@ -43,26 +29,7 @@ public final class ReadPathAllocationProbe {
     }
 
     public static void main(String[] args) throws Throwable {
-        Class<?> factory = Class.forName("java.lang.management.ManagementFactory");
-        Class<?> hotspotClass = Class.forName("com.sun.management.HotSpotDiagnosticMXBean");
-        Object hotspot = factory.getMethod("getPlatformMXBean", Class.class).invoke(null, hotspotClass);
-        Object option = hotspotClass.getMethod("getVMOption", String.class).invoke(hotspot, "DoEscapeAnalysis");
-        String escapeAnalysis = (String) option.getClass().getMethod("getValue").invoke(option);
-        System.out.println("DoEscapeAnalysis=" + escapeAnalysis);
-        if (!"false".equals(escapeAnalysis)) {
-            System.out.println("FAIL: escape analysis is on; run with -XX:-DoEscapeAnalysis");
-            System.exit(2);
-        }
-        Class<?> threadBeanClass = Class.forName("com.sun.management.ThreadMXBean");
-        Object threads = factory.getMethod("getThreadMXBean").invoke(null);
-        if (!(boolean) threadBeanClass.getMethod("isThreadAllocatedMemorySupported").invoke(threads)) {
-            System.out.println("FAIL: thread allocation counting not supported");
-            System.exit(3);
-        }
-        threadBeanClass.getMethod("setThreadAllocatedMemoryEnabled", boolean.class).invoke(threads, true);
-        allocatedBytes = MethodHandles.publicLookup()
-                .findVirtual(threadBeanClass, "getCurrentThreadAllocatedBytes", MethodType.methodType(long.class))
-                .bindTo(threads);
+        ThreadAllocation counter = ThreadAllocation.start();
 
         MembRcu memb = Rcu.memb();
         QsbrRcu qsbr = Rcu.qsbr();
@@ -92,24 +59,7 @@ public final class ReadPathAllocationProbe {
             }
         }
 
-        // The counter's own cost: two reads with nothing between them.
-        long overhead = Long.MAX_VALUE;
-        for (int i = 0; i < 20; i++) {
-            long a = allocatedBytes();
-            long b = allocatedBytes();
-            overhead = Math.min(overhead, b - a);
-        }
-        System.out.println("counter overhead: " + overhead + " bytes");
-
-        // Evidence that the measurement sees allocation at all.
-        long before = allocatedBytes();
-        sink += allocate(1_000);
-        long allocating = allocatedBytes() - before - overhead;
-        System.out.println("control (1000 arrays): " + allocating + " bytes");
-        boolean ok = allocating >= 16_000;
-        if (!ok) {
-            System.out.println("FAIL: the control allocation was not counted");
-        }
+        boolean ok = counter.calibrate();
 
         for (Path p : paths) {
             for (Rcu rcu : flavors) {
@@ -117,11 +67,11 @@ public final class ReadPathAllocationProbe {
                         || p.name().startsWith("QsbrRcu.") && !(rcu instanceof QsbrRcu)) {
                     continue;
                 }
-                long start = allocatedBytes();
+                long start = counter.bytes();
                 long result = p.loop().run(rcu, SECTIONS);
-                long end = allocatedBytes();
+                long end = counter.bytes();
                 sink += result;
-                long bytes = end - start - overhead;
+                long bytes = end - start - counter.overhead;
                 boolean pass = bytes <= 0 && result == SECTIONS;
                 ok &= pass;
                 System.out.printf("%-4s %-14s %-48s %,d sections: %d bytes%n", pass ? "ok" : "FAIL",
@@ -233,16 +183,5 @@ public final class ReadPathAllocationProbe {
             qsbr.quiescent();
         }
         return seen;
-    }
-
-    static long allocate(int n) {
-        long total = 0;
-        for (int i = 0; i < n; i++) {
-            Object[] a = new Object[1];
-            a[0] = a;
-            total += a.length;
-            sink += System.identityHashCode(a) & 1;
-        }
-        return total;
     }
 }

@@ -1,5 +1,7 @@
 package io.jrcu.jcstress;
 
+import io.jrcu.QsbrRcu;
+
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressMeta;
@@ -26,10 +28,12 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * lets each side's load pass its own buffered store. (The message-passing shape cannot fail on x86 at all.)
  *
  * <p>Tests: {@code Guarantee.<Flavor><Wait>} with Wait = {@code Synchronize} ({@code synchronize()}),
- * {@code StartPoll} ({@code c = startPoll(); await(c)}) and {@code Snapshot} ({@code c = snapshot(); await(c)}).
- * {@code Guarantee.Broken<Flavor>Synchronize} are the deliberately broken twins: the same code against a domain
- * whose grace periods skip the wait for readers, where {@code 0, 0} is {@code ACCEPTABLE_INTERESTING} (the report
- * shows how often the test caught it).
+ * {@code StartPoll} ({@code c = startPoll(); await(c)}), {@code Snapshot} ({@code c = snapshot(); await(c)}) and,
+ * for QSBR, {@code StartCheck} ({@code t = start()}, then {@code check(t, false)} until true: the check looks at the
+ * readers itself). {@code Guarantee.Broken<Flavor>Synchronize} and {@code BrokenQsbrStartCheck} are the deliberately
+ * broken twins: the same code against a domain whose grace periods skip the wait for readers (and whose check sees
+ * every grace period ended), where {@code 0, 0} is {@code ACCEPTABLE_INTERESTING} (the report shows how often the
+ * test caught it).
  */
 public final class Guarantee {
     private Guarantee() {
@@ -61,6 +65,17 @@ public final class Guarantee {
         d.x = 1;
         long cookie = f.rcu.snapshot();
         f.rcu.await(cookie);
+        r.r1 = d.y;
+    }
+
+    /** DPDK's writer loop: {@code t = start()}, then {@code check(t, false)} until it is true (QSBR only). */
+    static void writeThenStartCheck(Flavor f, Data d, II_Result r) {
+        QsbrRcu qsbr = (QsbrRcu) f.rcu;
+        d.x = 1;
+        long token = qsbr.start();
+        while (!qsbr.check(token, false)) {
+            Thread.onSpinWait();
+        }
         r.r1 = d.y;
     }
 
@@ -199,6 +214,38 @@ public final class Guarantee {
         @Actor
         public void writer(Data d, II_Result r) {
             writeThenSnapshotAwait(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class QsbrStartCheck {
+        static final Flavor F = Flavor.qsbr();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenStartCheck(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenOutcomes.class)
+    public static class BrokenQsbrStartCheck {
+        static final Flavor F = Flavor.brokenQsbr();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenStartCheck(F, d, r);
         }
 
         @Actor
