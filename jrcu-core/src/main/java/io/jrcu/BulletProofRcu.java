@@ -18,9 +18,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Besides thread-bound {@link #read()} sections this flavor offers the cross-thread form:
  * {@link #readLockToken()} opens a section and {@link #readUnlock(long)} ends it from any thread (Linux's
  * {@code srcu_down_read}/{@code srcu_up_read}) — the form for a virtual thread's work handed between threads. A token
- * names its section: ending it a second time, or ending a token of another domain, throws and ends nothing. Token
- * sections do not count in {@link #inReadSection()}; a thread that calls {@link #synchronize()} while holding a token
- * it opened waits for itself (the timed forms and stall reports are the way out).
+ * names its section: ending it a second time, or ending a token of another domain, throws and ends nothing.
+ *
+ * <p><b>Whose wait a token holds.</b> Token sections do not count in {@link #inReadSection()}, but a token counts
+ * against the thread that opened it until any thread closes it. While it is open, every call of that thread that
+ * would wait for a grace period (which would wait for the token) acts as inside a read section:
+ * {@link #synchronize()}, {@link #await(long)}, {@link #barrier()}, {@link #close()}, closing a callback worker and
+ * closing a {@link DeferQueue} or {@link RcuArena} of the domain throw {@link IllegalStateException} (also their
+ * timed forms), and a full {@link #defer} batch or a {@link #call} over the callback budget is handed to a worker
+ * (an overshoot) instead of waiting. A thread that holds a token another thread opened is not covered: its wait
+ * waits for that token like any other.
  *
  * <p>A thread that terminates inside a {@code read()} section is found when a grace period has waited a while (at
  * the latest at the stall timeout), reported and released; that search costs O(threads) and happens only on that
@@ -71,7 +78,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * matches no lock — a grace period then completes while a section is open, and once that section ends the sums
      * never match again. With the table a token names its section, so every such call fails and changes nothing, at
      * the fast path's old price (one atomic operation each way); a grace period pays a scan of the table instead.
-     * The slot also keeps the opener's thread id, for stall reports.
+     * The slot also keeps the opener's thread id, so that the paths about to block can ask "does the calling thread
+     * hold a token it opened" (callerHoldsSection, O(table)) without any cost on the fast path.
      */
 
     /** Marks a thread-bound section's (stripe, phase) word, so that it is never 0 (0: no section open). */
@@ -181,10 +189,10 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     // ------------------------------------------------------------------ token sections
 
     /**
-     * Opens a section and returns its token; end it with {@link #readUnlock(long)}, from any thread. Lock-free: one
-     * CAS on a slot of the token table (the calling thread's hint slot, or a free one found by a few random probes);
-     * allocates nothing unless the table grows (more token sections open at once than ever before) or debug checks
-     * are on.
+     * Opens a section and returns its token; end it with {@link #readUnlock(long)}, from any thread. Until then the
+     * token counts against the calling thread (see the class documentation). Lock-free: one CAS on a slot of the
+     * token table (the calling thread's hint slot, or a free one found by a few random probes); allocates nothing
+     * unless the table grows (more token sections open at once than ever before) or debug checks are on.
      *
      * @throws IllegalStateException if the domain is closed, or 2^24 token sections of it are open
      */
@@ -229,6 +237,23 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         if (state.lvGracePeriodParked()) {  // volatile load after the CAS; Dekker partner: awaitDrained
             wakeGracePeriodWaiter();
         }
+    }
+
+    /** Also a token section the calling thread opened that nobody has closed: O(token table). */
+    @Override
+    boolean callerHoldsSection() {
+        return super.callerHoldsSection()
+                || tokens.openedBy(Thread.currentThread().threadId()) != TokenTable.NO_TOKEN;
+    }
+
+    @Override
+    String describeCallerSection() {
+        if (super.callerHoldsSection()) {
+            return super.describeCallerSection();
+        }
+        return "while thread '" + Thread.currentThread().getName() + "' holds token 0x"
+                + Long.toHexString(tokens.openedBy(Thread.currentThread().threadId())) + " of " + name
+                + ", a token section it opened (a token counts against its opener until any thread closes it)";
     }
 
     private record TokenOwner(String threadName, long openedNanos, AtomicInteger protections) {

@@ -124,10 +124,9 @@ final class DeferBatches {
 
     private void runFull(Batch batch) {
         AbstractRcu<?> domain = callbacks.domain;
-        AbstractReader reader = domain.currentReaderOrNull();
         Thread me = Thread.currentThread();
         try {
-            if ((reader != null && reader.depth() > 0) || callbacks.isDomainThread(me)) {
+            if (domain.callerHoldsSection() || callbacks.isDomainThread(me)) {
                 callbacks.countOvershoot();   // must not block here: a worker runs it after its grace period
                 callbacks.route(batch);
                 return;

@@ -28,6 +28,7 @@ final class TokenTable {
      *                         goes on; claim: CAS state free(last) -> open(next stamp, phase); owner = (thread, stamp)
      *   close(token):         CAS state open(stamp, phase) -> free(stamp)
      *   anyOpen(phase):       a volatile load of every slot's state; O(table size)
+     *   openedBy(thread):     every open slot whose owner is (thread, its stamp); O(table size)
      *
      * Stamps are unique in the process until 2^39 (5.5 * 10^11) token sections of all domains have been opened: a slot
      * takes a block of BLOCK consecutive stamps from a process-wide counter (one atomic add per BLOCK sections of that
@@ -36,8 +37,9 @@ final class TokenTable {
      * "already ended"), a token of another domain a stamp this table never issued — however many domains there are.
      * Only a forged long equal to a live token closes a section, and that is closing it.
      *
-     * The owner word names the opener in stall reports (describeOpen): the opener stores it (opaque) after its CAS,
-     * so a scan may still see the previous section's word.
+     * The owner word makes openedBy exact without ordering it against the claim: the opener stores it (opaque) after
+     * its CAS, so a scan may still see the previous section's word; mix is a bijection, so that word never equals
+     * (thread, current stamp) — not even for the same thread — and a thread's own word is visible to it.
      *
      * Growth: chunk 0 has FIRST slots (the domain's stripe count), each padded to 128 bytes like the counters' cells,
      * so the hint slots of different threads share no cache line; chunk k >= 1 has FIRST << (k-1) slots of 16 bytes
@@ -52,7 +54,8 @@ final class TokenTable {
      *     period's fence: a section is either seen open, or its reads follow the writer's unlinks (store buffering)
      *   close's CAS (volatile: the section's accesses happen-before it)  <->  anyOpen's volatile load that sees the
      *     slot free, or open again (the reopening CAS read the free state)
-     *   owner: opaque store by the opener  <->  opaque load in describeOpen after the volatile load of state
+     *   owner: opaque store by the opener  <->  opaque loads in openedBy and describeOpen, each after the volatile
+     *     load of the slot's state (see above)
      *   chunks: volatile; a new array is published under `this` when the table grows (slots never move)
      */
 
@@ -174,9 +177,9 @@ final class TokenTable {
         return k == 0 ? slot * FIRST_STRIDE : (slot - (firstSlots << (k - 1))) * STRIDE;
     }
 
-    /** Slots the table has now (it only grows). */
-    int size() {
-        return size(chunks);
+    /** The slot whose state is at index {@code at} of chunk {@code k}. */
+    private int slotAt(int k, int at) {
+        return k == 0 ? at / FIRST_STRIDE : (firstSlots << (k - 1)) + at / STRIDE;
     }
 
     /** Adds a chunk as large as the table, unless another thread did since {@code seen} was read. */
@@ -215,7 +218,7 @@ final class TokenTable {
         if (!casState(chunk, at, free, openState(stamp, phase))) {  // volatile RMW: a full fence (SRCU barrier B)
             return NO_TOKEN;
         }
-        soOwner(chunk, at, ownerWord(threadId, stamp));  // opaque; partner: describeOpen
+        soOwner(chunk, at, ownerWord(threadId, stamp));  // opaque; partners: openedBy, describeOpen
         return token(slot, stamp, phase);
     }
 
@@ -302,6 +305,26 @@ final class TokenTable {
         return false;
     }
 
+    /**
+     * A token thread {@code threadId} opened whose section is still open, or {@link #NO_TOKEN}. O(table size); a
+     * thread always sees its own open sections (its owner words are its own stores). Allocates nothing: a full defer
+     * batch asks it.
+     */
+    long openedBy(long threadId) {
+        long[][] cs = chunks;
+        for (int k = 0; k < cs.length; k++) {
+            long[] chunk = cs[k];
+            int stride = k == 0 ? FIRST_STRIDE : STRIDE;
+            for (int at = 0; at < chunk.length; at += stride) {
+                long s = lvState(chunk, at);  // volatile; partners: the CASes of open and close
+                if ((s & OPEN) != 0 && loOwner(chunk, at) == ownerWord(threadId, s >>> 2)) { // opaque: see overview
+                    return token(slotAt(k, at), s >>> 2, (int) (s >>> 1) & 1);
+                }
+            }
+        }
+        return NO_TOKEN;
+    }
+
     /** Appends one line per open section of {@code phase} (stall reports): its token, slot and opener's thread id. */
     void describeOpen(int phase, StringBuilder out, LongFunction<String> detail) {
         long[][] cs = chunks;
@@ -309,13 +332,12 @@ final class TokenTable {
             long[] chunk = cs[k];
             int stride = k == 0 ? FIRST_STRIDE : STRIDE;
             for (int at = 0; at < chunk.length; at += stride) {
-                long s = lvState(chunk, at);
+                long s = lvState(chunk, at);  // volatile; partners: the CASes of open and close
                 if ((s & 3) == ((long) phase << 1 | OPEN)) {
-                    int slot = k == 0 ? at / FIRST_STRIDE : (firstSlots << (k - 1)) + at / STRIDE;
-                    long stamp = s >>> 2;
-                    long token = token(slot, stamp, phase);
-                    out.append("\n\ttoken section 0x").append(Long.toHexString(token)).append(" (slot ").append(slot)
-                            .append(") opened by thread #").append(loOwner(chunk, at) ^ ownerWord(0, stamp))
+                    long token = token(slotAt(k, at), s >>> 2, phase);
+                    out.append("\n\ttoken section 0x").append(Long.toHexString(token)).append(" (slot ")
+                            .append(slotAt(k, at)).append(") opened by thread #")
+                            .append(loOwner(chunk, at) ^ ownerWord(0, s >>> 2))  // opaque: see the overview
                             .append(detail.apply(token));
                 }
             }

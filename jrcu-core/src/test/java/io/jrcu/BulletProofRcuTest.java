@@ -98,14 +98,58 @@ class BulletProofRcuTest extends DomainTestSupport {
         assertThat(rcu.synchronize(LONG)).isTrue();
     }
 
-    @Test
-    void aThreadHoldingItsOwnTokenWaitsForItselfAndTheTimedFormsAreTheWayOut() {
+    /**
+     * A grace period waits for every open token section, so one the caller waited for while it holds a token it
+     * opened would wait for the caller itself: every blocking call refuses, as inside a read section. The caller is
+     * an agent whose calls have a deadline, and the test thread closes the token at the end, so a call that waits
+     * for itself fails the test instead of hanging it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"synchronize()", "synchronize(Duration)", "await(long)", "await(long, Duration)",
+            "close()"})
+    void blockingCallsOfAThreadHoldingATokenItOpenedThrowInsteadOfWaitingForItself(String call) throws Exception {
         BulletProofRcu rcu = domain();
-        long token = rcu.readLockToken();
-        assertThat(rcu.synchronize(SHORT)).as("documented: waits for its own token section").isFalse();
-        assertThat(rcu.await(rcu.snapshot(), SHORT)).isFalse();
-        rcu.readUnlock(token);
-        assertThat(rcu.synchronize(LONG)).isTrue();
+        long cookie = rcu.snapshot();
+        try (TestThreads threads = new TestThreads(); Agent holder = threads.agent(false, "token-holder")) {
+            long token = holder.call(rcu::readLockToken);
+            try {
+                Throwable thrown = holder.thrown(() -> {
+                    switch (call) {
+                        case "synchronize()" -> rcu.synchronize();
+                        case "synchronize(Duration)" -> rcu.synchronize(LONG);
+                        case "await(long)" -> rcu.await(cookie);
+                        case "await(long, Duration)" -> rcu.await(cookie, LONG);
+                        default -> rcu.close();
+                    }
+                });
+                assertThat(thrown).as("%s while holding a token it opened", call)
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
+                assertThat(rcu.synchronize(SHORT)).as("the token section is still open").isFalse();
+            } finally {
+                rcu.readUnlock(token);  // from another thread than the opener; also ends a wait for itself
+            }
+            holder.run(() -> assertThat(rcu.synchronize(LONG)).as("once the token is closed").isTrue());
+        }
+    }
+
+    /**
+     * A token counts against the thread that opened it until any thread closes it: the opener may not block while
+     * another thread holds its token, and the other thread's own wait is an ordinary wait for an open section.
+     */
+    @Test
+    void aTokenHandedToAnotherThreadCountsAgainstItsOpenerUntilAnyThreadClosesIt() throws Exception {
+        BulletProofRcu rcu = domain();
+        try (TestThreads threads = new TestThreads(); Agent opener = threads.agent(false, "opener")) {
+            long token = opener.call(rcu::readLockToken);  // handed to this thread
+            try {
+                assertThat(opener.thrown(rcu::synchronize)).as("the opener's synchronize() while its token is open")
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
+                assertThat(rcu.synchronize(SHORT)).as("another thread waits for the open token section").isFalse();
+            } finally {
+                rcu.readUnlock(token);
+            }
+            opener.run(() -> assertThat(rcu.synchronize(LONG)).as("the opener, once anyone closed it").isTrue());
+        }
     }
 
     @Test
