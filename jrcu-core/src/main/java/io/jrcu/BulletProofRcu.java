@@ -201,15 +201,23 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         int phase = state.loPhase() & 1;
         long token = tokens.open(phase, me.threadId());  // volatile CAS: full fence (SRCU barrier B)
         if (state.loClosing()) {       // after the CAS: a section the final grace period missed sees closing
-            tokens.close(token);
-            afterTokenClosed();
-            throw closedException("readLockToken()");
+            throw refuseClosing(token);
         }
         if (tokenOwners != null) {
-            tokenOwners.put(token, new TokenOwner(me.getName(), System.nanoTime(), DebugProtection.current()));
-            DebugProtection.enter();
+            trackOwner(token, me);
         }
         return token;
+    }
+
+    private IllegalStateException refuseClosing(long token) {
+        tokens.close(token);
+        afterTokenClosed();
+        return closedException("readLockToken()");
+    }
+
+    private void trackOwner(long token, Thread opener) {
+        tokenOwners.put(token, new TokenOwner(opener.getName(), System.nanoTime(), DebugProtection.current()));
+        DebugProtection.enter();
     }
 
     /**
@@ -221,16 +229,24 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      */
     public void readUnlock(long token) {
         if (!tokens.close(token)) {    // volatile CAS: orders the section before it
-            throw new IllegalStateException("readUnlock(0x" + Long.toHexString(token) + ") on " + name
-                    + ": not a live token (" + tokens.whyNotLive(token) + ")");
+            throw notLive(token);
         }
         if (tokenOwners != null) {
-            TokenOwner owner = tokenOwners.remove(token);
-            if (owner != null) {
-                owner.protections.decrementAndGet();
-            }
+            untrackOwner(token);
         }
         afterTokenClosed();
+    }
+
+    private IllegalStateException notLive(long token) {
+        return new IllegalStateException("readUnlock(0x" + Long.toHexString(token) + ") on " + name
+                + ": not a live token (" + tokens.whyNotLive(token) + ")");
+    }
+
+    private void untrackOwner(long token) {
+        TokenOwner owner = tokenOwners.remove(token);
+        if (owner != null) {
+            owner.protections.decrementAndGet();
+        }
     }
 
     private void afterTokenClosed() {

@@ -41,13 +41,16 @@ final class TokenTable {
      * its CAS, so a scan may still see the previous section's word; mix is a bijection, so that word never equals
      * (thread, current stamp) — not even for the same thread — and a thread's own word is visible to it.
      *
-     * Growth: chunk 0 has FIRST slots (the domain's stripe count), each padded to 128 bytes like the counters' cells,
-     * so the hint slots of different threads share no cache line; chunk k >= 1 has FIRST << (k-1) slots of 16 bytes
-     * (four to a line: they are reached by random probes, and padding would multiply both the memory and the grace
-     * period's scan). The table doubles when PROBES random probes find no free slot, so it stays at most about twice
-     * the largest number of sections open at once, and it never shrinks: a grace period's cost follows that peak,
-     * not the number of sections ever opened. Slot i: chunk 0 if i < FIRST, else chunk k = 32 - nlz(i / FIRST) at
-     * offset i - (FIRST << (k-1)).
+     * Layout and growth: chunk 0 has FIRST slots (the domain's stripe count), each padded to 128 bytes like the
+     * counters' cells, so the hint slots of different threads share no cache line; chunk k >= 1 has FIRST << (k-1)
+     * slots of 16 bytes (four to a line: they are reached by random probes, and padding would multiply both the
+     * memory and the grace period's scan). Every chunk has 128 bytes of padding before its first slot and after its
+     * last (PAD), so the array's length (read by every bounds check) shares no line with a slot. Slot i: chunk 0 if
+     * i < FIRST, else chunk k = 32 - nlz(i / FIRST) at offset i - (FIRST << (k-1)).
+     * The table doubles only when PROBES random probes all find open slots, which at a fill ratio f happens with
+     * probability f^PROBES: with N sections open at once it settles at a few times N (at f = 1/2 one open in 65,536
+     * grows it, at f = 1/4 one in 4 * 10^9), and it never shrinks. So a grace period's cost follows the most token
+     * sections that were open at once, not the number ever opened.
      *
      * Memory ordering (partners):
      *   open's CAS (volatile RMW, a full fence: SRCU's barrier B)  <->  anyOpen's volatile loads after the grace
@@ -72,9 +75,14 @@ final class TokenTable {
     private static final int BLOCK_BITS = 10;
     private static final long BLOCK = 1L << BLOCK_BITS;
     /** Random slots an open() tries when its hint slot is taken, before it doubles the table. */
-    private static final int PROBES = 8;
+    private static final int PROBES = 16;
     /** longs per slot in chunk 0 (128 bytes) and in the other chunks (16 bytes). */
     private static final int FIRST_STRIDE = 16, STRIDE = 2;
+    /**
+     * longs of padding before the first slot and after the last of every chunk (128 bytes): the array's header (its
+     * length, read by every bounds check) and the neighbouring objects share no line with a slot.
+     */
+    private static final int PAD = 16;
     private static final int STATE = 0, OWNER = 1;
 
     /** Process-wide: the next block of stamps. */
@@ -97,7 +105,7 @@ final class TokenTable {
         this.domainName = domainName;
         this.firstSlots = firstSlots;
         this.firstBits = Integer.numberOfTrailingZeros(firstSlots);
-        this.first = new long[firstSlots * FIRST_STRIDE];
+        this.first = new long[PAD + firstSlots * FIRST_STRIDE + PAD];
         this.chunks = new long[][] {first};
     }
 
@@ -164,8 +172,8 @@ final class TokenTable {
 
     // ------------------------------------------------------------------ chunks
 
-    private static int size(long[][] chunks) {
-        return chunks[0].length / FIRST_STRIDE << (chunks.length - 1);
+    private int size(long[][] chunks) {
+        return firstSlots << (chunks.length - 1);
     }
 
     private int chunkOf(int slot) {
@@ -174,12 +182,12 @@ final class TokenTable {
 
     /** Index of slot {@code slot}'s state in chunk {@code k}. */
     private int indexIn(int k, int slot) {
-        return k == 0 ? slot * FIRST_STRIDE : (slot - (firstSlots << (k - 1))) * STRIDE;
+        return PAD + (k == 0 ? slot * FIRST_STRIDE : (slot - (firstSlots << (k - 1))) * STRIDE);
     }
 
     /** The slot whose state is at index {@code at} of chunk {@code k}. */
     private int slotAt(int k, int at) {
-        return k == 0 ? at / FIRST_STRIDE : (firstSlots << (k - 1)) + at / STRIDE;
+        return k == 0 ? (at - PAD) / FIRST_STRIDE : (firstSlots << (k - 1)) + (at - PAD) / STRIDE;
     }
 
     /** Adds a chunk as large as the table, unless another thread did since {@code seen} was read. */
@@ -190,7 +198,7 @@ final class TokenTable {
         }
         int size = size(now);
         long[][] grown = Arrays.copyOf(now, now.length + 1);
-        grown[now.length] = new long[size * STRIDE];
+        grown[now.length] = new long[PAD + size * STRIDE + PAD];
         chunks = grown;  // volatile: publishes the new chunk (zero: every slot free, never used)
     }
 
@@ -204,7 +212,7 @@ final class TokenTable {
      */
     long open(int phase, long threadId) {
         int hint = (int) (threadId * 0x9E3779B97F4A7C15L >>> 32) & (firstSlots - 1);
-        long t = tryClaim(first, hint * FIRST_STRIDE, hint, phase, threadId);
+        long t = tryClaim(first, PAD + hint * FIRST_STRIDE, hint, phase, threadId);
         return t != NO_TOKEN ? t : openElsewhere(phase, threadId);
     }
 
@@ -259,11 +267,16 @@ final class TokenTable {
         int slot = slotOf(token);
         long expected = openState(stampOf(token), phaseOf(token));
         if (slot < firstSlots) {
-            return casState(first, slot * FIRST_STRIDE, expected, expected & ~3L);  // volatile: the section before it
+            // volatile CAS: the section's accesses happen-before it
+            return casState(first, PAD + slot * FIRST_STRIDE, expected, expected & ~3L);
         }
+        return closeElsewhere(slot, expected);
+    }
+
+    private boolean closeElsewhere(int slot, long expected) {
         long[][] cs = chunks;
         int k = chunkOf(slot);
-        return k < cs.length && casState(cs[k], indexIn(k, slot), expected, expected & ~3L);  // as above
+        return k < cs.length && casState(cs[k], indexIn(k, slot), expected, expected & ~3L);  // as in close
     }
 
     /** Why {@code token} is not a live token of this table, for a misuse message (racy: a snapshot). */
@@ -296,7 +309,7 @@ final class TokenTable {
         long want = (long) phase << 1 | OPEN;
         for (long[] chunk : chunks) {
             int stride = chunk == first ? FIRST_STRIDE : STRIDE;
-            for (int at = 0; at < chunk.length; at += stride) {
+            for (int at = PAD; at < chunk.length - PAD; at += stride) {
                 if ((lvState(chunk, at) & 3) == want) {  // volatile; partners: the CASes of open and close
                     return true;
                 }
@@ -315,7 +328,7 @@ final class TokenTable {
         for (int k = 0; k < cs.length; k++) {
             long[] chunk = cs[k];
             int stride = k == 0 ? FIRST_STRIDE : STRIDE;
-            for (int at = 0; at < chunk.length; at += stride) {
+            for (int at = PAD; at < chunk.length - PAD; at += stride) {
                 long s = lvState(chunk, at);  // volatile; partners: the CASes of open and close
                 if ((s & OPEN) != 0 && loOwner(chunk, at) == ownerWord(threadId, s >>> 2)) { // opaque: see overview
                     return token(slotAt(k, at), s >>> 2, (int) (s >>> 1) & 1);
@@ -331,7 +344,7 @@ final class TokenTable {
         for (int k = 0; k < cs.length; k++) {
             long[] chunk = cs[k];
             int stride = k == 0 ? FIRST_STRIDE : STRIDE;
-            for (int at = 0; at < chunk.length; at += stride) {
+            for (int at = PAD; at < chunk.length - PAD; at += stride) {
                 long s = lvState(chunk, at);  // volatile; partners: the CASes of open and close
                 if ((s & 3) == ((long) phase << 1 | OPEN)) {
                     long token = token(slotAt(k, at), s >>> 2, phase);
