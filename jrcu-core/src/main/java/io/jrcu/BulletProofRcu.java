@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A thread that terminates inside a {@code read()} section is found when a grace period has waited a while (at
  * the latest at the stall timeout), reported and released; that search costs O(threads) and happens only on that
  * slow path. Token sections belong to no thread and are never released that way: stall reports name each open one
- * with the id of the thread that opened it (and, with debug checks on, its name and age).
+ * with the id of the thread that opened it (and, while debug checks are on in any domain, its name and age).
  *
  * <p><b>Cost of a grace period:</b> it sums the striped counters (a few per CPU) and reads every slot of the token
  * table, which has one slot per token section open at once: the table doubles when it is crowded and never shrinks,
@@ -104,8 +104,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
     /** The open token sections. */
     private final TokenTable tokens;
-    /** Debug checks only: open token sections by token. */
-    private final ConcurrentHashMap<Long, TokenOwner> tokenOwners;
+    /**
+     * Open token sections by token, kept while debug checks are on in this domain or any other (DebugProtection):
+     * their openers' protection counts and stall reports' names and ages. Empty otherwise.
+     */
+    private final ConcurrentHashMap<Long, TokenOwner> tokenOwners = new ConcurrentHashMap<>();
 
     BulletProofRcu(Builder builder) {
         super(builder, "bp", false);
@@ -114,7 +117,6 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         this.stripeMask = stripes - 1;
         this.cells = new long[(stripes + 2) * CELL];
         this.tokens = new TokenTable(name, stripes);
-        this.tokenOwners = debugChecks ? new ConcurrentHashMap<>() : null;
     }
 
     /** A builder for a bullet-proof domain. */
@@ -192,7 +194,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * Opens a section and returns its token; end it with {@link #readUnlock(long)}, from any thread. Until then the
      * token counts against the calling thread (see the class documentation). Lock-free: one CAS on a slot of the
      * token table (the calling thread's hint slot, or a free one found by a few random probes); allocates nothing
-     * unless the table grows (more token sections open at once than ever before) or debug checks are on.
+     * unless the table grows (more token sections open at once than ever before) or debug checks are on (in any
+     * domain).
      *
      * @throws IllegalStateException if the domain is closed, or 2^24 token sections of it are open
      */
@@ -203,7 +206,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         if (state.loClosing()) {       // after the CAS: a section the final grace period missed sees closing
             throw refuseClosing(token);
         }
-        if (tokenOwners != null) {
+        if (debugChecks || DebugProtection.enabled) {  // as read(): every domain's section counts once one checks
             trackOwner(token, me);
         }
         return token;
@@ -231,7 +234,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         if (!tokens.close(token)) {    // volatile CAS: orders the section before it
             throw notLive(token);
         }
-        if (tokenOwners != null) {
+        if (debugChecks || DebugProtection.enabled) {  // a token opened before the switch is not in the map
             untrackOwner(token);
         }
         afterTokenClosed();
@@ -542,7 +545,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
         long now = System.nanoTime();
         tokens.describeOpen(waitingPhase, out, token -> {
-            TokenOwner owner = tokenOwners == null ? null : tokenOwners.get(token);
+            TokenOwner owner = tokenOwners.get(token);
             return owner == null ? "" : ", '" + owner.threadName() + "', "
                     + TimeUnit.NANOSECONDS.toMillis(now - owner.openedNanos()) + " ms ago";
         });

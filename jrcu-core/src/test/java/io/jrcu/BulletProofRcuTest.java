@@ -363,6 +363,39 @@ class BulletProofRcuTest extends DomainTestSupport {
         assertThat(rcu.synchronize(LONG)).as("grace periods go on").isTrue();
     }
 
+    /**
+     * Once any domain has debug checks on, {@code RcuReference.get()} is checked and the sections of every domain
+     * count as protection: a token section of a domain without debug checks too, as its read sections do. A token
+     * opened before the switch was not counted, and its end uncounts nothing. The switch is global and never turns
+     * off: it is turned off for this test (restored after it), which starts as if no debug domain existed.
+     */
+    @Test
+    void aTokenSectionOfADomainWithoutDebugChecksProtectsGetOnceAnyDomainChecks() {
+        boolean wasEnabled = DebugProtection.enabled;
+        DebugProtection.enabled = false;
+        BulletProofRcu plain = domain();
+        RcuReference<String> ref = new RcuReference<>("v");
+        try {
+            long early = plain.readLockToken();   // opened before any debug domain exists: not counted
+            try (Rcu debug = BulletProofRcu.builder().name("debug-on").debugChecks(true).build()) {
+                plain.readUnlock(early);          // its end must not uncount anything
+                long token = plain.readLockToken();
+                try {
+                    assertThat(ref.get()).as("inside a token section of a domain without debug checks")
+                            .isEqualTo("v");
+                } finally {
+                    plain.readUnlock(token);
+                }
+                assertThatThrownBy(ref::get).as("outside every section, with a debug domain around")
+                        .isInstanceOf(IllegalStateException.class);
+            }
+        } finally {
+            if (wasEnabled) {
+                DebugProtection.enable();
+            }
+        }
+    }
+
     @Test
     void closeWaitsForAnOpenTokenSectionThatAnyThreadCanStillEnd() throws Exception {
         BulletProofRcu rcu = domain();
