@@ -103,7 +103,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     private final ReferenceQueue<Thread> collectedThreads = new ReferenceQueue<>();
 
     /** The open token sections. */
-    private final TokenTable tokens;
+    final TokenTable tokens;
     /**
      * Open token sections by token, kept while debug checks are on in this domain or any other (DebugProtection):
      * their openers' protection counts and stall reports' names and ages. Empty otherwise.

@@ -190,6 +190,11 @@ final class TokenTable {
         return k == 0 ? (at - PAD) / FIRST_STRIDE : (firstSlots << (k - 1)) + (at - PAD) / STRIDE;
     }
 
+    /** Slots the table has now (it only grows). */
+    int size() {
+        return size(chunks);
+    }
+
     /** Adds a chunk as large as the table, unless another thread did since {@code seen} was read. */
     private synchronized void grow(long[][] seen) {
         long[][] now = chunks;

@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -303,6 +304,39 @@ class BulletProofRcuTest extends DomainTestSupport {
         } finally {
             first.readUnlock(foreign);
         }
+    }
+
+    /**
+     * The token table grows with the sections open at once — here 10,000 opened by one thread, as an event loop with
+     * a request in flight each — and not with sections opened and closed: a grace period's cost follows its size.
+     */
+    @Test
+    void theTokenTableGrowsWithTheSectionsOpenAtOnceNotWithTheSectionsEverOpened() throws Exception {
+        BulletProofRcu rcu = domain();
+        int open = 10_000;
+        long[] tokens = onAnotherThread(() -> {
+            long[] t = new long[open];
+            for (int i = 0; i < open; i++) {
+                t[i] = rcu.readLockToken();
+            }
+            return t;
+        });
+        assertThat(Arrays.stream(tokens).distinct().count()).as("distinct tokens").isEqualTo(open);
+        int size = rcu.tokens.size();
+        assertThat(size).as("slots for %d open sections", open).isBetween(open, 8 * open);
+        assertThat(rcu.synchronize(SHORT)).as("a grace period while they are open").isFalse();
+        for (long t : tokens) {
+            rcu.readUnlock(t);
+        }
+        assertThat(rcu.synchronize(LONG)).isTrue();
+        onAnotherThread(() -> {
+            for (int i = 0; i < 100_000; i++) {
+                rcu.readUnlock(rcu.readLockToken());
+            }
+            return null;
+        });
+        assertThat(rcu.tokens.size()).as("after 100,000 more sections, one open at a time").isEqualTo(size);
+        assertThat(rcu.synchronize(LONG)).isTrue();
     }
 
     /**
