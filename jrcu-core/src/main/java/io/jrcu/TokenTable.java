@@ -30,16 +30,19 @@ final class TokenTable {
      *   anyOpen(phase):       a volatile load of every slot's state; O(table size)
      *   openedBy(thread):     every open slot whose owner is (thread, its stamp); O(table size)
      *
-     * Stamps are unique in the process until 2^39 (5.5 * 10^11) token sections of all domains have been opened: a slot
-     * takes a block of BLOCK consecutive stamps from a process-wide counter (one atomic add per BLOCK sections of that
-     * slot) and counts through it; stamp 0 is never issued. So the CAS of close() succeeds only for the token of the
-     * section that holds the slot now: a token that ended carries an older stamp (or the same one, on a free slot:
-     * "already ended"), a token of another domain a stamp this table never issued — however many domains there are.
-     * Only a forged long equal to a live token closes a section, and that is closing it.
+     * Stamps: a slot takes a block of BLOCK consecutive stamps from a process-wide counter (one atomic add per BLOCK
+     * sections of that slot, and one for its first section) and counts through it; stamp 0 is never issued. So the
+     * stamps of all domains are unique until 2^39 (5.5 * 10^11) of them have been handed out, and the CAS of close()
+     * succeeds only for the token of the section that holds the slot now: a token that ended carries an older stamp
+     * (or the same one, on a free slot: "already ended"), a token of another domain a stamp this table never issued —
+     * however many domains there are. Once the counter has wrapped, a stale or foreign token is still refused unless
+     * its exact stamp and phase are those of the section open in its slot at that moment. Only a long equal to a
+     * live token (a forged one) closes a section, and that is closing it.
      *
      * The owner word makes openedBy exact without ordering it against the claim: the opener stores it (opaque) after
-     * its CAS, so a scan may still see the previous section's word; mix is a bijection, so that word never equals
-     * (thread, current stamp) — not even for the same thread — and a thread's own word is visible to it.
+     * its CAS, so a scan may still see the previous section's word; mix is a bijection, so a thread's word for an
+     * older stamp never equals its word for the current one (another thread's word only by a 64-bit coincidence of
+     * ids and stamps), and a thread's own word is visible to it.
      *
      * Layout and growth: chunk 0 has FIRST slots (the domain's stripe count), each padded to 128 bytes like the
      * counters' cells, so the hint slots of different threads share no cache line; chunk k >= 1 has FIRST << (k-1)
