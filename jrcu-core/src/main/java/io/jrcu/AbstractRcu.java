@@ -893,12 +893,27 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     // ------------------------------------------------------------------ misuse checks
 
-    final void checkCanBlock(String operation) {
+    /**
+     * Whether a grace period would wait for the calling thread: it is inside a read section of this domain, or (for
+     * bulletProof) holds a token section it opened that no thread has closed. Asked only on paths about to wait for
+     * a grace period: bulletProof's answer scans its token table.
+     */
+    boolean callerHoldsSection() {
         R reader = currentReaderOrNull();
-        if (reader != null && reader.depth() > 0) {
-            throw new IllegalStateException(operation + " inside a read section of " + name + " (thread '"
-                    + Thread.currentThread().getName() + "', nesting depth " + reader.depth()
-                    + "): the grace period would wait for the caller itself");
+        return reader != null && reader.depth() > 0;
+    }
+
+    /** What {@link #callerHoldsSection()} found, for a misuse message (called only when it found something). */
+    String describeCallerSection() {
+        R reader = currentReaderOrNull();
+        return "inside a read section of " + name + " (thread '" + Thread.currentThread().getName()
+                + "', nesting depth " + (reader == null ? 0 : reader.depth()) + ")";
+    }
+
+    final void checkCanBlock(String operation) {
+        if (callerHoldsSection()) {
+            throw new IllegalStateException(operation + " " + describeCallerSection()
+                    + ": the grace period would wait for the caller itself");
         }
     }
 
@@ -949,10 +964,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
             return;
         }
         Thread me = Thread.currentThread();
-        R reader = currentReaderOrNull();
-        if (reader != null && reader.depth() > 0) {
-            throw new IllegalStateException("close() inside a read section of " + name + " (thread '"
-                    + me.getName() + "', nesting depth " + reader.depth() + ") would wait for itself");
+        if (callerHoldsSection()) {
+            throw new IllegalStateException("close() " + describeCallerSection() + " would wait for itself");
         }
         if (isDomainThread(me)) {
             throw new IllegalStateException("close() of " + name + " from its own domain thread '"

@@ -8,7 +8,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bullet-proof RCU: no registration, safe for millions of virtual threads (liburcu bp; Linux SRCU's counters).
@@ -17,14 +16,27 @@ import java.util.concurrent.atomic.AtomicLong;
  * counters, so its cost does not grow with the number of threads.
  *
  * <p>Besides thread-bound {@link #read()} sections this flavor offers the cross-thread form:
- * {@link #readLockToken()} opens a section that belongs to no thread and {@link #readUnlock(long)} ends it from any
- * thread (Linux's {@code srcu_down_read}/{@code srcu_up_read}) — the form for a virtual thread's work handed between
- * threads. Token sections do not count in {@link #inReadSection()}; a thread that calls {@link #synchronize()} while
- * holding a token it opened waits for itself (the timed forms and stall reports are the way out).
+ * {@link #readLockToken()} opens a section and {@link #readUnlock(long)} ends it from any thread (Linux's
+ * {@code srcu_down_read}/{@code srcu_up_read}) — the form for a virtual thread's work handed between threads. A token
+ * names its section: ending it a second time, or ending a token of another domain, throws and ends nothing.
+ *
+ * <p><b>Whose wait a token holds.</b> Token sections do not count in {@link #inReadSection()}, but a token counts
+ * against the thread that opened it until any thread closes it. While it is open, every call of that thread that
+ * would wait for a grace period (which would wait for the token) acts as inside a read section:
+ * {@link #synchronize()}, {@link #await(long)}, {@link #barrier()}, {@link #close()}, closing a callback worker and
+ * closing a {@link DeferQueue} or {@link RcuArena} of the domain throw {@link IllegalStateException} (also their
+ * timed forms), and a full {@link #defer} batch or a {@link #call} over the callback budget is handed to a worker
+ * (an overshoot) instead of waiting. A thread that holds a token another thread opened is not covered: its wait
+ * waits for that token like any other.
  *
  * <p>A thread that terminates inside a {@code read()} section is found when a grace period has waited a while (at
  * the latest at the stall timeout), reported and released; that search costs O(threads) and happens only on that
- * slow path. Token sections are not tracked unless debug checks are on.
+ * slow path. Token sections belong to no thread and are never released that way: stall reports name each open one
+ * with the id of the thread that opened it (and, while debug checks are on in any domain, its name and age).
+ *
+ * <p><b>Cost of a grace period:</b> it sums the striped counters (a few per CPU) and reads every slot of the token
+ * table, which has one slot per token section open at once: the table doubles when it is crowded and never shrinks,
+ * so the cost follows the most token sections that were ever open at once, not how many were opened or closed.
  */
 public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> implements Rcu {
     /*
@@ -35,7 +47,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * written by the same threads). A thread's stripe comes from a hash of its id.
      *
      *   lock:    p = phase (opaque); lock[s][p] += 1 (volatile getAndAdd: a full fence, SRCU's barrier B)
-     *            token = (magic, stripe s, phase p)
+     *            the section's word = (SECTION, stripe s, phase p), kept by the thread for its unlock
      *   unlock:  unlock[s][p] += 1 (volatile getAndAdd: the section's accesses before it, SRCU's barrier C);
      *            if a grace period is parked (volatile load after the RMW: Dekker with the grace period's volatile
      *            store of gracePeriodParked and re-check), unpark it.
@@ -44,7 +56,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      *     step 0: wait until phase 1-p drains      stragglers that read the phase before the previous flip
      *             phase = 1-p  (volatile store: full fence)
      *     step 1: wait until phase p drains        everyone that entered before the flip
-     *   drained(p): sum of unlock[*][p], then sum of lock[*][p] (volatile loads, in that order), equal.
+     *   drained(p): no token section of phase p open (below), and sum of unlock[*][p], then sum of lock[*][p]
+     *               (volatile loads, in that order), equal.
      *
      * Why equality means no pre-existing reader remains: an unlock counted in the first sum had its lock before it,
      * so that lock is counted in the second; a reader still inside whose lock was counted makes the lock sum larger.
@@ -52,22 +65,25 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * its reads after the writer's earlier unlink (store-buffering argument, as in memb). Stragglers are bounded: a
      * thread can enter the old phase at most once per flip.
      *
-     * Dead threads: read() records keep their open token in a small ThreadState that a weak registry (weakly
-     * referencing the Thread) also holds. The registry is touched once per thread (on its first read()) and scanned
-     * only when a grace period has waited FIRST_DEAD_THREAD_SCAN_NANOS, then with backoff up to the stall timeout.
-     * A thread that is dead or collected while holding a token has that token released (an unlock increment).
+     * Dead threads: read() records keep their open section (SECTION | stripe << 1 | phase) in a small ThreadState
+     * that a weak registry (weakly referencing the Thread) also holds. The registry is touched once per thread (on
+     * its first read()) and scanned only when a grace period has waited FIRST_DEAD_THREAD_SCAN_NANOS, then with
+     * backoff up to the stall timeout. A thread that is dead or collected while inside a read() section has that
+     * section released (an unlock increment).
+     *
+     * Token sections (readLockToken / readUnlock(token)) do not use the counters: each holds a slot of `tokens` (a
+     * TokenTable, see there), claimed with one CAS that writes {open, phase, stamp} and freed with one CAS that only
+     * the live token wins; drained(p) also requires that no slot of phase p is open. Counters would let misuse
+     * corrupt the domain: a second readUnlock of a token, or a token of another domain, would add an unlock that
+     * matches no lock — a grace period then completes while a section is open, and once that section ends the sums
+     * never match again. With the table a token names its section, so every such call fails and changes nothing, at
+     * the fast path's old price (one atomic operation each way); a grace period pays a scan of the table instead.
+     * The slot also keeps the opener's thread id, so that the paths about to block can ask "does the calling thread
+     * hold a token it opened" (callerHoldsSection, O(table)) without any cost on the fast path.
      */
 
-    /*
-     * Token layout (64 bits):  magic:8 | domain:8 | sequence:32 | stripe:15 | phase:1
-     * magic catches longs that never were tokens, domain (the domain's number mod 256) tokens of another domain,
-     * sequence (debug checks only; process-wide, so never equal across domains) a token that already ended.
-     */
-    private static final long TOKEN_MAGIC = 0x6AL << 56;
-    private static final long MAGIC_MASK = 0xFFL << 56;
-    private static final long DOMAIN_MASK = 0xFFL << 48;
-    private static final AtomicLong TOKEN_SEQUENCE = new AtomicLong();
-    private static final AtomicInteger BP_DOMAINS = new AtomicInteger();
+    /** Marks a thread-bound section's (stripe, phase) word, so that it is never 0 (0: no section open). */
+    private static final long SECTION = 1L << 62;
     private static final int STRIPE_BITS = 15;
     /** longs per cell: 128 bytes, two cache lines on x86 (its adjacent-line prefetcher pairs lines). */
     private static final int CELL = 16;
@@ -86,10 +102,13 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     private final Set<ThreadEntry> threadRegistry = ConcurrentHashMap.newKeySet();
     private final ReferenceQueue<Thread> collectedThreads = new ReferenceQueue<>();
 
-    /** Debug checks only: open token sections by token. */
-    private final ConcurrentHashMap<Long, TokenOwner> tokenOwners;
-    /** TOKEN_MAGIC and this domain's id bits. */
-    private final long tokenPrefix;
+    /** The open token sections. */
+    final TokenTable tokens;
+    /**
+     * Open token sections by token, kept while debug checks are on in this domain or any other (DebugProtection):
+     * their openers' protection counts and stall reports' names and ages. Empty otherwise.
+     */
+    private final ConcurrentHashMap<Long, TokenOwner> tokenOwners = new ConcurrentHashMap<>();
 
     BulletProofRcu(Builder builder) {
         super(builder, "bp", false);
@@ -97,8 +116,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         stripes = Math.min(stripes, 1 << 12);
         this.stripeMask = stripes - 1;
         this.cells = new long[(stripes + 2) * CELL];
-        this.tokenOwners = debugChecks ? new ConcurrentHashMap<>() : null;
-        this.tokenPrefix = TOKEN_MAGIC | ((BP_DOMAINS.incrementAndGet() & 0xFFL) << 48);
+        this.tokens = new TokenTable(name, stripes);
     }
 
     /** A builder for a bullet-proof domain. */
@@ -128,7 +146,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         return (int) (h >>> 40) & stripeMask;
     }
 
-    /** Opens a section on {@code stripe}; returns its token without the sequence bits. */
+    /** Opens a section on {@code stripe}; returns its (stripe, phase) word. */
     private long lock(int stripe) {
         int phase = state.loPhase() & 1;
         CELLS.getAndAdd(cells, index(stripe, phase, LOCK0), 1L); // volatile RMW: full fence (SRCU barrier B)
@@ -136,7 +154,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             unlock(stripe, phase);
             throw closedException("read()");
         }
-        return tokenPrefix | ((long) stripe << 1) | phase;
+        return SECTION | ((long) stripe << 1) | phase;
     }
 
     private void unlock(int stripe, int phase) {
@@ -150,13 +168,15 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         return (int) (token >>> 1) & ((1 << STRIPE_BITS) - 1);
     }
 
-
     private long open(int phase, int stripe) {
         return (long) CELLS.getVolatile(cells, index(stripe, phase, LOCK0))
                 - (long) CELLS.getVolatile(cells, index(stripe, phase, UNLOCK0));
     }
 
     private boolean drained(int phase) {
+        if (tokens.anyOpen(phase)) {
+            return false;
+        }
         long unlocks = 0;
         long locks = 0;
         for (int s = 0; s <= stripeMask; s++) {
@@ -171,53 +191,88 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     // ------------------------------------------------------------------ token sections
 
     /**
-     * Opens a section that belongs to no thread and returns its token; end it with {@link #readUnlock(long)}, from
-     * any thread. Lock-free (one atomic increment on a striped counter); allocates nothing unless debug checks are
-     * on.
+     * Opens a section and returns its token; end it with {@link #readUnlock(long)}, from any thread. Until then the
+     * token counts against the calling thread (see the class documentation). Lock-free: one CAS on a slot of the
+     * token table (the calling thread's hint slot, or a free one found by a few random probes); allocates nothing
+     * unless the table grows (more token sections open at once than ever before) or debug checks are on (in any
+     * domain).
      *
-     * @throws IllegalStateException if the domain is closed
+     * @throws IllegalStateException if the domain is closed, or 2^24 token sections of it are open
      */
     public long readLockToken() {
         Thread me = Thread.currentThread();
-        long token = lock(stripeOf(me));
-        if (tokenOwners != null) {
-            token |= (TOKEN_SEQUENCE.incrementAndGet() & 0xFFFF_FFFFL) << 16;
-            tokenOwners.put(token, new TokenOwner(me.getName(), System.nanoTime(), DebugProtection.current()));
-            DebugProtection.enter();
+        int phase = state.loPhase() & 1;
+        long token = tokens.open(phase, me.threadId());  // volatile CAS: full fence (SRCU barrier B)
+        if (state.loClosing()) {       // after the CAS: a section the final grace period missed sees closing
+            throw refuseClosing(token);
+        }
+        if (debugChecks || DebugProtection.enabled) {  // as read(): every domain's section counts once one checks
+            trackOwner(token, me);
         }
         return token;
     }
 
-    /**
-     * Ends the token section {@code token}, from any thread.
-     *
-     * @throws IllegalStateException if {@code token} is not a live token of this domain (best effort: checked
-     *                               exactly with debug checks on, else by its shape and its stripe's open count)
-     */
-    public void readUnlock(long token) {
-        int stripe = stripeOfToken(token);
-        int phase = (int) token & 1;
-        if ((token & MAGIC_MASK) != TOKEN_MAGIC || stripe > stripeMask) {
-            throw notLive(token, "not a token");
-        }
-        if ((token & (MAGIC_MASK | DOMAIN_MASK)) != tokenPrefix) {
-            throw notLive(token, "a token of another domain");
-        }
-        if (tokenOwners != null) {
-            TokenOwner owner = tokenOwners.remove(token);
-            if (owner == null) {
-                throw notLive(token, "already ended or never issued");
-            }
-            owner.protections.decrementAndGet();
-        } else if (open(phase, stripe) <= 0) {
-            throw notLive(token, "no section is open on its stripe and phase");
-        }
-        unlock(stripe, phase);
+    private IllegalStateException refuseClosing(long token) {
+        tokens.close(token);
+        afterTokenClosed();
+        return closedException("readLockToken()");
     }
 
-    private IllegalStateException notLive(long token, String why) {
+    private void trackOwner(long token, Thread opener) {
+        tokenOwners.put(token, new TokenOwner(opener.getName(), System.nanoTime(), DebugProtection.current()));
+        DebugProtection.enter();
+    }
+
+    /**
+     * Ends the token section {@code token}, from any thread. Lock-free: one CAS.
+     *
+     * @throws IllegalStateException if {@code token} is not the token of an open section of this domain: it already
+     *                               ended, belongs to another domain, or never was a token; the call then ends
+     *                               nothing (checked always, exactly)
+     */
+    public void readUnlock(long token) {
+        if (!tokens.close(token)) {    // volatile CAS: orders the section before it
+            throw notLive(token);
+        }
+        if (debugChecks || DebugProtection.enabled) {  // a token opened before the switch is not in the map
+            untrackOwner(token);
+        }
+        afterTokenClosed();
+    }
+
+    private IllegalStateException notLive(long token) {
         return new IllegalStateException("readUnlock(0x" + Long.toHexString(token) + ") on " + name
-                + ": not a live token (" + why + ")");
+                + ": not a live token (" + tokens.whyNotLive(token) + ")");
+    }
+
+    private void untrackOwner(long token) {
+        TokenOwner owner = tokenOwners.remove(token);
+        if (owner != null) {
+            owner.protections.decrementAndGet();
+        }
+    }
+
+    private void afterTokenClosed() {
+        if (state.lvGracePeriodParked()) {  // volatile load after the CAS; Dekker partner: awaitDrained
+            wakeGracePeriodWaiter();
+        }
+    }
+
+    /** Also a token section the calling thread opened that nobody has closed: O(token table). */
+    @Override
+    boolean callerHoldsSection() {
+        return super.callerHoldsSection()
+                || tokens.openedBy(Thread.currentThread().threadId()) != TokenTable.NO_TOKEN;
+    }
+
+    @Override
+    String describeCallerSection() {
+        if (super.callerHoldsSection()) {
+            return super.describeCallerSection();
+        }
+        return "while thread '" + Thread.currentThread().getName() + "' holds token 0x"
+                + Long.toHexString(tokens.openedBy(Thread.currentThread().threadId())) + " of " + name
+                + ", a token section it opened (a token counts against its opener until any thread closes it)";
     }
 
     private record TokenOwner(String threadName, long openedNanos, AtomicInteger protections) {
@@ -314,7 +369,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
 
         final String threadName;
-        /** The token of the owner's open outermost section, or 0. Owner writes; dead-thread scans read. */
+        /** The word of the owner's open outermost section (see lock), or 0. Owner writes; dead-thread scans read. */
         @SuppressWarnings("unused") // through OPEN_TOKEN
         private volatile long openToken;
 
@@ -488,14 +543,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
                 }
             }
         }
-        if (tokenOwners != null) {
-            long now = System.nanoTime();
-            tokenOwners.forEach((token, owner) -> {
-                if (((int) (long) token & 1) == waitingPhase) {
-                    out.append("\n\ttoken section opened by '").append(owner.threadName()).append("' ")
-                            .append(TimeUnit.NANOSECONDS.toMillis(now - owner.openedNanos())).append(" ms ago");
-                }
-            });
-        }
+        long now = System.nanoTime();
+        tokens.describeOpen(waitingPhase, out, token -> {
+            TokenOwner owner = tokenOwners.get(token);
+            return owner == null ? "" : ", '" + owner.threadName() + "', "
+                    + TimeUnit.NANOSECONDS.toMillis(now - owner.openedNanos()) + " ms ago";
+        });
     }
 }

@@ -32,11 +32,11 @@ final class Callbacks implements CallbackWorkers {
      * workers are skipped. The thread-local and the CPU lookup are skipped until a thread or CPU worker has ever
      * been set (two volatile flags), so the common case costs one load.
      *
-     * Budget: pending = the sum of the workers' pending counters (each an AtomicLong the producers of that worker
-     * add to and the worker subtracts whole batches from). A call that finds pending >= budget expedites every worker
-     * and applies the policy; callers that must not block (inside a read section of this domain, or running on a
-     * domain thread) overshoot instead, counted. Slack: each producer can be past the check with one callback (or
-     * one defer batch) in flight, plus the overshoots.
+     * Budget: pending = the sum of the workers' pending counters (each an AtomicLong the producers of that worker add
+     * to and the worker subtracts whole batches from). A call that finds pending >= budget expedites every worker and
+     * applies the policy; callers that must not block (inside a read section of this domain or holding a bulletProof
+     * token they opened, or running on a domain thread) overshoot instead, counted. Slack: each producer can be past
+     * the check with one callback (or one defer batch) in flight, plus the overshoots.
      *
      * Barrier: flush the defer batches, run the stranded callbacks, post one marker to every worker and wait for all;
      * a worker that is closing (or whose thread is not alive) is joined instead (its close runs everything queued
@@ -301,8 +301,7 @@ final class Callbacks implements CallbackWorkers {
         for (Worker w : workers) {
             w.expedite();
         }
-        AbstractReader reader = domain.currentReaderOrNull();
-        if ((reader != null && reader.depth() > 0) || isDomainThread(Thread.currentThread())) {
+        if (domain.callerHoldsSection() || isDomainThread(Thread.currentThread())) {
             overshoots.increment();  // never block a reader (deadlock) or a worker (it is the one draining)
             return true;
         }

@@ -232,10 +232,12 @@ final class DeferBatches {
         }
     }
 
-    /** Whether the calling thread must not wait for a grace period: inside a read section, or a domain thread. */
+    /**
+     * Whether the calling thread must not wait for a grace period: it holds a section of the domain (a read section,
+     * or for bulletProof a token it opened), or it is a domain thread.
+     */
     private boolean callerMustNotWait(Thread me) {
-        AbstractReader reader = callbacks.domain.currentReaderOrNull();
-        return (reader != null && reader.depth() > 0) || callbacks.isDomainThread(me);
+        return callbacks.domain.callerHoldsSection() || callbacks.isDomainThread(me);
     }
 
     boolean hasWork() {

@@ -26,7 +26,9 @@ import java.time.Duration;
  *
  * <p><b>Blocking.</b> Blocking calls keep waiting through interrupts and re-assert the interrupt status before they
  * return; the timed forms are the way out of a wait. Every blocking call throws {@link IllegalStateException} when
- * the caller is inside a read section of this domain (it would wait for itself).
+ * the caller is inside a read section of this domain (it would wait for itself), and for {@link BulletProofRcu} also
+ * while the caller holds a token section it opened: a token counts against the thread that opened it until any
+ * thread closes it.
  *
  * <p><b>Closing.</b> {@link #close()} works as {@link java.util.concurrent.ExecutorService#close()}: new read
  * sections and new grace-period requests throw {@link IllegalStateException}; sections opened before can still be
@@ -124,9 +126,12 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * {@code synchronize_rcu}: waits until every read section that began before the call has ended. Concurrent
      * callers share grace periods. Blocking; keeps waiting through interrupts (the interrupt status is re-asserted).
      * For QSBR the call is a quiescent state of the calling thread, which must hold no protected reference across
-     * it.
+     * it. For bulletProof a token section ({@link BulletProofRcu#readLockToken()}) counts against the thread that
+     * opened it until any thread closes it: the opener may not call this meanwhile; another thread that holds the
+     * token waits for it like for any open section.
      *
-     * @throws IllegalStateException inside a read section of this domain, or when the domain is closed
+     * @throws IllegalStateException inside a read section of this domain, while holding a bulletProof token section
+     *                               the caller opened, or when the domain is closed
      */
     void synchronize();
 

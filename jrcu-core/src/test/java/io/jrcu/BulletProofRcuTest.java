@@ -3,15 +3,25 @@ package io.jrcu;
 import io.jrcu.RcuConformanceTest.Box;
 import io.jrcu.TestThreads.Agent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 
 import static io.jrcu.TestThreads.awaitBlockedIn;
@@ -63,6 +73,13 @@ class BulletProofRcuTest extends DomainTestSupport {
         assertThat(rcu.synchronize(LONG)).isTrue();
     }
 
+    /** Runs {@code action} on a new thread and returns its result: token sections it opens are not this thread's. */
+    private static <T> T onAnotherThread(Callable<T> action) throws Exception {
+        try (TestThreads threads = new TestThreads(); Agent other = threads.agent(true, "other")) {
+            return other.call(action);
+        }
+    }
+
     @Test
     void tokenSectionsDoNotCountInInReadSection() {
         BulletProofRcu rcu = domain();
@@ -82,25 +99,69 @@ class BulletProofRcuTest extends DomainTestSupport {
         assertThat(rcu.synchronize(LONG)).isTrue();
     }
 
-    @Test
-    void aThreadHoldingItsOwnTokenWaitsForItselfAndTheTimedFormsAreTheWayOut() {
+    /**
+     * A grace period waits for every open token section, so one the caller waited for while it holds a token it
+     * opened would wait for the caller itself: every blocking call refuses, as inside a read section. The caller is
+     * an agent whose calls have a deadline, and the test thread closes the token at the end, so a call that waits
+     * for itself fails the test instead of hanging it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"synchronize()", "synchronize(Duration)", "await(long)", "await(long, Duration)",
+            "close()"})
+    void blockingCallsOfAThreadHoldingATokenItOpenedThrowInsteadOfWaitingForItself(String call) throws Exception {
         BulletProofRcu rcu = domain();
-        long token = rcu.readLockToken();
-        assertThat(rcu.synchronize(SHORT)).as("documented: waits for its own token section").isFalse();
-        assertThat(rcu.await(rcu.snapshot(), SHORT)).isFalse();
-        rcu.readUnlock(token);
-        assertThat(rcu.synchronize(LONG)).isTrue();
+        long cookie = rcu.snapshot();
+        try (TestThreads threads = new TestThreads(); Agent holder = threads.agent(false, "token-holder")) {
+            long token = holder.call(rcu::readLockToken);
+            try {
+                Throwable thrown = holder.thrown(() -> {
+                    switch (call) {
+                        case "synchronize()" -> rcu.synchronize();
+                        case "synchronize(Duration)" -> rcu.synchronize(LONG);
+                        case "await(long)" -> rcu.await(cookie);
+                        case "await(long, Duration)" -> rcu.await(cookie, LONG);
+                        default -> rcu.close();
+                    }
+                });
+                assertThat(thrown).as("%s while holding a token it opened", call)
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
+                assertThat(rcu.synchronize(SHORT)).as("the token section is still open").isFalse();
+            } finally {
+                rcu.readUnlock(token);  // from another thread than the opener; also ends a wait for itself
+            }
+            holder.run(() -> assertThat(rcu.synchronize(LONG)).as("once the token is closed").isTrue());
+        }
+    }
+
+    /**
+     * A token counts against the thread that opened it until any thread closes it: the opener may not block while
+     * another thread holds its token, and the other thread's own wait is an ordinary wait for an open section.
+     */
+    @Test
+    void aTokenHandedToAnotherThreadCountsAgainstItsOpenerUntilAnyThreadClosesIt() throws Exception {
+        BulletProofRcu rcu = domain();
+        try (TestThreads threads = new TestThreads(); Agent opener = threads.agent(false, "opener")) {
+            long token = opener.call(rcu::readLockToken);  // handed to this thread
+            try {
+                assertThat(opener.thrown(rcu::synchronize)).as("the opener's synchronize() while its token is open")
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
+                assertThat(rcu.synchronize(SHORT)).as("another thread waits for the open token section").isFalse();
+            } finally {
+                rcu.readUnlock(token);
+            }
+            opener.run(() -> assertThat(rcu.synchronize(LONG)).as("the opener, once anyone closed it").isTrue());
+        }
     }
 
     @Test
-    void tokensThatAreNoTokensAreRejected() {
+    void tokensThatAreNoTokensAreRejected() throws Exception {
         BulletProofRcu rcu = domain();
         for (long garbage : new long[] {0L, 1L, 12345L, -1L, Long.MIN_VALUE, Long.MAX_VALUE}) {
             assertThatThrownBy(() -> rcu.readUnlock(garbage)).as("readUnlock(%d)", garbage)
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("not a live token");
         }
         assertThat(rcu.synchronize(LONG)).as("the rejected calls ended no section").isTrue();
-        long token = rcu.readLockToken();
+        long token = onAnotherThread(rcu::readLockToken);
         assertThatThrownBy(() -> rcu.readUnlock(token ^ (1L << 62))).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not a live token");
         assertThat(rcu.synchronize(SHORT)).as("the real token is still open").isFalse();
@@ -108,39 +169,77 @@ class BulletProofRcuTest extends DomainTestSupport {
         assertThat(rcu.synchronize(LONG)).isTrue();
     }
 
-    @Test
-    void withDebugChecksATokenEndedTwiceIsRejectedEvenWhileOthersAreOpen() {
-        BulletProofRcu rcu = domain(b -> b.debugChecks(true));
-        long first = rcu.readLockToken();
-        long second = rcu.readLockToken();  // same thread: same stripe and phase as the first
+    /**
+     * A token ended twice is rejected always, also while other sections of the same thread (and so of the same
+     * stripe and phase) are open, and the rejected call ends none of them. The tokens are opened on another thread:
+     * this thread's grace periods then wait for them.
+     */
+    @ParameterizedTest(name = "debug checks: {0}")
+    @ValueSource(booleans = {false, true})
+    void aTokenEndedTwiceIsRejectedWhileOtherSectionsAreOpen(boolean debug) throws Exception {
+        BulletProofRcu rcu = domain(b -> b.debugChecks(debug));
+        long[] tokens = onAnotherThread(() -> new long[] {rcu.readLockToken(), rcu.readLockToken()});
+        long first = tokens[0];
+        long second = tokens[1];
         rcu.readUnlock(first);
         assertThatThrownBy(() -> rcu.readUnlock(first)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("not a live token");
+                .hasMessageContaining("not a live token").hasMessageContaining("already ended");
         assertThat(rcu.synchronize(SHORT)).as("the rejected call did not end the second section").isFalse();
         rcu.readUnlock(second);
         assertThatThrownBy(() -> rcu.readUnlock(second)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not a live token");
-        assertThat(rcu.synchronize(LONG)).isTrue();
+        assertThat(rcu.synchronize(LONG)).as("grace periods go on").isTrue();
+    }
+
+    /**
+     * The corruption a second end of a token could cause: the thread that ended it twice is inside a read section
+     * (same stripe and phase as its token). The second end is rejected, a grace period still waits for the read
+     * section, and grace periods go on after it.
+     */
+    @Test
+    void aTokenEndedTwiceCannotEndAReadSectionOfItsThread() throws Exception {
+        BulletProofRcu rcu = domain();
+        try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "reader")) {
+            reader.run(rcu::readLock);
+            Throwable thrown = reader.call(() -> {
+                long token = rcu.readLockToken();
+                rcu.readUnlock(token);
+                try {
+                    rcu.readUnlock(token);
+                    return null;
+                } catch (IllegalStateException e) {
+                    return e;
+                }
+            });
+            try {
+                assertThat(thrown).as("the second readUnlock(token)").isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("not a live token");
+                assertThat(rcu.synchronize(SHORT)).as("a grace period while the read section is open").isFalse();
+            } finally {
+                reader.run(rcu::readUnlock);
+            }
+        }
+        assertThat(rcu.synchronize(LONG)).as("grace periods go on after the read section ended").isTrue();
     }
 
     @Test
-    void aTokenEndedTwiceIsRejectedWhenNothingElseIsOpen() {
+    void aTokenEndedTwiceIsRejectedWhenNothingElseIsOpen() throws Exception {
         BulletProofRcu rcu = domain();
         long token = rcu.readLockToken();
         rcu.readUnlock(token);
         assertThatThrownBy(() -> rcu.readUnlock(token)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not a live token");
         assertThat(rcu.synchronize(LONG)).isTrue();
-        long again = rcu.readLockToken();
-        assertThat(rcu.synchronize(SHORT)).as("the counters were not corrupted by the rejected call").isFalse();
+        long again = onAnotherThread(rcu::readLockToken);
+        assertThat(rcu.synchronize(SHORT)).as("the rejected call did not corrupt the domain").isFalse();
         rcu.readUnlock(again);
     }
 
     @Test
-    void aTokenOfAnotherDomainIsRejectedWhenNothingIsOpenHere() {
+    void aTokenOfAnotherDomainIsRejectedWhenNothingIsOpenHere() throws Exception {
         BulletProofRcu rcu = domain();
         BulletProofRcu other = domain();
-        long foreign = other.readLockToken();
+        long foreign = onAnotherThread(other::readLockToken);
         assertThatThrownBy(() -> rcu.readUnlock(foreign)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not a live token");
         assertThat(other.synchronize(SHORT)).as("the foreign section is still open in its own domain").isFalse();
@@ -149,17 +248,17 @@ class BulletProofRcuTest extends DomainTestSupport {
     }
 
     /**
-     * With debug checks on, {@code readUnlock(long)} is documented to check tokens exactly: a token of another
-     * domain must be rejected, and above all must not end one of this domain's open sections (misuse must never
-     * corrupt). Both domains here are fresh and used by the same thread, so their first tokens have the same stripe,
-     * phase and per-domain sequence number.
+     * A token of another domain is rejected always and must not end one of this domain's open sections. Both
+     * domains here are fresh and used by the same thread, so their first tokens have the same stripe and phase.
      */
-    @Test
-    void withDebugChecksATokenOfAnotherDomainIsRejectedAndEndsNoSectionHere() {
-        BulletProofRcu rcu = domain(b -> b.debugChecks(true));
-        BulletProofRcu other = domain(b -> b.debugChecks(true));
-        long foreign = other.readLockToken();
-        long own = rcu.readLockToken();
+    @ParameterizedTest(name = "debug checks: {0}")
+    @ValueSource(booleans = {false, true})
+    void aTokenOfAnotherDomainIsRejectedAndEndsNoSectionHere(boolean debug) throws Exception {
+        BulletProofRcu rcu = domain(b -> b.debugChecks(debug));
+        BulletProofRcu other = domain(b -> b.debugChecks(debug));
+        long[] tokens = onAnotherThread(() -> new long[] {other.readLockToken(), rcu.readLockToken()});
+        long foreign = tokens[0];
+        long own = tokens[1];
         boolean ownEnded = false;
         try {
             Throwable thrown = null;
@@ -170,7 +269,7 @@ class BulletProofRcuTest extends DomainTestSupport {
                 thrown = e;
             }
             assertThat(rcu.synchronize(SHORT)).as("this domain's own token section is still open").isFalse();
-            assertThat(thrown).as("readUnlock(token of another domain) with debug checks on")
+            assertThat(thrown).as("readUnlock(token of another domain)")
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("not a live token");
         } finally {
             other.readUnlock(foreign);
@@ -179,6 +278,156 @@ class BulletProofRcuTest extends DomainTestSupport {
             }
         }
         assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    /**
+     * Domains are told apart beyond any realistic number of them: a token of a bulletProof domain is rejected by
+     * each of the next 300 bulletProof domains, each with a token section open on the same thread (same stripe and
+     * phase), and ends none of their sections.
+     */
+    @Test
+    void aTokenOfADomainCreatedHundredsOfDomainsEarlierIsRejected() {
+        BulletProofRcu first = domain();
+        long foreign = first.readLockToken();
+        try {
+            for (int later = 1; later <= 300; later++) {
+                BulletProofRcu rcu = BulletProofRcu.builder().build();
+                try {
+                    long own = rcu.readLockToken();
+                    assertThatThrownBy(() -> rcu.readUnlock(foreign), "in the bulletProof domain %d later", later)
+                            .isInstanceOf(IllegalStateException.class).hasMessageContaining("not a live token");
+                    rcu.readUnlock(own);  // throws if the foreign token ended it
+                } finally {
+                    rcu.close();
+                }
+            }
+        } finally {
+            first.readUnlock(foreign);
+        }
+    }
+
+    /**
+     * The token table grows with the sections open at once — here 10,000 opened by one thread, as an event loop with
+     * a request in flight each — and not with sections opened and closed: a grace period's cost follows its size.
+     */
+    @Test
+    void theTokenTableGrowsWithTheSectionsOpenAtOnceNotWithTheSectionsEverOpened() throws Exception {
+        BulletProofRcu rcu = domain();
+        int open = 10_000;
+        long[] tokens = onAnotherThread(() -> {
+            long[] t = new long[open];
+            for (int i = 0; i < open; i++) {
+                t[i] = rcu.readLockToken();
+            }
+            return t;
+        });
+        assertThat(Arrays.stream(tokens).distinct().count()).as("distinct tokens").isEqualTo(open);
+        int size = rcu.tokens.size();
+        assertThat(size).as("slots for %d open sections", open).isBetween(open, 8 * open);
+        assertThat(rcu.synchronize(SHORT)).as("a grace period while they are open").isFalse();
+        for (long t : tokens) {
+            rcu.readUnlock(t);
+        }
+        assertThat(rcu.synchronize(LONG)).isTrue();
+        onAnotherThread(() -> {
+            for (int i = 0; i < 100_000; i++) {
+                rcu.readUnlock(rcu.readLockToken());
+            }
+            return null;
+        });
+        assertThat(rcu.tokens.size()).as("after 100,000 more sections, one open at a time").isEqualTo(size);
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    /**
+     * Misuse that is not a token of this domain at all: arbitrary longs, and every one-bit change of live tokens.
+     * Each is rejected, none ends a section (grace periods still wait for the live ones), and none stalls the
+     * domain (grace periods go on once the live sections end). The live sections are on another thread: 40 token
+     * sections (more than fit the first part of the token table) and a read section, so that every stripe and
+     * phase check of a weaker design would pass.
+     */
+    @ParameterizedTest(name = "debug checks: {0}")
+    @ValueSource(booleans = {false, true})
+    void arbitraryLongsAndAlteredTokensEndNoSectionAndNeverStallTheDomain(boolean debug) throws Exception {
+        BulletProofRcu rcu = domain(b -> b.debugChecks(debug));
+        try (TestThreads threads = new TestThreads(); Agent holder = threads.agent(false, "holder")) {
+            holder.run(rcu::readLock);
+            long[] live = holder.call(() -> {
+                long[] t = new long[40];
+                for (int i = 0; i < t.length; i++) {
+                    t[i] = rcu.readLockToken();
+                }
+                return t;
+            });
+            Set<Long> liveSet = new HashSet<>();
+            for (long t : live) {
+                liveSet.add(t);
+            }
+            List<Long> misuse = new ArrayList<>();
+            for (long t : live) {
+                for (int bit = 0; bit < 64; bit++) {
+                    misuse.add(t ^ (1L << bit));
+                }
+            }
+            SplittableRandom random = new SplittableRandom(11);
+            for (int i = 0; i < 10_000; i++) {
+                misuse.add(random.nextLong());
+            }
+            misuse.addAll(List.of(0L, 1L, -1L, Long.MIN_VALUE, Long.MAX_VALUE));
+            int accepted = 0;
+            for (long m : misuse) {
+                if (liveSet.contains(m)) {
+                    continue;
+                }
+                try {
+                    rcu.readUnlock(m);
+                    accepted++;
+                } catch (IllegalStateException expected) {
+                    // rejected: what must happen
+                }
+            }
+            assertThat(accepted).as("readUnlock of longs that are no live token of this domain, accepted").isZero();
+            assertThat(rcu.synchronize(SHORT)).as("the live sections still hold grace periods").isFalse();
+            for (long t : live) {
+                rcu.readUnlock(t);
+            }
+            assertThat(rcu.synchronize(SHORT)).as("the read section still holds grace periods").isFalse();
+            holder.run(rcu::readUnlock);
+        }
+        assertThat(rcu.synchronize(LONG)).as("grace periods go on").isTrue();
+    }
+
+    /**
+     * Once any domain has debug checks on, {@code RcuReference.get()} is checked and the sections of every domain
+     * count as protection: a token section of a domain without debug checks too, as its read sections do. A token
+     * opened before the switch was not counted, and its end uncounts nothing. The switch is global and never turns
+     * off: it is turned off for this test (restored after it), which starts as if no debug domain existed.
+     */
+    @Test
+    void aTokenSectionOfADomainWithoutDebugChecksProtectsGetOnceAnyDomainChecks() {
+        boolean wasEnabled = DebugProtection.enabled;
+        DebugProtection.enabled = false;
+        BulletProofRcu plain = domain();
+        RcuReference<String> ref = new RcuReference<>("v");
+        try {
+            long early = plain.readLockToken();   // opened before any debug domain exists: not counted
+            try (Rcu debug = BulletProofRcu.builder().name("debug-on").debugChecks(true).build()) {
+                plain.readUnlock(early);          // its end must not uncount anything
+                long token = plain.readLockToken();
+                try {
+                    assertThat(ref.get()).as("inside a token section of a domain without debug checks")
+                            .isEqualTo("v");
+                } finally {
+                    plain.readUnlock(token);
+                }
+                assertThatThrownBy(ref::get).as("outside every section, with a debug domain around")
+                        .isInstanceOf(IllegalStateException.class);
+            }
+        } finally {
+            if (wasEnabled) {
+                DebugProtection.enable();
+            }
+        }
     }
 
     @Test
@@ -270,5 +519,72 @@ class BulletProofRcuTest extends DomainTestSupport {
         }
         assertThat(updates.get()).isPositive();
         assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    /**
+     * Misuse racing correct use: readers open token sections, check that the box they read is not reclaimed, close
+     * them and put each closed token into a ring; a misuser meanwhile ends tokens from the ring a second time (some
+     * of them while their slot is open again for a newer section) and arbitrary longs; a writer replaces boxes,
+     * waits for a grace period and marks the old box reclaimed. Every misuse is rejected, no reader ever sees a
+     * reclaimed box, and no grace period stalls. The readers go on until the misuser has made 20,000 attempts.
+     */
+    @Test
+    void misuseRacingCorrectUseNeverUnprotectsAReaderNorStallsTheDomain() throws Exception {
+        BulletProofRcu rcu = domain();
+        RcuReference<Box> ref = new RcuReference<>(new Box(0));
+        int sectionsPerReader = 20_000;
+        int misuseAttempts = 20_000;
+        AtomicLongArray closed = new AtomicLongArray(64);
+        AtomicInteger readersLeft = new AtomicInteger(2);
+        AtomicLong misuses = new AtomicLong();
+        AtomicLong accepted = new AtomicLong();
+        try (TestThreads threads = new TestThreads(Duration.ofSeconds(20))) {
+            for (int r = 0; r < 2; r++) {
+                threads.platform("token-reader", () -> {
+                    try {
+                        for (int i = 0; i < sectionsPerReader || misuses.get() < misuseAttempts; i++) {
+                            long token = rcu.readLockToken();
+                            Box b = ref.get();
+                            Thread.onSpinWait();
+                            assertThat(b.reclaimed).as("reclaimed while a token section that read it is open")
+                                    .isFalse();
+                            rcu.readUnlock(token);
+                            closed.set(i & 63, token);
+                        }
+                    } finally {
+                        readersLeft.decrementAndGet();
+                    }
+                });
+            }
+            threads.platform("misuser", () -> {
+                SplittableRandom random = new SplittableRandom(7);
+                while (readersLeft.get() > 0) {
+                    long stale = closed.get(random.nextInt(64));
+                    for (long m : new long[] {stale, random.nextLong()}) {
+                        if (m == 0) {
+                            continue;
+                        }
+                        misuses.incrementAndGet();
+                        try {
+                            rcu.readUnlock(m);
+                            accepted.incrementAndGet();
+                        } catch (IllegalStateException expected) {
+                            // rejected: what must happen
+                        }
+                    }
+                }
+            });
+            threads.platform("writer", () -> {
+                int i = 0;
+                while (readersLeft.get() > 0) {
+                    Box old = ref.getAndSet(new Box(++i));
+                    assertThat(rcu.synchronize(LONG)).as("a grace period ends").isTrue();
+                    old.reclaimed = true;
+                }
+            });
+        }
+        assertThat(misuses.get()).isGreaterThanOrEqualTo(misuseAttempts);
+        assertThat(accepted.get()).as("misuses accepted").isZero();
+        assertThat(rcu.synchronize(LONG)).as("grace periods go on").isTrue();
     }
 }

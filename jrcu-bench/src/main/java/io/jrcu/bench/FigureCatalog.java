@@ -55,6 +55,7 @@ final class FigureCatalog {
             Map.entry("qsbrImplicit", "jrcu qsbr, rcu.read()"),
             Map.entry("bpHandle", "jrcu bulletProof, kept RcuReader handle"),
             Map.entry("bpImplicit", "jrcu bulletProof, rcu.read()"),
+            Map.entry("bpToken", "jrcu bulletProof, readLockToken() + readUnlock(token)"),
             Map.entry("rwLock", "ReentrantReadWriteLock read lock + unlock"),
             Map.entry("stampedRead", "StampedLock readLock + unlock"),
             Map.entry("stampedOptimistic", "StampedLock optimistic read + validate"),
@@ -67,7 +68,7 @@ final class FigureCatalog {
             Map.entry("membHandle", 3), Map.entry("membImplicit", 4), Map.entry("bpHandle", 5),
             Map.entry("bpImplicit", 6), Map.entry("stampedOptimistic", 20), Map.entry("stampedRead", 21),
             Map.entry("rwLock", 22), Map.entry("refCount", 23), Map.entry("opOrder", 24),
-            Map.entry("arenaShared", 25));
+            Map.entry("arenaShared", 25), Map.entry("bpToken", 7));
 
     static Figure describe(Measurement m) {
         String flavor = m.params().getOrDefault("flavor", "memb");
@@ -130,7 +131,7 @@ final class FigureCatalog {
                     : impl.startsWith("memb") || impl.startsWith("qsbr") || impl.startsWith("bp") ? Kind.JRCU
                     : Kind.PEER;
             String shortLabel = kind == Kind.JRCU ? impl.replace("Handle", " handle").replace("Implicit", " read()")
-                    : null;
+                    .replace("Token", " token") : null;
             String sameMethod = b.equals("ReadSide.read") ? "" : ", " + method;
             return new Figure(Section.READ, kind, label + sameMethod, shortLabel,
                     kind == Kind.PEER ? Measurement.id(b, Map.of("impl", "membHandle"), m.threads()) : null,

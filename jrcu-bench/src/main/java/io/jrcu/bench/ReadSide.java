@@ -1,5 +1,6 @@
 package io.jrcu.bench;
 
+import io.jrcu.BulletProofRcu;
 import io.jrcu.QsbrRcu;
 import io.jrcu.ReadSection;
 import io.jrcu.Rcu;
@@ -40,7 +41,8 @@ import java.util.concurrent.locks.StampedLock;
  *
  * <p><b>Implementations</b> ({@code -p impl=...}): the limit ({@code volatileRead}: a plain volatile load of the
  * same data, no protection at all); jrcu memb / qsbr / bulletProof through a kept {@link RcuReader} handle
- * ({@code *Handle}) and through the thread-local {@code rcu.read()} ({@code *Implicit}); {@code rwLock}
+ * ({@code *Handle}) and through the thread-local {@code rcu.read()} ({@code *Implicit}); {@code bpToken} (a
+ * bulletProof token section: {@code readLockToken()} and {@code readUnlock(token)}); {@code rwLock}
  * ({@link ReentrantReadWriteLock} read lock); {@code stampedRead} ({@link StampedLock#readLock()});
  * {@code stampedOptimistic} ({@link StampedLock#tryOptimisticRead()} and {@code validate}, falling back to the read
  * lock); {@code refCount} (an {@link AtomicInteger} count incremented and decremented around the read, the last
@@ -65,7 +67,8 @@ import java.util.concurrent.locks.StampedLock;
  *   <li>{@link #readPolymorphic}: as {@code read()}, but the section goes through a call site
  *       ({@link #sectionThroughHandle}, {@link #sectionThroughDomain}) that saw all three jrcu implementations
  *       during set-up ({@link MegamorphicCallSites}): what an application with several domain types pays. Only
- *       meaningful for the six jrcu impls; for the peers it measures the same as {@code read()}.</li>
+ *       meaningful for the six jrcu handle and {@code rcu.read()} impls; for {@code bpToken} and the peers it
+ *       measures the same as {@code read()}.</li>
  * </ul>
  * Garbage stays bounded everywhere: a retired version is freed within a grace period (jrcu's callback budget and
  * the trial's check that every retired version was freed) or at once (the others).
@@ -76,6 +79,7 @@ import java.util.concurrent.locks.StampedLock;
  * mvn -q -pl jrcu-bench -am package -DskipTests
  * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.read$' -t 1 -prof gc
  * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.read$' -t 2
+ * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.read$' -p impl=bpToken,bpHandle -t 1   # then -t 2
  * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.updated'
  * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.readPolymorphic' -prof gc -jvmArgsAppend -XX:-DoEscapeAnalysis \
  *     -p impl=membHandle,membImplicit,qsbrHandle,qsbrImplicit,bpHandle,bpImplicit
@@ -142,6 +146,12 @@ public class ReadSide {
                 return new JrcuPeer(Flavor.bp, false);
             }
         },
+        bpToken {
+            @Override
+            Peer create() {
+                return new JrcuPeer(Flavor.bp, false, true);
+            }
+        },
         rwLock {
             @Override
             Peer create() {
@@ -184,7 +194,7 @@ public class ReadSide {
     }
 
     @Param({"volatileRead", "membHandle", "membImplicit", "qsbrHandle", "qsbrImplicit", "bpHandle", "bpImplicit",
-            "rwLock", "stampedRead", "stampedOptimistic", "refCount", "arenaShared", "opOrder"})
+            "bpToken", "rwLock", "stampedRead", "stampedOptimistic", "refCount", "arenaShared", "opOrder"})
     Impl impl;
 
     Peer peer;
@@ -429,22 +439,34 @@ public class ReadSide {
         }
     }
 
-    /** A jrcu domain of one flavor, read through a kept handle or through {@code rcu.read()}. */
+    /**
+     * A jrcu domain of one flavor, read through a kept handle, through {@code rcu.read()}, or (bulletProof) through
+     * token sections.
+     */
     static final class JrcuPeer extends Peer {
         final Flavor flavor;
         final boolean throughHandle;
+        final boolean throughTokens;
         final Rcu rcu;
         final AtomicLong freed = new AtomicLong();
         final RcuReference<JrcuVersion> ref = new RcuReference<>(new JrcuVersion(0, freed));
 
         JrcuPeer(Flavor flavor, boolean throughHandle) {
+            this(flavor, throughHandle, false);
+        }
+
+        JrcuPeer(Flavor flavor, boolean throughHandle, boolean throughTokens) {
             this.flavor = flavor;
             this.throughHandle = throughHandle;
+            this.throughTokens = throughTokens;
             this.rcu = flavor.newDomain();
         }
 
         @Override
         Reader newReader() {
+            if (throughTokens) {
+                return new TokenReader(this, (BulletProofRcu) rcu);
+            }
             RcuReader handle = flavor.registerReader(rcu);   // QSBR: registered, offline until resume()
             if (flavor == Flavor.qsbr) {
                 return throughHandle
@@ -524,6 +546,30 @@ public class ReadSide {
         @Override
         void close() {
             peer.flavor.unregisterReader(peer.rcu);
+        }
+    }
+
+    /**
+     * bulletProof through {@link BulletProofRcu#readLockToken()} and {@link BulletProofRcu#readUnlock(long)}: the
+     * cross-thread section, here opened and closed by the same thread.
+     */
+    static final class TokenReader extends Reader {
+        private final BulletProofRcu rcu;
+        private final RcuReference<JrcuVersion> ref;
+
+        TokenReader(JrcuPeer peer, BulletProofRcu rcu) {
+            this.rcu = rcu;
+            this.ref = peer.ref;
+        }
+
+        @Override
+        long read() {
+            long token = rcu.readLockToken();
+            try {
+                return ref.get().value;
+            } finally {
+                rcu.readUnlock(token);
+            }
         }
     }
 

@@ -14,6 +14,7 @@ import io.jrcu.internal.FaultInjectable;
  * <p>Protection per flavor:
  * <ul>
  *   <li>memb, bulletProof: a read-side section ({@code readLock()} / {@code readUnlock()});</li>
+ *   <li>bulletProof tokens: a token section ({@code readLockToken()} / {@code readUnlock(token)});</li>
  *   <li>qsbr: being online. The actor thread registers on its first use (JCStress reuses actor threads), goes
  *       offline at once, and stays registered and <em>offline</em> between samples; a sample's protection is
  *       {@code online() ... offline()}.</li>
@@ -58,6 +59,10 @@ abstract class Flavor {
         return new Section(BulletProofRcu.builder().name("jcstress-bp").build());
     }
 
+    static Flavor bulletProofTokens() {
+        return new Tokens(BulletProofRcu.builder().name("jcstress-bp-token").build());
+    }
+
     static Flavor brokenMemb() {
         return broken(new Section(MembRcu.builder().name("jcstress-memb-broken").build()));
     }
@@ -68,6 +73,10 @@ abstract class Flavor {
 
     static Flavor brokenBulletProof() {
         return broken(new Section(BulletProofRcu.builder().name("jcstress-bp-broken").build()));
+    }
+
+    static Flavor brokenBulletProofTokens() {
+        return broken(new Tokens(BulletProofRcu.builder().name("jcstress-bp-token-broken").build()));
     }
 
     /** Makes {@code f}'s grace periods skip the wait for readers (the deliberately broken twin). */
@@ -90,6 +99,27 @@ abstract class Flavor {
         @Override
         void exit() {
             rcu.readUnlock();
+        }
+    }
+
+    /** bulletProof token sections: the actor thread keeps its open token between enter() and exit(). */
+    private static final class Tokens extends Flavor {
+        private final BulletProofRcu bp;
+        private final ThreadLocal<long[]> open = ThreadLocal.withInitial(() -> new long[1]);
+
+        Tokens(BulletProofRcu bp) {
+            super(bp);
+            this.bp = bp;
+        }
+
+        @Override
+        void enter() {
+            open.get()[0] = bp.readLockToken();
+        }
+
+        @Override
+        void exit() {
+            bp.readUnlock(open.get()[0]);
         }
     }
 

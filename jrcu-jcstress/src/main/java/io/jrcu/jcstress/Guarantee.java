@@ -30,10 +30,11 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * <p>Tests: {@code Guarantee.<Flavor><Wait>} with Wait = {@code Synchronize} ({@code synchronize()}),
  * {@code StartPoll} ({@code c = startPoll(); await(c)}), {@code Snapshot} ({@code c = snapshot(); await(c)}) and,
  * for QSBR, {@code StartCheck} ({@code t = start()}, then {@code check(t, false)} until true: the check looks at the
- * readers itself). {@code Guarantee.Broken<Flavor>Synchronize} and {@code BrokenQsbrStartCheck} are the deliberately
- * broken twins: the same code against a domain whose grace periods skip the wait for readers (and whose check sees
- * every grace period ended), where {@code 0, 0} is {@code ACCEPTABLE_INTERESTING} (the report shows how often the
- * test caught it).
+ * readers itself). {@code Guarantee.BulletProofTokenSynchronize} protects the reader with a bulletProof token
+ * section instead. {@code Guarantee.Broken<Flavor>Synchronize}, {@code BrokenQsbrStartCheck} and
+ * {@code BrokenBulletProofTokenSynchronize} are the deliberately broken twins: the same code against a domain whose
+ * grace periods skip the wait for readers (and whose check sees every grace period ended), where {@code 0, 0} is
+ * {@code ACCEPTABLE_INTERESTING} (the report shows how often the test caught it).
  */
 public final class Guarantee {
     private Guarantee() {
@@ -324,6 +325,40 @@ public final class Guarantee {
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenBulletProofSynchronize {
         static final Flavor F = Flavor.brokenBulletProof();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    // ------------------------------------------------------------------ bulletProof token sections
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class BulletProofTokenSynchronize {
+        static final Flavor F = Flavor.bulletProofTokens();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenOutcomes.class)
+    public static class BrokenBulletProofTokenSynchronize {
+        static final Flavor F = Flavor.brokenBulletProofTokens();
 
         @Actor
         public void writer(Data d, II_Result r) {
