@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * refused or accepted. It is a correct reader too: every section is an observation of the age oracle, with the
  * misuse made while it holds the object, so misuse that breaks the protection of the section it is made in shows
  * as an age error like any reader's. Inside its sections it also makes legal calls that must not block
- * ({@code call} and {@code defer}; bulletProof: {@code call} inside a token section it opened), whose callbacks must
- * each run once.
+ * ({@code call} and {@code defer}; bulletProof: {@code call} and {@code defer} inside a token section it opened, which
+ * count as its own section, so a full defer batch or a call over budget must not wait for the token's grace period),
+ * whose callbacks must each run once.
  */
 final class MisuseReader extends TortureReader {
     /*
@@ -26,7 +27,7 @@ final class MisuseReader extends TortureReader {
      *   publish its handle (the others misuse it)
      *   while not stopping:
      *     one misuse outside any section                a random kind of this flavor's
-     *     bulletProof, 1 in CALLBACK_EVERY: token = readLockToken(); call(count); readUnlock(token)
+     *     bulletProof, 1 in CALLBACK_EVERY: token = readLockToken(); call(count) or defer(count); readUnlock(token)
      *     try (read()) { observe }                      linger: one misuse inside the section, a random kind;
      *                                                   1 in CALLBACK_EVERY: call(count) or defer(count); a short spin
      *     QSBR: quiescent()
@@ -86,7 +87,7 @@ final class MisuseReader extends TortureReader {
             while (!torture.stopping()) {
                 misuse(outside, random);
                 if (flavor == Flavor.BULLET_PROOF && random.nextInt(CALLBACK_EVERY) == 0) {
-                    callInsideATokenSection();
+                    callbackInsideATokenSection(random);
                 }
                 try (ReadSection _ = reader.read()) {
                     observe(random);
@@ -116,11 +117,15 @@ final class MisuseReader extends TortureReader {
         lingerOnce(random, false);
     }
 
-    private void callInsideATokenSection() {
+    private void callbackInsideATokenSection(ThreadLocalRandom random) {
         BulletProofRcu bp = bulletProof();
         long token = bp.readLockToken();
         try {
-            bp.call(countRun);
+            if (random.nextBoolean()) {
+                bp.call(countRun);     // over budget it overshoots: the token counts as the caller's own section
+            } else {
+                bp.defer(countRun);    // a full batch goes to a worker instead of waiting for the token's grace period
+            }
             counts.increment(CALLBACKS_ISSUED);
         } finally {
             bp.readUnlock(token);
