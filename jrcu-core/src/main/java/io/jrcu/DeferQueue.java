@@ -344,8 +344,9 @@ public final class DeferQueue<T> implements AutoCloseable {
                         head = done.next;
                         headIndex = 0;
                         done.next = null;
-                        spare.compareAndSet(null, done);  // volatile; partner: advanceTailIfFull's getAndSet. One is kept
-                                                          // for the producer; others go to the GC
+                        // volatile; partner: advanceTailIfFull's getAndSet. One is kept for the producer; others
+                        // go to the GC
+                        spare.compareAndSet(null, done);
                     }
                     long cookie = head.cookies[headIndex];
                     if (cookie > passed) {   // (cookies never decrease: one look at the domain per new cookie)

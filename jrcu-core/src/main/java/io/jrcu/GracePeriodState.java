@@ -61,8 +61,10 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
         }
     }
 
-    /** Acquire load; pairs with the volatile CAS/increment in {@link #casStarted} and {@link #incrementStarted}, so a reader that sees grace period g
-     *  also sees everything the writer did before starting it. */
+    /**
+     * Acquire load; pairs with the volatile CAS/increment in {@link #casStarted} and {@link #incrementStarted}, so a
+     * reader that sees grace period g also sees everything the writer did before starting it.
+     */
     long laStarted() {
         return (long) STARTED.getAcquire(this);
     }

@@ -35,10 +35,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * reader still holding a segment when the arena is {@linkplain #close closed} gets an {@link IllegalStateException}
  * from the FFM runtime, never a crash. Requests are rounded up to size classes (16-byte steps to 128 bytes, then
  * four per doubling, at most 20% waste); a class owns slabs of about 64 KiB carved from the chunks, and freed blocks
- * return to their class's free list, or to the freeing thread's cache, after their grace period. A request larger than a chunk (or aligned to more
- * than 4096 bytes) gets a dedicated allocation, released after its grace period. Memory carved for a class stays
- * with the class until the arena closes, so {@code bytesReserved} follows the peak of each class's live plus
- * pending bytes.
+ * return to their class's free list, or to the freeing thread's cache, after their grace period. A request larger
+ * than a chunk (or aligned to more than 4096 bytes) gets a dedicated allocation, released after its grace period.
+ * Memory carved for a class stays with the class until the arena closes, so {@code bytesReserved} follows the
+ * peak of each class's live plus pending bytes.
  *
  * <p><b>Thread caches.</b> As in jemalloc's tcache, each platform thread keeps a small cache per arena: per size
  * class a magazine of free blocks (at most 256 blocks and 32 KiB; classes above 8 KiB are not cached) that it
@@ -77,8 +77,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Threads.</b> Every method may be called from any thread, and a segment may be freed by another thread than
  * the one that allocated it. Allocate and free are lock-free on a thread's cache and take short internal locks when
  * it is refilled or flushed (and on the shared path). Memory-consistency effects: writes to a segment before
- * {@code free} happen-before the writes of whoever is later handed the same memory by {@code allocate}. {@link #close()} must not be called inside a read section of the
- * domain (it waits for grace periods).
+ * {@code free} happen-before the writes of whoever is later handed the same memory by {@code allocate}.
+ * {@link #close()} must not be called inside a read section of the domain (it waits for grace periods).
  */
 public final class RcuArena implements AutoCloseable {
     /*
@@ -237,7 +237,7 @@ public final class RcuArena implements AutoCloseable {
     private final SizeClass[] classes;
     /** Addresses of freed blocks (no object per free, so the segment allocate returned need not escape). */
     private final DeferQueue<Void> deferred;
-    /** The counters and the registry of thread caches, apart from the arena so that the Cleaner's action can read them. */
+    /** The counters and the registry of thread caches, apart from the arena so that the Cleaner can read them. */
     private final Ledger ledger;
     /**
      * The calling platform thread's cache (magazines and collected frees); null with debug checks. Its values must
@@ -275,7 +275,7 @@ public final class RcuArena implements AutoCloseable {
         DeferQueue.CLEANER.register(this, ledger);
     }
 
-    /** An arena with default settings (1 MiB chunks, no debug checks) whose frees wait for grace periods of {@code rcu}. */
+    /** An arena with default settings (1 MiB chunks, no debug checks) whose frees wait for {@code rcu}'s readers. */
     public static RcuArena create(Rcu rcu) {
         return builder(rcu).build();
     }
@@ -1594,7 +1594,7 @@ public final class RcuArena implements AutoCloseable {
             return this;
         }
 
-        /** With {@link #debug(boolean) debug}: freed blocks kept out of reuse after their grace period (default 1024). */
+        /** With {@link #debug(boolean) debug}: freed blocks kept out of reuse after their grace period (1024). */
         public Builder quarantine(int blocks) {
             if (blocks < 0) {
                 throw new IllegalArgumentException("quarantine must not be negative: " + blocks);

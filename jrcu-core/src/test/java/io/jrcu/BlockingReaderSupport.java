@@ -45,7 +45,7 @@ abstract class BlockingReaderSupport extends DomainTestSupport {
     /** What reached the error handler of the domains built by {@link #domain()}. */
     final ConcurrentLinkedQueue<Throwable> domainErrors = new ConcurrentLinkedQueue<>();
 
-    /** A domain of the flavor under test whose error handler records into {@link #domainErrors}; closed after the test. */
+    /** A domain of the flavor under test whose error handler records into {@link #domainErrors}; closed after it. */
     final Rcu domain() {
         return track(flavor().build(b -> b.errorHandler(domainErrors::add)));
     }

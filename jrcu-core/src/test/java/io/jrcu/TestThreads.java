@@ -311,8 +311,8 @@ final class TestThreads implements AutoCloseable {
 
     /**
      * Waits until {@code t} is observed blocked (WAITING, TIMED_WAITING or BLOCKED) with a frame of the jrcu method
-     * {@code method} (of a library class, not a test class) on its stack: it is waiting inside that call. Fails if the thread terminates first (it returned
-     * or threw) or after {@link #WAIT}.
+     * {@code method} (of a library class, not a test class) on its stack: it is waiting inside that call. Fails if
+     * the thread terminates first (it returned or threw) or after {@link #WAIT}.
      */
     static void awaitBlockedIn(Thread t, String method) {
         awaitCondition(t.getName() + " blocked in " + method + "()", () -> {

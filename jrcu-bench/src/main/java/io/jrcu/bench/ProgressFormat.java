@@ -90,7 +90,8 @@ final class ProgressFormat implements OutputFormat {
         }
         long elapsed = (System.nanoTime() - startNanos) / 1_000_000_000L;
         Duration left = perFork.multipliedBy(Math.max(0, total - done));
-        progress.printf(Locale.ROOT, "[%" + Integer.toString(total).length() + "d/%d] %s   (%s elapsed, about %s left)%n",
+        String counter = "[%" + Integer.toString(total).length() + "d/%d]";
+        progress.printf(Locale.ROOT, counter + " %s   (%s elapsed, about %s left)%n",
                 done, total, what, clock(elapsed), clock(left.toSeconds()));
         progress.flush();
     }

@@ -81,8 +81,8 @@ public final class TortureCommand implements Command {
         out.println("                       them: its readers are registered online threads that report quiescent");
         out.println("                       states (with 'all', qsbr runs without them)");
         out.println("  --writers N          writer threads (default: " + TortureConfig.DEFAULT_WRITERS + ")");
-        out.println("  --barrier-every N    call/retire/defer: each writer calls barrier() after N callbacks and checks");
-        out.println("                       them (default: " + TortureConfig.DEFAULT_BARRIER_EVERY
+        out.println("  --barrier-every N    call/retire/defer: each writer calls barrier() after N callbacks");
+        out.println("                       and checks them (default: " + TortureConfig.DEFAULT_BARRIER_EVERY
                 + "; this also bounds the garbage in flight)");
         out.println("  --inject-fault " + SKIP_READER_WAIT);
         out.println("                       for proving the oracle works: grace periods stop waiting for readers,");
