@@ -195,6 +195,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private volatile long gracePeriodNanosTotal;
     private volatile long gracePeriodNanosMax;
     private volatile long gracePeriodsTimed;
+    /** Grace periods completed: the timed ones and those only poll() completed (no start time). */
+    private volatile long gracePeriodsCounted;
     private long gracePeriodStartNanos;
     /** The grace period gracePeriodStartNanos belongs to; under gpLock. */
     private long timedGracePeriod;
@@ -478,7 +480,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     public final boolean poll(long cookie) {
         checkIssued(cookie);
-        return passed(cookie) || pollLooksAtReaders() && readersPassed(cookie);
+        if (completed >= cookie) {   // volatile; pairs with the volatile store in complete()
+            return true;
+        }
+        // QSBR: readersPassed answers from seenComplete too, and lets completed catch up with it
+        return pollLooksAtReaders() ? readersPassed(cookie) : passed(cookie);
     }
 
     /**
@@ -488,11 +494,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * {@link #pollLooksAtReaders()} is true.
      */
     private boolean readersPassed(long cookie) {
-        if (manualGracePeriods) {
-            return false;   // test-only: grace periods advance in blocking calls alone
-        }
         long passed = seenComplete;   // volatile; pairs with the CAS below
         if (passed < cookie) {
+            if (manualGracePeriods) {
+                return false;   // test-only: grace periods advance in blocking calls alone
+            }
             long newest = state.lvStarted();   // volatile; pairs with a token's increment / runUntil's CAS of started
             if (newest < cookie) {
                 return false;   // its grace period has not started: no report can cover it yet
@@ -511,8 +517,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 if (passed > before) {
                     completed = passed;   // volatile store; pairs with the volatile loads in passed()
                     if (timedGracePeriod > before && timedGracePeriod <= passed) {
-                        recordGracePeriod(passed);   // a runUntil timed it from its start; untimed ones (tokens
-                                                     // that only polls completed) are not recorded
+                        recordGracePeriod(passed);   // a runUntil timed it from its start
+                    } else {
+                        gracePeriodsCounted++;       // counted, not timed: nobody saw it start (tokens only polls
+                                                     // completed), so no duration goes into stats or JFR
                     }
                 }
             } finally {
@@ -756,6 +764,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private void recordGracePeriod(long gp) {
         long nanos = System.nanoTime() - gracePeriodStartNanos;
         gracePeriodsTimed++;
+        gracePeriodsCounted++;
         gracePeriodNanosTotal += nanos;
         if (nanos > gracePeriodNanosMax) {
             gracePeriodNanosMax = nanos;
@@ -1097,9 +1106,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     public final RcuStats stats() {
-        long timed = gracePeriodsTimed;   // grace periods completed (not `completed`: QSBR tokens skip numbers)
-        return callbacks.stats(timed, timed == 0 ? 0 : gracePeriodNanosTotal / timed, gracePeriodNanosMax,
-                stallReports);
+        long timed = gracePeriodsTimed;
+        // grace periods counted, not `completed`: QSBR tokens skip numbers
+        return callbacks.stats(gracePeriodsCounted, timed == 0 ? 0 : gracePeriodNanosTotal / timed,
+                gracePeriodNanosMax, stallReports);
     }
 
     // ------------------------------------------------------------------ test hooks
