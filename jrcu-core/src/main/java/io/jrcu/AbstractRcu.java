@@ -30,8 +30,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      *                  DPDK-style tokens (token(): an atomic increment of started by any thread) may run ahead
      * A cookie is the number of a grace period that starts after the cookie was taken: snapshot() issues a full
      * fence, then returns started + 1. Grace period started+1 has not started when started is read, so it begins
-     * after the caller's earlier writes, and poll(c) = completed >= c. COMPLETED (0) is always complete. maxIssued
-     * (a CAS maximum, written about once per grace period) rejects cookies never handed out.
+     * after the caller's earlier writes. Grace period c has passed when completed >= c or seenComplete >= c (see
+     * below; only QSBR's poll raises seenComplete, so for memb and bulletProof it is completed >= c alone): poll,
+     * isCompleted, await and tryAdvance all ask exactly that (passed(c)). COMPLETED (0) is always complete.
+     * maxIssued (a CAS maximum, written about once per grace period) rejects cookies never handed out.
      *
      * Grace periods run one at a time under gpLock, by whichever thread holds it:
      *   runUntil(target):  while completed < target:
@@ -50,8 +52,9 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * started = completed + 1 and the next holder of the lock continues the same grace period.
      *
      * startPoll() raises `requested` (a CAS max) and wakes the domain thread, which runs grace periods until
-     * completed >= requested. Every holder of gpLock, after unlocking, wakes the domain thread if requested is still
-     * ahead of completed, so a request is never stranded by a holder that gave up or did not see it.
+     * completed >= requested. Every holder of gpLock that runs grace periods, after unlocking, wakes the domain
+     * thread if requested is still ahead of completed, so a request is never stranded by a holder that gave up or did
+     * not see it (poll's brief hold, which only stores what its look showed, cannot strand one: see readersPassed).
      * requestLazily() (DeferQueue) raises `lazyRequested` instead and wakes the domain thread only from an untimed
      * sleep (QSBR's DeferQueue tokens skip even that CAS: for QSBR an open grace period, started > completed, is
      * itself a lazy request; tokenTakenLazily() only wakes a thread parked without a tick); the thread serves lazy
@@ -65,7 +68,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      *
      * poll(c) with completed < c, in a flavor whose readers' reports alone end grace periods (QSBR, see
      * pollLooksAtReaders; DPDK's rte_rcu_qsbr_check without waiting) looks at the readers itself, without gpLock:
-     *   poll(c):  completed >= c: true
+     *   poll(c):  passed(c): true
      *             a = seenComplete
      *             if a < c:  n = started; if n < c: false    (c's grace period has not started: nothing covers it)
      *                        fence; a = newestUnblocked(n)  (one scan; the same look runUntil takes)
@@ -75,7 +78,12 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * Whether grace period g has ended is a fact about the past (every reader that might predate it has reported
      * since it started), so a look made without gpLock stays true and may be published later: under gpLock into
      * completed (completed <= started holds: a <= n), or, while another thread holds gpLock, into seenComplete
-     * (DPDK's acked_token), which only poll reads. Neither blocks; the engine itself goes by completed alone.
+     * (DPDK's acked_token). Neither blocks. The holder of gpLock may be waiting for a reader that holds up only a
+     * later grace period, so everything that asks whether c has passed reads both (passed(c)): a true poll(c) is
+     * never followed by an await(c) that waits, or a DeferQueue entry of c that stays ineligible. runUntil itself
+     * goes by completed alone (seenComplete only catches up with it). A waiter in awaitUntil that cannot take
+     * gpLock takes the same look before each park, and parks with a bounded timeout while it looks (readers wake
+     * only the holder of gpLock).
      *
      * Memory-ordering plan (partners):
      *   snapshot: fullFence, then volatile load of started  <->  the volatile CAS of started in runUntil
@@ -83,11 +91,12 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      *             acquire load of started; the scan's store->load order is runUntil's fence
      *   runUntil: volatile CAS started=g, fullFence, then the flavor's acquire loads of reader state  <->  each
      *             reader's store + full fence (memb/QSBR online) or atomic counter update (bulletProof)
-     *   completed: volatile store after awaitReaders  <->  volatile load in poll/await; with the flavor's acquire
-     *             loads this makes every ended section happen-before a successful poll.
+     *   completed: volatile store after awaitReaders  <->  volatile load in passed(c); with the flavor's acquire
+     *             loads this makes every ended section happen-before a successful poll, await or reclaim.
      *   poll's look: volatile load of started, fullFence, the flavor's acquire loads of reader state  <->  as in
      *             runUntil; its result is published by the volatile store of completed (as above) or the CAS of
-     *             seenComplete  <->  the volatile load of seenComplete in poll.
+     *             seenComplete  <->  the volatile load of seenComplete in passed(c) (the look's acquire loads come
+     *             before the CAS, so a thread that reads seenComplete >= c sees what the readers did).
      *   requested / domainThreadParked: volatile (Dekker) pair between startPoll and the domain thread's park;
      *   lazyRequested / domainThreadParkedWithoutTick: the same between requestLazily and that park; for QSBR also
      *             started / domainThreadParkedWithoutTick, between a token's increment (tokenTakenLazily) and it.
@@ -144,7 +153,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private volatile long completed;
     /**
      * Newest grace period a look at the readers by poll() showed complete while another thread held gpLock (DPDK's
-     * acked_token); raised by CAS. Only poll() reads it: it may be ahead of completed until a grace period catches up.
+     * acked_token); raised by CAS. Read by passed(c) (not by runUntil): it may be ahead of completed until a grace
+     * period catches up.
      */
     private volatile long seenComplete;
     /** Highest cookie handed out by snapshot()/startPoll(); raised by CAS, about once per grace period. */
@@ -185,6 +195,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private volatile long gracePeriodNanosTotal;
     private volatile long gracePeriodNanosMax;
     private volatile long gracePeriodsTimed;
+    /** Grace periods completed: the timed ones and those only poll() completed (no start time). */
+    private volatile long gracePeriodsCounted;
     private long gracePeriodStartNanos;
     /** The grace period gracePeriodStartNanos belongs to; under gpLock. */
     private long timedGracePeriod;
@@ -310,16 +322,21 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     /**
      * A DPDK-style token (QSBR): starts a new grace period at once by raising {@code started}, so that any quiescent
-     * state reported after this call covers it, and returns its number. Never blocks; one atomic increment.
+     * state reported after this call covers it, and returns its number. Never blocks; one atomic increment. On a
+     * closing or closed domain (except on its own threads) it throws and leaves {@code started} as it was, unless a
+     * close begins during the call.
      */
     final long token() {
+        if (lifecycle != OPEN) {   // volatile; refuse before changing anything
+            checkOpen("start()");
+        }
         // volatile increment, no fence before it: its release half orders the caller's earlier writes (unlinks)
         // before the new number (partner: the readers' acquire load of started when they report); the scan's
         // store->load order is runUntil's fence. (snapshot() needs its fence because it only loads.)
         long t = state.incrementStarted();
-        if (lifecycle != OPEN) {   // read after the increment, as in snapshot()
-            checkOpen("start()");
-        }
+        if (lifecycle != OPEN) {   // read again after the increment, as in snapshot(): a close that began during
+            checkOpen("start()");  // the call may have read started before it, so its final grace period may not
+        }                          // cover this token
         return t;
     }
 
@@ -429,7 +446,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
      * @return whether {@code cookie}'s grace period is complete
      */
     final boolean tryAdvance(long cookie, boolean mayStart) {
-        if (completed >= cookie) {   // volatile; pairs with the volatile store in runUntil
+        if (passed(cookie)) {
             return true;
         }
         if (!mayStart && state.lvStarted() < cookie) {
@@ -446,30 +463,42 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     /**
-     * Whether grace period {@code cookie} has completed: {@link #poll} without QSBR's look at the readers, for
-     * machinery that looks at them through {@link #tryAdvance} itself (DeferQueue's reclaim). O(1).
+     * Whether grace period {@code cookie} has passed: {@link #poll} without QSBR's look at the readers, for
+     * machinery that looks at them through {@link #tryAdvance} itself (DeferQueue's reclaim). True once a poll of
+     * {@code cookie} was. O(1).
      */
     final boolean isCompleted(long cookie) {
-        return completed >= cookie;  // volatile load; pairs with the volatile store of completed in runUntil
+        return passed(cookie);
+    }
+
+    /** completed >= cookie, or a look at the readers by poll() showed it (seenComplete): see the overview. */
+    private boolean passed(long cookie) {
+        // volatile loads; partners: the volatile store of completed in complete(), the CAS of seenComplete in
+        // readersPassed (after the look's acquire loads of reader state)
+        return completed >= cookie || seenComplete >= cookie;
     }
 
     public final boolean poll(long cookie) {
         checkIssued(cookie);
-        // volatile load; pairs with the volatile store of completed in runUntil
-        return completed >= cookie || pollLooksAtReaders() && readersPassed(cookie);
+        if (completed >= cookie) {   // volatile; pairs with the volatile store in complete()
+            return true;
+        }
+        // QSBR: readersPassed answers from seenComplete too, and lets completed catch up with it
+        return pollLooksAtReaders() ? readersPassed(cookie) : passed(cookie);
     }
 
     /**
      * Whether grace period {@code cookie} has ended, by one look at the readers (DPDK's {@code rte_rcu_qsbr_check}
-     * without waiting); publishes what the look showed (see the overview). Never blocks, issues no membarrier, scans
-     * the readers at most once. Only for flavors whose {@link #pollLooksAtReaders()} is true.
+     * without waiting); publishes what the look showed (see the overview). Never blocks (gpLock only by tryLock),
+     * issues no membarrier, starts no thread, scans the readers at most once. Only for flavors whose
+     * {@link #pollLooksAtReaders()} is true.
      */
     private boolean readersPassed(long cookie) {
-        if (manualGracePeriods) {
-            return false;   // test-only: grace periods advance in blocking calls alone
-        }
         long passed = seenComplete;   // volatile; pairs with the CAS below
         if (passed < cookie) {
+            if (manualGracePeriods) {
+                return false;   // test-only: grace periods advance in blocking calls alone
+            }
             long newest = state.lvStarted();   // volatile; pairs with a token's increment / runUntil's CAS of started
             if (newest < cookie) {
                 return false;   // its grace period has not started: no report can cover it yet
@@ -484,19 +513,27 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
         if (gpLock.tryLock()) {   // also for a cookie seenComplete covers: completed catches up once gpLock is free
             try {
-                if (passed > completed) {
-                    if (timedGracePeriod <= completed) {   // no runUntil has begun timing one: time it from now
-                        timedGracePeriod = passed;
-                        gracePeriodStartNanos = System.nanoTime();
+                long before = completed;
+                if (passed > before) {
+                    completed = passed;   // volatile store; pairs with the volatile loads in passed()
+                    if (timedGracePeriod > before && timedGracePeriod <= passed) {
+                        recordGracePeriod(passed);   // a runUntil timed it from its start
+                    } else {
+                        gracePeriodsCounted++;       // counted, not timed: nobody saw it start (tokens only polls
+                                                     // completed), so no duration goes into stats or JFR
                     }
-                    complete(passed);
                 }
             } finally {
-                unlockAndHandOff();
+                // a plain unlock, no handoff: holding gpLock for this store strands no request (the domain thread
+                // takes gpLock for a request with a blocking lock(), and a lazy tick that finds it held looks again
+                // on its next tick), and a handoff could start the domain thread inside poll()
+                gpLock.unlock();
+                signalGracePeriodWaiters();
             }
         } else {
             for (long seen = seenComplete; passed > seen; seen = seenComplete) {
-                if (SEEN_COMPLETE.compareAndSet(this, seen, passed)) {  // volatile CAS; read at the top
+                if (SEEN_COMPLETE.compareAndSet(this, seen, passed)) {  // volatile CAS; read by passed()
+                    signalGracePeriodWaiters();   // threads parked in awaitUntil re-check passed()
                     break;
                 }
             }
@@ -530,7 +567,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     public final void await(long cookie) {
         checkIssued(cookie);
-        if (completed >= cookie) {
+        if (passed(cookie)) {
             return;
         }
         checkCanBlock("await(long)");
@@ -540,7 +577,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     public final boolean await(long cookie, Duration timeout) {
         long deadline = deadlineAfter(timeout);
         checkIssued(cookie);
-        if (completed >= cookie) {
+        if (passed(cookie)) {
             return true;
         }
         checkCanBlock("await(long, Duration)");
@@ -589,9 +626,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     /**
-     * Waits until {@code completed >= cookie}: runs the grace periods itself when it can take gpLock, else parks
-     * until the holder completes a grace period or lets the lock go. It never queues behind the holder, so it does
-     * not wait for grace periods later than its own. Keeps waiting through interrupts (re-asserted at the end).
+     * Waits until grace period {@code cookie} has passed: runs the grace periods itself when it can take gpLock,
+     * else parks until the holder completes a grace period or lets the lock go. It never queues behind the holder.
+     * Where {@link #pollLooksAtReaders()}, it looks at the readers itself before each park and parks at most
+     * GracePeriodWait.MAX_PARK_NANOS at a time, so it does not wait for grace periods later than its own that the
+     * holder waits for. Keeps waiting through interrupts (re-asserted at the end).
      *
      * @return {@code false} if the deadline passed first
      */
@@ -599,9 +638,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         boolean token = beforeBlocking();
         boolean interrupted = false;
         boolean queued = false;
+        boolean looks = pollLooksAtReaders();
+        long parkNanos = GracePeriodWait.MIN_PARK_NANOS;
         Thread me = Thread.currentThread();
         try {
-            while (completed < cookie) {   // volatile; pairs with the volatile store in runUntil
+            while (!passed(cookie)) {
                 if (gpLock.tryLock()) {
                     try {
                         return runUntil(cookie, deadline);
@@ -614,13 +655,19 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                     queued = true;
                     continue;
                 }
-                if (deadline == NO_DEADLINE) {
+                if (looks && readersPassed(cookie)) {
+                    break;   // the holder waits for a later grace period's readers; this one has passed
+                }
+                long remaining = deadline == NO_DEADLINE ? Long.MAX_VALUE : deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return false;
+                }
+                if (looks) {
+                    LockSupport.parkNanos(this, Math.min(remaining, parkNanos));
+                    parkNanos = Math.min(parkNanos * 2, GracePeriodWait.MAX_PARK_NANOS);
+                } else if (deadline == NO_DEADLINE) {
                     LockSupport.park(this);
                 } else {
-                    long remaining = deadline - System.nanoTime();
-                    if (remaining <= 0) {
-                        return false;
-                    }
                     LockSupport.parkNanos(this, remaining);
                 }
                 if (Thread.interrupted()) {
@@ -639,7 +686,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
     }
 
-    /** Wakes the threads parked in awaitUntil: a grace period completed, or gpLock was released. */
+    /** Wakes the threads parked in awaitUntil: a grace period passed, or gpLock was released. */
     private void signalGracePeriodWaiters() {
         if (!gpWaiters.isEmpty()) {
             for (Thread t : gpWaiters) {
@@ -717,6 +764,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private void recordGracePeriod(long gp) {
         long nanos = System.nanoTime() - gracePeriodStartNanos;
         gracePeriodsTimed++;
+        gracePeriodsCounted++;
         gracePeriodNanosTotal += nanos;
         if (nanos > gracePeriodNanosMax) {
             gracePeriodNanosMax = nanos;
@@ -1058,9 +1106,10 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     public final RcuStats stats() {
-        long timed = gracePeriodsTimed;   // grace periods completed (not `completed`: QSBR tokens skip numbers)
-        return callbacks.stats(timed, timed == 0 ? 0 : gracePeriodNanosTotal / timed, gracePeriodNanosMax,
-                stallReports);
+        long timed = gracePeriodsTimed;
+        // grace periods counted, not `completed`: QSBR tokens skip numbers
+        return callbacks.stats(gracePeriodsCounted, timed == 0 ? 0 : gracePeriodNanosTotal / timed,
+                gracePeriodNanosMax, stallReports);
     }
 
     // ------------------------------------------------------------------ test hooks

@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The batches behind {@link Rcu#defer(Runnable)} (liburcu {@code defer_rcu}, the 2009 liburcu-reclaim design):
@@ -39,10 +40,14 @@ final class DeferBatches {
      *                instructions) and its items are handed to a worker.
      *   A detached batch is routed to its worker, and a full batch its filler will run is counted
      *   (callerBatchStarted), before the slot is released, so a barrier that claims the slot after that finds the
-     *   batch queued ahead of its marker or waits for the filler.
+     *   batch queued ahead of its marker or waits for the filler. A full batch whose filler must not wait is such a
+     *   detached batch: routed while the slot is claimed, never counted (a count would end at the routing, which a
+     *   barrier's marker queued meanwhile could precede).
      *   While a thread runs its own full batch it counts as a thread that runs callbacks (barrier() and close() from
      *   them throw, a full batch they fill is handed on): its slot's `running` flag says so (Callbacks asks
-     *   runsOwnBatch), where a shared batch's filler joins Callbacks' set of such threads (which allocates).
+     *   runsOwnBatch, which reads the thread-local slot only while `ownBatchesRunning` counts such a thread, so
+     *   other threads get no thread-local entry), where a shared batch's filler joins Callbacks' set of such threads
+     *   (which allocates).
      *
      * Pairing: `owner` CAS (volatile) acquires the slot; its release store hands the slot's plain fields (items,
      * size, touched) to the next claimer. `spare` and `running` are read and written by the owning thread alone.
@@ -67,11 +72,26 @@ final class DeferBatches {
     private final Slot[] slots;
     private final int mask;
     /** Each platform thread's own slot (virtual threads have none). */
-    private final ThreadLocal<Slot> ownSlot = new ThreadLocal<>();
+    private final ThreadLocal<Slot> ownSlot = new ThreadLocal<>() {
+        @Override
+        protected Slot initialValue() {
+            ownSlotEntries.incrementAndGet();   // a get() in a thread without an entry makes one (null)
+            return null;
+        }
+    };
+    /** Thread-local entries of ownSlot made so far (tests: threads that never deferred get none). */
+    private final AtomicInteger ownSlotEntries = new AtomicInteger();
+    /** Threads running the full batch of their own slot now; runsOwnBatch looks at ownSlot only while one does. */
+    private final AtomicInteger ownBatchesRunning = new AtomicInteger();
     /** Every thread slot whose thread has not been seen dead by drainIdle. */
     private final Set<Slot> threadSlots = ConcurrentHashMap.newKeySet();
     /** Set on the first defer(); the domain thread only polls for idle batches after that. */
     private volatile boolean used;
+    /**
+     * Test-only: runs in a thread whose defer() filled a batch, right after it released the slot (before it runs the
+     * batch); null (nothing runs) unless a test sets it.
+     */
+    volatile Runnable afterFullBatchReleasedForTests;
 
     DeferBatches(Callbacks callbacks) {
         this.callbacks = callbacks;
@@ -177,38 +197,51 @@ final class DeferBatches {
         callbacks.route(new Callbacks.RunnableCallback(cb));  // every slot busy: queue it like call()
     }
 
-    /** Appends to a slot the caller has claimed, releases it, and runs the batch if the callback filled it. */
+    /**
+     * Appends to a slot the caller has claimed, releases it, and runs the batch if the callback filled it. A full
+     * batch the caller must not wait for is routed to a worker before the slot is released (as drainIdle and flush
+     * do), so that a barrier that claims the slot after that finds it queued ahead of its marker.
+     */
     private void appendClaimed(Slot s, Runnable cb) {
         Runnable[] full;
+        boolean runsHere = false;
         try {
             full = s.append(cb);
             if (full != null) {
-                callbacks.callerBatchStarted();  // before the slot is released: barrier's flush sees it
+                if (callerMustNotWait(Thread.currentThread())) {
+                    callbacks.countOvershoot();   // must not block here: a worker runs it after its grace period
+                    callbacks.route(new Batch(full, CAPACITY));   // never blocks
+                } else {
+                    runsHere = true;
+                    callbacks.callerBatchStarted();  // before the slot is released: barrier's flush sees it
+                }
             }
         } finally {
             s.release();
         }
         if (full != null) {
+            Runnable hook = afterFullBatchReleasedForTests;   // volatile; null in production
+            if (hook != null) {
+                hook.run();
+            }
+        }
+        if (runsHere) {
             runFull(full, s.thread != null ? s : null);
         }
     }
 
     /**
-     * Runs a full batch its caller took out of a slot: after a grace period, here, or on a worker when the caller
-     * must not wait. The array of the caller's own slot becomes that slot's spare once its callbacks ran.
+     * Runs, after a grace period, a full batch its caller took out of a slot (counted by callerBatchStarted). The
+     * array of the caller's own slot becomes that slot's spare once its callbacks ran.
      */
     private void runFull(Runnable[] batch, Slot own) {
         Thread me = Thread.currentThread();
         try {
-            if (callerMustNotWait(me)) {
-                callbacks.countOvershoot();   // must not block here: a worker runs it after its grace period
-                callbacks.route(new Batch(batch, CAPACITY));
-                return;
-            }
             callbacks.domain.awaitGracePeriodInternal();
             // its callbacks run here: barrier()/close() from them must throw. A thread slot marks its own thread
             // (a plain field: no allocation); a shared slot's filler joins the set of threads that run callbacks
             if (own != null) {
+                ownBatchesRunning.incrementAndGet();   // volatile; this thread's own runsOwnBatch reads it after
                 own.running = true;
             } else {
                 callbacks.enterCallbackContext(me);
@@ -219,6 +252,7 @@ final class DeferBatches {
             } finally {
                 if (own != null) {
                     own.running = false;
+                    ownBatchesRunning.decrementAndGet();
                 } else {
                     callbacks.exitCallbackContext(me);
                 }
@@ -246,8 +280,10 @@ final class DeferBatches {
 
     /** Whether {@code t} is the calling thread and is running the full batch of its own slot. */
     boolean runsOwnBatch(Thread t) {
-        if (!used || t != Thread.currentThread() || t.isVirtual()) {
-            return false;   // (used: a domain that never deferred makes no ThreadLocal entry here)
+        // the count first (volatile): a thread running its own batch incremented it itself, and while no thread does,
+        // no ThreadLocal entry is made here in threads that never deferred
+        if (ownBatchesRunning.get() == 0 || t != Thread.currentThread() || t.isVirtual()) {
+            return false;
         }
         Slot own = ownSlot.get();
         return own != null && own.running;
@@ -263,6 +299,11 @@ final class DeferBatches {
             n += s.size;
         }
         return n;
+    }
+
+    /** ThreadLocal entries of the threads' own slots made so far, one per thread that looked (tests). */
+    int ownSlotEntries() {
+        return ownSlotEntries.get();
     }
 
     /** Thread slots listed now (tests: virtual threads have none, dead threads' are dropped). */

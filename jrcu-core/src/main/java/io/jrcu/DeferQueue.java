@@ -535,7 +535,9 @@ public final class DeferQueue<T> implements AutoCloseable {
         while (pending() > 0) {
             if (reclaimSome(Integer.MAX_VALUE) == 0 && pending() > 0) {
                 long cookie = headCookie();
-                if (cookie > 0 && !rcu.poll(cookie)) {
+                // isCompleted, the test reclaimSome's loop makes: an entry it shows passed is taken by the next
+                // reclaimSome, so the spin below is only for entries another reclaimer took (it is freeing them)
+                if (cookie > 0 && !rcu.isCompleted(cookie)) {
                     rcu.await(cookie);        // a quiescent state of the caller for QSBR
                 } else {
                     Thread.onSpinWait();      // a concurrent reclaimer is freeing the rest

@@ -164,11 +164,12 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
 
     /**
      * {@code poll_state_synchronize_rcu}: whether a full grace period has elapsed since {@code cookie} was taken.
-     * Wait-free. After {@link #close()} it is {@code true} for every cookie issued before the close. QSBR answers a
-     * cookie whose grace period has started but not completed by one look at the readers (DPDK's
-     * {@code rte_rcu_qsbr_check}: see {@link QsbrRcu#check}); memb and bulletProof read one counter, because only a
-     * grace period can end theirs (memb's issues the membarrier that orders the readers' entries, bulletProof's
-     * flips the readers' phase).
+     * Never blocks. After {@link #close()} it is {@code true} for every cookie issued before the close; once it is
+     * {@code true}, {@link #await(long)} of the cookie returns at once. memb and bulletProof read one counter
+     * (wait-free), because only a grace period can end theirs (memb's issues the membarrier that orders the readers'
+     * entries, bulletProof's flips the readers' phase). QSBR answers a cookie whose grace period has started but not
+     * completed by one scan of the readers (DPDK's {@code rte_rcu_qsbr_check}: see {@link QsbrRcu#check}), O(readers),
+     * and records what it saw (a CAS, or a store under the grace-period lock when it is free: it never waits for it).
      *
      * @throws IllegalArgumentException if this domain never issued {@code cookie}
      */

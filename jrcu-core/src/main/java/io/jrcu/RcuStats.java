@@ -4,9 +4,11 @@ package io.jrcu;
  * A snapshot of a domain's counters, from {@link Rcu#stats()}. Counters are read one by one without a global lock,
  * so they may be mutually inconsistent by a few in-flight operations.
  *
- * @param gracePeriodsCompleted grace periods completed since the domain was built
- * @param meanGracePeriodNanos  mean time from the start of a grace period to its end
- * @param maxGracePeriodNanos   longest grace period
+ * @param gracePeriodsCompleted grace periods completed since the domain was built (QSBR: one look at the readers
+ *                              that completes several tokens counts once)
+ * @param meanGracePeriodNanos  mean time from the start of a grace period to its end, over those whose start was
+ *                              timed (QSBR: not tokens that only {@code poll} completed)
+ * @param maxGracePeriodNanos   longest grace period (of those timed)
  * @param callbacksQueued       callbacks accepted ({@code call}, {@code retire}, {@code defer})
  * @param callbacksInvoked      callbacks that ran (including those that threw)
  * @param callbacksFailed       callbacks that threw (handed to the error handler)

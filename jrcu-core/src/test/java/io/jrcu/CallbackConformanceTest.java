@@ -937,6 +937,89 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     }
 
     /**
+     * A full batch filled inside a section goes to a worker; a barrier that began after the batch's first callbacks
+     * were deferred waits for them, also when it flushes the filler's slot between the filler's release of the slot
+     * and the filler's return. The worker's grace periods are held up in turn: the one the barrier's marker needs
+     * by the filler's section, a later one by a reader that enters afterwards, so a batch queued behind the marker
+     * would still be waiting when the barrier returned. bulletProof is left out: its grace period may wait for a
+     * section opened after it started (a phase flip), so the later reader would hold up the first one too.
+     */
+    @Test
+    void aBarrierWaitsForAFullBatchHandedOnFromInsideASection() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(flavor() != Flavor.BULLET_PROOF,
+                "a section opened after a bulletProof grace period started may hold it up");
+        Rcu rcu = domain();
+        int capacity = DeferBatches.CAPACITY;
+        Thread worker = defaultWorkerThread(rcu);
+        CountDownLatch firstRunning = new CountDownLatch(1);
+        CountDownLatch letFirstFinish = new CountDownLatch(1);
+        CountDownLatch paused = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        List<Probe> probes = new ArrayList<>();
+        probes.add(new Probe(rcu, () -> {
+            firstRunning.countDown();
+            try {
+                await(letFirstFinish);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        for (int i = 1; i < capacity; i++) {
+            probes.add(new Probe(rcu));
+        }
+        AtomicReference<Thread> filler = new AtomicReference<>();
+        deferBatches(rcu).afterFullBatchReleasedForTests = () -> {
+            if (Thread.currentThread() == filler.get()) {
+                paused.countDown();
+                try {
+                    await(resume);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (TestThreads threads = new TestThreads()) {
+            Held later = null;
+            boolean returnedEarly;
+            try {
+                threads.platform("filler", () -> {
+                    filler.set(Thread.currentThread());
+                    becomeReader(rcu);
+                    rcu.readLock();
+                    try {
+                        for (Probe p : probes) {
+                            rcu.defer(p);   // the last one fills the batch and pauses after releasing the slot
+                        }
+                    } finally {
+                        rcu.readUnlock();
+                        leaveReader(rcu);
+                    }
+                });
+                await(paused);
+                Thread barrier = threads.platform("barrier", rcu::barrier);
+                awaitCondition("the worker waits for the filler's section",
+                        () -> TestThreads.isBlockedIn(worker, "awaitReader"));
+                later = holdSection(threads, rcu, false, "later-reader");
+                resume.countDown();   // the filler goes on and leaves its section
+                awaitCondition("the barrier returns, or the batch's first callback runs",
+                        () -> !barrier.isAlive() || firstRunning.getCount() == 0);
+                returnedEarly = !barrier.isAlive();
+            } finally {
+                resume.countDown();
+                letFirstFinish.countDown();
+                if (later != null) {
+                    later.release();
+                }
+            }
+            assertThat(returnedEarly).as("barrier() returned while a callback deferred before it had not run")
+                    .isFalse();
+        } finally {
+            deferBatches(rcu).afterFullBatchReleasedForTests = null;
+        }
+        assertRanOnceInTime(probes);
+    }
+
+    /**
      * A full batch is detached from its slot and run by the thread whose defer() filled it, after a grace period.
      * Callbacks deferred earlier (here by that same thread; with shared slots also by other threads) are in that
      * batch: barrier() and close() must still wait for them. The first callback of the batch blocks on a gate, so
@@ -1095,6 +1178,21 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     }
 
     /** Virtual threads defer into the shared batches: none gets a batch (an array) of its own. */
+    @Test
+    void threadsThatNeverDeferredGetNoThreadLocalBatchState() {
+        Rcu rcu = domain();
+        Probe p = new Probe(rcu);
+        rcu.defer(p);   // this thread has a batch of its own now
+        DeferBatches batches = deferBatches(rcu);
+        int entries = batches.ownSlotEntries();
+        try (TestThreads threads = new TestThreads()) {
+            threads.platform("never-deferred", rcu::barrier);   // asks whether its caller runs callbacks
+        }
+        assertThat(batches.ownSlotEntries()).as("thread-local entries made for threads that never deferred")
+                .isEqualTo(entries);
+        assertRanOnceInTime(p);
+    }
+
     @Test
     void virtualThreadsDeferIntoSharedBatchesWithoutABatchOfTheirOwn() {
         Rcu rcu = domain();

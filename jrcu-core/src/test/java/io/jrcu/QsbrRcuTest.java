@@ -492,6 +492,129 @@ class QsbrRcuTest extends DomainTestSupport {
         assertThat(rcu.isOnline()).isFalse();
     }
 
+    @Test
+    void startOnAClosedDomainThrowsAndStartsNoGracePeriod() {
+        QsbrRcu rcu = domain();
+        rcu.close();
+        long started = rcu.state.lvStarted();
+        assertThatThrownBy(rcu::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(rcu::token).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThat(rcu.state.lvStarted()).as("grace periods started, after two refused tokens").isEqualTo(started);
+        assertThat(rcu.poll(started)).as("every grace period started before the close has passed").isTrue();
+    }
+
+    // ------------------------------------------------------------------ a poll's true answer is kept
+
+    /**
+     * Grace period c has passed (every reader reported after it began) while the thread holding the grace-period
+     * lock still waits for a reader that holds up only c + 1. A poll that saw c pass is answered the same way by
+     * everything that asks later: await, isCompleted, a DeferQueue's reclaim and close.
+     */
+    @Test
+    void aGracePeriodAPollSawPassStaysPassedForAwaitAndTheDeferQueue() throws Exception {
+        QsbrRcu rcu = domain();
+        rcu.stopDomainThreadForTests();
+        List<Long> freed = new ArrayList<>();
+        DeferQueue<Long> dq = DeferQueue.<Long>builder(rcu, x -> {
+            synchronized (freed) {
+                freed.add(x);
+            }
+        }).build();
+        try (TestThreads threads = new TestThreads(); Agent r = threads.agent(false, "R");
+             Agent r2 = threads.agent(false, "R2")) {
+            r.run(rcu::registerThread);
+            r2.run(rcu::registerThread);
+            try {
+                dq.enqueue(42L);                       // token c
+                long c = dq.newestCookie();
+                r2.run(rcu::quiescent);                // R2 past c
+                long d = rcu.start();                  // token c + 1
+                assertThat(d).isEqualTo(c + 1);
+                Thread s = threads.platform("sync", rcu::synchronize);   // holds the lock, waits for c + 1
+                awaitBlockedIn(s, "awaitReader");
+                r.run(rcu::quiescent);                 // R past c and c + 1; R2 holds up c + 1 only
+                awaitBlockedIn(s, "awaitReader");
+
+                assertThat(rcu.poll(c)).as("poll(c): every reader reported after c began").isTrue();
+                assertThat(rcu.isCompleted(c)).as("isCompleted(c) after poll(c) was true").isTrue();
+                assertThat(rcu.await(c, Duration.ZERO)).as("await(c) after poll(c) was true").isTrue();
+                rcu.await(c);
+                assertThat(rcu.poll(d)).as("R2 holds up c + 1").isFalse();
+
+                Thread closer = threads.platform("dq-close", dq::close);
+                awaitCondition("DeferQueue.close() finishes or parks (it must not spin)", Duration.ofSeconds(5),
+                        () -> closer.getState() == Thread.State.TERMINATED
+                                || closer.getState() == Thread.State.WAITING
+                                || closer.getState() == Thread.State.TIMED_WAITING);
+                closer.join(TestThreads.WAIT);
+                assertThat(closer.isAlive()).as("close() returned: its entry's grace period had passed").isFalse();
+                synchronized (freed) {
+                    assertThat(freed).containsExactly(42L);
+                }
+            } finally {
+                r2.run(rcu::quiescent);                // lets the synchronize() (and anything else) finish
+                r.run(rcu::unregisterThread);
+                r2.run(rcu::unregisterThread);
+            }
+        }
+    }
+
+    /** A token's grace period that only a poll completed counts, with no duration: nobody saw it start. */
+    @Test
+    void aPollThatCompletesATokenTimesNoGracePeriod() throws Exception {
+        QsbrRcu rcu = domain();
+        rcu.stopDomainThreadForTests();
+        try (TestThreads threads = new TestThreads(); Agent r = threads.agent(false, "R")) {
+            r.run(rcu::registerThread);
+            try {
+                long t = rcu.start();
+                r.run(rcu::quiescent);
+                assertThat(rcu.stats().gracePeriodsCompleted()).isZero();
+                assertThat(rcu.poll(t)).isTrue();
+                RcuStats s = rcu.stats();
+                assertThat(s.gracePeriodsCompleted()).as("the poll completed the token's grace period").isEqualTo(1);
+                assertThat(s.maxGracePeriodNanos()).as("a duration recorded by a poll that never saw it start")
+                        .isZero();
+                assertThat(s.meanGracePeriodNanos()).isZero();
+            } finally {
+                r.run(rcu::unregisterThread);
+            }
+        }
+    }
+
+    /**
+     * An await whose grace period has passed returns although the thread holding the grace-period lock waits for a
+     * reader that holds up only a later one: the waiter looks at the readers itself (nobody polls here).
+     */
+    @Test
+    void anAwaitDoesNotWaitForALaterGracePeriodTheLockHolderWaitsFor() throws Exception {
+        QsbrRcu rcu = domain();
+        rcu.stopDomainThreadForTests();
+        try (TestThreads threads = new TestThreads(); Agent r = threads.agent(false, "R");
+             Agent r2 = threads.agent(false, "R2")) {
+            r.run(rcu::registerThread);
+            r2.run(rcu::registerThread);
+            try {
+                long c = rcu.start();
+                r2.run(rcu::quiescent);                // R2 past c
+                long d = rcu.start();
+                Thread s = threads.platform("sync", rcu::synchronize);   // holds the lock, waits for d
+                awaitBlockedIn(s, "awaitReader");
+                Thread waiter = threads.platform("await-c", () -> rcu.await(c));
+                awaitBlockedIn(waiter, "awaitUntil");  // c has not passed: R has reported nothing
+                r.run(rcu::quiescent);                 // R past c and d; R2 holds up d only
+                waiter.join(TestThreads.WAIT);
+                assertThat(waiter.isAlive()).as("await(c) returned while R2 holds up only a later grace period")
+                        .isFalse();
+                assertThat(rcu.poll(d)).isFalse();
+            } finally {
+                r2.run(rcu::quiescent);
+                r.run(rcu::unregisterThread);
+                r2.run(rcu::unregisterThread);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ thread death, debug checks
 
     @ParameterizedTest(name = "virtual: {0}")
