@@ -1029,7 +1029,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         } finally {
             afterBlocking(token);
         }
-        lifecycle = CLOSED;
+        lifecycle = CLOSED;   // volatile; then the stranded callbacks (Dekker with Callbacks.strandsAdded)
+        callbacks.closed();
         domainThreadStop = true;
         Thread t;
         synchronized (domainThreadLock) {  // no domain thread can start after this (domainThreadStop is set)

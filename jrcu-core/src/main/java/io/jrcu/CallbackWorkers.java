@@ -57,8 +57,9 @@ public interface CallbackWorkers {
     /**
      * {@code create_all_cpu_call_rcu_data}: one worker for each CPU the calling thread may run on (Linux
      * {@code sched_getaffinity}: what taskset, a cpuset cgroup or a container allows; elsewhere CPUs
-     * {@code 0 .. availableProcessors() - 1}), each pinned to its CPU where supported, then attached to it. If one
-     * cannot be made, none is attached and those already made are closed; the failure propagates (as from
+     * {@code 0 .. availableProcessors() - 1}), each pinned to its CPU where supported, then attached to it; a CPU
+     * with an id beyond the machine's CPU ids as jrcu first read them (one added later) gets none. If one cannot be
+     * made, none is attached and those already made are closed; the failure propagates (as from
      * {@link #newWorker}).
      */
     void createAllCpuWorkers(WorkerOptions options);
