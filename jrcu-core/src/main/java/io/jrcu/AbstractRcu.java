@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -175,6 +176,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     private volatile Thread domainThread;
     private final Object domainThreadLock = new Object();
+    /** Makes the domain thread; tests replace it (before the domain is used) to make its start fail. */
+    ThreadFactory domainThreadFactory = Thread.ofPlatform().daemon().factory();
     /** True while the domain thread is about to park or parked; Dekker partner of `requested`. */
     private volatile boolean domainThreadParked;
     /**
@@ -350,7 +353,11 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return cookie;
     }
 
-    /** Makes the domain thread drive grace periods until {@code cookie} is complete. O(1); never blocks. */
+    /**
+     * Makes the domain thread drive grace periods until {@code cookie} is complete. O(1); never blocks. If the domain
+     * thread is not running and cannot be started, throws what starting it threw; the request is kept, and the next
+     * request (or hand-off) tries again.
+     */
     final void request(long cookie) {
         long current = requested;
         while (current < cookie) {
@@ -361,6 +368,9 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
                 return;
             }
             current = requested;
+        }
+        if (domainThread == null && completed < cookie) {   // volatile loads: requested, but the thread that would
+            wakeDomainThread();                             // serve it could not start: this call tries again
         }
     }
 
@@ -776,7 +786,7 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         gpLock.unlock();
         signalGracePeriodWaiters();
         if (requested > completed) {  // a request this holder did not serve: hand it to the domain thread
-            wakeDomainThread();
+            handOffToDomainThread();
         }
     }
 
@@ -806,13 +816,36 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
     }
 
+    /**
+     * unlockAndHandOff's wake-up: the caller's own work is done, so a domain thread that cannot start goes to the
+     * error handler instead of failing the caller; the request stays, and the next wake-up tries again.
+     */
+    private void handOffToDomainThread() {
+        try {
+            wakeDomainThread();
+        } catch (RuntimeException | Error noThread) {
+            errorHandler.accept(noThread);
+        }
+    }
+
+    /**
+     * Starts the domain thread unless it runs or the domain is closed; returns it ({@code null} then). If it cannot
+     * be made or started (OutOfMemoryError "unable to create native thread"), this throws what failed and nothing of
+     * it remains: the next wake-up tries again.
+     */
     private Thread startDomainThread() {
         synchronized (domainThreadLock) {
             Thread t = domainThread;
             if (t == null && lifecycle != CLOSED && !domainThreadStop) {
-                t = Thread.ofPlatform().daemon().name("jrcu-gp-" + name).unstarted(this::domainThreadLoop);
-                domainThread = t;
-                t.start();
+                t = domainThreadFactory.newThread(this::domainThreadLoop);
+                t.setName("jrcu-gp-" + name);
+                domainThread = t;   // volatile; before start(): isDomainThread knows it from its first instruction
+                try {
+                    t.start();
+                } catch (RuntimeException | Error e) {
+                    domainThread = null;   // volatile; under domainThreadLock: the next wake-up starts one
+                    throw e;
+                }
             }
             return t;
         }
@@ -1044,7 +1077,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         } finally {
             afterBlocking(token);
         }
-        lifecycle = CLOSED;
+        lifecycle = CLOSED;   // volatile; then the stranded callbacks (Dekker with Callbacks.strandsAdded)
+        callbacks.closed();
         domainThreadStop = true;
         Thread t;
         synchronized (domainThreadLock) {  // no domain thread can start after this (domainThreadStop is set)

@@ -23,15 +23,17 @@ public interface CallbackWorkers {
 
     /**
      * {@code create_call_rcu_data}: a new worker with its own thread, made by the options' thread factory (which must
-     * return a new, unstarted thread that runs the task it is given). If the thread cannot be made or started,
-     * nothing of the worker remains and nothing was queued on it.
+     * return a new, unstarted thread that runs the task it is given). Returns once the task has begun (blocking
+     * while a started thread has not begun it); the thread that runs the task is the worker's {@code thread()}. If
+     * the thread cannot be made or started, or ends without running the task, nothing of the worker remains and
+     * nothing was queued on it.
      *
      * @throws IllegalArgumentException if {@code options.cpuAffinity()} is not a CPU of this machine (see
      *                                  {@link #createAllCpuWorkers})
      * @throws IllegalStateException    if the domain is closed, or the thread factory threw or returned
      *                                  {@code null}, or {@code Thread.start()} threw (e.g. {@code OutOfMemoryError:
-     *                                  unable to create native thread}), or the thread was not alive after it; the
-     *                                  cause is the failure
+     *                                  unable to create native thread}), or the thread ended (or was never
+     *                                  started) without running the task; the cause is the failure
      */
     CallbackWorker newWorker(WorkerOptions options);
 
@@ -57,8 +59,9 @@ public interface CallbackWorkers {
     /**
      * {@code create_all_cpu_call_rcu_data}: one worker for each CPU the calling thread may run on (Linux
      * {@code sched_getaffinity}: what taskset, a cpuset cgroup or a container allows; elsewhere CPUs
-     * {@code 0 .. availableProcessors() - 1}), each pinned to its CPU where supported, then attached to it. If one
-     * cannot be made, none is attached and those already made are closed; the failure propagates (as from
+     * {@code 0 .. availableProcessors() - 1}), each pinned to its CPU where supported, then attached to it; a CPU
+     * with an id beyond the machine's CPU ids as jrcu first read them (one added later) gets none. If one cannot be
+     * made, none is attached and those already made are closed; the failure propagates (as from
      * {@link #newWorker}).
      */
     void createAllCpuWorkers(WorkerOptions options);

@@ -2,9 +2,12 @@ package io.jrcu;
 
 import io.jrcu.internal.NativeCpu;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -39,8 +42,8 @@ final class Callbacks implements CallbackWorkers {
      * the check with one callback (or one defer batch) in flight, plus the overshoots.
      *
      * Barrier: flush the defer batches, run the stranded callbacks, post one marker to every worker and wait for all;
-     * a worker that is closing (or whose thread is not alive) is joined instead (its close runs everything queued
-     * before). Markers are internal callbacks: not counted.
+     * a worker that is closing is awaited instead (its close runs everything queued before). Markers are internal
+     * callbacks: not counted.
      *
      * Close (called by the domain after it stopped accepting outside work): flush defer batches, close every worker
      * at once and join them. Callbacks running during the close may still queue more (their threads are domain
@@ -49,13 +52,15 @@ final class Callbacks implements CallbackWorkers {
      *
      * Threads that cannot start (a thread factory that fails, OutOfMemoryError "unable to create native thread"):
      * a worker is registered (in `workers`, counted in liveConsumers, its thread in domainThreads) only after its
-     * thread started, so a failed start leaves nothing behind and nothing was queued on it; newWorker, and a call()
-     * that had to make the default worker, fail with the cause. Accepted work (defer batches, a terminated worker's
-     * queue) is never dropped: without a worker it goes to a rescue thread, and without any thread to `stranded`,
-     * which barrier and close run on their own thread and the domain thread hands on to a worker later. Whoever
-     * joins a worker's thread and finds the worker still registered (a factory's thread that did not run its task)
-     * ends it and runs its queue (Worker.endOrphaned): joining never waits for a worker that cannot end, and close
-     * never goes round a worker again and again.
+     * task began on a thread (Worker.start's handshake), so a failed start, or a thread that ends without running the
+     * task, leaves nothing behind and nothing was queued on it; newWorker, and a call() that had to make the default
+     * worker, fail with the cause. Every registered worker therefore runs, and ends once it closes: awaiting its end
+     * (its task deregisters it) never waits for a worker that cannot end, and close never goes round one again and
+     * again. Accepted work (defer batches, a terminated worker's queue) is never dropped: without a worker it goes to
+     * a rescue thread, and without any thread to `stranded`, which barrier and close run on their own thread and the
+     * domain thread hands on to a worker later. What is stranded once the domain is closed runs at once on the thread
+     * that stranded it or on the closer, whichever comes later (a Dekker pair: the add, then the load of lifecycle
+     * <-> the closer's store of CLOSED, then its runStranded); the close's final grace period covers it.
      */
 
     final AbstractRcu<?> domain;
@@ -72,7 +77,8 @@ final class Callbacks implements CallbackWorkers {
     /** Per-CPU workers, indexed by CPU id; made on first use (sizing it needs NativeCpu's native calls). */
     private volatile AtomicReferenceArray<Worker> cpuWorkers;
     private volatile boolean cpuWorkersUsed;
-    private final AtomicInteger workerNumbers = new AtomicInteger();
+    /** How many workers got a generated name (a worker whose start failed takes no number); under workersLock. */
+    private int workerNumbers;
 
     /** Worker and rescue threads: callbacks run on them. */
     private final Set<Thread> domainThreads = ConcurrentHashMap.newKeySet();
@@ -97,7 +103,7 @@ final class Callbacks implements CallbackWorkers {
      * barrier finds each either here or already queued on a worker. Not counted against the budget.
      */
     private final ConcurrentLinkedQueue<RcuCallback> stranded = new ConcurrentLinkedQueue<>();
-    private final Object strandedLock = new Object();
+    final Object strandedLock = new Object();
     /** Makes rescue threads; tests replace it (before the domain is used) to make their start fail. */
     ThreadFactory rescueThreads = Thread.ofPlatform().daemon().factory();
 
@@ -115,7 +121,7 @@ final class Callbacks implements CallbackWorkers {
     }
 
     void call(RcuCallback callback) {
-        java.util.Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(callback, "callback");
         Worker.claim(callback);
         submit(callback, null);
     }
@@ -129,7 +135,7 @@ final class Callbacks implements CallbackWorkers {
     }
 
     void defer(Runnable callback) {
-        java.util.Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(callback, "callback");
         checkAccepting("defer()", null);
         if (defer.markUsed()) {
             domain.wakeForDeferredWork();  // after the volatile flag: the domain thread's next park is timed
@@ -142,7 +148,7 @@ final class Callbacks implements CallbackWorkers {
 
     /** {@link Worker#call}: the callback goes to {@code worker} (already checked open). */
     void accept(RcuCallback callback, Worker worker) {
-        java.util.Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(callback, "callback");
         if (!(callback instanceof RunnableCallback)) {
             Worker.claim(callback);
         }
@@ -230,12 +236,37 @@ final class Callbacks implements CallbackWorkers {
 
     /** Keeps an accepted callback that no thread could be started for (see the overview). */
     void strand(RcuCallback cb) {
-        stranded.add(cb);
+        addStranded(cb);
+        strandsAdded();
+    }
+
+    /** Adds to the stranded callbacks; the caller then calls {@link #strandsAdded()} outside its locks. */
+    void addStranded(RcuCallback cb) {
+        stranded.add(cb);   // volatile CAS; then the load of lifecycle in strandsAdded (Dekker with closed())
+    }
+
+    /**
+     * After callbacks were stranded: on a closed domain runs them now (see the overview), unless the caller is the
+     * domain thread's retryStranded (it holds strandedLock; the closer's runStranded waits for it and runs them);
+     * else wakes the domain thread, whose idle pass hands them on to a worker.
+     */
+    void strandsAdded() {
+        if (domain.isClosed()) {   // volatile load of lifecycle; partner: the closer's store of CLOSED
+            if (!Thread.holdsLock(strandedLock)) {
+                runStranded();
+            }
+            return;
+        }
         try {
-            domain.wakeForDeferredWork();  // its idle pass hands stranded callbacks on to a worker
+            domain.wakeForDeferredWork();
         } catch (RuntimeException | Error noThread) {
             // no domain thread either: barrier and close still run them
         }
+    }
+
+    /** Called by the domain's close right after it is CLOSED: runs what was stranded since {@link #close()}. */
+    void closed() {
+        runStranded();
     }
 
     /** The domain thread's idle pass: every stranded callback is routed again (and may be stranded again). */
@@ -252,7 +283,8 @@ final class Callbacks implements CallbackWorkers {
     }
 
     /**
-     * Runs the stranded callbacks on the calling thread (barrier, close: it may block) after a grace period;
+     * Runs the stranded callbacks on the calling thread (barrier, close: it may block) after a grace period, or at
+     * once on a closed domain (its close's final grace period covered every section, and none opens after it);
      * returns whether there were any.
      */
     private boolean runStranded() {
@@ -268,7 +300,9 @@ final class Callbacks implements CallbackWorkers {
         if (taken.isEmpty()) {
             return false;
         }
-        domain.awaitGracePeriodInternal();
+        if (!domain.isClosed()) {
+            domain.awaitGracePeriodInternal();
+        }
         Thread me = Thread.currentThread();
         enterCallbackContext(me);  // they run here: barrier()/close() from them must throw
         try {
@@ -427,7 +461,7 @@ final class Callbacks implements CallbackWorkers {
 
     @Override
     public CallbackWorker newWorker(WorkerOptions options) {
-        java.util.Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(options, "options");
         synchronized (workersLock) {
             domain.checkOpen("newWorker()");
             return addWorker(options, false);
@@ -443,10 +477,13 @@ final class Callbacks implements CallbackWorkers {
      */
     private Worker addWorker(WorkerOptions options, boolean isDefault) {
         NativeCpu.checkCpu(options.cpuAffinity());
-        String name = options.threadName().isEmpty()
-                ? "jrcu-callbacks-" + domain.name + "-" + workerNumbers.incrementAndGet() : options.threadName();
+        boolean numbered = options.threadName().isEmpty();
+        String name = numbered ? "jrcu-callbacks-" + domain.name + "-" + (workerNumbers + 1) : options.threadName();
         Worker w = new Worker(this, options, name, isDefault);
         w.start();
+        if (numbered) {
+            workerNumbers++;   // only now: a worker that failed to start leaves no gap in the names
+        }
         domainThreads.add(w.thread());  // before anything can be queued on it: it runs nothing until then
         liveConsumers.incrementAndGet();
         Worker[] a = Arrays.copyOf(workers, workers.length + 1);
@@ -573,8 +610,14 @@ final class Callbacks implements CallbackWorkers {
 
     @Override
     public void createAllCpuWorkers(WorkerOptions options) {
-        java.util.Objects.requireNonNull(options, "options");
-        int[] cpus = NativeCpu.allowedCpus();
+        createAllCpuWorkers(options, NativeCpu.allowedCpus());
+    }
+
+    /** {@link #createAllCpuWorkers(WorkerOptions)} for the CPUs {@code allowed} (tests pass their own). */
+    void createAllCpuWorkers(WorkerOptions options, int[] allowed) {
+        Objects.requireNonNull(options, "options");
+        // a CPU id at or beyond cpuIdLimit() (hotplugged after the limit was read) is not one addWorker accepts
+        int[] cpus = Arrays.stream(allowed).filter(cpu -> cpu < NativeCpu.cpuIdLimit()).toArray();
         Worker[] made = new Worker[cpus.length];
         int count = 0;
         try {
@@ -661,9 +704,8 @@ final class Callbacks implements CallbackWorkers {
             Worker[] ws = workers;
             CountDownLatch latch = new CountDownLatch(ws.length);
             for (Worker w : ws) {
-                // closing: its close runs everything queued before; wait for its thread instead. A registered worker
-                // whose thread is not alive never ran (its thread did not run the task): awaitEnd ends it.
-                if (!w.thread().isAlive() || !w.enqueueBarrier(new BarrierMarker(latch, w))) {
+                // closing: its close runs everything queued before; wait for its end instead
+                if (!w.enqueueBarrier(new BarrierMarker(latch, w))) {
                     if (!awaitEnd(w, deadline)) {
                         return false;
                     }
@@ -782,19 +824,37 @@ final class Callbacks implements CallbackWorkers {
     }
 
     /**
-     * Waits until the thread of {@code w} (which was asked to close) has ended; {@code false} if the deadline passed
-     * first. A thread that ended with its worker still registered never ran the worker to its end (a thread factory's
-     * thread that did not run its task): the caller, which may block, ends the worker and runs its queue
-     * ({@link Worker#endOrphaned}), so that nobody waits for it and close does not go round it forever.
+     * Waits until {@code w} (which was asked to close) has ended: its task deregistered it (a registered worker's
+     * task runs: see the overview), and its thread, where the factory's thread runs it, has ended; {@code false} if
+     * the deadline passed first. Keeps waiting through interrupts (re-asserted at the end).
      */
     boolean awaitEnd(Worker w, long deadline) {
-        if (!joinUntil(w.thread(), deadline)) {
-            return false;
+        boolean interrupted = false;
+        waitLock.lock();
+        try {
+            while (isRegistered(w)) {   // deregistered before consumerEnded signals `changed`
+                if (deadline == AbstractRcu.NO_DEADLINE) {
+                    changed.awaitUninterruptibly();
+                    continue;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    changed.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    interrupted = true;  // keep waiting; re-asserted below
+                }
+            }
+        } finally {
+            waitLock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        if (isRegistered(w)) {  // its task deregisters it before the thread ends (happens-before: the join)
-            w.endOrphaned();
-        }
-        return true;
+        // its task has returned, or is about to: the thread ends with it (another thread that ran it is not ours)
+        return !w.runsOnItsOwnThread() || joinUntil(w.thread(), deadline);
     }
 
     // ------------------------------------------------------------------ defer drain, close, stats
@@ -820,8 +880,8 @@ final class Callbacks implements CallbackWorkers {
     void close() {
         // Callbacks running meanwhile may queue or defer more (or even make workers): repeat until nothing is
         // left, then close defer itself (a late defer() flushes its own callback to a rescue thread).
-        // Each round ends every worker it saw (awaitEnd ends one whose thread never ran it), so a round repeats only
-        // for work queued meanwhile.
+        // Each round ends every worker it saw (each registered worker runs, so each ends), so a round repeats only
+        // for work queued meanwhile. What is stranded after the last round runs in closed().
         do {
             defer.flushAll();
             for (Worker[] ws = workers; ws.length > 0; ws = workers) {
@@ -878,7 +938,7 @@ final class Callbacks implements CallbackWorkers {
         private final Runnable task;
 
         RunnableCallback(Runnable task) {
-            this.task = java.util.Objects.requireNonNull(task, "callback");
+            this.task = Objects.requireNonNull(task, "callback");
         }
 
         @Override
@@ -898,7 +958,7 @@ final class Callbacks implements CallbackWorkers {
 
         RetireCallback(T object, Consumer<? super T> reclaimer) {
             this.object = object;
-            this.reclaimer = java.util.Objects.requireNonNull(reclaimer, "reclaimer");
+            this.reclaimer = Objects.requireNonNull(reclaimer, "reclaimer");
         }
 
         @Override
@@ -911,7 +971,7 @@ final class Callbacks implements CallbackWorkers {
         private final AutoCloseable resource;
 
         CloseCallback(AutoCloseable resource) {
-            this.resource = java.util.Objects.requireNonNull(resource, "resource");
+            this.resource = Objects.requireNonNull(resource, "resource");
         }
 
         @Override
@@ -921,8 +981,8 @@ final class Callbacks implements CallbackWorkers {
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Exception e) {
-                throw new java.io.UncheckedIOException(e instanceof java.io.IOException io ? io
-                        : new java.io.IOException("close() of " + resource + " failed", e));
+                throw new UncheckedIOException(e instanceof IOException io ? io
+                        : new IOException("close() of " + resource + " failed", e));
             }
         }
     }

@@ -2,7 +2,9 @@ package io.jrcu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -111,8 +113,9 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
 
     /** Adds the calling thread's new record, after dropping records of terminated threads (see the overview). */
     final void addToRegistry(CounterReader r) {
+        List<String> deaths;
         synchronized (registryLock) {
-            sweepTerminated();
+            deaths = sweepTerminated();
             int slot;
             if (freeCount > 0) {
                 slot = freeSlots[--freeCount];
@@ -126,19 +129,33 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
             registered++;
             SLOTS.setRelease(slots, slot, r); // release; pairs with the acquire load in awaitReaders
         }
+        if (deaths != null) {
+            deaths.forEach(CounterRcu::reportDeath);   // after unlocking: a logger never runs under registryLock
+        }
     }
 
-    /** Examines the next SWEEP_PER_REGISTRATION slots and drops the records of terminated owners. */
-    private void sweepTerminated() {
+    /**
+     * Examines the next SWEEP_PER_REGISTRATION slots and drops the records of terminated owners; returns the reports
+     * of those that died protected, for the caller to log after it unlocked ({@code null} if none).
+     */
+    private List<String> sweepTerminated() {
+        List<String> deaths = null;
         for (int i = 0; i < SWEEP_PER_REGISTRATION && used > 0; i++) {
             if (sweepCursor >= used) {
                 sweepCursor = 0;
             }
             CounterReader r = slots[sweepCursor++]; // plain: slots are written under registryLock, which we hold
             if (r != null && !r.owner.isAlive()) {
-                dropTerminatedLocked(r);            // may compact the array (and move the cursor with it)
+                String death = dropTerminatedLocked(r);   // may compact the array (and move the cursor with it)
+                if (death != null) {
+                    if (deaths == null) {
+                        deaths = new ArrayList<>(SWEEP_PER_REGISTRATION);
+                    }
+                    deaths.add(death);
+                }
             }
         }
+        return deaths;
     }
 
     final void removeFromRegistry(CounterReader r) {
@@ -303,28 +320,39 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
 
     /** The owner is dead: report it if it died protected, release its counter and drop the record. */
     private void releaseDeadReader(CounterReader r) {
+        String death;
         synchronized (registryLock) {
-            dropTerminatedLocked(r);
+            death = dropTerminatedLocked(r);
+        }
+        if (death != null) {
+            reportDeath(death);   // after unlocking: a logger never runs under registryLock
         }
     }
 
     /**
-     * The owner has terminated (isAlive() was false): report it if it died protected, release its counter and drop
-     * the record; nothing if it was dropped already. Under registryLock, so each record is reported once.
+     * The owner has terminated (isAlive() was false): releases its counter if it died protected and drops the
+     * record; nothing if it was dropped already. Under registryLock, so each record is reported once: returns the
+     * report of a death inside a section for the caller to log once it unlocked, else {@code null}.
      */
-    private void dropTerminatedLocked(CounterReader r) {
+    private String dropTerminatedLocked(CounterReader r) {
         if (r.slot < 0) {
-            return;
+            return null;
         }
+        String death = null;
         long ctr = r.laCtr();   // acquire; partner: the dead owner's last ctr store
         if (ctr != 0) {
-            LOG.log(System.Logger.Level.WARNING, "jrcu: reader thread '" + r.owner.getName() + "' of " + name
-                    + " terminated " + r.protectedStateDescription() + "; released so that grace periods go on");
+            death = "jrcu: reader thread '" + r.owner.getName() + "' of " + name + " terminated "
+                    + r.protectedStateDescription() + "; released so that grace periods go on";
             r.srCtr(0L);        // release; partner: the acquire load of ctr in blocks() (see the overview)
             r.resetDepthOfDeadOwner();
         }
         r.retire();
         removeLocked(r);
+        return death;
+    }
+
+    private static void reportDeath(String death) {
+        LOG.log(System.Logger.Level.WARNING, death);
     }
 
     @Override

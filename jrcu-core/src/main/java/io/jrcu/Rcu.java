@@ -156,7 +156,9 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     /**
      * {@code start_poll_synchronize_rcu}: like {@link #snapshot()}, and guarantees that the grace period the cookie
      * names will run without further calls (a domain thread drives it). O(1), never blocks, merges with any grace
-     * period already requested.
+     * period already requested. If the domain thread is not running and cannot be started, this throws what
+     * starting it threw (e.g. {@code OutOfMemoryError: unable to create native thread}); the request is kept, and
+     * the next call that requests a grace period starts the thread.
      *
      * @throws IllegalStateException when the domain is closed
      */

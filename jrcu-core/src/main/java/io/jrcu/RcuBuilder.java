@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.NativeCpu;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -107,7 +109,7 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
      */
     public B defaultWorkerOptions(WorkerOptions options) {
         Objects.requireNonNull(options, "options");
-        io.jrcu.internal.NativeCpu.checkCpu(options.cpuAffinity());
+        NativeCpu.checkCpu(options.cpuAffinity());
         this.defaultWorkerOptions = options;
         return self();
     }

@@ -5,6 +5,7 @@ import io.jrcu.internal.NativeCpu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -32,23 +33,29 @@ final class Worker implements CallbackWorker {
      *   them sees the callback; takeAll runs under `consumerLock`, so at most one of them takes it. Only takeAll is
      *   under that lock: grace-period waits and callbacks run outside every lock.
      *
-     * Starting: Callbacks registers a worker only after its thread started, so nothing can be queued on a worker
-     * whose start fails. `launch` decides once whether the task runs: the task's CAS PENDING -> RUNNING, or the
-     * failed start's CAS PENDING -> REFUSED (a task that runs after that returns at once). A start() that threw after
-     * the task began (a thread subclass) closes the worker instead; it holds nothing and ends by itself. A thread
-     * that ends without running the task leaves its worker registered after the join: endOrphaned ends it then.
+     * Starting (a handshake): Callbacks registers a worker only after start() saw its task begin, so nothing can be
+     * queued on a worker that does not run. `launch` decides once whether the task runs: the task's CAS
+     * PENDING -> RUNNING (it then publishes `runner`, the thread it runs on, and unparks the starter), or the failed
+     * start's CAS PENDING -> REFUSED (a task that runs after that returns at once). start() waits until `runner` is
+     * set, or until the thread is dead (ended, or never started by a start() that returned) with the task not begun:
+     * then it refuses. A start() that threw after the task began (a thread subclass) closes the worker instead; it
+     * holds nothing and ends by itself. `runner` is the worker's thread from then on (wake-ups, joins): a factory
+     * that handed the task to another thread gets a worker that runs there.
      *
      * Pairing table:
      *   producer XCHG (enqueue), then volatile load of `sleeping`  <->  worker volatile store sleeping=true, then
      *                                                                  volatile load of the tail (isEmpty)
      *   producer XCHG, then volatile load of `state`  <->  worker volatile store TERMINATED, then takeAll
-     *   task's CAS of `launch`  <->  the failed start's (or endOrphaned's) CAS of `launch`: one of them wins
+     *   task's CAS of `launch`  <->  the failed start's CAS of `launch`: one of them wins
+     *   task's volatile store of `runner`, then unpark(starter)  <->  start()'s volatile load of `runner`, then park
      *   `pending` is an AtomicLong: producers add, the worker subtracts a whole batch.
      */
 
     static final int OPEN = 0, CLOSING = 1, TERMINATED = 2;
     private static final int LAUNCH_PENDING = 0, LAUNCH_RUNNING = 1, LAUNCH_REFUSED = 2;
     private static final long RT_POLL_NANOS = 100_000;
+    /** How often start() looks whether a thread that has not begun the task yet is still alive. */
+    private static final long LAUNCH_POLL_NANOS = 100_000;
 
     private static final VarHandle QUEUED;
     private static final VarHandle STATE;
@@ -69,7 +76,12 @@ final class Worker implements CallbackWorker {
     final WorkerOptions options;
     final boolean isDefault;
     private final CallbackQueue queue = new CallbackQueue();
+    /** The thread the factory made (named after the worker). */
     private final Thread thread;
+    /** The thread that runs the task, once it began (the handshake; see the overview); {@code null} before. */
+    private volatile Thread runner;
+    /** The thread that made the worker: it waits in start() until the task begins, and the task unparks it. */
+    private volatile Thread starter;
     private final Object consumerLock = new Object();
     private final RcuCallback[] lastOut = new RcuCallback[1];
     final AtomicLong pending = new AtomicLong();
@@ -94,6 +106,7 @@ final class Worker implements CallbackWorker {
         this.domain = callbacks.domain;
         this.options = options;
         this.isDefault = isDefault;
+        this.starter = Thread.currentThread();   // volatile; before the task can exist (read by run())
         Runnable body = this::run;
         Thread t;
         try {
@@ -110,27 +123,53 @@ final class Worker implements CallbackWorker {
     }
 
     /**
-     * Starts the thread. If {@code Thread.start()} throws, or the thread is not alive after it (a thread that does
-     * not run its task), the worker never runs: its task returns at once should it run later, or, if it already runs,
-     * the worker closes (nothing can be queued on it yet) and its thread ends by itself.
+     * Starts the thread and waits until it has begun the worker's task (the handshake; see the overview), so that
+     * the worker is registered only with a thread that runs it. Keeps waiting through interrupts (re-asserted at the
+     * end); a thread that stays alive without beginning its task keeps it waiting (the factory's contract is a
+     * thread that runs its task). If {@code Thread.start()} throws, or the thread ends (or was not started) without
+     * beginning the task, the worker never runs: its task returns at once should it run later, or, if it already
+     * runs, the worker closes (nothing can be queued on it yet) and ends by itself.
      *
-     * @throws IllegalStateException if the thread did not start; the cause is the failure
+     * @throws IllegalStateException if the thread did not start, or ended without running its task (the cause)
      */
     void start() {
-        Throwable failure;
         try {
             thread.start();
-            if (thread.isAlive()) {
-                return;
-            }
-            failure = new IllegalStateException("its thread " + thread + " is not alive after start()");
         } catch (RuntimeException | Error e) {  // OutOfMemoryError "unable to create native thread" among them
-            failure = e;
+            if (!LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_REFUSED)) {  // volatile; partner: run()'s CAS
+                beginClose();  // the task runs although start() threw: it ends at once, holding nothing
+            }
+            throw notStarted(thread.getName(), e);
         }
-        if (!LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_REFUSED)) {  // volatile; partner: run()'s CAS
-            beginClose();  // the task runs although start() threw: it ends at once, holding nothing
+        if (!awaitLaunch()) {
+            throw notStarted(thread.getName(), new IllegalStateException("its thread " + thread
+                    + " ended without running the worker's task"));
         }
-        throw notStarted(thread.getName(), failure);
+    }
+
+    /**
+     * The handshake: waits until the task has begun ({@code true}), or refuses it once the thread is dead without
+     * having begun it ({@code false}). Never judges by a live thread: only the task's own CAS says that it runs.
+     */
+    private boolean awaitLaunch() {
+        boolean interrupted = false;
+        try {
+            while (runner == null) {   // volatile; partner: run()'s store, then its unpark of starter
+                // isAlive() false after start() returned is final: the thread ended, or start() did not start it
+                if (!thread.isAlive() && LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_REFUSED)) {
+                    return false;   // volatile CAS; partner: run()'s CAS. Lost: the task runs (runner follows)
+                }
+                LockSupport.parkNanos(this, LAUNCH_POLL_NANOS);  // run() unparks; the timeout notices a death
+                if (Thread.interrupted()) {
+                    interrupted = true;   // keep waiting; re-asserted below
+                }
+            }
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private IllegalStateException notStarted(String name, Throwable cause) {
@@ -138,9 +177,16 @@ final class Worker implements CallbackWorker {
                 + " could not be made or started (" + cause + "); no worker was created", cause);
     }
 
+    /** The thread that runs the worker (see the overview); the factory's thread before the task began. */
     @Override
     public Thread thread() {
-        return thread;
+        Thread t = runner;   // volatile; partner: run()'s store
+        return t != null ? t : thread;
+    }
+
+    /** Whether the factory's thread itself runs the task (a thread that ends when the worker ends). */
+    boolean runsOnItsOwnThread() {
+        return runner == thread;
     }
 
     @Override
@@ -159,7 +205,7 @@ final class Worker implements CallbackWorker {
 
     @Override
     public void call(RcuCallback callback) {
-        java.util.Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(callback, "callback");
         if (state != OPEN) {
             throw new IllegalStateException("call() on callback worker '" + thread.getName() + "' of "
                     + domain.name + ", which is closed");
@@ -192,7 +238,7 @@ final class Worker implements CallbackWorker {
         if (state == TERMINATED) {
             rescue();
         } else if (!options.realTime() && sleeping) {
-            LockSupport.unpark(thread);
+            LockSupport.unpark(runner);
         }
         return true;
     }
@@ -200,7 +246,7 @@ final class Worker implements CallbackWorker {
     /** Ends a wait for a fuller batch (the domain went over budget; the wait re-checks the budget). */
     void expedite() {
         if (batching) {        // volatile; Dekker with awaitFullerBatch (it sets batching, then re-checks)
-            LockSupport.unpark(thread);
+            LockSupport.unpark(runner);
         }
     }
 
@@ -228,8 +274,10 @@ final class Worker implements CallbackWorker {
 
     private void run() {
         if (!LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_RUNNING)) {  // volatile; partner: start()'s CAS
-            return;   // the start failed (or the worker was ended without its thread): this task never runs
+            return;   // the start failed: this task never runs
         }
+        runner = Thread.currentThread();   // volatile; partner: the load in awaitLaunch
+        LockSupport.unpark(starter);       // the handshake: start() waits for the store above
         if (options.cpuAffinity() >= 0) {
             NativeCpu.pinCurrentThread(options.cpuAffinity());
         }
@@ -287,7 +335,7 @@ final class Worker implements CallbackWorker {
                 return false;
             }
             last = lastOut[0];
-            if (Thread.currentThread() == thread) {
+            if (Thread.currentThread() == runner) {
                 last = awaitFullerBatch(first, last);
             }
         }
@@ -390,41 +438,26 @@ final class Worker implements CallbackWorker {
         }
     }
 
-    /** Hands everything queued to {@link Callbacks#strand} (exclusive with the drains through consumerLock). */
-    private void strandQueue() {
-        RcuCallback first;
-        RcuCallback last;
-        synchronized (consumerLock) {
-            first = queue.takeAll(lastOut);
-            last = lastOut[0];
-        }
-        for (RcuCallback n = first; n != null; ) {
-            RcuCallback next = CallbackQueue.next(n, last);  // read first: once stranded, n may run and be re-queued
-            pending.getAndAdd(-n.weight());
-            callbacks.strand(n);
-            n = next;
-        }
-    }
-
     /**
-     * Ends a worker whose thread ended without running it to its end (a thread factory's thread that did not run
-     * the task it was given): the task, should it still run somewhere, returns at once; producers from now on find
-     * the worker terminated (and rescue what they queue); the calling thread, which may block, runs what is queued.
-     * Called after the thread was joined, with the worker still registered.
+     * Hands everything queued to {@link Callbacks#strand}: the take and the hand-over under strandedLock, then
+     * consumerLock (the order retryStranded takes them in), so that a producer whose callback another producer's
+     * take carried off finds it stranded by the time its own strandQueue returns, and a barrier's runStranded finds
+     * it there. Exclusive with the drains through consumerLock.
      */
-    void endOrphaned() {
-        LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_REFUSED);  // volatile; partner: run()'s CAS
-        state = TERMINATED;   // volatile; then the drain below (partner: producers' load of state in enqueue)
-        callbacks.workerTerminated(this);
-        Thread me = Thread.currentThread();
-        callbacks.enterCallbackContext(me);  // its callbacks run here: barrier()/close() from them must throw
-        try {
-            while (drainOnce()) {
-                // the orphaned queue, after a grace period per batch
+    private void strandQueue() {
+        synchronized (callbacks.strandedLock) {
+            synchronized (consumerLock) {
+                RcuCallback first = queue.takeAll(lastOut);
+                RcuCallback last = lastOut[0];
+                for (RcuCallback n = first; n != null; ) {
+                    RcuCallback next = CallbackQueue.next(n, last);  // read first: the stranded n may be re-queued
+                    pending.getAndAdd(-n.weight());
+                    callbacks.addStranded(n);
+                    n = next;
+                }
             }
-        } finally {
-            callbacks.exitCallbackContext(me);
         }
+        callbacks.strandsAdded();   // outside the locks: it may wake the domain thread, or run them (closed domain)
     }
 
     // ------------------------------------------------------------------ closing
@@ -442,7 +475,6 @@ final class Worker implements CallbackWorker {
         callbacks.checkNotFromCallback("CallbackWorker.close()");
         domain.checkCanBlock("CallbackWorker.close()");  // its grace periods would wait for the caller's section
         beginClose();
-        LockSupport.unpark(thread);
         boolean token = domain.beforeBlocking();            // QSBR: a quiescent state of the caller
         try {
             callbacks.awaitEnd(this, AbstractRcu.NO_DEADLINE);
@@ -454,7 +486,8 @@ final class Worker implements CallbackWorker {
     /** Starts closing without waiting (the domain closes all workers at once, then joins them). */
     void beginClose() {
         STATE.compareAndSet(this, OPEN, CLOSING);  // volatile; a terminated worker stays terminated
-        LockSupport.unpark(thread);
+        LockSupport.unpark(runner);  // volatile load; Dekker with run() (it stores runner, then reads state): it
+                                     // sees CLOSING or is woken here (null, a task not begun: nothing to wake)
     }
 
     @Override

@@ -137,9 +137,9 @@ class BulletProofCallbackConformanceTest extends CallbackConformanceTest {
         BulletProofRcu rcu = (BulletProofRcu) domain();
         CallbackWorker worker = rcu.workers().newWorker(WorkerOptions.defaults());
         Probe p = new Probe(rcu);
-        worker.call((Runnable) p);  // pending on the worker: its close and a barrier need a grace period
         try (TestThreads threads = new TestThreads(); Agent holder = threads.agent(false, "token-holder")) {
             long token = holder.call(rcu::readLockToken);
+            worker.call((Runnable) p);  // pending on the worker until the token closes: its grace period waits for it
             try {
                 Throwable thrown = holder.thrown(() -> {
                     switch (call) {

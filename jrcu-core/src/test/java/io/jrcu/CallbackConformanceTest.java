@@ -1477,48 +1477,89 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         assertRanOnceInTime(p);
     }
 
-    /** Who waits for a worker whose thread ended without running it. */
-    enum Waiter { BARRIER, WORKER_CLOSE, DOMAIN_CLOSE }
-
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Waiter.class)
-    void aWorkerWhoseThreadNeverRunsItsTaskIsEndedByWhoeverWaitsForItAndItsCallbacksRun(Waiter waiter)
-            throws Exception {
-        Rcu rcu = domain();
-        CountDownLatch release = new CountDownLatch(1);
-        List<Thread> made = new CopyOnWriteArrayList<>();
-        ThreadFactory ignoresItsTask = task -> {
-            Thread t = Thread.ofPlatform().daemon().unstarted(() -> {
-                try {
-                    await(release);
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            });
+    /** A thread factory whose threads run {@code body} instead of the task while {@code ignore} holds. */
+    static ThreadFactory ignoringItsTask(AtomicBoolean ignore, Runnable body, List<Thread> made) {
+        return task -> {
+            Thread t = Thread.ofPlatform().daemon().unstarted(ignore.get() ? body : task);
             made.add(t);
             return t;
         };
-        CallbackWorker w = rcu.workers().newWorker(WorkerOptions.builder().threadFactory(ignoresItsTask).build());
+    }
+
+    @Test
+    void aWorkerWhoseThreadEndsWithoutRunningItsTaskIsNeverMadeAndQueuesNothing() {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean ignore = new AtomicBoolean(true);
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        ThreadFactory factory = ignoringItsTask(ignore, () -> {
+            try {
+                await(release);   // alive a while without running the task, then it ends
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }, made);
+        Rcu rcu = domain(b -> b.defaultWorkerOptions(WorkerOptions.builder().threadFactory(factory).build()));
+        Probe p = new Probe(rcu);
+        AtomicReference<Throwable> refused = new AtomicReference<>();
+        try (TestThreads threads = new TestThreads()) {
+            threads.platform("caller", () -> refused.set(thrownBy(() -> rcu.call((Runnable) p))));
+            awaitCondition("the default worker's thread is alive and has not run its task",
+                    () -> !made.isEmpty() && made.getFirst().isAlive());   // it cannot end before the release
+            ignore.set(false);
+            release.countDown();
+        }
+        assertThat(refused.get()).as("what call() threw").isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("could not be made or started").cause()
+                .hasMessageContaining("ended without running the worker's task");
+        assertThat(rcu.stats().callbacksQueued()).as("callbacks accepted").isZero();
+        rcu.call((Runnable) p);   // refused before: the default worker is made now, by a thread that runs its task
+        awaitCondition("the callback ran without a barrier", () -> p.runs() == 1);
+        assertRanOnceInTime(p);
+        assertThat(p.ranOn).isSameAs(made.get(1));
+    }
+
+    @Test
+    void aWorkerWhoseFactoryRunsItsTaskOnAnotherThreadRunsThereUntilItIsClosed() throws Exception {
+        Rcu rcu = domain();
+        List<Thread> returned = new CopyOnWriteArrayList<>();
+        List<Thread> runners = new CopyOnWriteArrayList<>();
+        ThreadFactory handsItOn = task -> {
+            Thread runner = Thread.ofPlatform().daemon().unstarted(task);
+            runners.add(runner);
+            Thread t = Thread.ofPlatform().daemon().unstarted(() -> {
+                runner.start();
+                awaitBlockedIn(runner, "idle");   // the task runs there (the worker waits for work): then it ends
+            });
+            returned.add(t);
+            return t;
+        };
+        CallbackWorker w = rcu.workers().newWorker(WorkerOptions.builder().threadFactory(handsItOn).build());
+        assertThat(returned.getFirst().join(LONG)).as("the factory's own thread ended").isTrue();
+        Thread runner = runners.getFirst();
         Probe p = new Probe(rcu);
         w.call((Runnable) p);
-        release.countDown();
-        made.getFirst().join();
-        withinTimeout("waiter", () -> {
-            switch (waiter) {
-                case BARRIER -> assertThat(rcu.barrier(LONG)).as("barrier").isTrue();
-                case WORKER_CLOSE -> w.close();
-                case DOMAIN_CLOSE -> rcu.close();
-            }
-        });
+        withinTimeout("barrier", () -> assertThat(rcu.barrier(LONG)).as("barrier").isTrue());
         assertRanOnceInTime(p);
-        assertThatThrownBy(() -> w.call(() -> {
-        })).as("the worker is closed").isInstanceOf(IllegalStateException.class);
-        if (waiter != Waiter.DOMAIN_CLOSE) {
-            Probe q = new Probe(rcu);
-            rcu.call((Runnable) q);
-            assertThat(rcu.barrier(LONG)).isTrue();
-            assertRanOnceInTime(q);
-        }
+        assertThat(p.ranOn).as("where the callback ran").isSameAs(runner);
+        Probe q = new Probe(rcu);
+        w.call((Runnable) q);   // the barrier left the worker open
+        withinTimeout("close", w::close);
+        assertRanOnceInTime(q);
+        assertThat(q.ranOn).as("where the callback ran").isSameAs(runner);
+        assertThat(w.thread()).as("the worker's thread").isSameAs(runner);
+        assertThat(runner.join(LONG)).as("the thread that ran the worker ended").isTrue();
+    }
+
+    @Test
+    void aCallbackStrandedOnAClosedDomainRunsAtOnce() {
+        Rcu rcu = domain();
+        Probe p = new Probe(rcu);
+        rcu.close();
+        // what a defer() that passed the open check before the close strands when no thread can start any more
+        Callbacks callbacks = ((AbstractRcu<?>) rcu).callbacks;
+        withinTimeout("strand", () -> callbacks.strand(new Callbacks.RunnableCallback(p)));
+        awaitCondition("the stranded callback ran", () -> p.runs() == 1);
+        assertRanOnceInTime(p);
     }
 
     @Test

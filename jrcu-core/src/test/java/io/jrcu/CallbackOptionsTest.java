@@ -132,6 +132,33 @@ class CallbackOptionsTest {
         }
     }
 
+    @Test
+    void createAllCpuWorkersLeavesOutACpuBeyondTheCpuIdLimit() {
+        int cpu = NativeCpu.allowedCpus()[0];
+        int beyond = NativeCpu.cpuIdLimit();   // an id the machine did not have when the limit was read
+        try (MembRcu rcu = MembRcu.builder().build()) {
+            Callbacks workers = rcu.callbacks;
+            workers.createAllCpuWorkers(WorkerOptions.defaults(), new int[] {cpu, beyond});
+            assertThat(workers.cpuWorker(cpu)).as("worker of the known CPU %d", cpu).isNotNull();
+            assertThat(workers.cpuWorker(beyond)).as("worker of CPU %d", beyond).isNull();
+        }
+    }
+
+    @Test
+    void generatedWorkerNamesSkipNoNumberForAWorkerThatFailedToStart() {
+        ThreadFactory fails = task -> {
+            throw new IllegalStateException("test: no thread");
+        };
+        try (MembRcu rcu = MembRcu.builder().name("numbers").build()) {
+            assertThatThrownBy(() -> rcu.workers().newWorker(WorkerOptions.builder().threadFactory(fails).build()))
+                    .isInstanceOf(IllegalStateException.class);
+            CallbackWorker first = rcu.workers().newWorker(WorkerOptions.defaults());
+            CallbackWorker second = rcu.workers().newWorker(WorkerOptions.defaults());
+            assertThat(first.thread().getName()).isEqualTo("jrcu-callbacks-numbers-1");
+            assertThat(second.thread().getName()).isEqualTo("jrcu-callbacks-numbers-2");
+        }
+    }
+
     /**
      * With a restricted CPU set ({@code taskset -c N}) the per-CPU workers are those of the allowed CPUs, by their
      * kernel ids, not CPUs {@code 0 .. availableProcessors() - 1}. Runs {@link RestrictedCpuSet} in a child JVM (this

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -1088,5 +1089,31 @@ abstract class RcuConformanceTest extends DomainTestSupport {
         assertThat(reads.get()).isEqualTo(5L * n);
         assertThat(updates.get()).isGreaterThanOrEqualTo(20);
         assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    // ================================================================== the domain thread cannot start
+
+    @Test
+    void aDomainThreadThatCouldNotStartIsStartedByTheNextRequest() {
+        AbstractRcu<?> rcu = (AbstractRcu<?>) domain();
+        AtomicInteger made = new AtomicInteger();
+        ThreadFactory real = rcu.domainThreadFactory;
+        rcu.domainThreadFactory = task -> made.getAndIncrement() > 0 ? real.newThread(task) : new Thread(task) {
+            @Override
+            public void start() {
+                throw new OutOfMemoryError("unable to create native thread (test)");
+            }
+        };
+        assertThatThrownBy(rcu::startPoll).as("the first request, whose thread cannot start")
+                .isInstanceOf(OutOfMemoryError.class);
+        try (TestThreads threads = new TestThreads()) {   // joined with a timeout: a hang fails the test
+            threads.platform("startPoll-then-poll", () -> {
+                long c = rcu.startPoll();
+                while (!rcu.poll(c)) {
+                    Thread.onSpinWait();
+                }
+            });
+        }
+        assertThat(made.get()).as("domain threads made: the failed one, then one that started").isEqualTo(2);
     }
 }
