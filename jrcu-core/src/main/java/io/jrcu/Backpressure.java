@@ -3,9 +3,10 @@ package io.jrcu;
 /**
  * What {@link Rcu#call(Runnable)} and its relatives do once the domain holds more pending callbacks than its
  * budget ({@code callbackBudget}). Above the budget the domain first expedites its workers (no batching delay, grace
- * periods back to back), then applies the policy. A caller inside a read section of the domain, or a callback
- * running on a worker, is never blocked (that could deadlock): its callback is queued anyway and the overshoot is
- * counted in {@link RcuStats#overshoots()}.
+ * periods back to back), then applies the policy. A caller inside a read section of the domain, one holding a
+ * {@link BulletProofRcu#readLockToken() token section} it opened (see {@link BulletProofRcu}), or a callback running
+ * on a worker, is never blocked (that could deadlock): its callback is queued anyway and the overshoot is counted in
+ * {@link RcuStats#overshoots()}.
  */
 public enum Backpressure {
     /**

@@ -23,11 +23,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Whose wait a token holds.</b> Token sections do not count in {@link #inReadSection()}, but a token counts
  * against the thread that opened it until any thread closes it. While it is open, every call of that thread that
  * would wait for a grace period (which would wait for the token) acts as inside a read section:
- * {@link #synchronize()}, {@link #await(long)}, {@link #barrier()}, {@link #close()}, closing a callback worker and
- * closing a {@link DeferQueue} or {@link RcuArena} of the domain throw {@link IllegalStateException} (also their
+ * {@link #synchronize()}, {@link #await(long)} of a cookie whose grace period has not ended, {@link #barrier()},
+ * {@link #close()}, closing a callback worker or an {@link RcuArena} of the domain, and closing a {@link DeferQueue}
+ * of it while something pending has not passed its grace period throw {@link IllegalStateException} (also their
  * timed forms), and a full {@link #defer} batch or a {@link #call} over the callback budget is handed to a worker
  * (an overshoot) instead of waiting. A thread that holds a token another thread opened is not covered: its wait
- * waits for that token like any other.
+ * waits for that token like any other. A token handed to another thread must be handed over with happens-before (a
+ * volatile field, a concurrent queue, {@code Thread.start} …), as any object: only then do these checks see it
+ * exactly.
  *
  * <p>A thread that terminates inside a {@code read()} section is found when a grace period has waited a while (at
  * the latest at the stall timeout), reported and released; that search costs O(threads) and happens only on that
@@ -35,7 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with the id of the thread that opened it (and, while debug checks are on in any domain, its name and age).
  *
  * <p><b>Cost of a grace period:</b> it sums the striped counters (a few per CPU) and reads every slot of the token
- * table, which has one slot per token section open at once: the table doubles when it is crowded and never shrinks,
+ * table once per phase it waits for: a wait that finds an open token section resumes at that slot when it wakes
+ * up, it does not start over, and only sections of the phase it waits for wake it. The table doubles when it is
+ * crowded and never shrinks: it settles at 2 to 4 slots per token section that was open at once (16 bytes each),
  * so the cost follows the most token sections that were ever open at once, not how many were opened or closed.
  */
 public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> implements Rcu {
@@ -49,15 +54,17 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      *   lock:    p = phase (opaque); lock[s][p] += 1 (volatile getAndAdd: a full fence, SRCU's barrier B)
      *            the section's word = (SECTION, stripe s, phase p), kept by the thread for its unlock
      *   unlock:  unlock[s][p] += 1 (volatile getAndAdd: the section's accesses before it, SRCU's barrier C);
-     *            if a grace period is parked (volatile load after the RMW: Dekker with the grace period's volatile
-     *            store of gracePeriodParked and re-check), unpark it.
+     *            if a grace period is parked waiting for phase p (volatile load after the RMW: Dekker with the grace
+     *            period's volatile store of gracePeriodParkedFor and re-check), unpark it. A close of the other
+     *            phase cannot end that wait, so it wakes nothing.
      *
      *   grace period (resumable; `step` survives a timed-out caller):
      *     step 0: wait until phase 1-p drains      stragglers that read the phase before the previous flip
      *             phase = 1-p  (volatile store: full fence)
      *     step 1: wait until phase p drains        everyone that entered before the flip
-     *   drained(p): no token section of phase p open (below), and sum of unlock[*][p], then sum of lock[*][p]
-     *               (volatile loads, in that order), equal.
+     *   drained(p): no token section of phase p open (below; the scan resumes at tokenScanFrom, the slot where
+     *               the previous call of this wait stopped: see TokenTable), and sum of unlock[*][p], then sum of
+     *               lock[*][p] (volatile loads, in that order), equal.
      *
      * Why equality means no pre-existing reader remains: an unlock counted in the first sum had its lock before it,
      * so that lock is counted in the second; a reader still inside whose lock was counted makes the lock sum larger.
@@ -79,7 +86,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * never match again. With the table a token names its section, so every such call fails and changes nothing, at
      * the fast path's old price (one atomic operation each way); a grace period pays a scan of the table instead.
      * The slot also keeps the opener's thread id, so that the paths about to block can ask "does the calling thread
-     * hold a token it opened" (callerHoldsSection, O(table)) without any cost on the fast path.
+     * hold a token it opened" (callerHoldsSection, O(table)) without any cost on the fast path beyond a plain load of
+     * tokensOpened, a flag set once by the first readLockToken: a domain that never opened a token skips the scan.
      */
 
     /** Marks a thread-bound section's (stripe, phase) word, so that it is never 0 (0: no section open). */
@@ -88,6 +96,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     /** longs per cell: 128 bytes, two cache lines on x86 (its adjacent-line prefetcher pairs lines). */
     private static final int CELL = 16;
     private static final int LOCK0 = 0, UNLOCK0 = 1;  // phase p: lock at 2p, unlock at 2p + 1
+    /** Open token sections, and threads inside read sections, a stall report names; the others it counts. */
+    static final int STALL_REPORT_LINES = 20;
 
     private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -97,6 +107,13 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
     /** Resumable grace-period step; under the grace-period lock. */
     private int step;
+    /** The slot where this step's token scan resumes (see drained); under the grace-period lock. */
+    private int tokenScanFrom;
+    /**
+     * Token-table slots the grace periods read, and the scans that read them. Written only under the grace-period
+     * lock; volatile because tests read them while a grace period waits.
+     */
+    volatile long tokenSlotsScanned, tokenScans;
 
     final ThreadLocal<BpReader> readers = new ThreadLocal<>();
     private final Set<ThreadEntry> threadRegistry = ConcurrentHashMap.newKeySet();
@@ -104,6 +121,13 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
     /** The open token sections. */
     final TokenTable tokens;
+    /**
+     * Set by the first {@link #readLockToken()}, never reset. Plain: only tokens the calling thread opened count
+     * against it (callerHoldsSection), and a thread that opened one wrote this flag before, in program order, so it
+     * sees its own write; a stale {@code false} on another thread skips a scan that could find no token of that
+     * thread.
+     */
+    private boolean tokensOpened;
     /**
      * Open token sections by token, kept while debug checks are on in this domain or any other (DebugProtection):
      * their openers' protection counts and stall reports' names and ages. Empty otherwise.
@@ -159,7 +183,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
     private void unlock(int stripe, int phase) {
         CELLS.getAndAdd(cells, index(stripe, phase, UNLOCK0), 1L); // volatile RMW: orders the section before it
-        if (state.lvGracePeriodParked()) {  // volatile load after the RMW; Dekker partner: awaitDrained
+        if (state.lvGracePeriodParkedFor(phase)) {  // volatile load after the RMW; Dekker partner: awaitDrained
             wakeGracePeriodWaiter();
         }
     }
@@ -174,7 +198,12 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     }
 
     private boolean drained(int phase) {
-        if (tokens.anyOpen(phase)) {
+        int found = tokens.firstOpen(phase, tokenScanFrom);
+        int end = found >= 0 ? found : ~found;
+        tokenSlotsScanned += end - tokenScanFrom + (found >= 0 ? 1 : 0);  // single writer (see the field)
+        tokenScans++;
+        tokenScanFrom = end;  // slots before it need no second look (TokenTable's overview)
+        if (found >= 0) {
             return false;
         }
         long unlocks = 0;
@@ -192,14 +221,19 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
     /**
      * Opens a section and returns its token; end it with {@link #readUnlock(long)}, from any thread. Until then the
-     * token counts against the calling thread (see the class documentation). Lock-free: one CAS on a slot of the
-     * token table (the calling thread's hint slot, or a free one found by a few random probes); allocates nothing
-     * unless the table grows (more token sections open at once than ever before) or debug checks are on (in any
-     * domain).
+     * token counts against the calling thread (see the class documentation). Lock-free, except while the token table
+     * grows: one CAS on a slot of the table (the calling thread's hint slot, or a free one found by a few random
+     * probes); when the table is crowded (more token sections open at once than ever before) an open whose probes all
+     * fail waits for the thread that allocates and zeroes the table's new part (as large as the table), under the
+     * table's lock, and once the table has its maximum size (2^24 slots) it scans the table linearly for a free slot.
+     * Allocates nothing unless the table grows or debug checks are on (in any domain).
      *
      * @throws IllegalStateException if the domain is closed, or 2^24 token sections of it are open
      */
     public long readLockToken() {
+        if (!tokensOpened) {
+            tokensOpened = true;   // plain: see the field
+        }
         Thread me = Thread.currentThread();
         int phase = state.loPhase() & 1;
         long token = tokens.open(phase, me.threadId());  // volatile CAS: full fence (SRCU barrier B)
@@ -214,7 +248,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
     private IllegalStateException refuseClosing(long token) {
         tokens.close(token);
-        afterTokenClosed();
+        afterTokenClosed(token);
         return closedException("readLockToken()");
     }
 
@@ -237,7 +271,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         if (debugChecks || DebugProtection.enabled) {  // a token opened before the switch is not in the map
             untrackOwner(token);
         }
-        afterTokenClosed();
+        afterTokenClosed(token);
     }
 
     private IllegalStateException notLive(long token) {
@@ -252,17 +286,24 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
     }
 
-    private void afterTokenClosed() {
-        if (state.lvGracePeriodParked()) {  // volatile load after the CAS; Dekker partner: awaitDrained
+    private void afterTokenClosed(long token) {
+        // volatile load after the CAS; Dekker partner: awaitDrained (a close of the other phase cannot end its wait)
+        if (state.lvGracePeriodParkedFor(TokenTable.phaseOf(token))) {
             wakeGracePeriodWaiter();
         }
     }
 
-    /** Also a token section the calling thread opened that nobody has closed: O(token table). */
+    /**
+     * Also a token section the calling thread opened that nobody has closed: O(token table), nothing if this domain
+     * never opened a token.
+     */
     @Override
     boolean callerHoldsSection() {
-        return super.callerHoldsSection()
-                || tokens.openedBy(Thread.currentThread().threadId()) != TokenTable.NO_TOKEN;
+        return super.callerHoldsSection() || heldToken() != TokenTable.NO_TOKEN;
+    }
+
+    private long heldToken() {
+        return tokensOpened ? tokens.openedBy(Thread.currentThread().threadId()) : TokenTable.NO_TOKEN;
     }
 
     @Override
@@ -270,9 +311,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         if (super.callerHoldsSection()) {
             return super.describeCallerSection();
         }
-        return "while thread '" + Thread.currentThread().getName() + "' holds token 0x"
-                + Long.toHexString(tokens.openedBy(Thread.currentThread().threadId())) + " of " + name
-                + ", a token section it opened (a token counts against its opener until any thread closes it)";
+        long token = heldToken();  // one scan; another thread may have closed the token since callerHoldsSection
+        return "while thread '" + Thread.currentThread().getName() + "' "
+                + (token != TokenTable.NO_TOKEN ? "holds token 0x" + Long.toHexString(token) + " of " + name + ", a"
+                        : "held a token section of " + name + " until another thread closed it just now: a")
+                + " token section it opened (a token counts against its opener until any thread closes it)";
     }
 
     private record TokenOwner(String threadName, long openedNanos, AtomicInteger protections) {
@@ -446,6 +489,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     @Override
     void onGracePeriodStarted(long gp) {
         step = 0;
+        tokenScanFrom = 0;
     }
 
     @Override
@@ -457,6 +501,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             }
             state.svPhase(1 - active); // volatile store: full fence between the two waits
             step = 1;
+            tokenScanFrom = 0;
         }
         if (!awaitDrained(1 - state.lvPhase(), wait)) {
             return false;
@@ -470,7 +515,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         try {
             while (!drained(phase)) {
                 if (!parked && wait.parksNext()) {
-                    state.svGracePeriodParked(true); // volatile, then drained() re-checks: Dekker with unlock()
+                    state.svGracePeriodParkedFor(phase); // volatile, then drained() re-checks: Dekker with unlock()
                     parked = true;
                     continue;
                 }
@@ -484,7 +529,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             return true;
         } finally {
             if (parked) {
-                state.svGracePeriodParked(false);
+                state.svGracePeriodNotParked();
             }
         }
     }
@@ -529,10 +574,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
                         .append(ageMillis).append(" ms old");
             }
         }
+        int threads = 0;
         for (ThreadEntry e : threadRegistry) {
             long token = e.state.loOpenToken();
             Thread t = e.get();
-            if (token != 0 && ((int) token & 1) == waitingPhase) {
+            if (token != 0 && ((int) token & 1) == waitingPhase && threads++ < STALL_REPORT_LINES) {
                 out.append("\n\t'").append(e.state.threadName).append("' (")
                         .append(t == null ? "collected" : (t.isVirtual() ? "virtual" : "platform") + " thread "
                                 + t.threadId() + ", " + t.getState())
@@ -543,8 +589,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
                 }
             }
         }
+        if (threads > STALL_REPORT_LINES) {
+            out.append("\n\tand ").append(threads - STALL_REPORT_LINES).append(" more thread(s) inside a read section");
+        }
         long now = System.nanoTime();
-        tokens.describeOpen(waitingPhase, out, token -> {
+        tokens.describeOpen(waitingPhase, out, STALL_REPORT_LINES, token -> {
             TokenOwner owner = tokenOwners.get(token);
             return owner == null ? "" : ", '" + owner.threadName() + "', "
                     + TimeUnit.NANOSECONDS.toMillis(now - owner.openedNanos()) + " ms ago";

@@ -30,8 +30,9 @@ public interface CallbackWorker extends AutoCloseable {
      * {@code call_rcu_data_free}: refuses new callbacks, waits until everything already queued has run after its
      * grace period, and stops the thread. Nothing pending is lost or run twice. A second call is a no-op.
      *
-     * @throws IllegalStateException for the domain's default worker (it lives as long as the domain), or when
-     *                               called from a callback
+     * @throws IllegalStateException for the domain's default worker (it lives as long as the domain), when called
+     *                               from a callback, or inside a read section of the domain or (bulletProof) while
+     *                               holding a token section of it the caller opened (it would wait for itself)
      */
     @Override
     void close();

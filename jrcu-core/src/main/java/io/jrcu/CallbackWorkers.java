@@ -70,8 +70,9 @@ public interface CallbackWorkers {
      * {@code free_all_cpu_call_rcu_data}: detaches and closes every per-CPU worker (pending callbacks still run),
      * waiting until they ended.
      *
-     * @throws IllegalStateException inside a read section of this domain, or from a callback (it would wait for
-     *                               itself); nothing is detached or closed then
+     * @throws IllegalStateException inside a read section of this domain, while holding a bulletProof token section
+     *                               the caller opened, or from a callback (it would wait for itself); nothing is
+     *                               detached or closed then
      */
     void freeAllCpuWorkers();
 

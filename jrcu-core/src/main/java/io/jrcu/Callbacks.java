@@ -335,7 +335,7 @@ final class Callbacks implements CallbackWorkers {
         for (Worker w : workers) {
             w.expedite();
         }
-        if (domain.callerHoldsSection() || isDomainThread(Thread.currentThread())) {
+        if (isDomainThread(Thread.currentThread()) || domain.callerHoldsSection()) {  // the cheap check first
             overshoots.increment();  // never block a reader (deadlock) or a worker (it is the one draining)
             return true;
         }

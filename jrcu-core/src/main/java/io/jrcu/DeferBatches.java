@@ -271,7 +271,7 @@ final class DeferBatches {
      * or for bulletProof a token it opened), or it is a domain thread.
      */
     private boolean callerMustNotWait(Thread me) {
-        return callbacks.domain.callerHoldsSection() || callbacks.isDomainThread(me);
+        return callbacks.isDomainThread(me) || callbacks.domain.callerHoldsSection();  // the cheap check first
     }
 
     boolean hasWork() {

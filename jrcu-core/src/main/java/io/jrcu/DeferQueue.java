@@ -527,7 +527,9 @@ public final class DeferQueue<T> implements AutoCloseable {
      * Waits for the grace periods of everything pending (a quiescent state of the caller for QSBR), frees it all,
      * and closes the queue. Idempotent.
      *
-     * @throws IllegalStateException inside a read section of the queue's domain (it would wait for itself)
+     * @throws IllegalStateException inside a read section of the queue's domain, or (bulletProof) while holding a
+     *                               token section of it the caller opened, when something pending has not passed its
+     *                               grace period (it would wait for itself); the queue is closed to new enqueues then
      */
     @Override
     public void close() {

@@ -36,8 +36,11 @@ abstract class GracePeriodStateFields extends GracePeriodStatePadBetween {
     volatile boolean closing;
     /** bulletProof: the counter index (0 or 1) new sections use; flipped once per grace period. */
     volatile int phase;
-    /** bulletProof: a grace period is parked waiting for readers; unlocks then wake it. */
-    volatile boolean gracePeriodParked;
+    /**
+     * bulletProof: 1 + the phase a grace period is parked waiting for, 0 if none; unlocks and token closes of that
+     * phase then wake it.
+     */
+    volatile int gracePeriodParkedFor;
 }
 
 abstract class GracePeriodStatePadAfter extends GracePeriodStateFields {
@@ -117,11 +120,17 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
     }
 
     /** Volatile store; Dekker partner of the readers' volatile load after their atomic unlock. */
-    void svGracePeriodParked(boolean value) {
-        gracePeriodParked = value;
+    void svGracePeriodParkedFor(int phase) {
+        gracePeriodParkedFor = phase + 1;
     }
 
-    boolean lvGracePeriodParked() {
-        return gracePeriodParked;
+    /** Volatile store; the grace period no longer waits for a wake-up. */
+    void svGracePeriodNotParked() {
+        gracePeriodParkedFor = 0;
+    }
+
+    /** Volatile load: whether a grace period is parked waiting for sections of {@code phase} to end. */
+    boolean lvGracePeriodParkedFor(int phase) {
+        return gracePeriodParkedFor == phase + 1;
     }
 }

@@ -182,7 +182,9 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * nobody has. Same blocking rules as {@link #synchronize()} (for QSBR, a quiescent state of the caller).
      *
      * @throws IllegalArgumentException if this domain never issued {@code cookie}
-     * @throws IllegalStateException    inside a read section of this domain
+     * @throws IllegalStateException    inside a read section of this domain, or (bulletProof) while holding a token
+     *                                  section the caller opened, when the cookie's grace period has not ended (it
+     *                                  would wait for itself)
      */
     void await(long cookie);
 
@@ -198,7 +200,8 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     /**
      * {@code call_rcu}: runs {@code callback} once, on a callback worker, after a grace period. Lock-free; the
      * writer does not wait for readers unless the domain is over its callback budget (then the builder's
-     * {@link Backpressure} applies; a caller inside a read section is never blocked). Routed to the calling thread's
+     * {@link Backpressure} applies; a caller inside a read section, or holding a bulletProof token section it opened,
+     * is never blocked: its callback is queued anyway, counted as an overshoot). Routed to the calling thread's
      * worker, else its CPU's, else the default worker (see {@link #workers()}).
      *
      * <p>Memory consistency effects: actions before {@code call} happen-before the callback runs; every read section
@@ -234,8 +237,8 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * Deferred callbacks that no thread of the domain could be started for run on the caller's thread, after a grace
      * period.
      *
-     * @throws IllegalStateException inside a read section of this domain, or from a callback (it would wait for
-     *                               itself)
+     * @throws IllegalStateException inside a read section of this domain, while holding a bulletProof token section
+     *                               the caller opened, or from a callback (it would wait for itself)
      */
     void barrier();
 
@@ -248,8 +251,8 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
 
     /**
      * {@code defer_rcu}: appends {@code callback} to a batch, wait-free unless the batch is full; then the caller
-     * waits for a grace period and runs the batch itself (a caller inside a read section, or a callback, hands the
-     * full batch to a worker instead, counted as an overshoot). Batches left idle for about 100 ms, and those of
+     * waits for a grace period and runs the batch itself (a caller inside a read section, one holding a bulletProof
+     * token section it opened, or a callback, hands the full batch to a worker instead, counted as an overshoot). Batches left idle for about 100 ms, and those of
      * threads that ended, are run by the domain's threads; {@link #barrier()} and {@link #close()} cover every
      * thread's batch, full or not.
      *
@@ -275,8 +278,8 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * Closes the domain (see the class documentation). A second call is a no-op; on {@link #defaultDomain()} the
      * call does nothing.
      *
-     * @throws IllegalStateException if the caller is inside one of its own read sections of this domain, or is a
-     *                               thread this domain runs
+     * @throws IllegalStateException if the caller is inside one of its own read sections of this domain, holds a
+     *                               bulletProof token section it opened, or is a thread this domain runs
      */
     @Override
     void close();

@@ -822,7 +822,8 @@ public final class RcuArena implements AutoCloseable {
      * Idempotent; concurrent callers all return after the release. On a closed domain it waits for nothing: the
      * domain's final grace period has covered every section, and none opens after it.
      *
-     * @throws IllegalStateException inside a read section of the domain (it would wait for itself)
+     * @throws IllegalStateException inside a read section of the domain, or (bulletProof) while holding a token section
+     *                               of it the caller opened (it would wait for itself); nothing is released then
      */
     @Override
     public void close() {

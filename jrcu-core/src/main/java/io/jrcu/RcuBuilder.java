@@ -83,8 +83,8 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
     /**
      * The most callbacks that may be pending (queued, not yet run) before {@link #backpressure(Backpressure)}
      * applies; above it the domain first expedites its workers. Pending stays within the budget plus one callback
-     * (or one full {@code defer} batch) per producing thread, plus the overshoots of callers inside read sections or
-     * callbacks. Default {@value #DEFAULT_CALLBACK_BUDGET}.
+     * (or one full {@code defer} batch) per producing thread, plus the overshoots of callers inside read sections,
+     * holding bulletProof token sections they opened, or in callbacks. Default {@value #DEFAULT_CALLBACK_BUDGET}.
      */
     public B callbackBudget(long budget) {
         if (budget < 1) {

@@ -27,7 +27,8 @@ final class TokenTable {
      *                         random slots of the whole table that is free, else the table doubles and the search
      *                         goes on; claim: CAS state free(last) -> open(next stamp, phase); owner = (thread, stamp)
      *   close(token):         CAS state open(stamp, phase) -> free(stamp)
-     *   anyOpen(phase):       a volatile load of every slot's state; O(table size)
+     *   firstOpen(phase, from): volatile loads of the slots' states from slot `from` on, up to the first open one
+     *                         of phase; a grace period resumes at the slot it found (below)
      *   openedBy(thread):     every open slot whose owner is (thread, its stamp); O(table size)
      *
      * Stamps: a slot takes a block of BLOCK consecutive stamps from a process-wide counter (one atomic add per BLOCK
@@ -35,14 +36,21 @@ final class TokenTable {
      * stamps of all domains are unique until 2^39 (5.5 * 10^11) of them have been handed out, and the CAS of close()
      * succeeds only for the token of the section that holds the slot now: a token that ended carries an older stamp
      * (or the same one, on a free slot: "already ended"), a token of another domain a stamp this table never issued —
-     * however many domains there are. Once the counter has wrapped, a stale or foreign token is still refused unless
-     * its exact stamp and phase are those of the section open in its slot at that moment. Only a long equal to a
-     * live token (a forged one) closes a section, and that is closing it.
+     * however many domains there are. 2^39 is not "never": it lasts about 3 hours at 50 million token sections a
+     * second on one thread, minutes when many cores open them at that rate. Once the counter has wrapped, a stale or
+     * foreign token is still refused unless its exact stamp and phase are those of the section open in its slot at
+     * that moment. Only a long equal to a live token (a forged one) closes a section, and that is closing it.
      *
      * The owner word makes openedBy exact without ordering it against the claim: the opener stores it (opaque) after
      * its CAS, so a scan may still see the previous section's word; mix is a bijection, so a thread's word for an
      * older stamp never equals its word for the current one (another thread's word only by a 64-bit coincidence of
-     * ids and stamps), and a thread's own word is visible to it.
+     * ids and stamps), and a thread's own word is visible to it. That needs the previous opener's word to come
+     * before the next one's, and it does when the token reached its closer with happens-before (as every object
+     * handed between threads must): the owner store happens-before the close, whose CAS the next claim reads, which
+     * precedes the next owner store. A racy handoff gives no such order, and no mode of the owner store restores it
+     * (a release store orders what comes before it, not itself before the handoff after it; only a fence after it
+     * would, at a cost on every open). Then the older word may land last and the next opener, not finding its own
+     * token, waits for itself where it would have been refused; the domain itself is not harmed.
      *
      * Layout and growth: chunk 0 has FIRST slots (the domain's stripe count), each padded to 128 bytes like the
      * counters' cells, so the hint slots of different threads share no cache line; chunk k >= 1 has FIRST << (k-1)
@@ -51,17 +59,26 @@ final class TokenTable {
      * last (PAD), so the array's length (read by every bounds check) shares no line with a slot. Slot i: chunk 0 if
      * i < FIRST, else chunk k = 32 - nlz(i / FIRST) at offset i - (FIRST << (k-1)).
      * The table doubles only when PROBES random probes all find open slots, which at a fill ratio f happens with
-     * probability f^PROBES: with N sections open at once it settles at a few times N (at f = 1/2 one open in 65,536
-     * grows it, at f = 1/4 one in 4 * 10^9), and it never shrinks. So a grace period's cost follows the most token
+     * probability f^PROBES: with N sections open at once it settles at 2 to 4 times N slots (at f = 1/2 one open in
+     * 65,536 grows it, at f = 1/4 one in 4 * 10^9), and it never shrinks. Memory: 128 bytes for each of the FIRST
+     * slots of chunk 0, 16 bytes for every other slot — a million token sections open at once leave up to 64 MiB.
+     *
+     * Grace periods: a wait for phase p scans from slot 0 to the first slot a section of p holds and stops there;
+     * after a wake-up it resumes at that slot, not at 0 (BulletProofRcu.drained). That misses nothing: every slot
+     * before the resume point was seen, with a volatile load after the grace period's fence, free or of the other
+     * phase; a section that holds it now claimed it with a CAS that read a later state than that load saw, so its
+     * CAS (a full fence) comes after the load, and its reads see the writer's unlinks (store buffering) — the same
+     * case as a section that claims an already-scanned slot during one long scan. So a grace period costs one pass
+     * over the table per phase it waits for, O(table size), however often it wakes; its cost follows the most token
      * sections that were open at once, not the number ever opened.
      *
      * Memory ordering (partners):
-     *   open's CAS (volatile RMW, a full fence: SRCU's barrier B)  <->  anyOpen's volatile loads after the grace
+     *   open's CAS (volatile RMW, a full fence: SRCU's barrier B)  <->  firstOpen's volatile loads after the grace
      *     period's fence: a section is either seen open, or its reads follow the writer's unlinks (store buffering)
-     *   close's CAS (volatile: the section's accesses happen-before it)  <->  anyOpen's volatile load that sees the
+     *   close's CAS (volatile: the section's accesses happen-before it)  <->  firstOpen's volatile load that sees the
      *     slot free, or open again (the reopening CAS read the free state)
      *   owner: opaque store by the opener  <->  opaque loads in openedBy and describeOpen, each after the volatile
-     *     load of the slot's state (see above)
+     *     load of the slot's state; ordered before the next opener's store by the token's handoff (see above)
      *   chunks: volatile; a new array is published under `this` when the table grows (slots never move)
      */
 
@@ -213,8 +230,10 @@ final class TokenTable {
     // ------------------------------------------------------------------ open, close
 
     /**
-     * Opens a section of {@code phase} for thread {@code threadId} and returns its token. Lock-free; the table grows
-     * (allocating) when it is crowded.
+     * Opens a section of {@code phase} for thread {@code threadId} and returns its token. Lock-free, except when the
+     * table grows (crowded): the first opener whose probes failed allocates and zeroes a chunk as large as the table
+     * under {@code this}, and the others whose probes fail meanwhile wait for it; at the maximum size an open whose
+     * probes fail scans the table linearly.
      *
      * @throws IllegalStateException if {@value #MAX_SLOTS} sections are open
      */
@@ -234,7 +253,7 @@ final class TokenTable {
         if (!casState(chunk, at, free, openState(stamp, phase))) {  // volatile RMW: a full fence (SRCU barrier B)
             return NO_TOKEN;
         }
-        soOwner(chunk, at, ownerWord(threadId, stamp));  // opaque; partners: openedBy, describeOpen
+        soOwner(chunk, at, ownerWord(threadId, stamp));  // opaque; partners: openedBy, describeOpen (overview)
         return token(slot, stamp, phase);
     }
 
@@ -312,18 +331,24 @@ final class TokenTable {
 
     // ------------------------------------------------------------------ scans (grace periods, slow paths)
 
-    /** Whether a section of {@code phase} is open. O(table size): one volatile load per slot. */
-    boolean anyOpen(int phase) {
+    /**
+     * The first slot at or after {@code from} that a section of {@code phase} holds, or, if there is none, the
+     * complement ({@code ~size}) of the number of slots the table had when the scan began. One volatile load per slot
+     * from {@code from} on; a grace period resumes where the previous scan stopped (see the overview).
+     */
+    int firstOpen(int phase, int from) {
         long want = (long) phase << 1 | OPEN;
-        for (long[] chunk : chunks) {
-            int stride = chunk == first ? FIRST_STRIDE : STRIDE;
-            for (int at = PAD; at < chunk.length - PAD; at += stride) {
+        long[][] cs = chunks;
+        for (int k = chunkOf(from); k < cs.length; k++) {
+            long[] chunk = cs[k];
+            int stride = k == 0 ? FIRST_STRIDE : STRIDE;
+            for (int at = Math.max(PAD, indexIn(k, from)); at < chunk.length - PAD; at += stride) {
                 if ((lvState(chunk, at) & 3) == want) {  // volatile; partners: the CASes of open and close
-                    return true;
+                    return slotAt(k, at);
                 }
             }
         }
-        return false;
+        return ~size(cs);
     }
 
     /**
@@ -346,15 +371,19 @@ final class TokenTable {
         return NO_TOKEN;
     }
 
-    /** Appends one line per open section of {@code phase} (stall reports): its token, slot and opener's thread id. */
-    void describeOpen(int phase, StringBuilder out, LongFunction<String> detail) {
+    /**
+     * Appends one line for each of the first {@code limit} open sections of {@code phase} (stall reports): its token,
+     * slot and opener's thread id; then one line with the number of the others, if any.
+     */
+    void describeOpen(int phase, StringBuilder out, int limit, LongFunction<String> detail) {
         long[][] cs = chunks;
+        int found = 0;
         for (int k = 0; k < cs.length; k++) {
             long[] chunk = cs[k];
             int stride = k == 0 ? FIRST_STRIDE : STRIDE;
             for (int at = PAD; at < chunk.length - PAD; at += stride) {
                 long s = lvState(chunk, at);  // volatile; partners: the CASes of open and close
-                if ((s & 3) == ((long) phase << 1 | OPEN)) {
+                if ((s & 3) == ((long) phase << 1 | OPEN) && found++ < limit) {
                     long token = token(slotAt(k, at), s >>> 2, phase);
                     out.append("\n\ttoken section 0x").append(Long.toHexString(token)).append(" (slot ")
                             .append(slotAt(k, at)).append(") opened by thread #")
@@ -362,6 +391,9 @@ final class TokenTable {
                             .append(detail.apply(token));
                 }
             }
+        }
+        if (found > limit) {
+            out.append("\n\tand ").append(found - limit).append(" more token section(s) of phase ").append(phase);
         }
     }
 }

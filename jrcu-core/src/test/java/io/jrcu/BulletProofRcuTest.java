@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 
 import static io.jrcu.TestThreads.awaitBlockedIn;
+import static io.jrcu.TestThreads.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -337,6 +338,113 @@ class BulletProofRcuTest extends DomainTestSupport {
         });
         assertThat(rcu.tokens.size()).as("after 100,000 more sections, one open at a time").isEqualTo(size);
         assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    /**
+     * A grace period that waits for one old token section, held in a high slot of a large table, reads the slots
+     * before it once: each wake-up resumes at the slot it found (one slot read), it does not scan from slot 0 again.
+     */
+    @Test
+    void aWaitingGracePeriodResumesItsTokenScanWhereItStoppedAfterEveryWakeUp() throws Exception {
+        BulletProofRcu rcu = domain();
+        long held = onAnotherThread(() -> {
+            long[] t = new long[2_000];
+            long highest = TokenTable.NO_TOKEN;
+            for (int i = 0; i < t.length; i++) {
+                t[i] = rcu.readLockToken();
+                if (highest == TokenTable.NO_TOKEN || TokenTable.slotOf(t[i]) > TokenTable.slotOf(highest)) {
+                    highest = t[i];
+                }
+            }
+            for (long token : t) {
+                if (token != highest) {
+                    rcu.readUnlock(token);
+                }
+            }
+            return highest;
+        });
+        int slot = TokenTable.slotOf(held);
+        assertThat(slot).as("the held section's slot").isGreaterThan(1_000);
+        AtomicBoolean returned = new AtomicBoolean();
+        try (TestThreads threads = new TestThreads()) {
+            threads.platform("writer", () -> {
+                rcu.synchronize();
+                returned.set(true);
+            });
+            try {
+                awaitCondition("the grace period parks for the held section's phase",
+                        () -> rcu.state.lvGracePeriodParkedFor(TokenTable.phaseOf(held)));
+                long scans = rcu.tokenScans;
+                long slots = rcu.tokenSlotsScanned;
+                for (int wake = 0; wake < 20; wake++) {
+                    long before = rcu.tokenScans;
+                    rcu.wakeGracePeriodWaiter();
+                    awaitCondition("a scan after wake-up " + wake, () -> rcu.tokenScans > before);
+                }
+                long scanned = rcu.tokenScans - scans;  // a scan may run between two of these reads: +-1 each
+                assertThat(rcu.tokenSlotsScanned - slots).as("slots read by %d scans after the first reached slot %d",
+                        scanned, slot).isBetween(scanned - 2, scanned + 2);
+                assertThat(returned).isFalse();
+            } finally {
+                rcu.readUnlock(held);
+            }
+        }
+        assertThat(returned).isTrue();
+    }
+
+    /** A stall report names the first STALL_REPORT_LINES open token sections and counts the others. */
+    @Test
+    void aStallReportNamesTheFirstTokenSectionsAndCountsTheRest() throws Exception {
+        BulletProofRcu rcu = domain();
+        int open = BulletProofRcu.STALL_REPORT_LINES + 10;
+        long[] tokens = onAnotherThread(() -> {
+            long[] t = new long[open];
+            for (int i = 0; i < open; i++) {
+                t[i] = rcu.readLockToken();
+            }
+            return t;
+        });
+        try {
+            assertThat(rcu.synchronize(SHORT)).as("a grace period while they are open").isFalse();
+            StringBuilder report = new StringBuilder();
+            rcu.describeBlockingReaders(1, 0, report);  // the phase the stalled grace period waits for
+            String text = report.toString();
+            assertThat(text.split("\n\ttoken section 0x", -1)).as(text).hasSize(BulletProofRcu.STALL_REPORT_LINES + 1);
+            assertThat(text).endsWith("\n\tand 10 more token section(s) of phase " + TokenTable.phaseOf(tokens[0]));
+        } finally {
+            for (long t : tokens) {
+                rcu.readUnlock(t);
+            }
+        }
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    /** The message of a check that saw the caller's token, built after another thread closed it, names no token. */
+    @Test
+    void theMisuseMessageOfATokenClosedSinceTheCheckNamesNoToken() {
+        BulletProofRcu rcu = domain();
+        rcu.readUnlock(rcu.readLockToken());
+        assertThat(rcu.describeCallerSection()).doesNotContain("0x0").contains("until another thread closed it");
+    }
+
+    /**
+     * callerHoldsSection() scans the token table only in a domain whose readLockToken() ran: a slot claimed in the
+     * table directly (not through readLockToken) is not found until then.
+     */
+    @Test
+    void aDomainThatNeverOpenedATokenDoesNotScanItsTokenTable() {
+        BulletProofRcu rcu = domain();
+        long direct = rcu.tokens.open(0, Thread.currentThread().threadId());
+        try {
+            assertThat(rcu.callerHoldsSection()).as("no readLockToken() yet: no scan").isFalse();
+            long token = rcu.readLockToken();
+            assertThat(rcu.callerHoldsSection()).as("after readLockToken()").isTrue();
+            rcu.readUnlock(token);
+            assertThat(rcu.callerHoldsSection()).as("the direct slot, now that the domain scans").isTrue();
+        } finally {
+            assertThat(rcu.tokens.close(direct)).isTrue();
+        }
+        assertThat(rcu.callerHoldsSection()).isFalse();
     }
 
     /**

@@ -15,6 +15,8 @@ import io.jrcu.internal.FaultInjectable;
  * <ul>
  *   <li>memb, bulletProof: a read-side section ({@code readLock()} / {@code readUnlock()});</li>
  *   <li>bulletProof tokens: a token section ({@code readLockToken()} / {@code readUnlock(token)});</li>
+ *   <li>bulletProof far tokens: a token section in a slot outside the token table's first chunk, found by random
+ *       probes (the domain's table has grown, and the thread's hint slot is taken while it opens);</li>
  *   <li>qsbr: being online. The actor thread registers on its first use (JCStress reuses actor threads), goes
  *       offline at once, and stays registered and <em>offline</em> between samples; a sample's protection is
  *       {@code online() ... offline()}.</li>
@@ -63,6 +65,10 @@ abstract class Flavor {
         return new Tokens(BulletProofRcu.builder().name("jcstress-bp-token").build());
     }
 
+    static Flavor bulletProofFarTokens() {
+        return new FarTokens(BulletProofRcu.builder().name("jcstress-bp-far-token").build());
+    }
+
     static Flavor brokenMemb() {
         return broken(new Section(MembRcu.builder().name("jcstress-memb-broken").build()));
     }
@@ -77,6 +83,10 @@ abstract class Flavor {
 
     static Flavor brokenBulletProofTokens() {
         return broken(new Tokens(BulletProofRcu.builder().name("jcstress-bp-token-broken").build()));
+    }
+
+    static Flavor brokenBulletProofFarTokens() {
+        return broken(new FarTokens(BulletProofRcu.builder().name("jcstress-bp-far-token-broken").build()));
     }
 
     /** Makes {@code f}'s grace periods skip the wait for readers (the deliberately broken twin). */
@@ -115,6 +125,40 @@ abstract class Flavor {
         @Override
         void enter() {
             open.get()[0] = bp.readLockToken();
+        }
+
+        @Override
+        void exit() {
+            bp.readUnlock(open.get()[0]);
+        }
+    }
+
+    /**
+     * bulletProof token sections away from chunk 0: the table has grown to thousands of slots (10,000 sections
+     * opened at once, then closed), and enter() opens a first token (the thread's hint slot, in chunk 0), then the
+     * protecting one (a random probe over the whole table: almost always a later chunk), then closes the first.
+     */
+    private static final class FarTokens extends Flavor {
+        private final BulletProofRcu bp;
+        private final ThreadLocal<long[]> open = ThreadLocal.withInitial(() -> new long[1]);
+
+        FarTokens(BulletProofRcu bp) {
+            super(bp);
+            this.bp = bp;
+            long[] grow = new long[10_000];
+            for (int i = 0; i < grow.length; i++) {
+                grow[i] = bp.readLockToken();
+            }
+            for (long t : grow) {
+                bp.readUnlock(t);
+            }
+        }
+
+        @Override
+        void enter() {
+            long hint = bp.readLockToken();
+            open.get()[0] = bp.readLockToken();
+            bp.readUnlock(hint);
         }
 
         @Override

@@ -27,13 +27,14 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * would forbid {@code 0, 0} by itself). This is the shape that fails on x86 when a grace period does not wait: TSO
  * lets each side's load pass its own buffered store. (The message-passing shape cannot fail on x86 at all.)
  *
- * <p>Tests: {@code Guarantee.<Flavor><Wait>} with Wait = {@code Synchronize} ({@code synchronize()}),
- * {@code StartPoll} ({@code c = startPoll(); await(c)}), {@code Snapshot} ({@code c = snapshot(); await(c)}) and,
- * for QSBR, {@code StartCheck} ({@code t = start()}, then {@code check(t, false)} until true: the check looks at the
- * readers itself). {@code Guarantee.BulletProofTokenSynchronize} protects the reader with a bulletProof token
- * section instead. {@code Guarantee.Broken<Flavor>Synchronize}, {@code BrokenQsbrStartCheck} and
- * {@code BrokenBulletProofTokenSynchronize} are the deliberately broken twins: the same code against a domain whose
- * grace periods skip the wait for readers (and whose check sees every grace period ended), where {@code 0, 0} is
+ * <p>Tests: {@code Guarantee.<Flavor><Wait>} with Wait = {@code Synchronize} ({@code synchronize()}), {@code StartPoll}
+ * ({@code c = startPoll(); await(c)}), {@code Snapshot} ({@code c = snapshot(); await(c)}) and, for QSBR,
+ * {@code StartCheck} ({@code t = start()}, then {@code check(t, false)} until true: the check looks at the readers
+ * itself). {@code Guarantee.BulletProofTokenSynchronize} protects the reader with a bulletProof token section instead,
+ * {@code BulletProofFarTokenSynchronize} with one in a slot outside the token table's first chunk.
+ * {@code Guarantee.Broken<Flavor>Synchronize}, {@code BrokenQsbrStartCheck}, {@code BrokenBulletProofTokenSynchronize}
+ * and {@code BrokenBulletProofFarTokenSynchronize} are the deliberately broken twins: the same code against a domain
+ * whose grace periods skip the wait for readers (and whose check sees every grace period ended), where {@code 0, 0} is
  * {@code ACCEPTABLE_INTERESTING} (the report shows how often the test caught it).
  */
 public final class Guarantee {
@@ -359,6 +360,38 @@ public final class Guarantee {
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenBulletProofTokenSynchronize {
         static final Flavor F = Flavor.brokenBulletProofTokens();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class BulletProofFarTokenSynchronize {
+        static final Flavor F = Flavor.bulletProofFarTokens();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenOutcomes.class)
+    public static class BrokenBulletProofFarTokenSynchronize {
+        static final Flavor F = Flavor.brokenBulletProofFarTokens();
 
         @Actor
         public void writer(Data d, II_Result r) {
