@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -749,10 +750,19 @@ final class Callbacks implements CallbackWorkers {
      * too; each ends after one grace period.
      */
     private boolean awaitCallerBatches(long deadline) {
+        return awaitChange(() -> callerBatches.get() == 0 && liveRescues.get() == 0, deadline);
+    }
+
+    /**
+     * Waits on {@code changed} until {@code done} holds or the deadline passes ({@code false}); keeps waiting
+     * through interrupts and re-asserts the interrupt at the end. Whoever makes {@code done} true signals
+     * {@code changed} under {@code waitLock}.
+     */
+    private boolean awaitChange(BooleanSupplier done, long deadline) {
         boolean interrupted = false;
         waitLock.lock();
         try {
-            while (callerBatches.get() > 0 || liveRescues.get() > 0) {
+            while (!done.getAsBoolean()) {
                 if (deadline == AbstractRcu.NO_DEADLINE) {
                     changed.awaitUninterruptibly();
                     continue;
@@ -829,29 +839,9 @@ final class Callbacks implements CallbackWorkers {
      * the deadline passed first. Keeps waiting through interrupts (re-asserted at the end).
      */
     boolean awaitEnd(Worker w, long deadline) {
-        boolean interrupted = false;
-        waitLock.lock();
-        try {
-            while (isRegistered(w)) {   // deregistered before consumerEnded signals `changed`
-                if (deadline == AbstractRcu.NO_DEADLINE) {
-                    changed.awaitUninterruptibly();
-                    continue;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    changed.awaitNanos(left);
-                } catch (InterruptedException e) {
-                    interrupted = true;  // keep waiting; re-asserted below
-                }
-            }
-        } finally {
-            waitLock.unlock();
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        // deregistered before consumerEnded signals `changed`
+        if (!awaitChange(() -> !isRegistered(w), deadline)) {
+            return false;
         }
         // its task has returned, or is about to: the thread ends with it (another thread that ran it is not ours)
         return !w.runsOnItsOwnThread() || joinUntil(w.thread(), deadline);
