@@ -252,9 +252,9 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     /**
      * {@code defer_rcu}: appends {@code callback} to a batch, wait-free unless the batch is full; then the caller
      * waits for a grace period and runs the batch itself (a caller inside a read section, one holding a bulletProof
-     * token section it opened, or a callback, hands the full batch to a worker instead, counted as an overshoot). Batches left idle for about 100 ms, and those of
-     * threads that ended, are run by the domain's threads; {@link #barrier()} and {@link #close()} cover every
-     * thread's batch, full or not.
+     * token section it opened, or a callback, hands the full batch to a worker instead, counted as an overshoot).
+     * Batches left idle for about 100 ms, and those of threads that ended, are run by the domain's threads;
+     * {@link #barrier()} and {@link #close()} cover every thread's batch, full or not.
      *
      * <p>A platform thread has a batch of its own: a full one holds only that thread's callbacks, and after the
      * thread's first full batch appending allocates nothing (the callback object is the caller's). Virtual threads
