@@ -304,8 +304,8 @@ public final class RcuArena implements AutoCloseable {
      * contents are unspecified (not zeroed). Blocking only on a short internal lock; never waits for a grace period.
      *
      * @param byteSize the segment's size in bytes, zero or more
-     * @return a segment of exactly {@code byteSize} bytes, usable until it is {@linkplain #free freed} and its grace
-     *         period has passed, or the arena is closed
+     * @return a segment of exactly {@code byteSize} bytes; its memory is reused only after it is {@linkplain #free
+     *         freed} and a grace period has passed, and released when the arena closes
      * @throws IllegalArgumentException if {@code byteSize < 0}
      * @throws IllegalStateException    if the arena or its domain is closed
      */
@@ -319,8 +319,8 @@ public final class RcuArena implements AutoCloseable {
      *
      * @param byteSize      the segment's size in bytes, zero or more
      * @param byteAlignment the alignment of the segment's address in bytes, a power of two
-     * @return a segment of exactly {@code byteSize} bytes, usable until it is {@linkplain #free freed} and its grace
-     *         period has passed, or the arena is closed
+     * @return a segment of exactly {@code byteSize} bytes; its memory is reused only after it is {@linkplain #free
+     *         freed} and a grace period has passed, and released when the arena closes
      * @throws IllegalArgumentException if {@code byteSize < 0} or {@code byteAlignment} is not a positive power of two
      * @throws IllegalStateException    if the arena or its domain is closed
      */
