@@ -302,6 +302,13 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     // ------------------------------------------------------------------ cookies
 
+    /**
+     * {@code get_state_synchronize_rcu}: a cookie that {@link #poll(long)} reports complete once a full grace period
+     * has elapsed after this call; see {@link Rcu#snapshot()}.
+     *
+     * @return a cookie of this domain, never {@link Rcu#COMPLETED}
+     * @throws IllegalStateException when the domain is closed
+     */
     public final long snapshot() {
         VarHandle.fullFence(); // orders the caller's earlier writes (unlinks) before reading started; partner: the
                                // volatile store of started that begins the grace period this cookie names
@@ -317,6 +324,13 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return cookie;
     }
 
+    /**
+     * {@code start_poll_synchronize_rcu}: a cookie as from {@link #snapshot()}, and its grace period will run without
+     * further calls; see {@link Rcu#startPoll()}.
+     *
+     * @return a cookie of this domain whose grace period is now requested
+     * @throws IllegalStateException when the domain is closed
+     */
     public final long startPoll() {
         long cookie = snapshot();
         request(cookie);
@@ -488,6 +502,14 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return completed >= cookie || seenComplete >= cookie;
     }
 
+    /**
+     * {@code poll_state_synchronize_rcu}: whether a full grace period has elapsed since {@code cookie} was taken.
+     * Never blocks; see {@link Rcu#poll(long)}.
+     *
+     * @param cookie a cookie of this domain, or {@link Rcu#COMPLETED}
+     * @return {@code true} if that grace period has ended; it stays {@code true}
+     * @throws IllegalArgumentException if this domain never issued {@code cookie}
+     */
     public final boolean poll(long cookie) {
         checkIssued(cookie);
         if (completed >= cookie) {   // volatile; pairs with the volatile store in complete()
@@ -560,12 +582,25 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     // ------------------------------------------------------------------ blocking waits
 
+    /**
+     * {@code synchronize_rcu}: waits until every read section that began before the call has ended. Blocking; keeps
+     * waiting through interrupts; see {@link Rcu#synchronize()}.
+     *
+     * @throws IllegalStateException inside a read section of this domain, while holding a bulletProof token section
+     *                               the caller opened, or when the domain is closed
+     */
     public final void synchronize() {
         checkCanBlock("synchronize()");
         checkOpen("synchronize()");
         awaitUninterruptibly(snapshot());
     }
 
+    /**
+     * Like {@link #synchronize()} but gives up after {@code timeout}; see {@link Rcu#synchronize(Duration)}.
+     *
+     * @param timeout how long to wait at most, not null; zero or negative: only report whether it has ended
+     * @return {@code false} if the grace period did not end in time
+     */
     public final boolean synchronize(Duration timeout) {
         long deadline = deadlineAfter(timeout);
         checkCanBlock("synchronize(Duration)");
@@ -575,6 +610,14 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return awaitUntil(cookie, deadline);
     }
 
+    /**
+     * {@code cond_synchronize_rcu}: blocks until {@link #poll(long) poll(cookie)}, starting the grace period if
+     * nobody has; see {@link Rcu#await(long)}.
+     *
+     * @param cookie a cookie of this domain, or {@link Rcu#COMPLETED}
+     * @throws IllegalArgumentException if this domain never issued {@code cookie}
+     * @throws IllegalStateException    when it would wait for the caller's own section (see {@link Rcu#await(long)})
+     */
     public final void await(long cookie) {
         checkIssued(cookie);
         if (passed(cookie)) {
@@ -584,6 +627,14 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         awaitUninterruptibly(cookie);
     }
 
+    /**
+     * Like {@link #await(long)} but gives up after {@code timeout}; see {@link Rcu#await(long, Duration)}.
+     *
+     * @param cookie  a cookie of this domain, or {@link Rcu#COMPLETED}
+     * @param timeout how long to wait at most, not null; zero or negative: only report whether it has ended
+     * @return {@code false} if the cookie's grace period did not end in time
+     * @throws IllegalArgumentException if this domain never issued {@code cookie}
+     */
     public final boolean await(long cookie, Duration timeout) {
         long deadline = deadlineAfter(timeout);
         checkIssued(cookie);
@@ -1040,6 +1091,14 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     // ------------------------------------------------------------------ closing
 
+    /**
+     * Closes the domain: refuses new sections and grace-period requests, waits for a final grace period and runs
+     * every pending callback; see {@link Rcu#close()}. A second call is a no-op, as is closing
+     * {@link Rcu#defaultDomain()}.
+     *
+     * @throws IllegalStateException if the caller is inside one of its own read sections of this domain, holds a
+     *                               bulletProof token section it opened, or is a thread this domain runs
+     */
     public final void close() {
         if (processDefault) {
             return;
@@ -1107,38 +1166,91 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
 
     // ------------------------------------------------------------------ callbacks
 
+    /**
+     * {@code call_rcu}: runs {@code callback} once, on a callback worker, after a grace period; see
+     * {@link Rcu#call(Runnable)} for the budget and what it throws.
+     *
+     * @param callback runs once, after a grace period; what it throws goes to the domain's error handler
+     */
     public final void call(Runnable callback) {
         callbacks.call(callback);
     }
 
+    /**
+     * The intrusive, allocation-free form of {@link #call(Runnable)}; see {@link Rcu#call(RcuCallback)}.
+     *
+     * @param callback runs once, after a grace period; it may be queued again once it has started running
+     */
     public final void call(RcuCallback callback) {
         callbacks.call(callback);
     }
 
+    /**
+     * {@code reclaimer.accept(object)} after a grace period; see {@link Rcu#retire(Object, Consumer)}.
+     *
+     * @param <T>       the type of the object
+     * @param object    what readers may still see (unlinked already), handed to the reclaimer; may be {@code null}
+     * @param reclaimer frees or recycles {@code object}; what it throws goes to the domain's error handler
+     */
     public final <T> void retire(T object, Consumer<? super T> reclaimer) {
         callbacks.retire(object, reclaimer);
     }
 
+    /**
+     * {@code resource.close()} after a grace period; see {@link Rcu#retire(AutoCloseable)}.
+     *
+     * @param resource what readers may still use (unlinked already); closed once, on a callback worker
+     */
     public final void retire(AutoCloseable resource) {
         callbacks.retire(resource);
     }
 
+    /**
+     * {@code rcu_barrier}: returns once every callback queued before it, by any thread, has run. Blocking; keeps
+     * waiting through interrupts; see {@link Rcu#barrier()}.
+     *
+     * @throws IllegalStateException inside a read section of this domain, while holding a bulletProof token section
+     *                               the caller opened, or from a callback (it would wait for itself)
+     */
     public final void barrier() {
         callbacks.barrier(NO_DEADLINE);
     }
 
+    /**
+     * Like {@link #barrier()} but gives up after {@code timeout}; see {@link Rcu#barrier(Duration)}.
+     *
+     * @param timeout how long to wait at most, not null; zero or negative: only report whether all has run
+     * @return {@code false} if not everything ran in time
+     */
     public final boolean barrier(Duration timeout) {
         return callbacks.barrier(deadlineAfter(timeout));
     }
 
+    /**
+     * {@code defer_rcu}: appends {@code callback} to a batch that runs after a grace period; a caller that fills the
+     * batch waits for the grace period and runs it. See {@link Rcu#defer(Runnable)}.
+     *
+     * @param callback runs once, after a grace period, on the thread that runs its batch; what it throws goes to the
+     *                 domain's error handler
+     */
     public final void defer(Runnable callback) {
         callbacks.defer(callback);
     }
 
+    /**
+     * The domain's callback helper threads and their routing; see {@link Rcu#workers()}.
+     *
+     * @return the domain's workers, the same object for the life of the domain
+     */
     public final CallbackWorkers workers() {
         return callbacks;
     }
 
+    /**
+     * The domain's counters now; see {@link Rcu#stats()}.
+     *
+     * @return a new record of the counters, read one by one while the domain keeps running
+     */
     public final RcuStats stats() {
         long timed = gracePeriodsTimed;
         // grace periods counted, not `completed`: QSBR tokens skip numbers

@@ -143,7 +143,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         this.tokens = new TokenTable(name, stripes);
     }
 
-    /** A builder for a bullet-proof domain. */
+    /**
+     * A builder for a bullet-proof domain.
+     *
+     * @return a new builder with default settings
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -153,7 +157,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         Builder() {
         }
 
-        /** A new bullet-proof domain with these settings. */
+        /**
+         * A new bullet-proof domain with these settings. The builder may be used again.
+         *
+         * @return a new open domain, owned by the caller, who closes it
+         */
         public BulletProofRcu build() {
             return new BulletProofRcu(this);
         }
@@ -228,6 +236,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * table's lock, and once the table has its maximum size (2^24 slots) it scans the table linearly for a free slot.
      * Allocates nothing unless the table grows or debug checks are on (in any domain).
      *
+     * @return the token that names this section, for {@link #readUnlock(long)}; valid until the section ends
      * @throws IllegalStateException if the domain is closed, or 2^24 token sections of it are open
      */
     public long readLockToken() {
@@ -260,6 +269,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     /**
      * Ends the token section {@code token}, from any thread. Lock-free: one CAS.
      *
+     * @param token the token {@link #readLockToken()} returned for the section
      * @throws IllegalStateException if {@code token} is not the token of an open section of this domain: it already
      *                               ended, belongs to another domain, or never was a token; the call then ends
      *                               nothing (checked always, exactly)

@@ -6,24 +6,36 @@ package io.jrcu;
  */
 public interface CallbackWorker extends AutoCloseable {
 
-    /** The worker's thread ({@code get_call_rcu_thread}). */
+    /**
+     * The worker's thread ({@code get_call_rcu_thread}).
+     *
+     * @return the thread that runs this worker's callbacks; the same after the worker is closed
+     */
     Thread thread();
 
     /**
      * Queues {@code callback} on this worker to run after a grace period. Lock-free.
      *
+     * @param callback runs once, on this worker's thread; what it throws goes to the domain's error handler
      * @throws IllegalStateException if this worker or its domain is closed
+     * @throws NullPointerException  if {@code callback} is null
      */
     void call(Runnable callback);
 
     /**
      * Queues an intrusive callback on this worker. Lock-free; allocates nothing.
      *
+     * @param callback runs once, on this worker's thread; it may be queued again once it has started running
      * @throws IllegalStateException if the callback is already queued, or this worker or its domain is closed
+     * @throws NullPointerException  if {@code callback} is null
      */
     void call(RcuCallback callback);
 
-    /** Callbacks queued on this worker and not yet run. */
+    /**
+     * Callbacks queued on this worker and not yet run.
+     *
+     * @return the number of such callbacks (a {@code defer} batch counts as the callbacks it holds)
+     */
     long pending();
 
     /**

@@ -15,6 +15,7 @@ public interface CallbackWorkers {
      * run on a short-lived thread of the domain, or, if no thread can start at all, at the next {@code barrier()} or
      * {@code close()} or once a thread can start again. The next use tries to make the worker again.
      *
+     * @return the domain's default worker, the same one for the life of the domain
      * @throws IllegalStateException if the domain is closed, or the worker had to be made and its thread could not
      *                               be made or started (the cause: what the thread factory or
      *                               {@code Thread.start()} threw, e.g. {@code OutOfMemoryError})
@@ -28,19 +29,32 @@ public interface CallbackWorkers {
      * the thread cannot be made or started, or ends without running the task, nothing of the worker remains and
      * nothing was queued on it.
      *
+     * @param options how the worker behaves and which thread factory makes its thread
+     * @return the new worker, running; routing does not use it until it is attached ({@link #setThreadWorker},
+     *         {@link #setCpuWorker}); the caller closes it
      * @throws IllegalArgumentException if {@code options.cpuAffinity()} is not a CPU of this machine (see
      *                                  {@link #createAllCpuWorkers})
      * @throws IllegalStateException    if the domain is closed, or the thread factory threw or returned
      *                                  {@code null}, or {@code Thread.start()} threw (e.g. {@code OutOfMemoryError:
      *                                  unable to create native thread}), or the thread ended (or was never
      *                                  started) without running the task; the cause is the failure
+     * @throws NullPointerException     if {@code options} is null
      */
     CallbackWorker newWorker(WorkerOptions options);
 
-    /** {@code set_thread_call_rcu_data}: the calling thread's worker; {@code null} detaches. */
+    /**
+     * {@code set_thread_call_rcu_data}: the calling thread's worker; {@code null} detaches.
+     *
+     * @param worker the worker for callbacks the calling thread queues, or {@code null} for none
+     * @throws IllegalArgumentException if {@code worker} is not a worker of this domain
+     */
     void setThreadWorker(CallbackWorker worker);
 
-    /** {@code get_thread_call_rcu_data}: the calling thread's worker, or {@code null}. */
+    /**
+     * {@code get_thread_call_rcu_data}: the calling thread's worker, or {@code null}.
+     *
+     * @return the worker set by the calling thread's last {@link #setThreadWorker}, or {@code null} if none
+     */
     CallbackWorker threadWorker();
 
     /**
@@ -48,12 +62,19 @@ public interface CallbackWorkers {
      * are the kernel's, {@code 0} up to the machine's highest (with a restricted CPU set, some of them are not
      * allowed to the process and never current).
      *
+     * @param cpu    the kernel's CPU id
+     * @param worker the worker for callbacks queued from {@code cpu}, or {@code null} for none
      * @return {@code false} if {@code cpu} is not a CPU id of this machine (nothing changes)
      * @throws IllegalArgumentException if {@code worker} is not a worker of this domain
      */
     boolean setCpuWorker(int cpu, CallbackWorker worker);
 
-    /** {@code get_cpu_call_rcu_data}: the worker of {@code cpu}, or {@code null} (also for an unknown CPU). */
+    /**
+     * {@code get_cpu_call_rcu_data}: the worker of {@code cpu}, or {@code null} (also for an unknown CPU).
+     *
+     * @param cpu the kernel's CPU id
+     * @return the worker attached to {@code cpu}, or {@code null}
+     */
     CallbackWorker cpuWorker(int cpu);
 
     /**
@@ -63,6 +84,10 @@ public interface CallbackWorkers {
      * with an id beyond the machine's CPU ids as jrcu first read them (one added later) gets none. If one cannot be
      * made, none is attached and those already made are closed; the failure propagates (as from
      * {@link #newWorker}).
+     *
+     * @param options the options of every worker; each is pinned to its own CPU whatever {@code cpuAffinity()}
+     *                says, and a non-empty thread name gets the suffix {@code -cpu<id>}
+     * @throws NullPointerException if {@code options} is null
      */
     void createAllCpuWorkers(WorkerOptions options);
 
@@ -76,6 +101,11 @@ public interface CallbackWorkers {
      */
     void freeAllCpuWorkers();
 
-    /** {@code get_call_rcu_data}: the calling thread's worker, else its CPU's, else the default worker. */
+    /**
+     * {@code get_call_rcu_data}: the calling thread's worker, else its CPU's, else the default worker.
+     *
+     * @return the open worker a callback queued now by the calling thread would go to
+     * @throws IllegalStateException as {@link #defaultWorker()}, when the default worker is needed and cannot be made
+     */
     CallbackWorker currentWorker();
 }

@@ -104,6 +104,11 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         return readers.get();
     }
 
+    /**
+     * Whether the calling thread is inside a read section of this domain; see {@link Rcu#inReadSection()}.
+     *
+     * @return {@code true} if the calling thread's nesting depth in this domain is above zero
+     */
     public final boolean inReadSection() {
         R r = readers.get();
         return r != null && r.depth() > 0;

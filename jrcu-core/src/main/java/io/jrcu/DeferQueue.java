@@ -186,7 +186,16 @@ public final class DeferQueue<T> implements AutoCloseable {
         }
     }
 
-    /** A builder for a queue that frees through {@code free} after grace periods of {@code rcu}. */
+    /**
+     * A builder for a queue that frees through {@code free} after grace periods of {@code rcu}.
+     *
+     * @param <T>  the resource type
+     * @param rcu  the domain whose grace periods the resources wait for; the queue does not close it
+     * @param free frees one resource, on the thread that reclaims it, outside every lock; what it throws goes to the
+     *             domain's error handler and the resource counts as freed
+     * @return a new builder with the defaults: unbounded, multi-producer, no automatic reclaim
+     * @throws NullPointerException if {@code rcu} or {@code free} is null
+     */
     public static <T> Builder<T> builder(Rcu rcu, Consumer<? super T> free) {
         return new Builder<>(rcu, free, null);
     }
@@ -197,7 +206,12 @@ public final class DeferQueue<T> implements AutoCloseable {
         }, Objects.requireNonNull(free, "free"));
     }
 
-    /** What a {@link #reclaim} call did: how many it freed, and how many stay pending. */
+    /**
+     * What a {@link #reclaim} call did: how many it freed, and how many stay pending.
+     *
+     * @param freed   resources this call freed (their free functions have returned, or thrown)
+     * @param pending resources of the queue enqueued and not yet freed when the call returned, as {@link #pending()}
+     */
     public record ReclaimResult(int freed, int pending) {
     }
 
@@ -210,8 +224,11 @@ public final class DeferQueue<T> implements AutoCloseable {
      * entries whose free functions have not finished yet ({@link #pending()} counts an entry until its free
      * function returns).
      *
+     * @param resource the unlinked resource; freed once, after a grace period that covers every read section open
+     *                 at this call
      * @return {@code false} only when the queue is bounded and still full after a reclaim attempt (nothing kept)
      * @throws IllegalStateException when the queue or its domain is closed
+     * @throws NullPointerException  if {@code resource} is null
      */
     public boolean enqueue(T resource) {
         Objects.requireNonNull(resource, "resource");
@@ -304,6 +321,8 @@ public final class DeferQueue<T> implements AutoCloseable {
      * looks at the readers once (for QSBR, DPDK's {@code rte_rcu_qsbr_check} scan), so polling {@code reclaim}
      * makes progress by itself.
      *
+     * @param max the most resources to free, at least 1
+     * @return how many this call freed and how many stay pending
      * @throws IllegalArgumentException if {@code max < 1}
      */
     public ReclaimResult reclaim(int max) {
@@ -482,7 +501,11 @@ public final class DeferQueue<T> implements AutoCloseable {
         return (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
     }
 
-    /** Resources enqueued and not yet freed (including those whose grace period has passed). */
+    /**
+     * Resources enqueued and not yet freed (including those whose grace period has passed).
+     *
+     * @return the number of such resources, at most {@link Integer#MAX_VALUE}
+     */
     public int pending() {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(0, counts.pending()));
     }
@@ -492,6 +515,8 @@ public final class DeferQueue<T> implements AutoCloseable {
      * {@code true}; otherwise it returns {@code false} and the queue stays usable (DPDK's EAGAIN). The first
      * {@code false} of a queue is logged at WARNING with the pending count and the oldest pending cookie (DPDK's
      * {@code rte_rcu_qsbr_dq_delete} reports what it leaves pending too).
+     *
+     * @return {@code true} if nothing was left pending and the queue is now closed
      */
     public boolean tryClose() {
         reclaimAllEligible();
@@ -577,7 +602,11 @@ public final class DeferQueue<T> implements AutoCloseable {
         return "DeferQueue[" + name + ", pending " + pending() + (closed ? ", closed" : "") + "]";
     }
 
-    /** Builder for {@link DeferQueue}. */
+    /**
+     * Builder for {@link DeferQueue}, from {@link DeferQueue#builder}. Not thread-safe.
+     *
+     * @param <T> the resource type
+     */
     public static final class Builder<T> {
         private final Rcu rcu;
         private final Consumer<? super T> free;
@@ -595,13 +624,25 @@ public final class DeferQueue<T> implements AutoCloseable {
             this.freeLong = freeLong;
         }
 
-        /** A name for messages. */
+        /**
+         * A name for messages. Default {@code defer-queue}.
+         *
+         * @param name the queue's name in log messages, exceptions and {@code toString()}
+         * @return this builder
+         * @throws NullPointerException if {@code name} is null
+         */
         public Builder<T> name(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
-        /** enqueue() reclaims first when more than {@code n} are pending (0: before every enqueue). Default: never. */
+        /**
+         * enqueue() reclaims first when more than {@code n} are pending (0: before every enqueue). Default: never.
+         *
+         * @param n the pending count above which {@code enqueue} reclaims first, not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n} is negative
+         */
         public Builder<T> triggerReclaimLimit(int n) {
             if (n < 0) {
                 throw new IllegalArgumentException("triggerReclaimLimit must not be negative: " + n);
@@ -610,7 +651,13 @@ public final class DeferQueue<T> implements AutoCloseable {
             return this;
         }
 
-        /** At most {@code m} are freed by one reclaim that enqueue() triggers. Default: unlimited. */
+        /**
+         * At most {@code m} are freed by one reclaim that enqueue() triggers. Default: unlimited.
+         *
+         * @param m the most resources one such reclaim frees, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code m} is less than 1
+         */
         public Builder<T> maxReclaimSize(int m) {
             if (m < 1) {
                 throw new IllegalArgumentException("maxReclaimSize must be at least 1: " + m);
@@ -619,7 +666,13 @@ public final class DeferQueue<T> implements AutoCloseable {
             return this;
         }
 
-        /** Bounds pending resources; enqueue() then returns false when full. Default: unbounded. */
+        /**
+         * Bounds pending resources; enqueue() then returns false when full. Default: unbounded.
+         *
+         * @param cap the most resources pending at once, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code cap} is less than 1
+         */
         public Builder<T> maxPending(long cap) {
             if (cap < 1) {
                 throw new IllegalArgumentException("maxPending must be at least 1: " + cap);
@@ -628,7 +681,11 @@ public final class DeferQueue<T> implements AutoCloseable {
             return this;
         }
 
-        /** The caller guarantees a single enqueuing thread: no producer lock (DPDK's MT_UNSAFE). */
+        /**
+         * The caller guarantees a single enqueuing thread: no producer lock (DPDK's MT_UNSAFE).
+         *
+         * @return this builder
+         */
         public Builder<T> singleProducer() {
             this.singleProducer = true;
             return this;
@@ -640,7 +697,11 @@ public final class DeferQueue<T> implements AutoCloseable {
             return this;
         }
 
-        /** The queue. */
+        /**
+         * The queue.
+         *
+         * @return a new open queue with this builder's settings; the caller closes it
+         */
         public DeferQueue<T> build() {
             return new DeferQueue<>(this);
         }

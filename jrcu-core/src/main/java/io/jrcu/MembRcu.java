@@ -68,7 +68,11 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
         }
     }
 
-    /** A builder for a memb domain. */
+    /**
+     * A builder for a memb domain.
+     *
+     * @return a new builder with default settings
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -78,7 +82,11 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
         Builder() {
         }
 
-        /** A new memb domain with these settings. */
+        /**
+         * A new memb domain with these settings. The builder may be used again.
+         *
+         * @return a new open domain, owned by the caller, who closes it
+         */
         public MembRcu build() {
             return new MembRcu(this, false);
         }

@@ -38,7 +38,11 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
         super(builder, "qsbr", false);
     }
 
-    /** A builder for a QSBR domain. */
+    /**
+     * A builder for a QSBR domain.
+     *
+     * @return a new builder with default settings
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -48,7 +52,11 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
         Builder() {
         }
 
-        /** A new QSBR domain with these settings. */
+        /**
+         * A new QSBR domain with these settings. The builder may be used again.
+         *
+         * @return a new open domain, owned by the caller, who closes it
+         */
         public QsbrRcu build() {
             return new QsbrRcu(this);
         }
@@ -78,7 +86,11 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
          */
         void offline();
 
-        /** Whether this thread is online ({@code rcu_read_ongoing} of liburcu-qsbr). */
+        /**
+         * Whether this thread is online ({@code rcu_read_ongoing} of liburcu-qsbr).
+         *
+         * @return {@code true} if this reader's thread is registered and online
+         */
         boolean isOnline();
     }
 
@@ -141,7 +153,11 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
         registered("offline()").offline();
     }
 
-    /** Whether the calling thread is registered and online ({@code rcu_read_ongoing}). */
+    /**
+     * Whether the calling thread is registered and online ({@code rcu_read_ongoing}).
+     *
+     * @return {@code true} if the calling thread is registered with this domain and online; never throws
+     */
     public boolean isOnline() {
         QsbrReader r = readers.get();
         return r != null && r.isOnline();
@@ -187,6 +203,8 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
      * still running. The caller's writes before {@code start()} happen-before the end of the token's grace period.
      * Never blocks; the domain's thread drives the grace period too, so {@code check(t, false)} eventually succeeds.
      *
+     * @return a token for {@link #check} (a cookie of this domain, so also for {@link #poll(long)} and
+     *         {@link #await(long)})
      * @throws IllegalStateException if the domain is closed
      */
     public long start() {
@@ -223,7 +241,13 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
      * reader's actions before the quiescent state (or {@code offline()}) that the check saw happen-before the check
      * returns {@code true}.
      *
+     * @param token a token from {@link #start()}, or any cookie of this domain
+     * @param wait  {@code true} to block until the token's grace period has ended, with the blocking rules of
+     *              {@link #await(long)}; {@code false} to answer at once
+     * @return {@code true} if the token's grace period has ended (always, when {@code wait} is {@code true})
      * @throws IllegalArgumentException if this domain never issued {@code token}
+     * @throws IllegalStateException    with {@code wait}, inside a read section of this domain when the token's grace
+     *                                  period has not ended
      */
     public boolean check(long token, boolean wait) {
         if (!wait) {

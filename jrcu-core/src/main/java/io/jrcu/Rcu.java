@@ -46,17 +46,29 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     /** A cookie that {@link #poll(long)} always reports complete. */
     long COMPLETED = 0L;
 
-    /** A new memb domain with default settings; see {@link MembRcu#builder()}. */
+    /**
+     * A new memb domain with default settings; see {@link MembRcu#builder()}.
+     *
+     * @return a new open domain, owned by the caller, who closes it
+     */
     static MembRcu memb() {
         return MembRcu.builder().build();
     }
 
-    /** A new QSBR domain with default settings; see {@link QsbrRcu#builder()}. */
+    /**
+     * A new QSBR domain with default settings; see {@link QsbrRcu#builder()}.
+     *
+     * @return a new open domain, owned by the caller, who closes it
+     */
     static QsbrRcu qsbr() {
         return QsbrRcu.builder().build();
     }
 
-    /** A new bullet-proof domain with default settings; see {@link BulletProofRcu#builder()}. */
+    /**
+     * A new bullet-proof domain with default settings; see {@link BulletProofRcu#builder()}.
+     *
+     * @return a new open domain, owned by the caller, who closes it
+     */
     static BulletProofRcu bulletProof() {
         return BulletProofRcu.builder().build();
     }
@@ -64,6 +76,8 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     /**
      * The process-wide memb domain. Like {@link java.util.concurrent.ForkJoinPool#commonPool()}, {@code close()} on
      * it is a no-op and it stays usable for the life of the JVM.
+     *
+     * @return the process-wide memb domain, the same instance on every call
      */
     static Rcu defaultDomain() {
         return MembRcu.DefaultDomainHolder.DEFAULT;
@@ -82,6 +96,8 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * The calling thread's reader handle. Hot loops keep it and skip the thread-local lookup. memb registers the
      * thread on first use; QSBR never registers implicitly and throws {@link IllegalStateException} for an
      * unregistered thread; bulletProof needs no registration. The handle may only be used by its thread.
+     *
+     * @return the calling thread's reader handle for this domain
      */
     RcuReader reader();
 
@@ -89,6 +105,7 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * Enters a read-side section; equivalent to {@code reader().read()}. Sections nest (at least 65,535 deep) and
      * must be closed in reverse order by the same thread. Wait-free; allocates nothing.
      *
+     * @return the open section; its {@link ReadSection#close()} (try-with-resources) ends it
      * @throws IllegalStateException if the domain is closed, the thread may not read (QSBR: unregistered or
      *                               offline), or the nesting limit is reached
      */
@@ -104,7 +121,11 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      */
     void readUnlock();
 
-    /** Whether the calling thread is inside a read section of this domain (its nesting depth is above zero). */
+    /**
+     * Whether the calling thread is inside a read section of this domain (its nesting depth is above zero).
+     *
+     * @return {@code true} if the calling thread has a section of this domain open
+     */
     boolean inReadSection();
 
     /**
@@ -141,6 +162,7 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * {@code c = startPoll()} once and then {@link #await(long, Duration) await(c, timeout)} in the loop: each call
      * of this method asks for a newer grace period.
      *
+     * @param timeout how long to wait at most, not null; zero or negative: only report whether it has ended
      * @return {@code false} if the grace period did not end in time
      */
     boolean synchronize(Duration timeout);
@@ -149,6 +171,7 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * {@code get_state_synchronize_rcu}: a cookie that {@link #poll(long)} reports complete once a full grace period
      * has elapsed after this call. Starts no grace period. Wait-free apart from one full fence.
      *
+     * @return a cookie for {@link #poll(long)} and {@link #await(long)}, never {@link #COMPLETED}
      * @throws IllegalStateException when the domain is closed
      */
     long snapshot();
@@ -160,6 +183,7 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * starting it threw (e.g. {@code OutOfMemoryError: unable to create native thread}); the request is kept, and
      * the next call that requests a grace period starts the thread.
      *
+     * @return a cookie as from {@link #snapshot()}, whose grace period is now requested
      * @throws IllegalStateException when the domain is closed
      */
     long startPoll();
@@ -173,6 +197,9 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * completed by one scan of the readers (DPDK's {@code rte_rcu_qsbr_check}: see {@link QsbrRcu#check}), O(readers),
      * and records what it saw (a CAS, or a store under the grace-period lock when it is free: it never waits for it).
      *
+     * @param cookie a cookie of this domain ({@link #snapshot()}, {@link #startPoll()}, a QSBR token) or
+     *               {@link #COMPLETED}
+     * @return {@code true} if a full grace period has elapsed since {@code cookie} was taken; it stays {@code true}
      * @throws IllegalArgumentException if this domain never issued {@code cookie}
      */
     boolean poll(long cookie);
@@ -181,6 +208,7 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * {@code cond_synchronize_rcu}: blocks until {@link #poll(long) poll(cookie)}, starting the grace period if
      * nobody has. Same blocking rules as {@link #synchronize()} (for QSBR, a quiescent state of the caller).
      *
+     * @param cookie a cookie of this domain, as for {@link #poll(long)}
      * @throws IllegalArgumentException if this domain never issued {@code cookie}
      * @throws IllegalStateException    inside a read section of this domain, or (bulletProof) while holding a token
      *                                  section the caller opened, when the cookie's grace period has not ended (it
@@ -191,6 +219,8 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     /**
      * Like {@link #await(long)} but gives up after {@code timeout}.
      *
+     * @param cookie  a cookie of this domain, as for {@link #poll(long)}
+     * @param timeout how long to wait at most, not null; zero or negative: only report whether it has ended
      * @return {@code false} if the cookie's grace period did not end in time
      */
     boolean await(long cookie, Duration timeout);
@@ -207,6 +237,7 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      * <p>Memory consistency effects: actions before {@code call} happen-before the callback runs; every read section
      * that could have seen what the caller unlinked before the call has ended before it runs.
      *
+     * @param callback runs once, after a grace period; what it throws goes to the domain's error handler
      * @throws IllegalStateException              when the domain is closed, or when the default worker had to be
      *                                            made and its thread could not start (the callback is refused, see
      *                                            {@link CallbackWorkers#defaultWorker()})
@@ -218,6 +249,7 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     /**
      * The intrusive, allocation-free form of {@link #call(Runnable)} ({@code struct rcu_head}).
      *
+     * @param callback runs once, after a grace period; it may be queued again once it has started running
      * @throws IllegalStateException if {@code callback} is already queued, or the domain is closed, or the default
      *                               worker's thread could not start (the callback is refused and may be queued
      *                               again)
@@ -225,10 +257,24 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      */
     void call(RcuCallback callback);
 
-    /** folly {@code rcu_retire} / QEMU {@code g_free_rcu}: {@code reclaimer.accept(object)} after a grace period. */
+    /**
+     * folly {@code rcu_retire} / QEMU {@code g_free_rcu}: {@code reclaimer.accept(object)} after a grace period.
+     * Otherwise as {@link #call(Runnable)}.
+     *
+     * @param <T>       the type of the object
+     * @param object    what readers may still see (unlinked already), handed to the reclaimer; may be {@code null}
+     * @param reclaimer frees or recycles {@code object}; what it throws goes to the domain's error handler
+     * @throws NullPointerException if {@code reclaimer} is null
+     */
     <T> void retire(T object, java.util.function.Consumer<? super T> reclaimer);
 
-    /** {@code resource.close()} after a grace period; a failure goes to the error handler. */
+    /**
+     * {@code resource.close()} after a grace period; a failure goes to the error handler. Otherwise as
+     * {@link #call(Runnable)}.
+     *
+     * @param resource what readers may still use (unlinked already); closed once, on a callback worker
+     * @throws NullPointerException if {@code resource} is null
+     */
     void retire(AutoCloseable resource);
 
     /**
@@ -245,6 +291,7 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     /**
      * Like {@link #barrier()} but gives up after {@code timeout}.
      *
+     * @param timeout how long to wait at most, not null; zero or negative: only report whether all has run
      * @return {@code false} if not everything ran in time
      */
     boolean barrier(java.time.Duration timeout);
@@ -263,15 +310,25 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
      *
      * <p>Memory consistency effects: as {@link #call(Runnable)}.
      *
+     * @param callback runs once, after a grace period, on the thread that runs its batch; what it throws goes to the
+     *                 domain's error handler
      * @throws NullPointerException  if {@code callback} is null
      * @throws IllegalStateException when the domain is closed
      */
     void defer(Runnable callback);
 
-    /** The domain's callback helper threads and their routing (liburcu {@code call_rcu_data}). */
+    /**
+     * The domain's callback helper threads and their routing (liburcu {@code call_rcu_data}).
+     *
+     * @return the domain's workers, the same object for the life of the domain
+     */
     CallbackWorkers workers();
 
-    /** The domain's counters now. */
+    /**
+     * The domain's counters now.
+     *
+     * @return a new record of the counters, read one by one while the domain keeps running
+     */
     RcuStats stats();
 
     /**

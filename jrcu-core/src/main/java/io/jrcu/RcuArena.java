@@ -275,12 +275,24 @@ public final class RcuArena implements AutoCloseable {
         DeferQueue.CLEANER.register(this, ledger);
     }
 
-    /** An arena with default settings (1 MiB chunks, no debug checks) whose frees wait for {@code rcu}'s readers. */
+    /**
+     * An arena with default settings (1 MiB chunks, no debug checks) whose frees wait for {@code rcu}'s readers.
+     *
+     * @param rcu the domain whose grace periods every free waits for; the arena does not close it
+     * @return a new open arena, owned by the caller, who closes it (that releases its native memory)
+     * @throws NullPointerException if {@code rcu} is null
+     */
     public static RcuArena create(Rcu rcu) {
         return builder(rcu).build();
     }
 
-    /** A builder for an arena whose frees wait for grace periods of {@code rcu}. */
+    /**
+     * A builder for an arena whose frees wait for grace periods of {@code rcu}.
+     *
+     * @param rcu the domain whose grace periods every free waits for; the arena does not close it
+     * @return a new builder with the default settings
+     * @throws NullPointerException if {@code rcu} is null
+     */
     public static Builder builder(Rcu rcu) {
         return new Builder(rcu);
     }
@@ -291,6 +303,9 @@ public final class RcuArena implements AutoCloseable {
      * A segment of {@code byteSize} bytes aligned to 8 bytes (blocks of 16 bytes and more are 16-byte aligned). Its
      * contents are unspecified (not zeroed). Blocking only on a short internal lock; never waits for a grace period.
      *
+     * @param byteSize the segment's size in bytes, zero or more
+     * @return a segment of exactly {@code byteSize} bytes; its memory is reused only after it is {@linkplain #free
+     *         freed} and a grace period has passed, and released when the arena closes
      * @throws IllegalArgumentException if {@code byteSize < 0}
      * @throws IllegalStateException    if the arena or its domain is closed
      */
@@ -302,6 +317,10 @@ public final class RcuArena implements AutoCloseable {
      * A segment of {@code byteSize} bytes aligned to {@code byteAlignment}, as {@link Arena#allocate(long, long)};
      * its contents are unspecified (not zeroed).
      *
+     * @param byteSize      the segment's size in bytes, zero or more
+     * @param byteAlignment the alignment of the segment's address in bytes, a power of two
+     * @return a segment of exactly {@code byteSize} bytes; its memory is reused only after it is {@linkplain #free
+     *         freed} and a grace period has passed, and released when the arena closes
      * @throws IllegalArgumentException if {@code byteSize < 0} or {@code byteAlignment} is not a positive power of two
      * @throws IllegalStateException    if the arena or its domain is closed
      */
@@ -811,6 +830,8 @@ public final class RcuArena implements AutoCloseable {
 
     /**
      * The arena's memory now. Exact when no allocate or free runs concurrently; see {@link ArenaStats}.
+     *
+     * @return a new record of the arena's byte counts
      */
     public ArenaStats stats() {
         return ledger.stats();
@@ -1554,7 +1575,7 @@ public final class RcuArena implements AutoCloseable {
         }
     }
 
-    /** Builder for {@link RcuArena}. */
+    /** Builder for {@link RcuArena}, from {@link RcuArena#builder}. Not thread-safe. */
     public static final class Builder {
         private final Rcu rcu;
         private String name = "rcu-arena";
@@ -1566,7 +1587,13 @@ public final class RcuArena implements AutoCloseable {
             this.rcu = Objects.requireNonNull(rcu, "rcu");
         }
 
-        /** A name for messages. */
+        /**
+         * A name for messages. Default {@code rcu-arena}.
+         *
+         * @param name the arena's name in log messages, exceptions and {@code toString()}
+         * @return this builder
+         * @throws NullPointerException if {@code name} is null
+         */
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
@@ -1575,6 +1602,10 @@ public final class RcuArena implements AutoCloseable {
         /**
          * Bytes obtained from the system at a time (a power of two from 4 KiB to 1 GiB; default 1 MiB). Requests
          * larger than a chunk get a dedicated allocation.
+         *
+         * @param bytes the chunk size in bytes
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is not a power of two from 4 KiB to 1 GiB
          */
         public Builder chunkSize(long bytes) {
             if (bytes < ArenaLayout.MIN_CHUNK || bytes > ArenaLayout.MAX_CHUNK || Long.bitCount(bytes) != 1) {
@@ -1589,13 +1620,22 @@ public final class RcuArena implements AutoCloseable {
          * Debug checks: freed memory is filled with {@link #POISON} once its grace period has passed, and kept out of
          * reuse for {@link #quarantine} further frees, so that a late read sees poison and a late double free is
          * still caught. Default: off.
+         *
+         * @param on whether the arena poisons and quarantines freed memory
+         * @return this builder
          */
         public Builder debug(boolean on) {
             this.debug = on;
             return this;
         }
 
-        /** With {@link #debug(boolean) debug}: freed blocks kept out of reuse after their grace period (1024). */
+        /**
+         * With {@link #debug(boolean) debug}: freed blocks kept out of reuse after their grace period (1024).
+         *
+         * @param blocks how many freed blocks the quarantine holds, zero or more; ignored without debug checks
+         * @return this builder
+         * @throws IllegalArgumentException if {@code blocks} is negative
+         */
         public Builder quarantine(int blocks) {
             if (blocks < 0) {
                 throw new IllegalArgumentException("quarantine must not be negative: " + blocks);
@@ -1604,7 +1644,11 @@ public final class RcuArena implements AutoCloseable {
             return this;
         }
 
-        /** The arena. */
+        /**
+         * The arena.
+         *
+         * @return a new open arena with this builder's settings; the caller closes it
+         */
         public RcuArena build() {
             return new RcuArena(this);
         }

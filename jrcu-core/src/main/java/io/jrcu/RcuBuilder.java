@@ -40,7 +40,13 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
         return (B) this;
     }
 
-    /** A name used in thread names, stall reports and exception messages. Default: the flavor and a number. */
+    /**
+     * A name used in thread names, stall reports and exception messages. Default: the flavor and a number.
+     *
+     * @param name the domain's name; {@code ""} means the default
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     */
     public B name(String name) {
         this.name = Objects.requireNonNull(name, "name");
         return self();
@@ -52,6 +58,9 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
      * {@link BulletProofRcu#readLockToken()} sections. The get() check sees only sections of domains that have debug
      * checks on, so turn them on for every domain of a process (the system property {@value #DEBUG_CHECKS_PROPERTY}
      * does that). Default: the system property, else off.
+     *
+     * @param on whether the domain runs the debug checks
+     * @return this builder
      */
     public B debugChecks(boolean on) {
         this.debugChecks = on;
@@ -61,6 +70,11 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
     /**
      * How long a grace period may wait before the domain logs a stall report naming the readers it waits for
      * (repeated with backoff). A thread that died inside a section is released at the latest then. Default 21 s.
+     *
+     * @param timeout how long a grace period waits before the first stall report
+     * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     * @throws NullPointerException     if {@code timeout} is null
      */
     public B stallTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
@@ -74,6 +88,10 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
     /**
      * Receives failures the domain cannot throw to a caller (an exception on a domain thread; later, a throwing
      * callback). Default: logs at ERROR with the stack trace through {@link System.Logger} {@code io.jrcu}.
+     *
+     * @param handler receives each such failure on the thread that caught it (a domain thread, a callback worker)
+     * @return this builder
+     * @throws NullPointerException if {@code handler} is null
      */
     public B errorHandler(Consumer<Throwable> handler) {
         this.errorHandler = Objects.requireNonNull(handler, "handler");
@@ -85,6 +103,10 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
      * applies; above it the domain first expedites its workers. Pending stays within the budget plus one callback
      * (or one full {@code defer} batch) per producing thread, plus the overshoots of callers inside read sections,
      * holding bulletProof token sections they opened, or in callbacks. Default {@value #DEFAULT_CALLBACK_BUDGET}.
+     *
+     * @param budget the most pending callbacks, in callbacks (a {@code defer} batch counts each callback it holds)
+     * @return this builder
+     * @throws IllegalArgumentException if {@code budget} is less than 1
      */
     public B callbackBudget(long budget) {
         if (budget < 1) {
@@ -94,7 +116,13 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
         return self();
     }
 
-    /** What a caller over the callback budget does. Default {@link Backpressure#CALLER_RUNS}. */
+    /**
+     * What a caller over the callback budget does. Default {@link Backpressure#CALLER_RUNS}.
+     *
+     * @param policy the policy for callers over the budget
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
     public B backpressure(Backpressure policy) {
         this.backpressure = Objects.requireNonNull(policy, "policy");
         return self();
@@ -105,7 +133,10 @@ public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>
      * first needed; if its thread cannot start then, the {@code call} that needed it fails (see
      * {@link CallbackWorkers#defaultWorker()}).
      *
+     * @param options the default worker's options
+     * @return this builder
      * @throws IllegalArgumentException if {@code options.cpuAffinity()} is not a CPU of this machine
+     * @throws NullPointerException     if {@code options} is null
      */
     public B defaultWorkerOptions(WorkerOptions options) {
         Objects.requireNonNull(options, "options");

@@ -14,6 +14,7 @@ public interface RcuReader {
      * Enters a read-side section, closed by the returned {@link ReadSection} (use try-with-resources). Sections nest;
      * they must be closed in reverse order by this thread.
      *
+     * @return the open section; its {@link ReadSection#close()} (try-with-resources) ends it
      * @throws IllegalStateException if the domain is closed, the thread may not read now, or the nesting limit is
      *                               reached
      */
@@ -29,6 +30,10 @@ public interface RcuReader {
      */
     void readUnlock();
 
-    /** Whether this reader's thread is inside a section of the domain. */
+    /**
+     * Whether this reader's thread is inside a section of the domain.
+     *
+     * @return {@code true} if the nesting depth of this reader's thread is above zero
+     */
     boolean inReadSection();
 }

@@ -33,12 +33,22 @@ public final class RcuReference<T> {
     @SuppressWarnings("unused") // accessed through VALUE
     private volatile T value;
 
-    /** A reference holding {@code initial}, published to any thread that receives this reference safely. */
+    /**
+     * A reference holding {@code initial}, published to any thread that receives this reference safely.
+     *
+     * @param initial the first value, may be {@code null}
+     */
     public RcuReference(T initial) {
         VALUE.setRelease(this, initial);
     }
 
-    /** {@code rcu_dereference}: acquire load; pairs with the release store in {@link #set}. */
+    /**
+     * {@code rcu_dereference}: acquire load; pairs with the release store in {@link #set}.
+     *
+     * @return the current value, possibly {@code null}; safe to use until the calling thread's read section ends
+     *         (QSBR: until its next quiescent state)
+     * @throws IllegalStateException with debug checks on, on a thread in no read section (see the class documentation)
+     */
     @SuppressWarnings("unchecked")
     public T get() {
         if (DebugProtection.enabled) {
@@ -47,24 +57,46 @@ public final class RcuReference<T> {
         return (T) VALUE.getAcquire(this);
     }
 
-    /** {@code rcu_assign_pointer}: release store; pairs with the acquire load in {@link #get()}. */
+    /**
+     * {@code rcu_assign_pointer}: release store; pairs with the acquire load in {@link #get()}.
+     *
+     * @param v the new value, may be {@code null}; fill it in before this call, not after
+     */
     public void set(T v) {
         VALUE.setRelease(this, v);
     }
 
-    /** {@code rcu_xchg_pointer}: volatile exchange. */
+    /**
+     * {@code rcu_xchg_pointer}: volatile exchange.
+     *
+     * @param v the new value, may be {@code null}
+     * @return the value it replaced; reclaim it only after a grace period
+     */
     @SuppressWarnings("unchecked")
     public T getAndSet(T v) {
         return (T) VALUE.getAndSet(this, v);
     }
 
-    /** {@code rcu_cmpxchg_pointer}: volatile compare-and-exchange (identity comparison); returns the witness. */
+    /**
+     * {@code rcu_cmpxchg_pointer}: volatile compare-and-exchange (identity comparison); returns the witness.
+     *
+     * @param expected the value the reference must hold, compared with {@code ==}
+     * @param v        the new value, may be {@code null}
+     * @return the value held before the call (the witness); the exchange happened if and only if it is
+     *         {@code expected}
+     */
     @SuppressWarnings("unchecked")
     public T compareAndExchange(T expected, T v) {
         return (T) VALUE.compareAndExchange(this, expected, v);
     }
 
-    /** Volatile compare-and-set (identity comparison). */
+    /**
+     * Volatile compare-and-set (identity comparison).
+     *
+     * @param expected the value the reference must hold, compared with {@code ==}
+     * @param v        the new value, may be {@code null}
+     * @return {@code true} if the reference held {@code expected} and now holds {@code v}
+     */
     public boolean compareAndSet(T expected, T v) {
         return VALUE.compareAndSet(this, expected, v);
     }

@@ -42,12 +42,20 @@ public record WorkerOptions(boolean realTime, int cpuAffinity, int minBatch, Dur
         Objects.requireNonNull(threadName, "threadName");
     }
 
-    /** Not real-time, no affinity, batches of 64 or 10 ms, a daemon platform thread. */
+    /**
+     * Not real-time, no affinity, batches of 64 or 10 ms, a daemon platform thread.
+     *
+     * @return the default options, the same instance on every call
+     */
     public static WorkerOptions defaults() {
         return DEFAULTS;
     }
 
-    /** A builder starting from {@link #defaults()}. */
+    /**
+     * A builder starting from {@link #defaults()}.
+     *
+     * @return a new builder holding the default options
+     */
     public static Builder builder() {
         return new Builder(DEFAULTS);
     }
@@ -70,38 +78,71 @@ public record WorkerOptions(boolean realTime, int cpuAffinity, int minBatch, Dur
             threadFactory = from.threadFactory;
         }
 
-        /** See {@link WorkerOptions#realTime()}. */
+        /**
+         * See {@link WorkerOptions#realTime()}.
+         *
+         * @param on whether the worker polls its queue instead of sleeping
+         * @return this builder
+         */
         public Builder realTime(boolean on) {
             this.realTime = on;
             return this;
         }
 
-        /** See {@link WorkerOptions#cpuAffinity()}. */
+        /**
+         * See {@link WorkerOptions#cpuAffinity()}. Checked by {@link #build()} and when the worker is created.
+         *
+         * @param cpu the CPU to pin the worker thread to, or -1 for none
+         * @return this builder
+         */
         public Builder cpuAffinity(int cpu) {
             this.cpuAffinity = cpu;
             return this;
         }
 
-        /** See {@link WorkerOptions#minBatch()} and {@link WorkerOptions#maxDelay()}. */
+        /**
+         * See {@link WorkerOptions#minBatch()} and {@link WorkerOptions#maxDelay()}. Checked by {@link #build()}.
+         *
+         * @param minBatch the number of callbacks below which the worker waits for more, at least 1
+         * @param maxDelay the longest such wait, not negative; zero disables batching delays
+         * @return this builder
+         */
         public Builder batching(int minBatch, Duration maxDelay) {
             this.minBatch = minBatch;
             this.maxDelay = maxDelay;
             return this;
         }
 
-        /** See {@link WorkerOptions#threadName()}. */
+        /**
+         * See {@link WorkerOptions#threadName()}.
+         *
+         * @param name the worker thread's name, or {@code ""} for the domain's name and a number
+         * @return this builder
+         */
         public Builder threadName(String name) {
             this.threadName = name;
             return this;
         }
 
-        /** See {@link WorkerOptions#threadFactory()}. */
+        /**
+         * See {@link WorkerOptions#threadFactory()}.
+         *
+         * @param factory makes the worker thread, or {@code null} for a daemon platform thread
+         * @return this builder
+         */
         public Builder threadFactory(ThreadFactory factory) {
             this.threadFactory = factory;
             return this;
         }
 
-        /** The options. */
+        /**
+         * The options.
+         *
+         * @return new options with this builder's values
+         * @throws IllegalArgumentException if {@code cpuAffinity} is below -1, {@code minBatch} below 1 or
+         *                                  {@code maxDelay} negative
+         * @throws NullPointerException     if {@code maxDelay} or the thread name is null
+         */
         public WorkerOptions build() {
             return new WorkerOptions(realTime, cpuAffinity, minBatch, maxDelay, threadName, threadFactory);
         }
