@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * What the Lincheck tests ({@link DeferQueueLincheckTest}, and the arena's) share: the deterministic domain, the
- * iteration counts of the quick tier, and hand-written scenarios for the broken twins.
+ * What the Lincheck tests ({@link DeferQueueLincheckTest}, the arena's and the callback queue's) share: the
+ * deterministic domain, the iteration counts of the quick tier, and hand-written scenarios for the broken twins.
  *
  * <p><b>Iteration counts.</b> The quick tier (every {@code mvn test}) keeps them small: Lincheck 3.7 on JDK 25 is
  * slow here (2 shared cores) and the whole Lincheck run must stay well under a minute. A longer run multiplies the
