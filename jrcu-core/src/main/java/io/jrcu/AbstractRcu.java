@@ -656,15 +656,21 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     }
 
     /**
-     * A grace period for a library that closes on top of this domain (RcuArena.close()): one that starts after this
-     * call, or, once the domain is closing, the end of its close — whose final grace period covers every section,
-     * none opening after it — so that it never runs a grace period of a closed domain (for QSBR that one would wait
-     * for threads that stayed online). No section checks; for QSBR a quiescent state of an online caller.
+     * A grace period for machinery that may run while or after the domain closes (RcuArena.close(), a callback
+     * handed to a rescue thread): one that starts after this call, or, once the domain is closing, the end of its
+     * close — whose final grace period covers every section, none opening after it — so that it never runs a grace
+     * period of a closed domain (for QSBR that one would wait for threads that stayed online). A domain thread, which
+     * the close may be waiting for, runs the grace period itself while the domain is closing, and waits for nothing
+     * once it is closed. No section checks; for QSBR a quiescent state of an online caller.
      */
     final void awaitGracePeriodOrClose() {
         long cookie = cookieNow();
-        if (lifecycle == OPEN || isDomainThread(Thread.currentThread())) {
-            // lifecycle read after started, as in snapshot(): if it is OPEN the final grace period covers the cookie
+        // lifecycle read after started, as in snapshot(): if it is OPEN the final grace period covers the cookie
+        int now = lifecycle;
+        if (now == CLOSED) {
+            return;
+        }
+        if (now == OPEN || isDomainThread(Thread.currentThread())) {
             awaitUninterruptibly(cookie);
             return;
         }

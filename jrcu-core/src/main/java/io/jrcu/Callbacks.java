@@ -225,11 +225,12 @@ final class Callbacks implements CallbackWorkers {
 
     /**
      * Runs {@code cb} on a rescue thread after a grace period (the producer may be inside a section): for a producer
-     * that passed the open check just before the domain closed, or when no worker can be made.
+     * that passed the open check just before the domain closed, or when no worker can be made. Once the domain has
+     * closed, its final grace period stands for that one (see awaitGracePeriodOrClose).
      */
     private void startLateCall(RcuCallback cb) {
         startRescue(() -> {
-            domain.awaitGracePeriodInternal();
+            domain.awaitGracePeriodOrClose();
             Worker.unclaim(cb);
             afterBatch(cb.weight(), invoke(cb));
         }, "late-call");

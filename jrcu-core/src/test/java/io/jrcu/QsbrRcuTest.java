@@ -8,6 +8,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -682,6 +684,41 @@ class QsbrRcuTest extends DomainTestSupport {
                 rcu.unregisterThread();
                 assertThatThrownBy(ref::get).isInstanceOf(IllegalStateException.class);
             });
+        }
+    }
+
+    /**
+     * A callback accepted just before the close but handed to a rescue thread after it (no worker takes callbacks
+     * any more) runs without a grace period of the closed domain: that one would wait for a thread that stayed
+     * online after the close, forever. The close's final grace period covered every section.
+     */
+    @Test
+    void aCallbackRoutedAfterTheCloseRunsWithoutWaitingForThreadsStillOnline() throws Exception {
+        QsbrRcu rcu = QsbrRcu.builder().build();
+        AtomicBoolean closed = new AtomicBoolean();
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch ran = new CountDownLatch(1);
+        CountDownLatch registered = new CountDownLatch(1);
+        try (TestThreads threads = new TestThreads()) {
+            Thread online = threads.start(false, "online-after-close", () -> {
+                rcu.registerThread();
+                registered.countDown();
+                while (!closed.get()) {
+                    rcu.quiescent();   // lets the close's final grace period end
+                }
+                release.await();       // still registered and online: reports nothing more
+            });
+            assertThat(registered.await(10, TimeUnit.SECONDS)).isTrue();
+            rcu.close();
+            closed.set(true);
+            rcu.callbacks.route(new Callbacks.RunnableCallback(ran::countDown));
+            try {
+                assertThat(ran.await(10, TimeUnit.SECONDS))
+                        .as("the routed callback ran while a thread stayed online after the close").isTrue();
+            } finally {
+                release.countDown();
+                online.join();
+            }
         }
     }
 }
