@@ -2,6 +2,7 @@ package io.jrcu;
 
 import io.jrcu.internal.FaultInjectable;
 import io.jrcu.internal.JfrEvents;
+import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -123,25 +124,6 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private static final AtomicInteger DOMAIN_NUMBERS = new AtomicInteger();
     static final System.Logger LOG = System.getLogger("io.jrcu");
 
-    private static final VarHandle REQUESTED;
-    private static final VarHandle LAZY_REQUESTED;
-    private static final VarHandle MAX_ISSUED;
-    private static final VarHandle SEEN_COMPLETE;
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            REQUESTED = lookup.findVarHandle(AbstractRcu.class, "requested", long.class);
-            LAZY_REQUESTED = lookup.findVarHandle(AbstractRcu.class, "lazyRequested", long.class);
-            MAX_ISSUED = lookup.findVarHandle(AbstractRcu.class, "maxIssued", long.class);
-            SEEN_COMPLETE = lookup.findVarHandle(AbstractRcu.class, "seenComplete", long.class);
-            STATE = lookup.findVarHandle(AbstractRcu.class, "lifecycle", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     final String name;
     final boolean debugChecks;
     final long stallTimeoutNanos;
@@ -152,6 +134,13 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     final GracePeriodState state = new GracePeriodState();
     /** Newest grace period completed. Written only under gpLock. */
     private volatile long completed;
+
+    private static final VarHandle SEEN_COMPLETE = VarHandles.field(MethodHandles.lookup(), "seenComplete", long.class);
+    private static final VarHandle MAX_ISSUED = VarHandles.field(MethodHandles.lookup(), "maxIssued", long.class);
+    private static final VarHandle REQUESTED = VarHandles.field(MethodHandles.lookup(), "requested", long.class);
+    private static final VarHandle LAZY_REQUESTED =
+            VarHandles.field(MethodHandles.lookup(), "lazyRequested", long.class);
+    private static final VarHandle STATE = VarHandles.field(MethodHandles.lookup(), "lifecycle", int.class);
     /**
      * Newest grace period a look at the readers by poll() showed complete while another thread held gpLock (DPDK's
      * acked_token); raised by CAS. Read by passed(c) (not by runUntil): it may be ahead of completed until a grace

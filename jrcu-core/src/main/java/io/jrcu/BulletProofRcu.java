@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.VarHandles;
+
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.lang.invoke.MethodHandles;
@@ -411,17 +413,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
     /** The shared part of a thread's record: what is needed to release a dead thread's section. */
     static final class ThreadState {
-        private static final VarHandle OPEN_TOKEN;
-
-        static {
-            try {
-                OPEN_TOKEN = MethodHandles.lookup().findVarHandle(ThreadState.class, "openToken", long.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
         final String threadName;
+        private static final VarHandle OPEN_TOKEN = VarHandles.field(MethodHandles.lookup(), "openToken", long.class);
         /** The word of the owner's open outermost section (see lock), or 0. Owner writes; dead-thread scans read. */
         @SuppressWarnings("unused") // through OPEN_TOKEN
         private volatile long openToken;

@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.VarHandles;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -32,18 +34,10 @@ final class CallbackQueue {
      * (the hierarchy below); the stub is consumer-owned.
      */
 
-    private static final VarHandle TAIL;
-    private static final VarHandle NEXT;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            TAIL = lookup.findVarHandle(CallbackQueueTail.class, "tail", RcuCallback.class);
-            NEXT = lookup.findVarHandle(RcuCallback.class, "next", RcuCallback.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle TAIL = VarHandles.field(MethodHandles.lookup(), CallbackQueueTail.class, "tail",
+            RcuCallback.class);
+    private static final VarHandle NEXT = VarHandles.field(MethodHandles.lookup(), RcuCallback.class, "next",
+            RcuCallback.class);
 
     private final Stub stub = new Stub();
     private final CallbackQueueTail tail = new CallbackQueueTail(stub);

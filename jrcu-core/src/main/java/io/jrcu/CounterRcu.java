@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.VarHandles;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -381,18 +383,8 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
 
     /** A reader record with the one counter the grace period reads. */
     abstract static class CounterReader extends AbstractReader {
-        private static final VarHandle CTR;
-        private static final VarHandle WAITING;
-
-        static {
-            try {
-                MethodHandles.Lookup lookup = MethodHandles.lookup();
-                CTR = lookup.findVarHandle(CounterReader.class, "ctr", long.class);
-                WAITING = lookup.findVarHandle(CounterReader.class, "waiting", boolean.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
+        private static final VarHandle CTR = VarHandles.field(MethodHandles.lookup(), "ctr", long.class);
+        private static final VarHandle WAITING = VarHandles.field(MethodHandles.lookup(), "waiting", boolean.class);
 
         /** 0 = not protected, else 1 + the grace period number read when the reader last became protected. */
         @SuppressWarnings("unused") // through CTR

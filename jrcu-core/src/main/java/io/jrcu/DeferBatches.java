@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.VarHandles;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Set;
@@ -58,16 +60,6 @@ final class DeferBatches {
     static final int CAPACITY = 256;
     static final long IDLE_NANOS = 100_000_000L;
 
-    private static final VarHandle OWNER;
-
-    static {
-        try {
-            OWNER = MethodHandles.lookup().findVarHandle(Slot.class, "owner", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final Callbacks callbacks;
     private final Slot[] slots;
     private final int mask;
@@ -107,6 +99,7 @@ final class DeferBatches {
     /** One batch; padded so that slots claimed by different threads do not share lines. */
     static final class Slot {
         long p00, p01, p02, p03, p04, p05, p06, p07;
+        private static final VarHandle OWNER = VarHandles.field(MethodHandles.lookup(), "owner", int.class);
         @SuppressWarnings("unused") // through OWNER
         volatile int owner;
         Runnable[] items = new Runnable[CAPACITY];

@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.VarHandles;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.ref.Cleaner;
 import java.lang.invoke.VarHandle;
@@ -68,20 +70,9 @@ public final class DeferQueue<T> implements AutoCloseable {
     private static final int MAX_SPARE_BATCH = 4096;
     /** Reports queues and arenas dropped with resources pending; shared with RcuArena. */
     static final Cleaner CLEANER = Cleaner.create();
-    private static final VarHandle PUBLISHED;
-    private static final VarHandle FREED;
-    private static final VarHandle NEWEST_COOKIE;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            PUBLISHED = lookup.findVarHandle(Counts.class, "published", long.class);
-            FREED = lookup.findVarHandle(Counts.class, "freed", long.class);
-            NEWEST_COOKIE = lookup.findVarHandle(DeferQueue.class, "newestCookie", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle PUBLISHED = VarHandles.field(MethodHandles.lookup(), Counts.class, "published",
+            long.class);
+    private static final VarHandle FREED = VarHandles.field(MethodHandles.lookup(), Counts.class, "freed", long.class);
 
     /**
      * The two counters, apart from the queue so that the Cleaner's action can read them after the queue is
@@ -164,6 +155,7 @@ public final class DeferQueue<T> implements AutoCloseable {
      * names a grace period no later than the current head's, and "not complete" for it means nothing is eligible.
      */
     private volatile long blockedOn;
+    private static final VarHandle NEWEST_COOKIE = VarHandles.field(MethodHandles.lookup(), "newestCookie", long.class);
     /** The cookie of the newest entry enqueued; written by producers (release), read by reclaimers (acquire). */
     @SuppressWarnings("unused") // through NEWEST_COOKIE
     private volatile long newestCookie;

@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.VarHandles;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -49,20 +51,12 @@ abstract class GracePeriodStatePadAfter extends GracePeriodStateFields {
 
 final class GracePeriodState extends GracePeriodStatePadAfter {
 
-    private static final VarHandle STARTED;
-    private static final VarHandle CLOSING;
-    private static final VarHandle PHASE;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STARTED = lookup.findVarHandle(GracePeriodStateStarted.class, "started", long.class);
-            CLOSING = lookup.findVarHandle(GracePeriodStateFields.class, "closing", boolean.class);
-            PHASE = lookup.findVarHandle(GracePeriodStateFields.class, "phase", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle STARTED = VarHandles.field(MethodHandles.lookup(), GracePeriodStateStarted.class,
+            "started", long.class);
+    private static final VarHandle CLOSING = VarHandles.field(MethodHandles.lookup(), GracePeriodStateFields.class,
+            "closing", boolean.class);
+    private static final VarHandle PHASE = VarHandles.field(MethodHandles.lookup(), GracePeriodStateFields.class,
+            "phase", int.class);
 
     /**
      * Acquire load; pairs with the volatile CAS/increment in {@link #casStarted} and {@link #incrementStarted}, so a

@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.VarHandles;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -200,32 +202,24 @@ public final class RcuArena implements AutoCloseable {
     private static final int RECLAIM_BATCHES = RECLAIM_BATCH / PENDING_MAX;
 
     private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(byte[].class);
-    private static final VarHandle ALLOCATED_COUNT;
-    private static final VarHandle FREED_COUNT;
-    private static final VarHandle RECLAIMED_COUNT;
-    private static final VarHandle CACHE_ALLOCATED;
-    private static final VarHandle CACHE_FREED;
-    private static final VarHandle CACHE_RECLAIMED;
-    private static final VarHandle STASHED;
-    private static final VarHandle QUEUED_FREES;
-    private static final VarHandle RECOVERED;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            ALLOCATED_COUNT = lookup.findVarHandle(SizeClass.class, "allocated", long.class);
-            FREED_COUNT = lookup.findVarHandle(SizeClass.class, "freed", long.class);
-            RECLAIMED_COUNT = lookup.findVarHandle(SizeClass.class, "reclaimed", long.class);
-            CACHE_ALLOCATED = lookup.findVarHandle(ThreadCache.class, "allocatedBytes", long.class);
-            CACHE_FREED = lookup.findVarHandle(ThreadCache.class, "freedBytes", long.class);
-            CACHE_RECLAIMED = lookup.findVarHandle(ThreadCache.class, "reclaimedBytes", long.class);
-            STASHED = lookup.findVarHandle(ThreadCache.class, "stashedBlocks", long.class);
-            QUEUED_FREES = lookup.findVarHandle(ThreadCache.class, "queuedFrees", long.class);
-            RECOVERED = lookup.findVarHandle(ThreadCache.class, "recovered", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle ALLOCATED_COUNT = VarHandles.field(MethodHandles.lookup(), SizeClass.class,
+            "allocated", long.class);
+    private static final VarHandle FREED_COUNT = VarHandles.field(MethodHandles.lookup(), SizeClass.class, "freed",
+            long.class);
+    private static final VarHandle RECLAIMED_COUNT = VarHandles.field(MethodHandles.lookup(), SizeClass.class,
+            "reclaimed", long.class);
+    private static final VarHandle CACHE_ALLOCATED = VarHandles.field(MethodHandles.lookup(), ThreadCache.class,
+            "allocatedBytes", long.class);
+    private static final VarHandle CACHE_FREED = VarHandles.field(MethodHandles.lookup(), ThreadCache.class,
+            "freedBytes", long.class);
+    private static final VarHandle CACHE_RECLAIMED = VarHandles.field(MethodHandles.lookup(), ThreadCache.class,
+            "reclaimedBytes", long.class);
+    private static final VarHandle STASHED = VarHandles.field(MethodHandles.lookup(), ThreadCache.class,
+            "stashedBlocks", long.class);
+    private static final VarHandle QUEUED_FREES = VarHandles.field(MethodHandles.lookup(), ThreadCache.class,
+            "queuedFrees", long.class);
+    private static final VarHandle RECOVERED = VarHandles.field(MethodHandles.lookup(), ThreadCache.class, "recovered",
+            boolean.class);
 
     private final AbstractRcu<?> rcu;
     private final String name;

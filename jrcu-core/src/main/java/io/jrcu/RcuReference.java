@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.VarHandles;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -20,16 +22,7 @@ import java.lang.invoke.VarHandle;
  * @param <T> the type of the referenced object
  */
 public final class RcuReference<T> {
-    private static final VarHandle VALUE;
-
-    static {
-        try {
-            VALUE = MethodHandles.lookup().findVarHandle(RcuReference.class, "value", Object.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
+    private static final VarHandle VALUE = VarHandles.field(MethodHandles.lookup(), "value", Object.class);
     @SuppressWarnings("unused") // accessed through VALUE
     private volatile T value;
 

@@ -2,6 +2,7 @@ package io.jrcu;
 
 import io.jrcu.internal.JfrEvents;
 import io.jrcu.internal.NativeCpu;
+import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -57,19 +58,8 @@ final class Worker implements CallbackWorker {
     /** How often start() looks whether a thread that has not begun the task yet is still alive. */
     private static final long LAUNCH_POLL_NANOS = 100_000;
 
-    private static final VarHandle QUEUED;
-    private static final VarHandle STATE;
-    private static final VarHandle LAUNCH;
-
-    static {
-        try {
-            QUEUED = MethodHandles.lookup().findVarHandle(RcuCallback.class, "queued", int.class);
-            STATE = MethodHandles.lookup().findVarHandle(Worker.class, "state", int.class);
-            LAUNCH = MethodHandles.lookup().findVarHandle(Worker.class, "launch", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle QUEUED = VarHandles.field(MethodHandles.lookup(), RcuCallback.class, "queued",
+            int.class);
 
     final Callbacks callbacks;
     final AbstractRcu<?> domain;
@@ -86,6 +76,8 @@ final class Worker implements CallbackWorker {
     private final RcuCallback[] lastOut = new RcuCallback[1];
     final AtomicLong pending = new AtomicLong();
 
+    private static final VarHandle STATE = VarHandles.field(MethodHandles.lookup(), "state", int.class);
+    private static final VarHandle LAUNCH = VarHandles.field(MethodHandles.lookup(), "launch", int.class);
     private volatile int state = OPEN;
     /** Whether the task runs: LAUNCH_PENDING until the task or a failed start claims it (see the overview). */
     @SuppressWarnings("unused") // through LAUNCH

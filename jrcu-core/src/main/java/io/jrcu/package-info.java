@@ -2,8 +2,12 @@
  * jrcu: read-copy-update for the JVM. Start with {@link io.jrcu.Rcu}.
  *
  * <h2>Access-mode naming (internal convention)</h2>
- * Fields accessed in more than one mode go through a {@code private static final VarHandle} named after the field
- * in upper case, wrapped in small accessors whose prefix names the mode:
+ * Fields accessed in more than one mode go through a {@code private static final VarHandle} named after the field in
+ * upper case, wrapped in small accessors whose prefix names the mode (the table below). Each handle is a one-line
+ * initializer through the internal helper {@code io.jrcu.internal.VarHandles}, which turns a failed lookup into an
+ * {@link ExceptionInInitializerError} naming the field: {@code VarHandles.field(MethodHandles.lookup(), "count",
+ * long.class)} beside a field of the class itself, or with the field's class named ({@code SizeClass.class,
+ * "allocated", long.class}) for a field of a padding superclass or of another class.
  * <table>
  *   <caption>accessor prefixes</caption>
  *   <tr><th>prefix</th><th>mode</th></tr>
