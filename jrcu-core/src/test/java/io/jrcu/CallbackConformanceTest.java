@@ -866,6 +866,54 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         assertRanOnceInTime(p);
     }
 
+    /**
+     * The idle drain routes a batch it detached before it releases the batch's slot, so that a barrier whose flush
+     * claims the slot next finds the batch queued ahead of its marker. The routing is held up where it makes the
+     * default worker (the worker's thread factory waits), as preemption of the domain thread there would: a barrier
+     * that starts meanwhile must wait, and return only once the callback deferred before it has run.
+     */
+    @Test
+    void barrierWaitsForADeferBatchThatTheIdleDrainDetachedButHasNotQueuedYet() throws Exception {
+        AtomicReference<Thread> router = new AtomicReference<>();
+        CountDownLatch routing = new CountDownLatch(1);
+        CountDownLatch resumeRouting = new CountDownLatch(1);
+        ThreadFactory holdFirstRouting = task -> {
+            if (router.compareAndSet(null, Thread.currentThread())) {
+                routing.countDown();
+                try {
+                    await(resumeRouting);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return Thread.ofPlatform().daemon().unstarted(task);
+        };
+        Rcu rcu = domain(b -> b.defaultWorkerOptions(WorkerOptions.builder().threadFactory(holdFirstRouting).build()));
+        Probe p = new Probe(rcu);
+        AtomicBoolean barrierResult = new AtomicBoolean();
+        AtomicInteger runsWhenBarrierReturned = new AtomicInteger(-1);
+        try (TestThreads threads = new TestThreads()) {
+            boolean returnedWhileHeld;
+            try {
+                rcu.defer(p);   // the idle drain detaches the batch and, routing it, makes the default worker
+                await(routing);
+                awaitBlockedIn(router.get(), "drainIdle");
+                Thread barrier = threads.platform("barrier", () -> {
+                    barrierResult.set(rcu.barrier(LONG));
+                    runsWhenBarrierReturned.set(p.runs());
+                });
+                returnedWhileHeld = barrier.join(Duration.ofSeconds(1));
+            } finally {
+                resumeRouting.countDown();
+            }
+            assertThat(returnedWhileHeld).as("barrier() returned while a batch deferred before it was detached and"
+                    + " not queued").isFalse();
+        }
+        assertThat(barrierResult).as("barrier(timeout)").isTrue();
+        assertThat(runsWhenBarrierReturned).as("runs of the deferred callback when barrier() returned").hasValue(1);
+        assertRanOnceInTime(p);
+    }
+
     @Test
     void aFullDeferBatchMakesTheCallerWaitForAGracePeriodAndRunTheBatchItself() {
         Rcu rcu = domain();
@@ -1789,6 +1837,33 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         dflt.call((Runnable) p);
         rcu.barrier();
         assertRanOnceInTime(p);
+    }
+
+    /**
+     * A worker's close() waits for the grace periods of its pending callbacks, which wait for the caller's section:
+     * inside one it throws instead, and the worker keeps running.
+     */
+    @Test
+    void closingAWorkerInsideAReadSectionThrowsAndTheWorkerKeepsRunning() {
+        Rcu rcu = domain();
+        CallbackWorker w = rcu.workers().newWorker(WorkerOptions.defaults());
+        Probe p = new Probe(rcu);
+        withinTimeout("worker-closer-in-section", () -> {
+            becomeReader(rcu);
+            rcu.readLock();
+            try {
+                w.call((Runnable) p);
+                assertThatThrownBy(w::close).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("CallbackWorker.close()").hasMessageContaining("inside a read section");
+            } finally {
+                rcu.readUnlock();
+                leaveReader(rcu);
+            }
+        });
+        assertThat(w.thread().isAlive()).as("the worker after the refused close()").isTrue();
+        w.close();
+        assertRanOnceInTime(p);
+        assertThat(p.ranOn).isSameAs(w.thread());
     }
 
     /** Fault test: a worker closed with work pending runs all of it first; nothing is lost. */
