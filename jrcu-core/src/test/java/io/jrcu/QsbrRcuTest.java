@@ -265,6 +265,31 @@ class QsbrRcuTest extends DomainTestSupport {
         }
     }
 
+    /**
+     * close() joins the callback workers, whose grace periods wait for every online thread: an online caller is
+     * offline before that (close() is a call that may wait), so its pending callback runs and close() returns.
+     */
+    @Test
+    void closeByAnOnlineThreadWithAPendingCallbackRunsItAndReturns() throws Exception {
+        QsbrRcu rcu = domain();
+        CountDownLatch ran = new CountDownLatch(1);
+        boolean hung = true;
+        try (TestThreads threads = new TestThreads(Duration.ofSeconds(2));
+             Agent caller = threads.agent(false, "online-closer-with-callback")) {
+            caller.run(() -> {
+                rcu.registerThread();
+                rcu.call(ran::countDown);
+            });
+            caller.run(rcu::close);   // fails the test if it does not return
+            hung = false;
+            assertThat(ran.getCount()).as("the pending callback ran by the time close() returned").isZero();
+        } finally {
+            if (hung) {
+                abandon(rcu);  // the closer is stuck for good; closing again would hang the cleanup too
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ DPDK names
 
     @Test

@@ -892,9 +892,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
         assertThatThrownBy(rcu::startPoll).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
         try (TestThreads threads = new TestThreads(); Agent newcomer = threads.agent(false, "newcomer")) {
-            if (flavor() != Flavor.BULLET_PROOF) {  // documented no-op for bulletProof
-                assertIllegalState(newcomer.thrown(rcu::registerThread), "closed");
-            }
+            assertIllegalState(newcomer.thrown(rcu::registerThread), "closed");
             assertIllegalState(newcomer.thrown(rcu::read), "closed", "not registered");
         }
         assertThat(rcu.poll(cookie)).isTrue();

@@ -5,11 +5,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Single-threaded semantics of {@link RcuReference} (the concurrent publication tests are in the conformance suite).
- * Every {@code get()} runs inside a section of a debug-checked domain: once any domain of the JVM has debug checks
- * on, {@code get()} outside such a section throws, and the test order is not fixed.
+ * Every {@code get()} of the test thread runs inside a section of a debug-checked domain: once any domain of the JVM
+ * has debug checks on, {@code get()} outside every section throws, and the test order is not fixed. The test of
+ * that switch itself runs on a thread of its own, which holds no section.
  */
 class RcuReferenceTest {
 
@@ -76,5 +78,52 @@ class RcuReferenceTest {
         assertThat(empty.get()).isEqualTo("v");
         assertThat(empty.compareAndSet("v", null)).as("literal identity").isTrue();
         assertThat(empty.get()).isNull();
+    }
+
+    /**
+     * A reference does not know its domain, so once any domain has debug checks on, the sections of every domain
+     * count for {@code get()} (memb and bulletProof sections, QSBR online states); only outside all of them does it
+     * throw. A section entered before the switch was not counted, and its exit uncounts nothing.
+     *
+     * <p>The switch is global and never turns off, and this JVM has built a debug domain already: it is turned off
+     * for this test (and on again after it), which starts as if none existed.
+     */
+    @Test
+    void onceADebugDomainExistsGetPassesInsideASectionOfEveryDomainAndThrowsOutsideAllOfThem() {
+        boolean wasEnabled = DebugProtection.enabled;
+        DebugProtection.enabled = false;
+        try (TestThreads threads = new TestThreads()) {
+            threads.platform("no-section-yet", () -> {
+                RcuReference<String> ref = new RcuReference<>("v");
+                try (Rcu plain = Rcu.memb()) {
+                    plain.readLock();             // entered before any debug domain exists: not counted
+                    try (Rcu debug = MembRcu.builder().name("debug-on").debugChecks(true).build()) {
+                        plain.readUnlock();       // the matching exit must not uncount anything
+                        try (Rcu bulletProof = Rcu.bulletProof(); Rcu qsbr = Rcu.qsbr()) {
+                            for (Rcu unchecked : new Rcu[] {plain, bulletProof}) {
+                                try (ReadSection s = unchecked.read()) {
+                                    assertThat(ref.get()).as("inside a section of %s", unchecked).isEqualTo("v");
+                                }
+                            }
+                            qsbr.registerThread();    // QSBR: protected while online
+                            try {
+                                assertThat(ref.get()).as("online in a QSBR domain").isEqualTo("v");
+                            } finally {
+                                qsbr.unregisterThread();
+                            }
+                        }
+                        try (ReadSection s = debug.read()) {
+                            assertThat(ref.get()).as("inside a section of the debug domain").isEqualTo("v");
+                        }
+                        assertThatThrownBy(ref::get).as("outside every section, with a debug domain around")
+                                .isInstanceOf(IllegalStateException.class);
+                    }
+                }
+            });
+        } finally {
+            if (wasEnabled) {
+                DebugProtection.enable();
+            }
+        }
     }
 }
