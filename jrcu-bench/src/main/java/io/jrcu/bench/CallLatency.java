@@ -5,15 +5,11 @@ import io.jrcu.RcuCallback;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
@@ -41,27 +37,13 @@ import java.util.concurrent.TimeUnit;
 // JMH 1.37 calls sun.misc.Unsafe::objectFieldOffset, which JDK 24+ warns about in every fork (JEP 498)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
-public class CallLatency {
+public class CallLatency extends FlavorDomain {
 
     /** The longest wait for one callback before the benchmark fails. */
     static final long TIMEOUT_SECONDS = 30;
     /** Spins before the waiting thread starts yielding to the worker (2 cores are shared). */
     static final int SPINS = 100;
 
-    @Param({"memb", "qsbr", "bp"})
-    Flavor flavor;
-
-    Rcu rcu;
-
-    @Setup(Level.Trial)
-    public void createDomain() {
-        rcu = flavor.newDomain();
-    }
-
-    @TearDown(Level.Trial)
-    public void closeDomain() {
-        rcu.close();
-    }
 
     /** A callback that records that it ran; re-queued by its thread once it has run. */
     static final class Probe extends RcuCallback {

@@ -14,7 +14,6 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -56,7 +55,7 @@ import java.util.concurrent.TimeUnit;
 // JMH 1.37 calls sun.misc.Unsafe::objectFieldOffset, which JDK 24+ warns about in every fork (JEP 498)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
-public class CallbackThroughput {
+public class CallbackThroughput extends FlavorDomain {
 
     /**
      * Callbacks queued per invocation (per producer thread) before its barrier; also the read sections per
@@ -64,22 +63,8 @@ public class CallbackThroughput {
      */
     static final int BATCH = 10_000;
 
-    @Param({"memb", "qsbr", "bp"})
-    Flavor flavor;
-
-    Rcu rcu;
     /** What the reader of the {@code intrusiveWithReader} group loads inside its sections. */
     final RcuReference<Object> data = new RcuReference<>(new Object());
-
-    @Setup(Level.Trial)
-    public void createDomain() {
-        rcu = flavor.newDomain();
-    }
-
-    @TearDown(Level.Trial)
-    public void closeDomain() {
-        rcu.close();
-    }
 
     /** The counter every callback increments, on the worker thread; read by its producer after a barrier. */
     static final class CountingCallback extends RcuCallback {

@@ -8,9 +8,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
@@ -44,22 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
 // JMH 1.37 calls sun.misc.Unsafe::objectFieldOffset, which JDK 24+ warns about in every fork (JEP 498)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
-public class Defer {
-
-    @Param({"memb", "qsbr", "bp"})
-    Flavor flavor;
-
-    Rcu rcu;
-
-    @Setup(Level.Trial)
-    public void createDomain() {
-        rcu = flavor.newDomain();
-    }
-
-    @TearDown(Level.Trial)
-    public void closeDomain() {
-        rcu.close();
-    }
+public class Defer extends FlavorDomain {
 
     /** One deferring thread's callbacks and the check that each deferred call ran exactly once. */
     @State(Scope.Thread)
