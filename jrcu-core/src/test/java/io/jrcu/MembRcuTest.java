@@ -183,8 +183,8 @@ class MembRcuTest extends DomainTestSupport {
     @Test
     void aReaderThatEndedInsideASectionIsReleasedWhenOtherThreadsRegister() throws Exception {
         MembRcu rcu = track(Rcu.memb());
-        try (LogCapture log = LogCapture.start()) {
-            Thread dead = Thread.ofVirtual().name("ends-inside-a-section").start(rcu::readLock);
+        try (LogCapture log = LogCapture.start(); TestThreads threads = new TestThreads()) {
+            Thread dead = threads.virtual("ends-inside-a-section", rcu::readLock);
             assertThat(dead.join(LONG)).as("the reader ended").isTrue();
             ReaderChurn.run(16, () -> rcu.read().close());  // the first registration's sweep finds it in slot 0
             assertThat(log.text()).contains("ends-inside-a-section").contains("terminated inside a read section");

@@ -719,13 +719,13 @@ class QsbrRcuTest extends DomainTestSupport {
      */
     @Test
     void aCallbackRoutedAfterTheCloseRunsWithoutWaitingForThreadsStillOnline() throws Exception {
-        QsbrRcu rcu = QsbrRcu.builder().build();
+        QsbrRcu rcu = track(QsbrRcu.builder().build());
         AtomicBoolean closed = new AtomicBoolean();
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch ran = new CountDownLatch(1);
         CountDownLatch registered = new CountDownLatch(1);
         try (TestThreads threads = new TestThreads()) {
-            Thread online = threads.start(false, "online-after-close", () -> {
+            threads.start(false, "online-after-close", () -> {
                 rcu.registerThread();
                 registered.countDown();
                 while (!closed.get()) {
@@ -733,17 +733,16 @@ class QsbrRcuTest extends DomainTestSupport {
                 }
                 release.await();       // still registered and online: reports nothing more
             });
-            assertThat(registered.await(10, TimeUnit.SECONDS)).isTrue();
-            rcu.close();
-            closed.set(true);
-            rcu.callbacks.route(new Callbacks.RunnableCallback(ran::countDown));
             try {
-                assertThat(ran.await(10, TimeUnit.SECONDS))
-                        .as("the routed callback ran while a thread stayed online after the close").isTrue();
+                TestThreads.await(registered);
+                rcu.close();
+                closed.set(true);
+                rcu.callbacks.route(new Callbacks.RunnableCallback(ran::countDown));
+                TestThreads.await(ran);   // fails (with a stack dump) if the callback waits for the online thread
             } finally {
                 release.countDown();
-                online.join();
             }
         }
     }
+
 }
