@@ -85,8 +85,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * the live token wins; drained(p) also requires that no slot of phase p is open. Counters would let misuse
      * corrupt the domain: a second readUnlock of a token, or a token of another domain, would add an unlock that
      * matches no lock — a grace period then completes while a section is open, and once that section ends the sums
-     * never match again. With the table a token names its section, so every such call fails and changes nothing, at
-     * the fast path's old price (one atomic operation each way); a grace period pays a scan of the table instead.
+     * never match again. With the table a token names its section, so every such call fails and changes nothing, for
+     * one atomic operation each way, as a read() section pays; a grace period pays a scan of the table instead.
      * The slot also keeps the opener's thread id, so that the paths about to block can ask "does the calling thread
      * hold a token it opened" (callerHoldsSection, O(table)) without any cost on the fast path beyond a plain load of
      * tokensOpened, a flag set once by the first readLockToken: a domain that never opened a token skips the scan.
@@ -112,10 +112,14 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     /** The slot where this step's token scan resumes (see drained); under the grace-period lock. */
     private int tokenScanFrom;
     /**
-     * Token-table slots the grace periods read, and the scans that read them. Written only under the grace-period
-     * lock; volatile because tests read them while a grace period waits.
+     * Token-table slots the grace periods read, and the scans that read them (for tests). Written only under the
+     * grace-period lock, with opaque stores (no fence in the grace-period loop): a test polls them from another
+     * thread while a grace period waits, with opaque loads, and needs no ordering with anything else.
      */
-    volatile long tokenSlotsScanned, tokenScans;
+    private long tokenSlotsScanned, tokenScans;
+    private static final VarHandle TOKEN_SLOTS_SCANNED =
+            VarHandles.field(MethodHandles.lookup(), "tokenSlotsScanned", long.class);
+    private static final VarHandle TOKEN_SCANS = VarHandles.field(MethodHandles.lookup(), "tokenScans", long.class);
 
     final ThreadLocal<BpReader> readers = new ThreadLocal<>();
     private final Set<ThreadEntry> threadRegistry = ConcurrentHashMap.newKeySet();
@@ -210,8 +214,9 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     private boolean drained(int phase) {
         int found = tokens.firstOpen(phase, tokenScanFrom);
         int end = found >= 0 ? found : ~found;
-        tokenSlotsScanned += end - tokenScanFrom + (found >= 0 ? 1 : 0);  // single writer (see the field)
-        tokenScans++;
+        // single writer (see the fields): plain reads, opaque stores for the tests' opaque loads
+        TOKEN_SLOTS_SCANNED.setOpaque(this, tokenSlotsScanned + end - tokenScanFrom + (found >= 0 ? 1 : 0));
+        TOKEN_SCANS.setOpaque(this, tokenScans + 1);
         tokenScanFrom = end;  // slots before it need no second look (TokenTable's overview)
         if (found >= 0) {
             return false;
@@ -601,5 +606,15 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             return owner == null ? "" : ", '" + owner.threadName() + "', "
                     + TimeUnit.NANOSECONDS.toMillis(now - owner.openedNanos()) + " ms ago";
         });
+    }
+
+    /** Token-table slots the grace periods have read (tests; opaque load, see the field). */
+    long tokenSlotsScanned() {
+        return (long) TOKEN_SLOTS_SCANNED.getOpaque(this);
+    }
+
+    /** Token-table scans the grace periods have made (tests; opaque load, see the field). */
+    long tokenScans() {
+        return (long) TOKEN_SCANS.getOpaque(this);
     }
 }

@@ -92,7 +92,6 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
     private int used;                     // slots ever handed out in the current array; under registryLock
     private int[] freeSlots = new int[MIN_SLOTS];
     private int freeCount;                // under registryLock
-    private int registered;               // records in the registry; under registryLock
     private int sweepCursor;              // the next slot a registration examines; under registryLock
 
     final ThreadLocal<R> readers = new ThreadLocal<>();
@@ -133,7 +132,6 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
                 }
             }
             r.slot = slot;
-            registered++;
             SLOTS.setRelease(slots, slot, r); // release; pairs with the acquire load in awaitReaders
         }
         if (deaths != null) {
@@ -182,8 +180,7 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         }
         freeSlots[freeCount++] = r.slot;
         r.slot = -1;
-        registered--;
-        if (registered < a.length / 4 && a.length > MIN_SLOTS) {
+        if (records() < a.length / 4 && a.length > MIN_SLOTS) {
             compact();
         }
     }
@@ -196,7 +193,7 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
     private void compact() {
         CounterReader[] old = slots;
         int length = MIN_SLOTS;
-        while (length < 2 * registered) {
+        while (length < 2 * records()) {
             length <<= 1;
         }
         CounterReader[] a = new CounterReader[length];
@@ -221,10 +218,15 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         slots = a;   // volatile; pairs with the volatile load of slots in the scans
     }
 
+    /** Records in the registry: the slots handed out that are not free again. Under registryLock. */
+    private int records() {
+        return used - freeCount;
+    }
+
     /** Records in the registry (tests). */
     final int registeredReaders() {
         synchronized (registryLock) {
-            return registered;
+            return records();
         }
     }
 

@@ -313,9 +313,7 @@ final class DeferBatches {
                 drainIdle(s);
             } else if (s.tryClaim()) {   // its thread cannot append any more; a concurrent flush may hold it
                 try {
-                    if (s.size > 0) {
-                        callbacks.route(s.detach());  // before the release: a barrier's flush waits for it
-                    }
+                    handOnClaimed(s);
                     threadSlots.remove(s);
                 } finally {
                     s.release();
@@ -327,8 +325,8 @@ final class DeferBatches {
     private void drainIdle(Slot s) {
         if (s.tryClaim()) {
             try {
-                if (s.size > 0 && !s.touched) {
-                    callbacks.route(s.detach());  // before the release: a barrier's flush waits for it
+                if (!s.touched) {
+                    handOnClaimed(s);
                 }
                 s.touched = false;
             } finally {
@@ -353,11 +351,19 @@ final class DeferBatches {
     private void flush(Slot s) {
         s.claim();   // an appender holds it for a few instructions
         try {
-            if (s.size > 0) {
-                callbacks.route(s.detach());  // route (never blocks) before the release: see drainIdle
-            }
+            handOnClaimed(s);
         } finally {
             s.release();
+        }
+    }
+
+    /**
+     * Hands the batch of a slot the caller has claimed to a worker, if it holds any. Before the release: route never
+     * blocks, and a barrier's flush, which waits for the claim, then finds the batch already queued.
+     */
+    private void handOnClaimed(Slot s) {
+        if (s.size > 0) {
+            callbacks.route(s.detach());
         }
     }
 

@@ -374,15 +374,15 @@ class BulletProofRcuTest extends DomainTestSupport {
             try {
                 awaitCondition("the grace period parks for the held section's phase",
                         () -> rcu.state.lvGracePeriodParkedFor(TokenTable.phaseOf(held)));
-                long scans = rcu.tokenScans;
-                long slots = rcu.tokenSlotsScanned;
+                long scans = rcu.tokenScans();
+                long slots = rcu.tokenSlotsScanned();
                 for (int wake = 0; wake < 20; wake++) {
-                    long before = rcu.tokenScans;
+                    long before = rcu.tokenScans();
                     rcu.wakeGracePeriodWaiter();
-                    awaitCondition("a scan after wake-up " + wake, () -> rcu.tokenScans > before);
+                    awaitCondition("a scan after wake-up " + wake, () -> rcu.tokenScans() > before);
                 }
-                long scanned = rcu.tokenScans - scans;  // a scan may run between two of these reads: +-1 each
-                assertThat(rcu.tokenSlotsScanned - slots).as("slots read by %d scans after the first reached slot %d",
+                long scanned = rcu.tokenScans() - scans;  // a scan may run between two of these reads: +-1 each
+                assertThat(rcu.tokenSlotsScanned() - slots).as("slots read by %d scans after the first reached slot %d",
                         scanned, slot).isBetween(scanned - 2, scanned + 2);
                 assertThat(returned).isFalse();
             } finally {
