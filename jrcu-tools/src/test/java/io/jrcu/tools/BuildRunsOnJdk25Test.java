@@ -3,6 +3,7 @@ package io.jrcu.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
@@ -40,15 +41,14 @@ class BuildRunsOnJdk25Test {
      * {@code mvn validate exec:exec@javadoc} on jrcu-core with a PATH whose first {@code javadoc} fails.
      */
     @Test
-    void theJavadocStepRunsTheToolchainsJavadocWhateverThePathHolds() throws Exception {
+    void theJavadocStepRunsTheToolchainsJavadocWhateverThePathHolds(@TempDir Path stubs) throws Exception {
         Path mvn = onPath("mvn");
         assumeTrue(mvn != null, "mvn is not on the PATH");
         Path root = Path.of("..").toAbsolutePath().normalize();
-        Path stubs = Files.createTempDirectory("jrcu-path-stubs");
         Path stub = stubs.resolve("javadoc");
         Files.writeString(stub, "#!/bin/sh\necho 'not the toolchain javadoc' >&2\nexit 3\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path log = Files.createTempFile("jrcu-javadoc-step", ".log");
+        Path log = stubs.resolve("mvn.log");
         ProcessBuilder pb = new ProcessBuilder(mvn.toString(), "-B", "-q", "-o", "-pl", "jrcu-core",
                 "validate", "exec:exec@javadoc")
                 .directory(root.toFile())
@@ -57,7 +57,7 @@ class BuildRunsOnJdk25Test {
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));   // Maven itself on this JDK 25
         pb.environment().put("PATH", stubs + File.pathSeparator + pb.environment().get("PATH"));
         Process p = pb.start();
-        boolean ended = p.waitFor(5, TimeUnit.MINUTES);
+        boolean ended = p.waitFor(2, TimeUnit.MINUTES);
         if (!ended) {
             p.destroyForcibly();
         }

@@ -107,7 +107,7 @@ class MainTest {
                 .containsPattern("bp +misuse +2/20 .* - +- +0 +PASS")
                 .contains("lost: issued before a", "bp/arena: ", "bp/arena-fast: ", "all freed: reserved ",
                         "; closed: reserved ", "arena-fast: the same without debug", "bp/misuse: ",
-                        " accepted; ", "misuse: as sync, with two more readers");
+                        " accepted; ", "misuse: as sync, with 2 more readers");
         assertThat(err()).contains(
                 "jrcu torture: bp; mode sync, call, retire, defer, arena, arena-fast, misuse; 0.3 s each",
                 "bp call: 2 platform + 20 virtual readers, 1 writer, barrier every 500 callbacks",

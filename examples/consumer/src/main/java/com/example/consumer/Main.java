@@ -43,6 +43,9 @@ public final class Main {
                 arena.free(block);
             }
         }
+        String expected = System.getProperty("jrcu.expectedVersion");
+        check(expected == null || expected.equals(Rcu.version()),
+                "Rcu.version() is " + Rcu.version() + ", the build depends on " + expected);
         System.out.println("jrcu " + Rcu.version() + " on the module path: read, grace period, callback, arena: OK");
     }
 

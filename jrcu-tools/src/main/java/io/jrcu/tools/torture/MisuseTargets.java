@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * What the {@link MisuseReader}s of one run share: each one's reader handle, published for the others to misuse, and
  * for a bulletProof domain two other bulletProof domains whose tokens they pass to it — the next one built, and the
- * one built 256 bulletProof domains after it (a token that names its domain by a small number would pass for one of
- * the domain under test).
+ * one built 256 bulletProof domains after it: a token must be refused by every domain but its own, however many
+ * domains were built in between (a domain number of a few bits would wrap here).
  */
 final class MisuseTargets implements AutoCloseable {
     /** BulletProof domains built after the domain under test before the one its tokens must not be mistaken for. */

@@ -10,9 +10,9 @@ import java.util.stream.Collectors;
  * How a torture writer reclaims what it replaced: by waiting for a grace period itself ({@link #SYNC}), by handing
  * the object to the library's callback machinery and moving on ({@link #CALL}, {@link #RETIRE}, {@link #DEFER}), or
  * by freeing an off-heap segment into an {@link io.jrcu.RcuArena} ({@link #ARENA} with debug checks,
- * {@link #ARENA_FAST} through its per-thread caches); or, in {@link #MISUSE}, as in {@code sync} while other threads
- * misuse the domain. {@code sync} and {@code misuse} run {@link TortureWriter}, the callback modes
- * {@link CallbackWriter}, the arena modes {@link ArenaWriter}.
+ * {@link #ARENA_FAST} through its per-thread caches); or, in {@link #MISUSE}, as in {@code sync} on one bounded path
+ * (startPoll and a timed await) while other threads misuse the domain. {@code sync} and {@code misuse} run
+ * {@link TortureWriter}, the callback modes {@link CallbackWriter}, the arena modes {@link ArenaWriter}.
  */
 public enum ReclaimMode {
     /** The writer waits for every grace period itself (the paths of {@link GracePeriodPath} in turn). */
@@ -54,7 +54,8 @@ public enum ReclaimMode {
      * is a stalled domain, a failure), beside {@link MisuseReader}s that misuse the domain inside and outside their
      * own read sections: every {@link Misuse} must be refused with its documented exception.
      */
-    MISUSE("misuse", "as sync, beside threads misusing the domain: each misuse refused, no stall");
+    MISUSE("misuse", "the writer waits startPoll()+await(10 s) for each grace period (longer is a stall), beside"
+            + " threads misusing the domain: each misuse refused");
 
     private final String cliName;
     private final String description;

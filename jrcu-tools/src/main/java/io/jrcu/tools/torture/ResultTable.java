@@ -136,17 +136,18 @@ final class ResultTable {
                     + " contract.\n");
         }
         if (anyMisuse) {
-            out.append("misuse: as sync, with two more readers that misuse the domain inside and outside their"
-                    + " sections; each misuse call must\nthrow its documented exception (MISUSE: accepted), and a"
-                    + " grace period or close() that takes " + TortureWriter.STALL_LIMIT.toSeconds() + " s is a"
-                    + " stalled domain.\n");
+            out.append("misuse: as sync, with " + Torture.MISUSE_THREADS + " more readers that misuse the domain inside"
+                    + " and outside their sections; each misuse call must\nthrow its documented exception (MISUSE:"
+                    + " accepted), and a grace period or close() that takes " + TortureWriter.STALL_LIMIT.toSeconds()
+                    + " s is a stalled domain.\n");
         }
     }
 
     /** Misuse mode: the calls refused and accepted, and the legal callbacks made inside sections. */
     private static void misuseNote(String run, MisuseOutcome m, StringBuilder out) {
+        long kindsRefused = m.refused().values().stream().filter(n -> n > 0).count();
         out.append(run).append(": ").append(count(m.refusedTotal())).append(" misuse calls of ")
-                .append(m.refused().size()).append(" kinds refused, ").append(count(m.acceptedTotal()))
+                .append(kindsRefused).append(" kinds refused, ").append(count(m.acceptedTotal()))
                 .append(" accepted; ").append(count(m.callbacksIssued())).append(" callbacks made inside sections")
                 .append(m.domainClosed() ? ", " + count(m.callbacksRan()) + " runs" : " (not counted: the domain"
                         + " did not close)").append('\n');
