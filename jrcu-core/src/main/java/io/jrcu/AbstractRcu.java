@@ -1,6 +1,8 @@
 package io.jrcu;
 
-import io.jrcu.internal.FaultInjectable;
+import io.jrcu.internal.Bridge;
+import io.jrcu.internal.Faults;
+import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.internal.JfrEvents;
 import io.jrcu.internal.VarHandles;
 
@@ -22,7 +24,7 @@ import java.util.function.Consumer;
  * concurrent callers, the domain thread that drives polled grace periods, stall reports and closing. A flavor
  * supplies only its read side and {@link #awaitReaders}.
  */
-abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable {
+abstract class AbstractRcu<R extends AbstractReader> {
     /*
      * Overview.
      *
@@ -176,9 +178,9 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     private volatile boolean domainThreadParkedWithoutTick;
     private volatile boolean domainThreadStop;
 
-    /** Fault injection for the broken twins of the proofs; see FaultInjectable. */
+    /** Fault injection for the broken twins of the proofs; see Faults. */
     private volatile boolean skipReaderWait;
-    /** Fault injection for model checking; see FaultInjectable.Fault.MANUAL_GRACE_PERIODS. */
+    /** Fault injection for model checking; see Faults.Fault.MANUAL_GRACE_PERIODS. */
     volatile boolean manualGracePeriods;
 
     private volatile long stallReports;
@@ -196,6 +198,22 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
     final WorkerOptions defaultWorkerOptions;
     /** The callback machinery (call, retire, defer, barrier, workers). */
     final Callbacks callbacks;
+    /** What libraries built on this domain see of it; handed out by {@link Bridge#flavorOf}. */
+    final LibraryFlavor libraryView = new LibraryView();
+
+    static {
+        Bridge.register(new Bridge.Access() {
+            @Override
+            public LibraryFlavor flavorOf(Rcu rcu) {
+                return ((AbstractRcu<?>) rcu).libraryView;   // Rcu is sealed: every domain is an AbstractRcu
+            }
+
+            @Override
+            public void inject(Rcu rcu, Faults.Fault fault, boolean on) {
+                ((AbstractRcu<?>) rcu).injectFault(fault, on);
+            }
+        });
+    }
 
     AbstractRcu(RcuBuilder<?> builder, String flavor, boolean processDefault) {
         this.name = builder.name.isEmpty() ? flavor + "-" + DOMAIN_NUMBERS.incrementAndGet() : builder.name;
@@ -1280,8 +1298,8 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         }
     }
 
-    @Override
-    public final void injectFault(Fault fault, boolean on) {
+    /** Turns a fault on or off; reached through {@link Faults#inject}. */
+    final void injectFault(Faults.Fault fault, boolean on) {
         switch (fault) {
             case SKIP_READER_WAIT -> skipReaderWait = on;
             case MANUAL_GRACE_PERIODS -> manualGracePeriods = on;
@@ -1293,5 +1311,84 @@ abstract class AbstractRcu<R extends AbstractReader> implements FaultInjectable 
         return getClass().getSimpleName() + "[" + name + ", grace periods started " + state.lvStarted()
                 + ", completed " + completed + (lifecycle == OPEN ? "" : lifecycle == CLOSING ? ", closing"
                 : ", closed") + "]";
+    }
+
+    /** The domain as {@link LibraryFlavor} sees it: delegates to the engine, adds no state. */
+    private final class LibraryView implements LibraryFlavor {
+
+        @Override
+        public Rcu rcu() {
+            return (Rcu) AbstractRcu.this;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public long deferCookie() {
+            return AbstractRcu.this.deferCookie();
+        }
+
+        @Override
+        public boolean hasPassed(long cookie) {
+            return isCompleted(cookie);
+        }
+
+        @Override
+        public boolean hasStarted(long cookie) {
+            return AbstractRcu.this.hasStarted(cookie);
+        }
+
+        @Override
+        public boolean tryAdvance(long cookie, boolean mayStart) {
+            return AbstractRcu.this.tryAdvance(cookie, mayStart);
+        }
+
+        @Override
+        public void request(long cookie) {
+            AbstractRcu.this.request(cookie);
+        }
+
+        @Override
+        public boolean gracePeriodStartIsCheap() {
+            return AbstractRcu.this.gracePeriodStartIsCheap();
+        }
+
+        @Override
+        public void awaitGracePeriodOrClose() {
+            AbstractRcu.this.awaitGracePeriodOrClose();
+        }
+
+        @Override
+        public void checkCanBlock(String operation) {
+            AbstractRcu.this.checkCanBlock(operation);
+        }
+
+        @Override
+        public void reportError(Throwable error) {
+            errorHandler.accept(error);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return AbstractRcu.this.isOpen();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return AbstractRcu.this.isClosed();
+        }
+
+        @Override
+        public boolean isDomainThread(Thread thread) {
+            return AbstractRcu.this.isDomainThread(thread);
+        }
+
+        @Override
+        public String toString() {
+            return "LibraryFlavor[" + AbstractRcu.this + "]";
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.Bridge;
+import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
@@ -51,7 +53,7 @@ public final class DeferQueue<T> implements AutoCloseable {
      * from the head. It grows by linking chunks and shrinks by dropping them; one spare chunk is kept for reuse, so
      * a steady state allocates nothing per enqueue.
      *
-     *   enqueue:  [producer lock unless singleProducer]  cookie = rcu.deferCookie() (snapshot, or QSBR token,
+     *   enqueue:  [producer lock unless singleProducer]  cookie = domain.deferCookie() (snapshot, or QSBR token,
      *                                                     requested lazily); slot = (cookie, item);
      *             published += 1 (release)
      *   reclaim:  [consumer lock]  while taken < published (acquire) and n < max and cookie at head completed:
@@ -64,6 +66,7 @@ public final class DeferQueue<T> implements AutoCloseable {
      * with it. `freed` is written under the consumer lock (release) and read by pending() (acquire).
      */
 
+    private static final System.Logger LOG = System.getLogger("io.jrcu");
     private static final int CHUNK = 256;
     /** A reclaim's batch array starts at most this long, and one at most {@value #MAX_SPARE_BATCH} long is kept. */
     private static final int FIRST_BATCH = 256;
@@ -98,7 +101,7 @@ public final class DeferQueue<T> implements AutoCloseable {
         public void run() {
             long p = pending();
             if (p > 0) {
-                AbstractRcu.LOG.log(System.Logger.Level.WARNING, "jrcu: DeferQueue '" + name
+                LOG.log(System.Logger.Level.WARNING, "jrcu: DeferQueue '" + name
                         + "' was garbage-collected with " + p + " resources never freed (close() it)");
             }
         }
@@ -117,7 +120,7 @@ public final class DeferQueue<T> implements AutoCloseable {
         }
     }
 
-    private final AbstractRcu<?> rcu;
+    private final LibraryFlavor domain;
     private final Consumer<? super T> free;
     /** Non-null for a queue of longs (RcuArena's block addresses: nothing allocated per entry). */
     private final LongBatchFree freeLong;
@@ -161,7 +164,7 @@ public final class DeferQueue<T> implements AutoCloseable {
     private volatile long newestCookie;
 
     private DeferQueue(Builder<T> b) {
-        this.rcu = (AbstractRcu<?>) b.rcu;
+        this.domain = Bridge.flavorOf(b.rcu);
         this.free = b.free;
         this.freeLong = b.freeLong;
         this.name = b.name;
@@ -237,7 +240,7 @@ public final class DeferQueue<T> implements AutoCloseable {
         long pendingNow = pending();
         if (pendingNow > triggerReclaimLimit) {
             // automatic: starts no costly grace period (or memb would issue a membarrier per enqueue or two)
-            reclaimSome(maxReclaimSize, rcu.gracePeriodStartIsCheap());
+            reclaimSome(maxReclaimSize, domain.gracePeriodStartIsCheap());
             pendingNow = pending();
         }
         if (pendingNow >= maxPending) {
@@ -253,7 +256,7 @@ public final class DeferQueue<T> implements AutoCloseable {
             }
             // taken in queue order, so cookies never decrease along the queue; the grace period is requested
             // lazily, so it advances even if nobody polls reclaim() (QSBR: a DPDK token)
-            append(rcu.deferCookie(), item, value);
+            append(domain.deferCookie(), item, value);
         } finally {
             if (lock != null) {
                 lock.unlock();
@@ -263,7 +266,7 @@ public final class DeferQueue<T> implements AutoCloseable {
             // raced close(), which may have returned already: a callback of the domain reclaims it after a grace
             // period that covers its cookie (never blocks this caller, even inside a read section)
             try {
-                rcu.call(this::reclaimAllEligible);
+                domain.rcu().call(this::reclaimAllEligible);
             } catch (IllegalStateException domainClosed) {
                 reclaimAllEligible();  // a closed domain's cookies are all complete
             }
@@ -363,7 +366,7 @@ public final class DeferQueue<T> implements AutoCloseable {
                     if (cookie > passed) {   // (cookies never decrease: one look at the domain per new cookie)
                         // completed only: advance() looks at the readers (tryAdvance) around this loop; poll()
                         // would look at QSBR's once more for the first entry still open
-                        if (!rcu.isCompleted(cookie)) {
+                        if (!domain.hasPassed(cookie)) {
                             stoppedAt = cookie;
                             break;   // strict FIFO: younger entries have cookies at least as new
                         }
@@ -421,8 +424,8 @@ public final class DeferQueue<T> implements AutoCloseable {
      */
     void requestOldest() {
         long blocked = blockedOn;   // volatile; see the field
-        if (blocked != 0 && !rcu.hasStarted(blocked)) {
-            rcu.request(blocked);
+        if (blocked != 0 && !domain.hasStarted(blocked)) {
+            domain.request(blocked);
         }
     }
 
@@ -458,8 +461,8 @@ public final class DeferQueue<T> implements AutoCloseable {
      */
     private boolean advance(long oldest, boolean mayStart) {
         long newest = (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
-        return (newest > oldest && rcu.hasStarted(newest) && rcu.tryAdvance(newest, false))
-                || rcu.tryAdvance(oldest, mayStart);
+        return (newest > oldest && domain.hasStarted(newest) && domain.tryAdvance(newest, false))
+                || domain.tryAdvance(oldest, mayStart);
     }
 
     private void freeLongs(long[] values, int count) {
@@ -482,7 +485,7 @@ public final class DeferQueue<T> implements AutoCloseable {
     /** A free function threw: the domain's error handler hears of it (a throwing handler is ignored). */
     private void reportFreeFailure(Throwable t) {
         try {
-            rcu.errorHandler.accept(t);
+            domain.reportError(t);
         } catch (Throwable ignored) {
             // nothing more can be done; the queue goes on
         }
@@ -534,7 +537,7 @@ public final class DeferQueue<T> implements AutoCloseable {
         } finally {
             consumerLock.unlock();
         }
-        AbstractRcu.LOG.log(System.Logger.Level.WARNING, "jrcu: DeferQueue '" + name + "': tryClose() left " + left
+        LOG.log(System.Logger.Level.WARNING, "jrcu: DeferQueue '" + name + "': tryClose() left " + left
                 + " resources pending, the queue stays open (" + (oldest == 0
                 ? "all of them taken by a reclaim that is freeing them"
                 : "oldest pending cookie " + oldest + ", its grace period has not passed") + ")");
@@ -556,8 +559,8 @@ public final class DeferQueue<T> implements AutoCloseable {
                 long cookie = headCookie();
                 // isCompleted, the test reclaimSome's loop makes: an entry it shows passed is taken by the next
                 // reclaimSome, so the spin below is only for entries another reclaimer took (it is freeing them)
-                if (cookie > 0 && !rcu.isCompleted(cookie)) {
-                    rcu.await(cookie);        // a quiescent state of the caller for QSBR
+                if (cookie > 0 && !domain.hasPassed(cookie)) {
+                    domain.rcu().await(cookie);        // a quiescent state of the caller for QSBR
                 } else {
                     Thread.onSpinWait();      // a concurrent reclaimer is freeing the rest
                 }

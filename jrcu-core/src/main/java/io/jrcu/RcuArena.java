@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.Bridge;
+import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.internal.VarHandles;
 
 import java.lang.foreign.Arena;
@@ -221,7 +223,7 @@ public final class RcuArena implements AutoCloseable {
     private static final VarHandle RECOVERED = VarHandles.field(MethodHandles.lookup(), ThreadCache.class, "recovered",
             boolean.class);
 
-    private final AbstractRcu<?> rcu;
+    private final LibraryFlavor domain;
     private final String name;
     private final long chunkSize;
     private final boolean debug;
@@ -248,7 +250,7 @@ public final class RcuArena implements AutoCloseable {
     private volatile boolean closed;
 
     private RcuArena(Builder b) {
-        this.rcu = (AbstractRcu<?>) b.rcu;
+        this.domain = Bridge.flavorOf(b.rcu);
         this.name = b.name;
         this.chunkSize = b.chunkSize;
         this.debug = b.debug;
@@ -402,7 +404,7 @@ public final class RcuArena implements AutoCloseable {
      */
     private void reclaimOwn(ThreadCache tc) {
         if (tc.queue.pending() > 0) {
-            tc.queue.reclaimSome(RECLAIM_BATCHES, tc.queuedFrees() >= START_AT || rcu.gracePeriodStartIsCheap());
+            tc.queue.reclaimSome(RECLAIM_BATCHES, tc.queuedFrees() >= START_AT || domain.gracePeriodStartIsCheap());
         }
     }
 
@@ -497,7 +499,7 @@ public final class RcuArena implements AutoCloseable {
         try {
             deferred.enqueueLong(address);   // stamps the cookie; reclaimed(address) runs after its grace period
         } catch (IllegalStateException domainClosed) {
-            if (rcu.isOpen()) {
+            if (domain.isOpen()) {
                 throw domainClosed;
             }
             // the domain closed since checkDomainOpen: the free stays accepted (the domain's final grace period
@@ -536,7 +538,7 @@ public final class RcuArena implements AutoCloseable {
             tc.queue.enqueue(b);
         } catch (IllegalStateException closedMeanwhile) {
             tc.addQueuedFrees(-b.count);
-            if (!closed && rcu.isOpen()) {
+            if (!closed && domain.isOpen()) {
                 throw closedMeanwhile;
             }
             // raced close(), which releases all memory after a grace period begun after it set `closed`, or the
@@ -687,7 +689,7 @@ public final class RcuArena implements AutoCloseable {
      * dropped from the registry once their queues are empty.
      */
     private ThreadCache register(Thread t) {
-        ThreadCache tc = new ThreadCache(t, (Rcu) rcu, name, table, classes.length, ledger);
+        ThreadCache tc = new ThreadCache(t, domain.rcu(), name, table, classes.length, ledger);
         synchronized (ledger) {   // the registry's lock; taken before class locks
             ThreadCache[] old = ledger.caches;
             ThreadCache[] next = new ThreadCache[old.length + 1];
@@ -846,13 +848,13 @@ public final class RcuArena implements AutoCloseable {
             if (closed && !arena.scope().isAlive()) {
                 return;
             }
-            rcu.checkCanBlock("RcuArena.close()");
+            domain.checkCanBlock("RcuArena.close()");
             closed = true;        // allocate and free refuse from here on
             deferred.close();     // waits for the grace periods; every queued block is reclaimed
             if (ledger.caches.length > 0) {
                 // frees still collected in threads' caches (never queued): a grace period begun after `closed` was
                 // set covers every free that happened before close(); a closed domain's final one covers them all
-                rcu.awaitGracePeriodOrClose();
+                domain.awaitGracePeriodOrClose();
             }
             if (quarantine != null) {
                 synchronized (quarantine) {
@@ -894,9 +896,9 @@ public final class RcuArena implements AutoCloseable {
      */
     private void checkDomainOpen(String operation) {
         // volatile load of the domain's lifecycle; partner: the CAS to CLOSING in its close()
-        if (!rcu.isOpen() && !rcu.isDomainThread(Thread.currentThread())) {
-            throw new IllegalStateException(operation + " on RcuArena '" + name + "', whose domain " + rcu.name
-                    + " is " + (rcu.isClosed() ? "closed" : "closing") + " (close the arena before its domain)");
+        if (!domain.isOpen() && !domain.isDomainThread(Thread.currentThread())) {
+            throw new IllegalStateException(operation + " on RcuArena '" + name + "', whose domain " + domain.name()
+                    + " is " + (domain.isClosed() ? "closed" : "closing") + " (close the arena before its domain)");
         }
     }
 
@@ -1129,7 +1131,7 @@ public final class RcuArena implements AutoCloseable {
                     // that is cheap, or when the alternative is a new slab; memb's (a membarrier) is otherwise
                     // started by the domain thread, asked now rather than on its lazy tick
                     boolean beforeNewSlab = attempt > 0 && !slabLeft;
-                    boolean mayStart = beforeNewSlab || arena.rcu.gracePeriodStartIsCheap();
+                    boolean mayStart = beforeNewSlab || arena.domain.gracePeriodStartIsCheap();
                     if (arena.deferred.reclaimSome(RECLAIM_BATCH, mayStart) == 0 && !mayStart) {
                         arena.deferred.requestOldest();
                     }
@@ -1561,7 +1563,7 @@ public final class RcuArena implements AutoCloseable {
         public void run() {
             if (!closed) {
                 ArenaStats s = stats();
-                AbstractRcu.LOG.log(System.Logger.Level.WARNING, "jrcu: RcuArena '" + name
+                System.getLogger("io.jrcu").log(System.Logger.Level.WARNING, "jrcu: RcuArena '" + name
                         + "' was garbage-collected without close(): " + s.bytesReserved()
                         + " bytes of native memory are never released (" + s.bytesInUse() + " in use, "
                         + s.bytesPendingFree() + " pending free)");

@@ -1,7 +1,7 @@
 package io.jrcu;
 
 import io.jrcu.RcuConformanceTest.Flavor;
-import io.jrcu.internal.FaultInjectable;
+import io.jrcu.internal.Faults;
 import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
@@ -44,7 +44,7 @@ final class LincheckSupport {
      */
     static Rcu manualDomain(Flavor flavor, Consumer<Throwable> errors) {
         Rcu rcu = flavor.build(b -> b.name("lincheck").errorHandler(errors));
-        ((FaultInjectable) rcu).injectFault(FaultInjectable.Fault.MANUAL_GRACE_PERIODS, true);
+        Faults.inject(rcu, Faults.Fault.MANUAL_GRACE_PERIODS, true);
         return rcu;
     }
 

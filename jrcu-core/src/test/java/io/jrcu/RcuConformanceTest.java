@@ -3,7 +3,7 @@ package io.jrcu;
 import io.jrcu.TestThreads.Agent;
 import io.jrcu.TestThreads.Body;
 import io.jrcu.TestThreads.Held;
-import io.jrcu.internal.FaultInjectable;
+import io.jrcu.internal.Faults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -249,7 +249,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void theGuaranteeCheckDetectsABrokenGracePeriod() {
         Rcu rcu = domain();
-        ((FaultInjectable) rcu).injectFault(FaultInjectable.Fault.SKIP_READER_WAIT, true);
+        Faults.inject(rcu, Faults.Fault.SKIP_READER_WAIT, true);
         try (TestThreads threads = new TestThreads()) {
             Held reader = holdSection(threads, rcu, false);
             try {

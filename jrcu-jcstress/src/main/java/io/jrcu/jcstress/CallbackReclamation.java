@@ -8,7 +8,7 @@ import io.jrcu.RcuBuilder;
 import io.jrcu.RcuCallback;
 import io.jrcu.RcuReference;
 import io.jrcu.WorkerOptions;
-import io.jrcu.internal.FaultInjectable;
+import io.jrcu.internal.Faults;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
@@ -80,7 +80,7 @@ public final class CallbackReclamation {
         }
 
         static Domain broken(Domain d) {
-            ((FaultInjectable) d.rcu).injectFault(FaultInjectable.Fault.SKIP_READER_WAIT, true);
+            Faults.inject(d.rcu, Faults.Fault.SKIP_READER_WAIT, true);
             return d;
         }
 

@@ -4,7 +4,7 @@ import io.jrcu.BulletProofRcu;
 import io.jrcu.MembRcu;
 import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
-import io.jrcu.internal.FaultInjectable;
+import io.jrcu.internal.Faults;
 
 /**
  * One jrcu flavor as the litmus tests see it: a domain, and how a reader actor opens and closes its protection.
@@ -23,7 +23,7 @@ import io.jrcu.internal.FaultInjectable;
  * </ul>
  *
  * <p>The {@link #broken broken} flavors are the same real classes with
- * {@link FaultInjectable.Fault#SKIP_READER_WAIT} injected: their grace periods end without waiting for readers.
+ * {@link Faults.Fault#SKIP_READER_WAIT} injected: their grace periods end without waiting for readers.
  * They run the very same test logic and show that the litmus tests can fail.
  */
 abstract class Flavor {
@@ -91,7 +91,7 @@ abstract class Flavor {
 
     /** Makes {@code f}'s grace periods skip the wait for readers (the deliberately broken twin). */
     private static Flavor broken(Flavor f) {
-        ((FaultInjectable) f.rcu).injectFault(FaultInjectable.Fault.SKIP_READER_WAIT, true);
+        Faults.inject(f.rcu, Faults.Fault.SKIP_READER_WAIT, true);
         return f;
     }
 

@@ -7,7 +7,7 @@ import io.jrcu.Rcu;
 import io.jrcu.RcuArena;
 import io.jrcu.RcuReference;
 import io.jrcu.RcuStats;
-import io.jrcu.internal.FaultInjectable;
+import io.jrcu.internal.Faults;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -147,7 +147,7 @@ public final class Torture {
         // right after the domain: for bulletProof it builds the domains whose tokens must not pass for its own
         this.misuseTargets = config.mode().misuse() ? MisuseTargets.of(rcu, MISUSE_THREADS) : null;
         if (config.skipReaderWait()) {
-            ((FaultInjectable) rcu).injectFault(FaultInjectable.Fault.SKIP_READER_WAIT, true);
+            Faults.inject(rcu, Faults.Fault.SKIP_READER_WAIT, true);
         }
         int objects = 1 + config.writers() * (1 + AGE_LIMIT) + SPARE_OBJECTS;
         for (int id = 1; id < objects; id++) {

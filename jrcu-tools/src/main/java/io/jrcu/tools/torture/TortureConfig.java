@@ -20,7 +20,7 @@ import java.util.Objects;
  *                        arena-fast)
  * @param barrierEvery    callback modes: each writer calls {@code barrier()} after this many callbacks and checks
  *                        that all of them ran exactly once (this also bounds the garbage in flight)
- * @param skipReaderWait  inject {@code FaultInjectable.Fault.SKIP_READER_WAIT}: grace periods do not wait for
+ * @param skipReaderWait  inject {@code Faults.Fault.SKIP_READER_WAIT}: grace periods do not wait for
  *                        readers, so the oracle must report errors (the proof that it can fail)
  */
 public record TortureConfig(Flavor flavor, ReclaimMode mode, Duration duration, int platformReaders,

@@ -1,0 +1,40 @@
+package io.jrcu.internal;
+
+import io.jrcu.Rcu;
+
+import java.util.Objects;
+
+/**
+ * The one entry point for fault injection into the real flavor classes: the deliberately broken twins of the proofs
+ * (JCStress and the torture oracle must show that they can fail) and model checking (Lincheck). Not API: this
+ * package is exported to no module, so only code on the class path (the tests, the tools, the JCStress jar) or
+ * given {@code --add-exports io.jrcu/io.jrcu.internal=...} can reach it.
+ */
+public final class Faults {
+
+    /** The faults a domain can be told to commit. */
+    public enum Fault {
+        /** Grace periods do not wait for readers: every grace period ends at once. */
+        SKIP_READER_WAIT,
+        /**
+         * Grace periods advance only inside blocking calls (synchronize, await, barrier, close): requests from
+         * startPoll() never start the domain thread, and non-blocking paths never advance a grace period. Makes a
+         * reader-free domain deterministic for model checking (Lincheck); set it before the domain's first request.
+         */
+        MANUAL_GRACE_PERIODS
+    }
+
+    private Faults() {
+    }
+
+    /**
+     * Turns {@code fault} on or off for the domain {@code rcu}.
+     *
+     * @param rcu the domain, not null
+     * @param fault the fault, not null
+     * @param on whether it is committed from now on
+     */
+    public static void inject(Rcu rcu, Fault fault, boolean on) {
+        Bridge.access().inject(Objects.requireNonNull(rcu, "rcu"), Objects.requireNonNull(fault, "fault"), on);
+    }
+}
