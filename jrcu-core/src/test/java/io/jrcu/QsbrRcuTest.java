@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * What only {@link QsbrRcu} has: explicit registration, online/offline, quiescent states, the rule that every call
  * that may wait is a quiescent state of its caller, and the DPDK names ({@code start}, {@code check}, {@code lock},
- * {@code unlock}). The shared contract is in {@link QsbrConformanceTest}.
+ * {@code unlock}). The shared contract is in {@link RcuConformanceTest}.
  */
 class QsbrRcuTest extends DomainTestSupport {
 
