@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * What only {@link QsbrRcu} has: explicit registration, online/offline, quiescent states, the rule that every call
  * that may wait is a quiescent state of its caller, and the DPDK names ({@code start}, {@code check}, {@code lock},
- * {@code unlock}). The shared contract is in {@link QsbrConformanceTest}.
+ * {@code unlock}). The shared contract is in {@link RcuConformanceTest}.
  */
 class QsbrRcuTest extends DomainTestSupport {
 
@@ -189,7 +189,8 @@ class QsbrRcuTest extends DomainTestSupport {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"synchronize", "timed synchronize", "await", "timed await", "check"})
+    @ValueSource(strings = {"synchronize", "timed synchronize", "await", "timed await", "check", "barrier",
+            "timed barrier"})
     void aCallThatMayWaitIsAQuiescentStateOfItsCaller(String call) throws Exception {
         QsbrRcu rcu = domain();
         try (TestThreads threads = new TestThreads(); Agent caller = threads.agent(false, "online-caller")) {
@@ -210,6 +211,17 @@ class QsbrRcuTest extends DomainTestSupport {
                 }
                 case "timed await" -> rcu.await(rcu.snapshot(), LONG);
                 case "check" -> rcu.check(rcu.start(), true);
+                case "barrier" -> {
+                    rcu.call(() -> {
+                    });  // a callback queued after `pending`: the barrier waits for a grace period that covers it
+                    rcu.barrier();
+                    yield true;
+                }
+                case "timed barrier" -> {
+                    rcu.call(() -> {
+                    });
+                    yield rcu.barrier(LONG);
+                }
                 default -> throw new AssertionError(call);
             });
             assertThat(result).isTrue();
