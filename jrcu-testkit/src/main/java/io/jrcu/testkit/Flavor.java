@@ -83,7 +83,9 @@ public enum Flavor {
         return build(_ -> { });
     }
 
-    /** A new domain of this flavor, built by its builder after {@code config} has configured it; the caller closes it. */
+    /**
+     * A new domain of this flavor, built by its builder after {@code config} has configured it; the caller closes it.
+     */
     public Rcu build(Consumer<? super RcuBuilder<?>> config) {
         RcuBuilder<?> builder = switch (this) {
             case MEMB -> MembRcu.builder();
