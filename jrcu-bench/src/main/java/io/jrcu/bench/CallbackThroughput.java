@@ -125,12 +125,12 @@ public class CallbackThroughput extends FlavorDomain {
 
         @Setup(Level.Trial)
         public void register(CallbackThroughput bench) {
-            handle = bench.flavor.registerReader(bench.rcu);
+            handle = BenchReaders.register(bench.rcu);
         }
 
         @TearDown(Level.Trial)
         public void unregister(CallbackThroughput bench) {
-            bench.flavor.unregisterReader(bench.rcu);
+            BenchReaders.unregister(bench.rcu);
         }
     }
 
@@ -206,6 +206,6 @@ public class CallbackThroughput extends FlavorDomain {
     @GroupThreads(1)
     @OperationsPerInvocation(BATCH)
     public void reads(Reader reader, Blackhole blackhole) {
-        flavor.readSections(reader.handle, data, BATCH, blackhole);
+        BenchReaders.readSections(reader.handle, data, BATCH, blackhole);
     }
 }

@@ -5,6 +5,7 @@ import io.jrcu.DeferQueue;
 import io.jrcu.Rcu;
 import io.jrcu.RcuArena;
 import io.jrcu.RcuReference;
+import io.jrcu.testkit.Flavor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -72,7 +73,7 @@ public class Reclamation {
     static final long MAX_RESERVED_BYTES = 256L << 20;
 
     @Param({"memb", "qsbr", "bp"})
-    Flavor flavor;
+    String flavor;
 
     Rcu rcu;
     RcuArena arena;
@@ -84,12 +85,12 @@ public class Reclamation {
 
     @Setup(Level.Trial)
     public void startReader() {
-        rcu = flavor.newDomain();
+        rcu = Flavor.named(flavor).build();
         arena = RcuArena.builder(rcu).name("reclamation-bench").build();
         MemorySegment segment = arena.allocate(64);
         segment.set(ValueLayout.JAVA_LONG, 0, payload);
         published = new RcuReference<>(segment);
-        reader = BusyReader.jrcu(flavor, rcu, () -> published.get().get(ValueLayout.JAVA_LONG, 0));
+        reader = BusyReader.jrcu(rcu, () -> published.get().get(ValueLayout.JAVA_LONG, 0));
     }
 
     /**

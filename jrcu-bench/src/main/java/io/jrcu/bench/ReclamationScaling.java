@@ -2,6 +2,7 @@ package io.jrcu.bench;
 
 import io.jrcu.Rcu;
 import io.jrcu.RcuArena;
+import io.jrcu.testkit.Flavor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -42,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 public class ReclamationScaling {
 
     @Param({"memb", "qsbr", "bp"})
-    Flavor flavor;
+    String flavor;
 
     Rcu rcu;
     RcuArena arena;
@@ -51,7 +52,7 @@ public class ReclamationScaling {
 
     @Setup(Level.Trial)
     public void open() {
-        rcu = flavor.newDomain();
+        rcu = Flavor.named(flavor).build();
         arena = RcuArena.builder(rcu).name("reclamation-scaling-bench").build();
     }
 
