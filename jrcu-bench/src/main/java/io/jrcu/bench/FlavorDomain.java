@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * parameters, set-ups and tear-downs for its subclasses).
  */
 @State(Scope.Benchmark)
-public abstract class FlavorDomain {
+public abstract class FlavorDomain extends ForkedBenchmark {
 
     @Param({"memb", "qsbr", "bp"})
     String flavor;

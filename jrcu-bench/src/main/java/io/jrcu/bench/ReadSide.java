@@ -11,7 +11,6 @@ import io.jrcu.testkit.Flavor;
 import org.apache.cassandra.utils.concurrent.OpOrder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
@@ -93,10 +92,8 @@ import java.util.concurrent.locks.StampedLock;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-// JMH 1.37 calls sun.misc.Unsafe::objectFieldOffset, which JDK 24+ warns about in every fork (JEP 498)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
-public class ReadSide {
+public class ReadSide extends ForkedBenchmark {
 
     /** The shortest time between the starts of two updates of the {@code updated} group: 10 µs. */
     static final long UPDATE_INTERVAL_NANOS = 10_000;
