@@ -1,15 +1,16 @@
 package io.jrcu.jcstress;
 
 import io.jrcu.BulletProofRcu;
-import io.jrcu.MembRcu;
 import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
 import io.jrcu.internal.Faults;
+import io.jrcu.testkit.Flavor;
 
 /**
- * One jrcu flavor as the litmus tests see it: a domain, and how a reader actor opens and closes its protection.
- * Every test class holds its own {@code static final Flavor}, so a forked test VM creates exactly one domain, shared
- * by all state objects and iterations of that test (domains own threads and registries: never one per sample).
+ * A jrcu domain as the litmus tests see it: the domain of a {@link Flavor}, and how a reader actor opens and closes
+ * its protection. Every test class holds its own {@code static final Protection}, so a forked test VM creates exactly
+ * one domain, shared by all state objects and iterations of that test (domains own threads and registries: never one
+ * per sample).
  *
  * <p>Protection per flavor:
  * <ul>
@@ -22,14 +23,14 @@ import io.jrcu.internal.Faults;
  *       {@code online() ... offline()}.</li>
  * </ul>
  *
- * <p>The {@link #broken broken} flavors are the same real classes with
- * {@link Faults.Fault#SKIP_READER_WAIT} injected: their grace periods end without waiting for readers.
- * They run the very same test logic and show that the litmus tests can fail.
+ * <p>The {@code broken} ones are the same real classes, built by {@link Flavor#buildBroken}
+ * ({@link Faults.Fault#SKIP_READER_WAIT} injected): their grace periods end without waiting for readers. They run the
+ * very same test logic and show that the litmus tests can fail.
  */
-abstract class Flavor {
+abstract class Protection {
     final Rcu rcu;
 
-    private Flavor(Rcu rcu) {
+    private Protection(Rcu rcu) {
         this.rcu = rcu;
     }
 
@@ -39,64 +40,57 @@ abstract class Flavor {
     /** Ends what {@link #enter()} started. */
     abstract void exit();
 
-    /** A flavor whose protection is a read section (memb, bulletProof) on a domain built elsewhere. */
-    static Flavor section(Rcu rcu) {
-        return new Section(rcu);
+    /** The protection of {@code rcu}'s flavor, built elsewhere: a read section, or online for QSBR. */
+    static Protection of(Rcu rcu) {
+        return switch (rcu) {
+            case QsbrRcu qsbr -> new Online(qsbr);
+            default -> new Section(rcu);
+        };
     }
 
-    /** QSBR protection (online/offline) on a domain built elsewhere. */
-    static Flavor online(QsbrRcu rcu) {
-        return new Online(rcu);
+    static Protection memb() {
+        return of(Flavor.MEMB.build(b -> b.name("jcstress-memb")));
     }
 
-    static Flavor memb() {
-        return new Section(MembRcu.builder().name("jcstress-memb").build());
+    static Protection qsbr() {
+        return of(Flavor.QSBR.build(b -> b.name("jcstress-qsbr")));
     }
 
-    static Flavor qsbr() {
-        return new Online(QsbrRcu.builder().name("jcstress-qsbr").build());
+    static Protection bulletProof() {
+        return of(Flavor.BULLET_PROOF.build(b -> b.name("jcstress-bp")));
     }
 
-    static Flavor bulletProof() {
-        return new Section(BulletProofRcu.builder().name("jcstress-bp").build());
+    static Protection bulletProofTokens() {
+        return new Tokens((BulletProofRcu) Flavor.BULLET_PROOF.build(b -> b.name("jcstress-bp-token")));
     }
 
-    static Flavor bulletProofTokens() {
-        return new Tokens(BulletProofRcu.builder().name("jcstress-bp-token").build());
+    static Protection bulletProofFarTokens() {
+        return new FarTokens((BulletProofRcu) Flavor.BULLET_PROOF.build(b -> b.name("jcstress-bp-far-token")));
     }
 
-    static Flavor bulletProofFarTokens() {
-        return new FarTokens(BulletProofRcu.builder().name("jcstress-bp-far-token").build());
+    static Protection brokenMemb() {
+        return of(Flavor.MEMB.buildBroken(b -> b.name("jcstress-memb-broken")));
     }
 
-    static Flavor brokenMemb() {
-        return broken(new Section(MembRcu.builder().name("jcstress-memb-broken").build()));
+    static Protection brokenQsbr() {
+        return of(Flavor.QSBR.buildBroken(b -> b.name("jcstress-qsbr-broken")));
     }
 
-    static Flavor brokenQsbr() {
-        return broken(new Online(QsbrRcu.builder().name("jcstress-qsbr-broken").build()));
+    static Protection brokenBulletProof() {
+        return of(Flavor.BULLET_PROOF.buildBroken(b -> b.name("jcstress-bp-broken")));
     }
 
-    static Flavor brokenBulletProof() {
-        return broken(new Section(BulletProofRcu.builder().name("jcstress-bp-broken").build()));
+    static Protection brokenBulletProofTokens() {
+        return new Tokens((BulletProofRcu) Flavor.BULLET_PROOF.buildBroken(b -> b.name("jcstress-bp-token-broken")));
     }
 
-    static Flavor brokenBulletProofTokens() {
-        return broken(new Tokens(BulletProofRcu.builder().name("jcstress-bp-token-broken").build()));
-    }
-
-    static Flavor brokenBulletProofFarTokens() {
-        return broken(new FarTokens(BulletProofRcu.builder().name("jcstress-bp-far-token-broken").build()));
-    }
-
-    /** Makes {@code f}'s grace periods skip the wait for readers (the deliberately broken twin). */
-    private static Flavor broken(Flavor f) {
-        Faults.inject(f.rcu, Faults.Fault.SKIP_READER_WAIT, true);
-        return f;
+    static Protection brokenBulletProofFarTokens() {
+        return new FarTokens(
+                (BulletProofRcu) Flavor.BULLET_PROOF.buildBroken(b -> b.name("jcstress-bp-far-token-broken")));
     }
 
     /** memb and bulletProof: protection is a read-side section. */
-    private static final class Section extends Flavor {
+    private static final class Section extends Protection {
         Section(Rcu rcu) {
             super(rcu);
         }
@@ -113,9 +107,10 @@ abstract class Flavor {
     }
 
     /** bulletProof token sections: the actor thread keeps its open token between enter() and exit(). */
-    private static final class Tokens extends Flavor {
-        private final BulletProofRcu bp;
-        private final ThreadLocal<long[]> open = ThreadLocal.withInitial(() -> new long[1]);
+    private static class Tokens extends Protection {
+        final BulletProofRcu bp;
+        /** The calling actor's open token. */
+        final ThreadLocal<long[]> open = ThreadLocal.withInitial(() -> new long[1]);
 
         Tokens(BulletProofRcu bp) {
             super(bp);
@@ -138,13 +133,9 @@ abstract class Flavor {
      * opened at once, then closed), and enter() opens a first token (the thread's hint slot, in chunk 0), then the
      * protecting one (a random probe over the whole table: almost always a later chunk), then closes the first.
      */
-    private static final class FarTokens extends Flavor {
-        private final BulletProofRcu bp;
-        private final ThreadLocal<long[]> open = ThreadLocal.withInitial(() -> new long[1]);
-
+    private static final class FarTokens extends Tokens {
         FarTokens(BulletProofRcu bp) {
             super(bp);
-            this.bp = bp;
             long[] grow = new long[10_000];
             for (int i = 0; i < grow.length; i++) {
                 grow[i] = bp.readLockToken();
@@ -160,15 +151,10 @@ abstract class Flavor {
             open.get()[0] = bp.readLockToken();
             bp.readUnlock(hint);
         }
-
-        @Override
-        void exit() {
-            bp.readUnlock(open.get()[0]);
-        }
     }
 
     /** QSBR: protection is being online; registered lazily, offline between samples. */
-    private static final class Online extends Flavor {
+    private static final class Online extends Protection {
         private final QsbrRcu qsbr;
         private final ThreadLocal<QsbrRcu.Reader> handles = new ThreadLocal<>();
 
