@@ -123,7 +123,7 @@ final class Callbacks implements CallbackWorkers {
 
     void call(RcuCallback callback) {
         Objects.requireNonNull(callback, "callback");
-        Worker.claim(callback);
+        callback.claim();
         submit(callback, null);
     }
 
@@ -151,7 +151,7 @@ final class Callbacks implements CallbackWorkers {
     void accept(RcuCallback callback, Worker worker) {
         Objects.requireNonNull(callback, "callback");
         if (!(callback instanceof RunnableCallback)) {
-            Worker.claim(callback);
+            callback.claim();
         }
         submit(callback, worker);
     }
@@ -173,7 +173,7 @@ final class Callbacks implements CallbackWorkers {
                 startLateCall(cb);
             }
         } catch (RuntimeException | Error noThread) {
-            Worker.unclaim(cb);  // nothing could take it (the default worker's thread did not start): refused
+            cb.unclaim();  // nothing could take it (the default worker's thread did not start): refused
             throw noThread;
         }
     }
@@ -181,7 +181,7 @@ final class Callbacks implements CallbackWorkers {
     private void checkAccepting(String operation, RcuCallback cb) {
         if (!domain.isOpen() && !isDomainThread(Thread.currentThread())) {
             if (cb != null) {
-                Worker.unclaim(cb);
+                cb.unclaim();
             }
             throw domain.closedException(operation);
         }
@@ -231,7 +231,7 @@ final class Callbacks implements CallbackWorkers {
     private void startLateCall(RcuCallback cb) {
         startRescue(() -> {
             domain.awaitGracePeriodOrClose();
-            Worker.unclaim(cb);
+            cb.unclaim();
             afterBatch(cb.weight(), invoke(cb));
         }, "late-call");
     }
@@ -309,7 +309,7 @@ final class Callbacks implements CallbackWorkers {
         enterCallbackContext(me);  // they run here: barrier()/close() from them must throw
         try {
             for (RcuCallback cb : taken) {
-                Worker.unclaim(cb);  // release; it may be queued again from here on
+                cb.unclaim();  // release; it may be queued again from here on
                 afterBatch(cb.weight(), invoke(cb));
             }
         } finally {
@@ -344,7 +344,7 @@ final class Callbacks implements CallbackWorkers {
         switch (backpressure) {
             case CALLER_RUNS -> {
                 domain.awaitGracePeriodInternal();  // for QSBR a quiescent state of the caller
-                Worker.unclaim(cb);
+                cb.unclaim();
                 int f = invoke(cb);
                 invoked.incrementAndGet();
                 if (f != 0) {
@@ -357,7 +357,7 @@ final class Callbacks implements CallbackWorkers {
                 return true;
             }
             default -> {
-                Worker.unclaim(cb);
+                cb.unclaim();
                 throw new RejectedExecutionException("callback refused by " + domain.name + ": "
                         + pending() + " callbacks pending, budget " + budget + " (Backpressure.THROW)");
             }

@@ -1,5 +1,6 @@
 package io.jrcu;
 
+import io.jrcu.internal.BackoffIdle;
 import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
@@ -100,8 +101,10 @@ final class DeferBatches {
     static final class Slot {
         long p00, p01, p02, p03, p04, p05, p06, p07;
         private static final VarHandle OWNER = VarHandles.field(MethodHandles.lookup(), "owner", int.class);
+        /** Awaiting a claimed slot: spin (an appender holds it for a few instructions). */
+        private static final BackoffIdle CLAIM_WAIT = new BackoffIdle(BackoffIdle.UNBOUNDED, 0, 1, 1);
         @SuppressWarnings("unused") // through OWNER
-        volatile int owner;
+        private volatile int owner;
         Runnable[] items = new Runnable[CAPACITY];
         int size;
         boolean touched;
@@ -118,18 +121,30 @@ final class DeferBatches {
         }
 
         boolean tryClaim() {
-            return owner == 0 && OWNER.compareAndSet(this, 0, 1);  // volatile CAS: acquires the slot's fields
+            return lvOwner() == 0 && casOwner(0, 1);  // volatile CAS: acquires the slot's fields
         }
 
         /** Claims the slot, waiting while another thread holds it (for a few instructions). */
         void claim() {
-            while (!tryClaim()) {
-                Thread.onSpinWait();
+            for (int step = 0; !tryClaim(); ) {
+                step = CLAIM_WAIT.idle(this, step);
             }
         }
 
         void release() {
-            OWNER.setRelease(this, 0);  // release: hands items/size/touched to the next claimer
+            srOwner(0);  // release: hands items/size/touched to the next claimer; partner: tryClaim's CAS
+        }
+
+        private int lvOwner() {
+            return (int) OWNER.getVolatile(this);
+        }
+
+        private boolean casOwner(int expected, int value) {
+            return OWNER.compareAndSet(this, expected, value);
+        }
+
+        private void srOwner(int value) {
+            OWNER.setRelease(this, value);
         }
 
         /** Detaches the items as one callback (a new array takes their place); call while claimed. */

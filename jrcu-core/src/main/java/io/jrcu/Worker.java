@@ -1,7 +1,9 @@
 package io.jrcu;
 
+import io.jrcu.internal.BackoffIdle;
 import io.jrcu.internal.JfrEvents;
 import io.jrcu.internal.NativeCpu;
+import io.jrcu.internal.Uninterruptibly;
 import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
@@ -54,12 +56,10 @@ final class Worker implements CallbackWorker {
 
     static final int OPEN = 0, CLOSING = 1, TERMINATED = 2;
     private static final int LAUNCH_PENDING = 0, LAUNCH_RUNNING = 1, LAUNCH_REFUSED = 2;
-    private static final long RT_POLL_NANOS = 100_000;
+    /** A real-time worker's poll of an empty queue: 64 spins, then one park of 100 us, per idle(). */
+    private static final BackoffIdle REAL_TIME_POLL = new BackoffIdle(64, 0, 100_000, 100_000);
     /** How often start() looks whether a thread that has not begun the task yet is still alive. */
     private static final long LAUNCH_POLL_NANOS = 100_000;
-
-    private static final VarHandle QUEUED = VarHandles.field(MethodHandles.lookup(), RcuCallback.class, "queued",
-            int.class);
 
     final Callbacks callbacks;
     final AbstractRcu<?> domain;
@@ -78,6 +78,7 @@ final class Worker implements CallbackWorker {
 
     private static final VarHandle STATE = VarHandles.field(MethodHandles.lookup(), "state", int.class);
     private static final VarHandle LAUNCH = VarHandles.field(MethodHandles.lookup(), "launch", int.class);
+    @SuppressWarnings("unused") // through STATE
     private volatile int state = OPEN;
     /** Whether the task runs: LAUNCH_PENDING until the task or a failed start claims it (see the overview). */
     @SuppressWarnings("unused") // through LAUNCH
@@ -128,7 +129,7 @@ final class Worker implements CallbackWorker {
         try {
             thread.start();
         } catch (RuntimeException | Error e) {  // OutOfMemoryError "unable to create native thread" among them
-            if (!LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_REFUSED)) {  // volatile; partner: run()'s CAS
+            if (!casLaunch(LAUNCH_PENDING, LAUNCH_REFUSED)) {  // volatile; partner: run()'s CAS
                 beginClose();  // the task runs although start() threw: it ends at once, holding nothing
             }
             throw notStarted(thread.getName(), e);
@@ -144,24 +145,36 @@ final class Worker implements CallbackWorker {
      * having begun it ({@code false}). Never judges by a live thread: only the task's own CAS says that it runs.
      */
     private boolean awaitLaunch() {
-        boolean interrupted = false;
-        try {
-            while (runner == null) {   // volatile; partner: run()'s store, then its unpark of starter
-                // isAlive() false after start() returned is final: the thread ended, or start() did not start it
-                if (!thread.isAlive() && LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_REFUSED)) {
-                    return false;   // volatile CAS; partner: run()'s CAS. Lost: the task runs (runner follows)
-                }
-                LockSupport.parkNanos(this, LAUNCH_POLL_NANOS);  // run() unparks; the timeout notices a death
-                if (Thread.interrupted()) {
-                    interrupted = true;   // keep waiting; re-asserted below
-                }
-            }
+        // run() unparks; the timeout notices a death
+        Uninterruptibly.await(this::launchDecided, nanos -> LockSupport.parkNanos(this, LAUNCH_POLL_NANOS),
+                Uninterruptibly.NO_DEADLINE);
+        return runner != null;   // volatile; null only when launchDecided refused the task
+    }
+
+    /** Whether the task began ({@code runner} set), or was refused here because its thread is dead. */
+    private boolean launchDecided() {
+        if (runner != null) {   // volatile; partner: run()'s store, then its unpark of starter
             return true;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
+        // isAlive() false after start() returned is final: the thread ended, or start() did not start it.
+        // volatile CAS; partner: run()'s CAS. Lost: the task runs (runner follows)
+        return !thread.isAlive() && casLaunch(LAUNCH_PENDING, LAUNCH_REFUSED);
+    }
+
+    private boolean casLaunch(int expected, int value) {
+        return LAUNCH.compareAndSet(this, expected, value);
+    }
+
+    private int lvState() {
+        return (int) STATE.getVolatile(this);
+    }
+
+    private void svState(int value) {
+        STATE.setVolatile(this, value);
+    }
+
+    private boolean casState(int expected, int value) {
+        return STATE.compareAndSet(this, expected, value);
     }
 
     private IllegalStateException notStarted(String name, Throwable cause) {
@@ -187,7 +200,7 @@ final class Worker implements CallbackWorker {
     }
 
     boolean isOpen() {
-        return state == OPEN;
+        return lvState() == OPEN;
     }
 
     @Override
@@ -198,23 +211,11 @@ final class Worker implements CallbackWorker {
     @Override
     public void call(RcuCallback callback) {
         Objects.requireNonNull(callback, "callback");
-        if (state != OPEN) {
+        if (lvState() != OPEN) {
             throw new IllegalStateException("call() on callback worker '" + thread.getName() + "' of "
                     + domain.name + ", which is closed");
         }
         callbacks.accept(callback, this);
-    }
-
-    /** Claims {@code cb} for queueing; throws if it is queued already. */
-    static void claim(RcuCallback cb) {
-        if (!QUEUED.compareAndSet(cb, 0, 1)) {  // volatile CAS; reset by the worker just before invoke
-            throw new IllegalStateException("RcuCallback " + cb + " is already queued");
-        }
-    }
-
-    /** Undoes {@link #claim} for a callback that was refused. */
-    static void unclaim(RcuCallback cb) {
-        QUEUED.setRelease(cb, 0);
     }
 
     /**
@@ -222,12 +223,12 @@ final class Worker implements CallbackWorker {
      * this worker no longer takes callbacks; the caller routes elsewhere.
      */
     boolean enqueue(RcuCallback cb) {
-        if (state != OPEN && !callbacks.isDomainThread(Thread.currentThread())) {
+        if (lvState() != OPEN && !callbacks.isDomainThread(Thread.currentThread())) {
             return false;  // closing: external producers are routed elsewhere; callbacks may still chain
         }
         pending.getAndAdd(cb.weight());
         queue.enqueue(cb);      // volatile XCHG; then the volatile loads below (see the pairing table)
-        if (state == TERMINATED) {
+        if (lvState() == TERMINATED) {
             rescue();
         } else if (!options.realTime() && sleeping) {
             LockSupport.unpark(runner);
@@ -265,7 +266,7 @@ final class Worker implements CallbackWorker {
     // ------------------------------------------------------------------ the thread
 
     private void run() {
-        if (!LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_RUNNING)) {  // volatile; partner: start()'s CAS
+        if (!casLaunch(LAUNCH_PENDING, LAUNCH_RUNNING)) {  // volatile; partner: start()'s CAS
             return;   // the start failed: this task never runs
         }
         runner = Thread.currentThread();   // volatile; partner: the load in awaitLaunch
@@ -277,7 +278,7 @@ final class Worker implements CallbackWorker {
             while (true) {
                 try {
                     if (!drainOnce()) {
-                        if (state != OPEN) {
+                        if (lvState() != OPEN) {
                             break;
                         }
                         idle();
@@ -287,7 +288,7 @@ final class Worker implements CallbackWorker {
                                                     // anything else (an Error in a wait): keep the worker alive
                 }
             }
-            state = TERMINATED;   // volatile; then the final drain (partner: producers' load of state)
+            svState(TERMINATED);   // volatile; then the final drain (partner: producers' load of state)
             while (drainOnce()) {
                 // callbacks queued by producers that raced the close
             }
@@ -298,15 +299,17 @@ final class Worker implements CallbackWorker {
 
     private void idle() {
         if (options.realTime()) {
-            for (int i = 0; i < 64 && queue.isEmpty(); i++) {
-                Thread.onSpinWait();
-            }
-            if (queue.isEmpty() && state == OPEN) {
-                LockSupport.parkNanos(this, RT_POLL_NANOS);
+            // polls: spins, then one park; the run loop then looks at the queue and the state again
+            for (int step = 0; queue.isEmpty() && lvState() == OPEN; ) {
+                boolean parked = REAL_TIME_POLL.parksAt(step);
+                step = REAL_TIME_POLL.idle(this, step);
+                if (parked) {
+                    break;
+                }
             }
         } else {
             sleeping = true;  // volatile; then the volatile load of the tail (Dekker with enqueue)
-            if (queue.isEmpty() && state == OPEN) {
+            if (queue.isEmpty() && lvState() == OPEN) {
                 LockSupport.park(this);
             }
             sleeping = false;
@@ -339,11 +342,11 @@ final class Worker implements CallbackWorker {
     private RcuCallback awaitFullerBatch(RcuCallback first, RcuCallback last) {
         int count = count(first, last, options.minBatch());
         long delayNanos = AbstractRcu.saturatedNanos(options.maxDelay());
-        if (count < options.minBatch() && delayNanos > 0 && state == OPEN) {
+        if (count < options.minBatch() && delayNanos > 0 && lvState() == OPEN) {
             long deadline = System.nanoTime() + delayNanos;
             batching = true;   // volatile, then the loads in the loop condition (Dekker with expedite())
             while (count < options.minBatch() && barriersWaiting.get() == 0 && !callbacks.overBudget()
-                    && state == OPEN) {
+                    && lvState() == OPEN) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -351,7 +354,7 @@ final class Worker implements CallbackWorker {
                 LockSupport.parkNanos(this, Math.min(left, 1_000_000));
                 RcuCallback more = queue.takeAll(lastOut);
                 if (more != null) {
-                    setNext(last, more);
+                    CallbackQueue.splice(last, more);
                     count += count(more, lastOut[0], options.minBatch());
                     last = lastOut[0];
                 }
@@ -359,7 +362,7 @@ final class Worker implements CallbackWorker {
             batching = false;
             RcuCallback more = queue.takeAll(lastOut);  // what the request that ended the wait queued (a marker)
             if (more != null) {
-                setNext(last, more);
+                CallbackQueue.splice(last, more);
                 last = lastOut[0];
             }
         }
@@ -383,7 +386,7 @@ final class Worker implements CallbackWorker {
                 weight += n.weight();
                 ran += n.weight();  // a defer batch stands for its callbacks
             }
-            QUEUED.setRelease(n, 0);  // release; the callback may be queued again from here on
+            n.unclaim();  // release; the callback may be queued again from here on
             int f = callbacks.invoke(n);
             failed += f;
             failedTotal += f;
@@ -398,10 +401,6 @@ final class Worker implements CallbackWorker {
             pending.getAndAdd(-weight);
             callbacks.afterBatch(weight, failed);
         }
-    }
-
-    private static void setNext(RcuCallback n, RcuCallback next) {
-        n.next = next;  // consumer-owned node: no producer writes it any more
     }
 
     /** Counts a taken chain, stopping at {@code limit} (only "is the batch big enough yet" matters). */
@@ -477,7 +476,7 @@ final class Worker implements CallbackWorker {
 
     /** Starts closing without waiting (the domain closes all workers at once, then joins them). */
     void beginClose() {
-        STATE.compareAndSet(this, OPEN, CLOSING);  // volatile; a terminated worker stays terminated
+        casState(OPEN, CLOSING);  // volatile; a terminated worker stays terminated
         LockSupport.unpark(runner);  // volatile load; Dekker with run() (it stores runner, then reads state): it
                                      // sees CLOSING or is woken here (null, a task not begun: nothing to wake)
     }
@@ -485,6 +484,6 @@ final class Worker implements CallbackWorker {
     @Override
     public String toString() {
         return "CallbackWorker[" + thread.getName() + ", pending " + pending.get()
-                + (state == OPEN ? "" : state == CLOSING ? ", closing" : ", closed") + "]";
+                + (lvState() == OPEN ? "" : lvState() == CLOSING ? ", closing" : ", closed") + "]";
     }
 }
