@@ -49,8 +49,8 @@ final class DeferBatches {
      *   While a thread runs its own full batch it counts as a thread that runs callbacks (barrier() and close() from
      *   them throw, a full batch they fill is handed on): its slot's `running` flag says so (Callbacks asks
      *   runsOwnBatch, which reads the thread-local slot only while `ownBatchesRunning` counts such a thread, so
-     *   other threads get no thread-local entry), where a shared batch's filler joins Callbacks' set of such threads
-     *   (which allocates).
+     *   other threads get no thread-local entry), where a shared batch's filler joins CallbackThreads' set of such
+     *   threads (which allocates).
      *
      * Pairing: `owner` CAS (volatile) acquires the slot; its release store hands the slot's plain fields (items,
      * size, touched) to the next claimer. `spare` and `running` are read and written by the owning thread alone.
@@ -217,11 +217,11 @@ final class DeferBatches {
             full = s.append(cb);
             if (full != null) {
                 if (callerMustNotWait(Thread.currentThread())) {
-                    callbacks.countOvershoot();   // must not block here: a worker runs it after its grace period
+                    callbacks.budget.countOvershoot();   // must not block here: a worker runs it after its grace period
                     callbacks.route(new Batch(full, CAPACITY));   // never blocks
                 } else {
                     runsHere = true;
-                    callbacks.callerBatchStarted();  // before the slot is released: barrier's flush sees it
+                    callbacks.threads.callerBatchStarted();  // before the slot is released: barrier's flush sees it
                 }
             }
         } finally {
@@ -252,25 +252,25 @@ final class DeferBatches {
                 ownBatchesRunning.incrementAndGet();   // volatile; this thread's own runsOwnBatch reads it after
                 own.running = true;
             } else {
-                callbacks.enterCallbackContext(me);
+                callbacks.threads.enterCallbackContext(me);
             }
             int failed;
             try {
-                failed = runAll(callbacks, batch, CAPACITY);
+                failed = runAll(callbacks.budget, batch, CAPACITY);
             } finally {
                 if (own != null) {
                     own.running = false;
                     ownBatchesRunning.decrementAndGet();
                 } else {
-                    callbacks.exitCallbackContext(me);
+                    callbacks.threads.exitCallbackContext(me);
                 }
             }
-            callbacks.afterBatch(CAPACITY, failed);
+            callbacks.budget.afterBatch(CAPACITY, failed);
             if (own != null) {
                 own.spare = batch;   // the owning thread's field; emptied by runAll
             }
         } finally {
-            callbacks.callerBatchEnded();
+            callbacks.threads.callerBatchEnded();
         }
     }
 
@@ -383,12 +383,12 @@ final class DeferBatches {
     }
 
     /** Runs the first {@code size} callbacks of {@code items}, each outside any lock, emptying the array. */
-    static int runAll(Callbacks callbacks, Runnable[] items, int size) {
+    static int runAll(CallbackBudget budget, Runnable[] items, int size) {
         int failed = 0;
         for (int i = 0; i < size; i++) {
             Runnable cb = items[i];
             items[i] = null;
-            failed += callbacks.run(cb);
+            failed += budget.run(cb);
         }
         return failed;
     }
@@ -409,8 +409,8 @@ final class DeferBatches {
         }
 
         /** Runs every item, each outside any lock; returns how many threw. */
-        int runAll(Callbacks callbacks) {
-            return DeferBatches.runAll(callbacks, items, size);
+        int runAll(CallbackBudget budget) {
+            return DeferBatches.runAll(budget, items, size);
         }
 
         @Override

@@ -36,8 +36,8 @@ final class Worker implements CallbackWorker {
      *   them sees the callback; takeAll runs under `consumerLock`, so at most one of them takes it. Only takeAll is
      *   under that lock: grace-period waits and callbacks run outside every lock.
      *
-     * Starting (a handshake): Callbacks registers a worker only after start() saw its task begin, so nothing can be
-     * queued on a worker that does not run. `launch` decides once whether the task runs: the task's CAS
+     * Starting (a handshake): WorkerRegistry registers a worker only after start() saw its task begin, so nothing
+     * can be queued on a worker that does not run. `launch` decides once whether the task runs: the task's CAS
      * PENDING -> RUNNING (it then publishes `runner`, the thread it runs on, and unparks the starter), or the failed
      * start's CAS PENDING -> REFUSED (a task that runs after that returns at once). start() waits until `runner` is
      * set, or until the thread is dead (ended, or never started by a start() that returned) with the task not begun:
@@ -293,7 +293,7 @@ final class Worker implements CallbackWorker {
                 // callbacks queued by producers that raced the close
             }
         } finally {
-            callbacks.workerTerminated(this);
+            callbacks.registry.workerTerminated(this);
         }
     }
 
@@ -345,7 +345,7 @@ final class Worker implements CallbackWorker {
         if (count < options.minBatch() && delayNanos > 0 && lvState() == OPEN) {
             long deadline = System.nanoTime() + delayNanos;
             batching = true;   // volatile, then the loads in the loop condition (Dekker with expedite())
-            while (count < options.minBatch() && barriersWaiting.get() == 0 && !callbacks.overBudget()
+            while (count < options.minBatch() && barriersWaiting.get() == 0 && !callbacks.budget.overBudget()
                     && lvState() == OPEN) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -387,7 +387,7 @@ final class Worker implements CallbackWorker {
                 ran += n.weight();  // a defer batch stands for its callbacks
             }
             n.unclaim();  // release; the callback may be queued again from here on
-            int f = callbacks.invoke(n);
+            int f = callbacks.budget.invoke(n);
             failed += f;
             failedTotal += f;
             n = next;
@@ -399,7 +399,7 @@ final class Worker implements CallbackWorker {
     private void settle(int weight, int failed) {
         if (weight != 0 || failed != 0) {
             pending.getAndAdd(-weight);
-            callbacks.afterBatch(weight, failed);
+            callbacks.budget.afterBatch(weight, failed);
         }
     }
 
@@ -425,30 +425,30 @@ final class Worker implements CallbackWorker {
                 }
             }, thread.getName());
         } catch (RuntimeException | Error noThread) {
-            strandQueue();  // no thread could start: Callbacks keeps the callbacks for someone who can run them
+            strandQueue();  // no thread could start: kept for someone who can run them
         }
     }
 
     /**
-     * Hands everything queued to {@link Callbacks#strand}: the take and the hand-over under strandedLock, then
-     * consumerLock (the order retryStranded takes them in), so that a producer whose callback another producer's
-     * take carried off finds it stranded by the time its own strandQueue returns, and a barrier's runStranded finds
-     * it there. Exclusive with the drains through consumerLock.
+     * Hands everything queued to {@link StrandedCallbacks}: the take and the hand-over under its lock, then
+     * consumerLock (the order its retry takes them in), so that a producer whose callback another producer's take
+     * carried off finds it stranded by the time its own strandQueue returns, and a barrier's runAll finds it there.
+     * Exclusive with the drains through consumerLock.
      */
     private void strandQueue() {
-        synchronized (callbacks.strandedLock) {
+        synchronized (callbacks.stranded.lock) {
             synchronized (consumerLock) {
                 RcuCallback first = queue.takeAll(lastOut);
                 RcuCallback last = lastOut[0];
                 for (RcuCallback n = first; n != null; ) {
                     RcuCallback next = CallbackQueue.next(n, last);  // read first: the stranded n may be re-queued
                     pending.getAndAdd(-n.weight());
-                    callbacks.addStranded(n);
+                    callbacks.stranded.add(n);
                     n = next;
                 }
             }
         }
-        callbacks.strandsAdded();   // outside the locks: it may wake the domain thread, or run them (closed domain)
+        callbacks.stranded.added();   // outside the locks: it may wake the domain thread, or run them (closed domain)
     }
 
     // ------------------------------------------------------------------ closing
@@ -468,7 +468,7 @@ final class Worker implements CallbackWorker {
         beginClose();
         boolean token = domain.beforeBlocking();            // QSBR: a quiescent state of the caller
         try {
-            callbacks.awaitEnd(this, AbstractRcu.NO_DEADLINE);
+            callbacks.barrier.awaitEnd(this, AbstractRcu.NO_DEADLINE);
         } finally {
             domain.afterBlocking(token);
         }
