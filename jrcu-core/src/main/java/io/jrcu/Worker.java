@@ -66,8 +66,11 @@ final class Worker implements CallbackWorker {
     final WorkerOptions options;
     final boolean isDefault;
     private final CallbackQueue queue = new CallbackQueue();
-    /** The thread the factory made (named after the worker). */
-    private final Thread thread;
+    /**
+     * The thread the factory made, named after the worker; it names the worker. Usually also its runner, but a
+     * factory may hand the task to another thread (see the overview).
+     */
+    private final Thread factoryThread;
     /** The thread that runs the task, once it began (the handshake; see the overview); {@code null} before. */
     private volatile Thread runner;
     /** The thread that made the worker: it waits in start() until the task begins, and the task unparks it. */
@@ -112,7 +115,7 @@ final class Worker implements CallbackWorker {
         } catch (RuntimeException | Error e) {
             throw notStarted(name, e);
         }
-        this.thread = t;
+        this.factoryThread = t;
     }
 
     /**
@@ -127,15 +130,15 @@ final class Worker implements CallbackWorker {
      */
     void start() {
         try {
-            thread.start();
+            factoryThread.start();
         } catch (RuntimeException | Error e) {  // OutOfMemoryError "unable to create native thread" among them
             if (!casLaunch(LAUNCH_PENDING, LAUNCH_REFUSED)) {  // volatile; partner: run()'s CAS
                 beginClose();  // the task runs although start() threw: it ends at once, holding nothing
             }
-            throw notStarted(thread.getName(), e);
+            throw notStarted(factoryThread.getName(), e);
         }
         if (!awaitLaunch()) {
-            throw notStarted(thread.getName(), new IllegalStateException("its thread " + thread
+            throw notStarted(factoryThread.getName(), new IllegalStateException("its thread " + factoryThread
                     + " ended without running the worker's task"));
         }
     }
@@ -158,7 +161,7 @@ final class Worker implements CallbackWorker {
         }
         // isAlive() false after start() returned is final: the thread ended, or start() did not start it.
         // volatile CAS; partner: run()'s CAS. Lost: the task runs (runner follows)
-        return !thread.isAlive() && casLaunch(LAUNCH_PENDING, LAUNCH_REFUSED);
+        return !factoryThread.isAlive() && casLaunch(LAUNCH_PENDING, LAUNCH_REFUSED);
     }
 
     private boolean casLaunch(int expected, int value) {
@@ -186,12 +189,12 @@ final class Worker implements CallbackWorker {
     @Override
     public Thread thread() {
         Thread t = runner;   // volatile; partner: run()'s store
-        return t != null ? t : thread;
+        return t != null ? t : factoryThread;
     }
 
     /** Whether the factory's thread itself runs the task (a thread that ends when the worker ends). */
     boolean runsOnItsOwnThread() {
-        return runner == thread;
+        return runner == factoryThread;
     }
 
     @Override
@@ -212,7 +215,7 @@ final class Worker implements CallbackWorker {
     public void call(RcuCallback callback) {
         Objects.requireNonNull(callback, "callback");
         if (lvState() != OPEN) {
-            throw new IllegalStateException("call() on callback worker '" + thread.getName() + "' of "
+            throw new IllegalStateException("call() on callback worker '" + factoryThread.getName() + "' of "
                     + domain.name + ", which is closed");
         }
         callbacks.accept(callback, this);
@@ -393,7 +396,7 @@ final class Worker implements CallbackWorker {
             n = next;
         }
         settle(weight, failed);
-        JfrEvents.callbackBatch(domain.name, thread.getName(), ran, failedTotal, start);
+        JfrEvents.callbackBatch(domain.name, factoryThread.getName(), ran, failedTotal, start);
     }
 
     private void settle(int weight, int failed) {
@@ -423,7 +426,7 @@ final class Worker implements CallbackWorker {
                 while (drainOnce()) {
                     // run what the terminated worker can no longer take
                 }
-            }, thread.getName());
+            }, factoryThread.getName());
         } catch (RuntimeException | Error noThread) {
             strandQueue();  // no thread could start: kept for someone who can run them
         }
@@ -483,7 +486,7 @@ final class Worker implements CallbackWorker {
 
     @Override
     public String toString() {
-        return "CallbackWorker[" + thread.getName() + ", pending " + pending.get()
+        return "CallbackWorker[" + factoryThread.getName() + ", pending " + pending.get()
                 + (lvState() == OPEN ? "" : lvState() == CLOSING ? ", closing" : ", closed") + "]";
     }
 }
