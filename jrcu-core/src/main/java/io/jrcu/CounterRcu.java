@@ -397,7 +397,7 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         /** Registry slot; -1 when not registered. Under the registry lock. */
         int slot = -1;
 
-        CounterReader(AbstractRcu<?> domain, Thread owner) {
+        CounterReader(GracePeriodEngine<?> domain, Thread owner) {
             super(domain, owner);
         }
 
@@ -448,7 +448,7 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
     abstract static class PaddedCounterReader extends CounterReader {
         long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
 
-        PaddedCounterReader(AbstractRcu<?> domain, Thread owner) {
+        PaddedCounterReader(GracePeriodEngine<?> domain, Thread owner) {
             super(domain, owner);
         }
     }

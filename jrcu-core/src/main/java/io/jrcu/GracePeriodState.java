@@ -24,7 +24,7 @@ abstract class GracePeriodStatePadBefore {
 abstract class GracePeriodStateStarted extends GracePeriodStatePadBefore {
     /**
      * Number of the newest grace period started; 0 before the first. Raised by one (CAS) under the domain's gpLock,
-     * and (QSBR only) by DPDK-style tokens, an atomic increment by any thread (see AbstractRcu.token()).
+     * and (QSBR only) by DPDK-style tokens, an atomic increment by any thread (see GracePeriodEngine.token()).
      */
     volatile long started;
 }
@@ -72,7 +72,7 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
     }
 
     /** Volatile CAS: orders the writer's unlinks before the new number (partner: the readers' acquire load in
-     *  laStarted). The store->load order before the scan of reader records is AbstractRcu.runUntil's explicit
+     *  laStarted). The store->load order before the scan of reader records is GracePeriodEngine.runUntil's explicit
      *  full fence, not this CAS's. Fails only when a QSBR token raised the number meanwhile. */
     boolean casStarted(long expected, long value) {
         return STARTED.compareAndSet(this, expected, value);

@@ -47,7 +47,7 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
     static final boolean ASYMMETRIC = Membarrier.AVAILABLE;
 
     static {
-        AbstractRcu.LOG.log(System.Logger.Level.DEBUG, ASYMMETRIC
+        GracePeriodEngine.LOG.log(System.Logger.Level.DEBUG, ASYMMETRIC
                 ? "jrcu: memb readers use asymmetric fences (membarrier)"
                 : "jrcu: memb readers use full fences: membarrier unavailable: " + Membarrier.UNAVAILABLE_BECAUSE);
     }
