@@ -1,59 +1,42 @@
 package io.jrcu;
 
 import io.jrcu.internal.Faults;
-import io.jrcu.internal.JfrEvents;
 import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The grace-period engine every flavor shares: cookies, the sequence of grace periods, sharing them between
- * concurrent callers, the waits, stall reports, misuse checks and closing; its {@link DomainThread} drives polled
- * and lazily requested grace periods. A flavor supplies only its read side and {@link #awaitReaders}. The engine
- * knows no callback, defer or arena type: {@link AbstractRcu} builds the callback machinery on top of it and plugs in
- * through the upper-layer hooks (the domain thread's periodic work, what close() runs first, the upper layers'
- * threads), as liburcu's {@code urcu-call-rcu-impl.h} sits on top of {@code urcu.c}.
+ * The grace-period engine every flavor shares: what callers ask of grace periods — cookies, polls, the waits,
+ * requests to the {@link DomainThread}, misuse checks and closing — on top of {@link GracePeriodSequence}, which runs
+ * the grace periods themselves. A flavor supplies only its read side and {@link #awaitReaders}. The engine knows no
+ * callback, defer or arena type: {@link AbstractRcu} builds the callback machinery on top of it and plugs in through
+ * the upper-layer hooks (the domain thread's periodic work, what close() runs first, the upper layers' threads), as
+ * liburcu's {@code urcu-call-rcu-impl.h} sits on top of {@code urcu.c}.
  */
-abstract class GracePeriodEngine<R extends AbstractReader> {
+abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSequence<R> {
     /*
      * Overview.
      *
-     * Grace periods are numbered 1, 2, 3 ... in one sequence per domain. Two numbers describe it:
-     *   state.started  the newest grace period started (readers read it; see GracePeriodState)
-     *   completed      the newest grace period completed; started - completed is 0 or 1, except that QSBR's
-     *                  DPDK-style tokens (token(): an atomic increment of started by any thread) may run ahead
      * A cookie is the number of a grace period that starts after the cookie was taken: snapshot() issues a full
      * fence, then returns started + 1. Grace period started+1 has not started when started is read, so it begins
-     * after the caller's earlier writes. Grace period c has passed when completed >= c or seenComplete >= c (see
-     * below; only QSBR's poll raises seenComplete, so for memb and bulletProof it is completed >= c alone): poll,
-     * isCompleted, await and tryAdvance all ask exactly that (passed(c)). COMPLETED (0) is always complete.
-     * maxIssued (a CAS maximum, written about once per grace period) rejects cookies never handed out.
+     * after the caller's earlier writes. poll, isCompleted, await and tryAdvance all ask whether it has passed
+     * (passed(c), see GracePeriodSequence). COMPLETED (0) is always complete. maxIssued (a CAS maximum, written about
+     * once per grace period) rejects cookies never handed out.
      *
-     * Grace periods run one at a time under gpLock, by whichever thread holds it:
-     *   runUntil(target):  while completed < target:
-     *                        g = started; if g == completed: g += 1; CAS started = g; fence
-     *                        else if g > target: g = target     (QSBR tokens ran ahead: see token())
-     *                        if tokens started several (newest > completed + 1):
-     *                          a = newestUnblocked(newest)        one look at the readers (DPDK's acked token)
-     *                          if a >= g: completed = a; continue
-     *                          if a > completed: completed = a    (partial); NO_WAIT: return false
-     *                        awaitReaders(g)    flavor: every section that might predate g has ended
-     *                        completed = g      (volatile)
-     * A caller of synchronize()/await() takes the lock and runs grace periods itself (lowest latency: no handoff
-     * to another thread). Callers blocked on the lock share the work: when one gets the lock and finds
-     * completed >= its cookie it returns at once, so concurrent synchronize() callers share grace periods as in
-     * liburcu >= 0.8. A grace period is resumable: a timed caller whose deadline passes inside awaitReaders leaves
-     * started = completed + 1 and the next holder of the lock continues the same grace period.
+     * A caller of synchronize()/await() takes gpLock and runs grace periods itself (lowest latency: no handoff to
+     * another thread). Callers that find gpLock held share the work: they park until the holder completes a grace
+     * period or lets the lock go, then find completed >= their cookie and return at once, so concurrent
+     * synchronize() callers share grace periods as in liburcu >= 0.8. A waiter that cannot take gpLock in a flavor
+     * whose poll looks at the readers (QSBR) takes that look before each park, and parks with a bounded timeout
+     * while it looks (readers wake only the holder of gpLock): a true poll(c) is never followed by an await(c) that
+     * waits, or a DeferQueue entry of c that stays ineligible.
      *
      * startPoll() and requestLazily() (DeferQueue) hand the grace period to the domain thread (DomainThread: the
      * requests, the lazy tick, its parking and loop). Every holder of gpLock that runs grace periods, after
@@ -62,37 +45,12 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
      * membarrier makes starting costly, see gracePeriodStartIsCheap) or resumes the grace period and looks at the
      * readers once (deadline NO_WAIT).
      *
-     * poll(c) with completed < c, in a flavor whose readers' reports alone end grace periods (QSBR, see
-     * pollLooksAtReaders; DPDK's rte_rcu_qsbr_check without waiting) looks at the readers itself, without gpLock:
-     *   poll(c):  passed(c): true
-     *             a = seenComplete
-     *             if a < c:  n = started; if n < c: false    (c's grace period has not started: nothing covers it)
-     *                        fence; a = newestUnblocked(n)  (one scan; the same look runUntil takes)
-     *                        if a < c: false
-     *             tryLock gpLock: completed = max(completed, a)    else: seenComplete = max(seenComplete, a)
-     *             true
-     * Whether grace period g has ended is a fact about the past (every reader that might predate it has reported
-     * since it started), so a look made without gpLock stays true and may be published later: under gpLock into
-     * completed (completed <= started holds: a <= n), or, while another thread holds gpLock, into seenComplete
-     * (DPDK's acked_token). Neither blocks. The holder of gpLock may be waiting for a reader that holds up only a
-     * later grace period, so everything that asks whether c has passed reads both (passed(c)): a true poll(c) is
-     * never followed by an await(c) that waits, or a DeferQueue entry of c that stays ineligible. runUntil itself
-     * goes by completed alone (seenComplete only catches up with it). A waiter in awaitUntil that cannot take
-     * gpLock takes the same look before each park, and parks with a bounded timeout while it looks (readers wake
-     * only the holder of gpLock).
-     *
-     * Memory-ordering plan (partners):
+     * Memory-ordering plan (partners; runUntil, completed and the look: see GracePeriodSequence):
      *   snapshot: fullFence, then volatile load of started  <->  the volatile CAS of started in runUntil
      *   token:    volatile increment of started (its release half orders the unlinks before it)  <->  readers'
      *             acquire load of started; the scan's store->load order is runUntil's fence
-     *   runUntil: volatile CAS started=g, fullFence, then the flavor's acquire loads of reader state  <->  each
-     *             reader's store + full fence (memb/QSBR online) or atomic counter update (bulletProof)
-     *   completed: volatile store after awaitReaders  <->  volatile load in passed(c); with the flavor's acquire
-     *             loads this makes every ended section happen-before a successful poll, await or reclaim.
-     *   poll's look: volatile load of started, fullFence, the flavor's acquire loads of reader state  <->  as in
-     *             runUntil; its result is published by the volatile store of completed (as above) or the CAS of
-     *             seenComplete  <->  the volatile load of seenComplete in passed(c) (the look's acquire loads come
-     *             before the CAS, so a thread that reads seenComplete >= c sees what the readers did).
+     *   lifecycle: volatile, read after started (snapshot, token)  <->  close's CAS to CLOSING, then the volatile
+     *             store of state.closing that readers check after their own fence
      *   requests / the domain thread's park: see DomainThread.
      *
      * Closing: state OPEN -> CLOSING (state.closing is set; new sections and requests throw) -> the upper layers
@@ -101,68 +59,50 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
      * are told (upperLayersClosed) -> the domain thread stops.
      */
 
-    static final long NO_DEADLINE = Long.MAX_VALUE;
-    /** A "deadline" meaning: do not wait at all (tryAdvance). Never a value deadlineAfter returns. */
-    static final long NO_WAIT = Long.MIN_VALUE;
     /** Deepest supported nesting of read sections. */
     static final int MAX_NESTING = 65_535;
 
     private static final int OPEN = 0, CLOSING = 1, CLOSED = 2;
     private static final AtomicInteger DOMAIN_NUMBERS = new AtomicInteger();
-    static final System.Logger LOG = System.getLogger("io.jrcu");
 
-    final String name;
-    final boolean debugChecks;
-    final long stallTimeoutNanos;
-    final Consumer<Throwable> errorHandler;
-    private final boolean processDefault;
-
-    /** Read by readers; padded. */
-    final GracePeriodState state = new GracePeriodState();
-    /** Newest grace period completed. Written only under gpLock. */
-    private volatile long completed;
-
-    private static final VarHandle SEEN_COMPLETE = VarHandles.field(MethodHandles.lookup(), "seenComplete", long.class);
     private static final VarHandle MAX_ISSUED = VarHandles.field(MethodHandles.lookup(), "maxIssued", long.class);
     private static final VarHandle STATE = VarHandles.field(MethodHandles.lookup(), "lifecycle", int.class);
-    /**
-     * Newest grace period a look at the readers by poll() showed complete while another thread held gpLock (DPDK's
-     * acked_token); raised by CAS. Read by passed(c) (not by runUntil): it may be ahead of completed until a grace
-     * period catches up.
-     */
-    private volatile long seenComplete;
+
+    final boolean debugChecks;
+    private final boolean processDefault;
+
     /** Highest cookie handed out by snapshot()/startPoll(); raised by CAS, about once per grace period. */
+    @SuppressWarnings("unused") // through MAX_ISSUED
     private volatile long maxIssued;
+    @SuppressWarnings("unused") // through STATE
     private volatile int lifecycle = OPEN;
     private final CountDownLatch closed = new CountDownLatch(1);
-
-    /** Held by whichever thread runs grace periods (runUntil). */
-    final ReentrantLock gpLock = new ReentrantLock();
-    /** The thread inside awaitReaders, for readers that wake it; null when none. Written under gpLock. */
-    private volatile Thread gpWaiter;
-    private final GracePeriodWait waiter = new GracePeriodWait(this);
-    /** Threads parked in awaitUntil (slow path only). */
-    private final ConcurrentLinkedQueue<Thread> gpWaiters = new ConcurrentLinkedQueue<>();
 
     /** Drives requested and lazily requested grace periods, and the upper layers' periodic work. */
     private final DomainThread domainThread = new DomainThread(this);
 
-    /** Fault injection for the broken twins of the proofs; see Faults. */
-    private volatile boolean skipReaderWait;
-    /** Fault injection for model checking; see Faults.Fault.MANUAL_GRACE_PERIODS. */
-    volatile boolean manualGracePeriods;
+    /** Volatile load; partner: the CAS in snapshot(). */
+    private long lvMaxIssued() {
+        return (long) MAX_ISSUED.getVolatile(this);
+    }
 
-    private volatile long stallReports;
+    /** Volatile CAS; read by checkIssued. */
+    private boolean casMaxIssued(long expected, long value) {
+        return MAX_ISSUED.compareAndSet(this, expected, value);
+    }
 
-    /** Grace-period statistics; written under gpLock. */
-    private volatile long gracePeriodNanosTotal;
-    private volatile long gracePeriodNanosMax;
-    private volatile long gracePeriodsTimed;
-    /** Grace periods completed: the timed ones and those only poll() completed (no start time). */
-    private volatile long gracePeriodsCounted;
-    private long gracePeriodStartNanos;
-    /** The grace period gracePeriodStartNanos belongs to; under gpLock. */
-    private long timedGracePeriod;
+    /** Volatile load; partners: the CAS to CLOSING and the store of CLOSED in close(). */
+    private int lvLifecycle() {
+        return (int) STATE.getVolatile(this);
+    }
+
+    private boolean casLifecycle(int expected, int value) {
+        return STATE.compareAndSet(this, expected, value);
+    }
+
+    private void svLifecycle(int value) {
+        STATE.setVolatile(this, value);
+    }
 
     /**
      * @param name           the domain's name; {@code ""}: the flavor's name and a number
@@ -174,25 +114,11 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
      */
     GracePeriodEngine(String name, String flavor, boolean debugChecks, Duration stallTimeout,
                       Consumer<Throwable> errorHandler, boolean processDefault) {
-        this.name = name.isEmpty() ? flavor + "-" + DOMAIN_NUMBERS.incrementAndGet() : name;
+        super(name.isEmpty() ? flavor + "-" + DOMAIN_NUMBERS.incrementAndGet() : name, stallTimeout, errorHandler);
         this.debugChecks = debugChecks;
-        this.stallTimeoutNanos = saturatedNanos(stallTimeout);
-        this.errorHandler = errorHandler != null ? errorHandler : GracePeriodEngine::logError;
         this.processDefault = processDefault;
         if (debugChecks) {
             DebugProtection.enable();
-        }
-    }
-
-    private static void logError(Throwable t) {
-        LOG.log(System.Logger.Level.ERROR, "jrcu: unexpected failure", t);
-    }
-
-    static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException overflow) {
-            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
     }
 
@@ -208,46 +134,6 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
     }
 
     // ------------------------------------------------------------------ flavor hooks
-
-    /**
-     * Waits until no read section that might have begun before grace period {@code gp} started is still open.
-     * Called under gpLock with {@code state.started == gp}; may be called again for the same {@code gp} after it
-     * returned {@code false}. Uses {@link #waiter} for spinning, parking, deadlines and stall reports.
-     *
-     * @return {@code false} if the deadline passed first
-     */
-    abstract boolean awaitReaders(long gp, GracePeriodWait wait);
-
-    /**
-     * The newest grace period, at most {@code newest}, that no reader holds up at this moment: one look at the
-     * readers without waiting (DPDK's {@code acked_token}), made after a full fence that follows the read of
-     * {@code started >= newest}. Asked under gpLock when QSBR tokens have started several grace periods at once, and
-     * without it by poll() where {@link #pollLooksAtReaders()}; a result no greater than {@code completed} means "no
-     * progress".
-     */
-    long newestUnblocked(long newest) {
-        return Long.MIN_VALUE;   // flavors without tokens are never asked
-    }
-
-    /**
-     * Whether {@link #poll} may answer a cookie that {@code completed} does not cover yet by one look at the readers
-     * ({@link #newestUnblocked}), without gpLock and without waiting. True only where a reader's report alone ends
-     * grace periods: QSBR, whose readers publish with a release store which grace periods a report covers. memb
-     * cannot: with membarrier its readers' entries are ordered only by the membarrier a grace period issues after
-     * starting (a look without one could miss a section), and its cookies name grace periods that only runUntil
-     * starts. bulletProof cannot: a grace period flips the phase and waits for each counter in turn; one look at the
-     * counters proves nothing.
-     */
-    boolean pollLooksAtReaders() {
-        return false;
-    }
-
-    /** Called under gpLock right after grace period {@code gp} was started. */
-    void onGracePeriodStarted(long gp) {
-    }
-
-    /** Appends one line per reader grace period {@code gp} waits for (stall reports). */
-    abstract void describeBlockingReaders(long gp, long waitedNanos, StringBuilder out);
 
     /** The calling thread's reader record if it has one (never creates one). */
     abstract R currentReaderOrNull();
@@ -276,11 +162,11 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
         VarHandle.fullFence(); // orders the caller's earlier writes (unlinks) before reading started; partner: the
                                // volatile store of started that begins the grace period this cookie names
         long cookie = state.lvStarted() + 1;
-        if (lifecycle != OPEN) {   // read after started: a cookie >= the final grace period sees CLOSING
+        if (lvLifecycle() != OPEN) {   // read after started: a cookie >= the final grace period sees CLOSING
             checkOpen("snapshot()");
         }
-        for (long issued = maxIssued; cookie > issued; issued = maxIssued) {
-            if (MAX_ISSUED.compareAndSet(this, issued, cookie)) {  // volatile CAS; read by checkIssued
+        for (long issued = lvMaxIssued(); cookie > issued; issued = lvMaxIssued()) {
+            if (casMaxIssued(issued, cookie)) {  // volatile CAS; read by checkIssued
                 break;
             }
         }
@@ -307,14 +193,14 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
      * close begins during the call.
      */
     final long token() {
-        if (lifecycle != OPEN) {   // volatile; refuse before changing anything
+        if (lvLifecycle() != OPEN) {   // volatile; refuse before changing anything
             checkOpen("start()");
         }
         // volatile increment, no fence before it: its release half orders the caller's earlier writes (unlinks)
         // before the new number (partner: the readers' acquire load of started when they report); the scan's
         // store->load order is runUntil's fence. (snapshot() needs its fence because it only loads.)
         long t = state.incrementStarted();
-        if (lifecycle != OPEN) {   // read again after the increment, as in snapshot(): a close that began during
+        if (lvLifecycle() != OPEN) {   // read again after the increment, as in snapshot(): a close that began during
             checkOpen("start()");  // the call may have read started before it, so its final grace period may not
         }                          // cover this token
         return t;
@@ -389,7 +275,7 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
         if (!mayStart && state.lvStarted() < cookie) {
             return false;   // its grace period has not started and the caller may not start it (a lazy tick will)
         }
-        if (manualGracePeriods || lifecycle != OPEN || !gpLock.tryLock()) {
+        if (manualGracePeriods || lvLifecycle() != OPEN || !gpLock.tryLock()) {
             return false;   // closing: the closer's final grace period covers it; another holder is working on it
         }
         try {
@@ -408,13 +294,6 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
         return passed(cookie);
     }
 
-    /** completed >= cookie, or a look at the readers by poll() showed it (seenComplete): see the overview. */
-    private boolean passed(long cookie) {
-        // volatile loads; partners: the volatile store of completed in complete(), the CAS of seenComplete in
-        // readersPassed (after the look's acquire loads of reader state)
-        return completed >= cookie || seenComplete >= cookie;
-    }
-
     /**
      * {@code poll_state_synchronize_rcu}: whether a full grace period has elapsed since {@code cookie} was taken.
      * Never blocks; see {@link Rcu#poll(long)}.
@@ -425,71 +304,17 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
      */
     public final boolean poll(long cookie) {
         checkIssued(cookie);
-        if (completed >= cookie) {   // volatile; pairs with the volatile store in complete()
+        if (lvCompleted() >= cookie) {   // volatile; pairs with the volatile store in complete()
             return true;
         }
         // QSBR: readersPassed answers from seenComplete too, and lets completed catch up with it
         return pollLooksAtReaders() ? readersPassed(cookie) : passed(cookie);
     }
 
-    /**
-     * Whether grace period {@code cookie} has ended, by one look at the readers (DPDK's {@code rte_rcu_qsbr_check}
-     * without waiting); publishes what the look showed (see the overview). Never blocks (gpLock only by tryLock),
-     * issues no membarrier, starts no thread, scans the readers at most once. Only for flavors whose
-     * {@link #pollLooksAtReaders()} is true.
-     */
-    private boolean readersPassed(long cookie) {
-        long passed = seenComplete;   // volatile; pairs with the CAS below
-        if (passed < cookie) {
-            if (manualGracePeriods) {
-                return false;   // test-only: grace periods advance in blocking calls alone
-            }
-            long newest = state.lvStarted();   // volatile; pairs with a token's increment / runUntil's CAS of started
-            if (newest < cookie) {
-                return false;   // its grace period has not started: no report can cover it yet
-            }
-            VarHandle.fullFence(); // store->load, as in runUntil: orders the caller's earlier writes (unlinks) and the
-                                   // load of started before the flavor's acquire loads of reader state; partner: each
-                                   // reader's store + full fence when it becomes protected
-            passed = skipReaderWait ? newest : newestUnblocked(newest);   // (the fault: every grace period ends)
-            if (passed < cookie) {
-                return false;
-            }
-        }
-        if (gpLock.tryLock()) {   // also for a cookie seenComplete covers: completed catches up once gpLock is free
-            try {
-                long before = completed;
-                if (passed > before) {
-                    completed = passed;   // volatile store; pairs with the volatile loads in passed()
-                    if (timedGracePeriod > before && timedGracePeriod <= passed) {
-                        recordGracePeriod(passed);   // a runUntil timed it from its start
-                    } else {
-                        gracePeriodsCounted++;       // counted, not timed: nobody saw it start (tokens only polls
-                                                     // completed), so no duration goes into stats or JFR
-                    }
-                }
-            } finally {
-                // a plain unlock, no handoff: holding gpLock for this store strands no request (the domain thread
-                // takes gpLock for a request with a blocking lock(), and a lazy tick that finds it held looks again
-                // on its next tick), and a handoff could start the domain thread inside poll()
-                gpLock.unlock();
-                signalGracePeriodWaiters();
-            }
-        } else {
-            for (long seen = seenComplete; passed > seen; seen = seenComplete) {
-                if (SEEN_COMPLETE.compareAndSet(this, seen, passed)) {  // volatile CAS; read by passed()
-                    signalGracePeriodWaiters();   // threads parked in awaitUntil re-check passed()
-                    break;
-                }
-            }
-        }
-        return true;
-    }
-
     private void checkIssued(long cookie) {
-        if (cookie < 0 || (cookie > maxIssued && cookie > state.lvStarted())) { // tokens are <= started
+        if (cookie < 0 || (cookie > lvMaxIssued() && cookie > state.lvStarted())) { // tokens are <= started
             throw new IllegalArgumentException("cookie " + cookie + " was never issued by " + name
-                    + " (newest cookie issued: " + maxIssued + ", grace periods completed: " + completed + ")");
+                    + " (newest cookie issued: " + lvMaxIssued() + ", grace periods completed: " + lvCompleted() + ")");
         }
     }
 
@@ -579,7 +404,7 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
     final void awaitGracePeriodOrClose() {
         long cookie = cookieNow();
         // lifecycle read after started, as in snapshot(): if it is OPEN the final grace period covers the cookie
-        int now = lifecycle;
+        int now = lvLifecycle();
         if (now == CLOSED) {
             return;
         }
@@ -666,116 +491,11 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
         }
     }
 
-    /** Wakes the threads parked in awaitUntil: a grace period passed, or gpLock was released. */
-    private void signalGracePeriodWaiters() {
-        if (!gpWaiters.isEmpty()) {
-            for (Thread t : gpWaiters) {
-                LockSupport.unpark(t);
-            }
-        }
-    }
-
-    /** Runs grace periods until {@code completed >= target} or the deadline passes. Caller holds gpLock. */
-    final boolean runUntil(long target, long deadline) {
-        while (completed < target) {
-            long gp = state.lvStarted();
-            long newest = gp;   // the newest grace period started, as read before the fence below
-            if (gp == completed) {
-                if (!state.casStarted(gp, gp + 1)) { // volatile CAS; pairs with the readers' acquire load of started
-                    continue;   // a QSBR token started a grace period meanwhile: re-read
-                }
-                gp += 1;
-                newest = gp;
-            } else if (gp > target) {
-                gp = target;    // QSBR tokens ran ahead of the target: wait only for what is asked, so a reader
-                                // that reported after token `target` (not after the newest) does not hold it up
-            }
-            VarHandle.fullFence(); // store->load: orders the new number (and the caller's unlinks) before the
-                                   // flavor's scan of reader state; the JMM gives a volatile store no such order
-                                   // with a later acquire load (HotSpot fences anyway). For a grace period started
-                                   // by a token it is kept for safety: the token's volatile increment orders
-                                   // the unlinks before the number this thread read.
-            if (gp != timedGracePeriod) {
-                timedGracePeriod = gp;
-                gracePeriodStartNanos = System.nanoTime();
-                onGracePeriodStarted(gp);
-            }
-            if (!skipReaderWait) {
-                if (newest > completed + 1) {
-                    // QSBR tokens started several grace periods: one look at the readers completes every one it
-                    // shows over (DPDK's acked token), not one per look; each token is a grace period of its own
-                    long allowed = newestUnblocked(newest);
-                    if (allowed >= gp) {
-                        complete(allowed);
-                        continue;
-                    }
-                    if (allowed > completed) {
-                        complete(allowed);   // partial progress: a reader holds up gp, not the older ones
-                    }
-                    if (deadline == NO_WAIT) {
-                        return false;        // one look is all a non-blocking attempt takes
-                    }
-                }
-                waiter.begin(gp, deadline);
-                gpWaiter = Thread.currentThread();
-                boolean done;
-                try {
-                    done = awaitReaders(gp, waiter);
-                } finally {
-                    gpWaiter = null;
-                    waiter.end();
-                }
-                if (!done) {
-                    return false;
-                }
-            }
-            complete(gp);
-        }
-        return true;
-    }
-
-    /** Grace periods up to {@code gp} are complete. Caller holds gpLock. */
-    private void complete(long gp) {
-        completed = gp; // volatile store; pairs with the volatile loads in poll/await
-        recordGracePeriod(gp);
-        signalGracePeriodWaiters();
-    }
-
-    private void recordGracePeriod(long gp) {
-        long nanos = System.nanoTime() - gracePeriodStartNanos;
-        gracePeriodsTimed++;
-        gracePeriodsCounted++;
-        gracePeriodNanosTotal += nanos;
-        if (nanos > gracePeriodNanosMax) {
-            gracePeriodNanosMax = nanos;
-        }
-        JfrEvents.gracePeriod(name, gp, gracePeriodStartNanos);
-    }
-
     private void unlockAndHandOff() {
         unlockGracePeriods();
-        if (domainThread.lvRequested() > completed) {  // a request this holder did not serve: hand it to the
-            domainThread.handOff();                    // domain thread (volatile loads)
+        if (domainThread.lvRequested() > lvCompleted()) {  // volatile loads: a request this holder did not
+            domainThread.handOff();                         // serve goes to the domain thread
         }
-    }
-
-    /** Releases gpLock without a hand-off (the domain thread itself, close, poll), and wakes the waiters. */
-    final void unlockGracePeriods() {
-        gpLock.unlock();
-        signalGracePeriodWaiters();
-    }
-
-    /** Wakes the thread parked in awaitReaders, if any. Called by readers leaving a section it waits for. */
-    final void wakeGracePeriodWaiter() {
-        Thread t = gpWaiter;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
-    }
-
-    /** Volatile load of the newest grace period completed; partner: the volatile store in complete(). */
-    final long lvCompleted() {
-        return completed;
     }
 
     // ------------------------------------------------------------------ the upper layers' hooks
@@ -866,65 +586,22 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
 
     /** Throws once the domain is closing, except on the domain's own threads (callbacks may go on working). */
     final void checkOpen(String operation) {
-        if (lifecycle != OPEN && !isDomainThread(Thread.currentThread())) {
+        if (lvLifecycle() != OPEN && !isDomainThread(Thread.currentThread())) {
             throw closedException(operation);
         }
     }
 
     final IllegalStateException closedException(String operation) {
         return new IllegalStateException(operation + " on " + name + ", which is "
-                + (lifecycle == CLOSED ? "closed" : "closing"));
+                + (lvLifecycle() == CLOSED ? "closed" : "closing"));
     }
 
     final boolean isOpen() {
-        return lifecycle == OPEN;
+        return lvLifecycle() == OPEN;
     }
 
     final boolean isClosed() {
-        return lifecycle == CLOSED;
-    }
-
-    // ------------------------------------------------------------------ stall reports
-
-    /** Called by {@link GracePeriodWait} when a grace period has waited past the stall timeout. */
-    final void reportStall(long gp, long waitedNanos) {
-        StringBuilder out = new StringBuilder();
-        out.append("jrcu: grace period ").append(gp).append(" of ").append(name).append(" has waited ")
-                .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos)).append(" ms for these readers:");
-        int header = out.length();
-        describeBlockingReaders(gp, waitedNanos, out);
-        stallReports++;
-        LOG.log(System.Logger.Level.WARNING, out.toString());
-        JfrEvents.stall(name, gp, waitedNanos, out.substring(header).strip());
-    }
-
-    static void appendStack(StringBuilder out, Thread t) {
-        for (StackTraceElement e : t.getStackTrace()) {
-            out.append("\n\t\tat ").append(e);
-        }
-    }
-
-    // ------------------------------------------------------------------ statistics (read one by one)
-
-    /** Grace periods completed: counted, not {@code completed} (QSBR tokens skip numbers). Volatile load. */
-    final long gracePeriodsCounted() {
-        return gracePeriodsCounted;
-    }
-
-    /** Mean duration of the grace periods timed from their start; 0 before the first. Volatile loads. */
-    final long meanGracePeriodNanos() {
-        long timed = gracePeriodsTimed;
-        return timed == 0 ? 0 : gracePeriodNanosTotal / timed;
-    }
-
-    /** The longest grace period timed. Volatile load. */
-    final long maxGracePeriodNanos() {
-        return gracePeriodNanosMax;
-    }
-
-    /** Stall reports logged. Volatile load. */
-    final long stallReports() {
-        return stallReports;
+        return lvLifecycle() == CLOSED;
     }
 
     // ------------------------------------------------------------------ closing
@@ -949,7 +626,7 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
             throw new IllegalStateException("close() of " + name + " from its own domain thread '"
                     + me.getName() + "' would wait for itself");
         }
-        if (!STATE.compareAndSet(this, OPEN, CLOSING)) {  // volatile; a second close waits for the first
+        if (!casLifecycle(OPEN, CLOSING)) {  // volatile; a second close waits for the first
             boolean token = beforeBlocking();  // QSBR: the first close's final grace period may wait for us
             try {
                 awaitClosed();
@@ -973,7 +650,7 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
         } finally {
             afterBlocking(token);
         }
-        lifecycle = CLOSED;   // volatile; then the upper layers (the callback facade's stranded callbacks: Dekker
+        svLifecycle(CLOSED);  // volatile; then the upper layers (the callback facade's stranded callbacks: Dekker
         upperLayersClosed();  // with Callbacks.strandsAdded)
         domainThread.stop();  // no domain thread can start after this
         closed.countDown();
@@ -1029,7 +706,7 @@ abstract class GracePeriodEngine<R extends AbstractReader> {
     @Override
     public String toString() {
         return getClass().getSimpleName() + "[" + name + ", grace periods started " + state.lvStarted()
-                + ", completed " + completed + (lifecycle == OPEN ? "" : lifecycle == CLOSING ? ", closing"
+                + ", completed " + lvCompleted() + (lvLifecycle() == OPEN ? "" : lvLifecycle() == CLOSING ? ", closing"
                 : ", closed") + "]";
     }
 }

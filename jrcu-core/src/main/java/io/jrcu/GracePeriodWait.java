@@ -19,7 +19,7 @@ final class GracePeriodWait {
     /** bulletProof scans its thread records for dead owners first after this long, then with backoff. */
     static final long FIRST_DEAD_THREAD_SCAN_NANOS = 50_000_000;
 
-    private final GracePeriodEngine<?> domain;
+    private final GracePeriodSequence<?> domain;
     private long gp;
     private long deadline;
     private long startNanos;
@@ -31,7 +31,7 @@ final class GracePeriodWait {
     private int step;
     private boolean interrupted;
 
-    GracePeriodWait(GracePeriodEngine<?> domain) {
+    GracePeriodWait(GracePeriodSequence<?> domain) {
         this.domain = domain;
     }
 
@@ -75,7 +75,7 @@ final class GracePeriodWait {
      * @return {@code false} when the deadline has passed
      */
     boolean pause() {
-        if (deadline == GracePeriodEngine.NO_WAIT) {
+        if (deadline == GracePeriodSequence.NO_WAIT) {
             return false;   // a non-blocking attempt (tryAdvance): one look at the readers, no waiting
         }
         if (step < SPINS) {
@@ -84,7 +84,7 @@ final class GracePeriodWait {
             return true;
         }
         long now = System.nanoTime();
-        if (deadline != GracePeriodEngine.NO_DEADLINE && now - deadline >= 0) {
+        if (deadline != GracePeriodSequence.NO_DEADLINE && now - deadline >= 0) {
             return false;
         }
         if (step < SPINS + YIELDS) {
@@ -92,7 +92,7 @@ final class GracePeriodWait {
             Thread.yield();
         } else {
             long nanos = parkNanos;
-            if (deadline != GracePeriodEngine.NO_DEADLINE) {
+            if (deadline != GracePeriodSequence.NO_DEADLINE) {
                 nanos = Math.min(nanos, deadline - now);
             }
             LockSupport.parkNanos(this, nanos);
