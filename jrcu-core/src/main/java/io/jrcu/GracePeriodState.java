@@ -9,8 +9,8 @@ import java.lang.invoke.VarHandle;
  * The read-mostly state every reader of a domain looks at: the number of the newest grace period started, and
  * whether the domain is closing. Readers read it on their outermost section entries (memb: started and closing;
  * QSBR: closing; bulletProof: phase and closing) and quiescent reports (QSBR: started), so it is padded on both
- * sides by the class hierarchy below (JCTools style): the writer's frequently written fields (completed, requested)
- * live in the domain object, never next to it.
+ * sides by the class hierarchy below (JCTools style): the writer's frequently written fields live elsewhere, never
+ * next to it (completed in the domain object, requested in its DomainThread).
  *
  * `started` has a line of its own, apart from the fields read on every section entry: QSBR's DPDK-style tokens
  * (every DeferQueue enqueue, every start()) increment it, so for QSBR it is write-hot. Were it next to `closing`,

@@ -8,7 +8,8 @@ import java.util.concurrent.locks.LockSupport;
  * keeps the deadline of a timed caller, the schedule of stall reports, and interrupts (cleared while waiting so that
  * parking keeps working, re-asserted at {@link #end()}).
  *
- * <p>Used only by the holder of the domain's grace-period lock, one grace period at a time: no synchronization.
+ * <p>Used only by the holder of the domain's grace-period lock, one grace period at a time
+ * ({@link GracePeriodSequence#runUntil}, through the flavor's {@code awaitReaders}): no synchronization.
  */
 final class GracePeriodWait {
     static final int SPINS = 128;
