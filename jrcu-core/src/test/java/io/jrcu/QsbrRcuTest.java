@@ -1,6 +1,7 @@
 package io.jrcu;
 
 import io.jrcu.TestThreads.Agent;
+import io.jrcu.internal.Faults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -335,7 +336,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void checkWithoutWaitIsTrueOnTheFirstCallOnceEveryOnlineReaderReported() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         try (TestThreads threads = new TestThreads(); Agent first = threads.agent(false, "first-reader");
              Agent second = threads.agent(false, "second-reader");
              Agent offline = threads.agent(false, "offline-reader")) {
@@ -373,7 +374,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void checkWithoutWaitAnswersFromTheReadersWhileAnotherThreadHoldsTheGracePeriodLock() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "reader");
              Agent checker = threads.agent(false, "checker")) {
             reader.run(rcu::registerThread);
@@ -405,7 +406,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void aReaderThatComesOnlineAfterStartDoesNotHoldUpTheToken() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         try (TestThreads threads = new TestThreads(); Agent returning = threads.agent(false, "returning-reader");
              Agent newcomer = threads.agent(false, "new-reader")) {
             returning.run(() -> {
@@ -552,7 +553,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void aGracePeriodAPollSawPassStaysPassedForAwaitAndTheDeferQueue() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         List<Long> freed = new ArrayList<>();
         DeferQueue<Long> dq = DeferQueue.<Long>builder(rcu, x -> {
             synchronized (freed) {
@@ -602,7 +603,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void aPollThatCompletesATokenTimesNoGracePeriod() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         try (TestThreads threads = new TestThreads(); Agent r = threads.agent(false, "R")) {
             r.run(rcu::registerThread);
             try {
@@ -628,7 +629,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void anAwaitDoesNotWaitForALaterGracePeriodTheLockHolderWaitsFor() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         try (TestThreads threads = new TestThreads(); Agent r = threads.agent(false, "R");
              Agent r2 = threads.agent(false, "R2")) {
             r.run(rcu::registerThread);

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -1072,17 +1071,11 @@ class RcuConformanceTest extends DomainTestSupport {
 
     @Test
     void aDomainThreadThatCouldNotStartIsStartedByTheNextRequest() {
-        AbstractRcu<?> rcu = (AbstractRcu<?>) domain();
-        AtomicInteger made = new AtomicInteger();
-        ThreadFactory real = rcu.domainThreadFactory;
-        rcu.domainThreadFactory = task -> made.getAndIncrement() > 0 ? real.newThread(task) : new Thread(task) {
-            @Override
-            public void start() {
-                throw new OutOfMemoryError("unable to create native thread (test)");
-            }
-        };
+        Rcu rcu = domain();
+        Faults.inject(rcu, Faults.Fault.DOMAIN_THREAD_START_FAILS, true);
         assertThatThrownBy(rcu::startPoll).as("the first request, whose thread cannot start")
                 .isInstanceOf(OutOfMemoryError.class);
+        Faults.inject(rcu, Faults.Fault.DOMAIN_THREAD_START_FAILS, false);
         try (TestThreads threads = new TestThreads()) {   // joined with a timeout: a hang fails the test
             threads.platform("startPoll-then-poll", () -> {
                 long c = rcu.startPoll();
@@ -1091,6 +1084,8 @@ class RcuConformanceTest extends DomainTestSupport {
                 }
             });
         }
-        assertThat(made.get()).as("domain threads made: the failed one, then one that started").isEqualTo(2);
+        AbstractRcu<?> domain = (AbstractRcu<?>) rcu;
+        assertThat(Thread.getAllStackTraces().keySet()).as("the domain thread the second request started")
+                .anyMatch(domain::isGracePeriodThread);
     }
 }
