@@ -1,6 +1,7 @@
 package io.jrcu;
 
 import io.jrcu.internal.Bridge;
+import io.jrcu.internal.DeferRing;
 import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.internal.VarHandles;
 
@@ -232,7 +233,7 @@ public final class RcuArena implements AutoCloseable {
     private final MemorySegment.Scope scope = arena.scope();
     private final SizeClass[] classes;
     /** Addresses of freed blocks (no object per free, so the segment allocate returned need not escape). */
-    private final DeferQueue<Void> deferred;
+    private final DeferRing<Void> deferred;
     /** The counters and the registry of thread caches, apart from the arena so that the Cleaner can read them. */
     private final Ledger ledger;
     /**
@@ -264,11 +265,15 @@ public final class RcuArena implements AutoCloseable {
         this.ledger = new Ledger(name, classes);
         this.table = new ChunkTable(chunkSize);
         this.threadCache = b.debug ? null : new ThreadLocal<>();
-        this.deferred = DeferQueue.forLongs(b.rcu, this::reclaimed)
-                .name("RcuArena '" + name + "'")
-                .reportDropped(false)   // the arena's own Cleaner reports, with bytes
-                .build();
-        DeferQueue.CLEANER.register(this, ledger);
+        // not reported when dropped: the arena's own Cleaner reports, with bytes
+        this.deferred = DeferRing.ofLongs(b.rcu, this::reclaimed, unreported("RcuArena '" + name + "'", false));
+        DeferRing.CLEANER.register(this, ledger);
+    }
+
+    /** A deferred queue's settings: unbounded, no automatic reclaim, not reported when dropped. */
+    private static DeferRing.Settings unreported(String name, boolean singleProducer) {
+        return new DeferRing.Settings(name, Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, singleProducer,
+                false);
     }
 
     /**
@@ -1263,7 +1268,7 @@ public final class RcuArena implements AutoCloseable {
         @SuppressWarnings("unused") // through STASHED
         private long stashedBlocks;
         /** This thread's frees, a batch under one cookie per entry; the owner is its single producer. */
-        final DeferQueue<FreeBatch> queue;
+        final DeferRing<FreeBatch> queue;
         /** The owner has ended and its cache was recovered: written under the registry lock. */
         boolean recovered;
         /** The owner is filling a magazine from its class (its own free function must not touch the magazines). */
@@ -1288,11 +1293,9 @@ public final class RcuArena implements AutoCloseable {
             this.blocks = new int[classCount][];
             this.counts = new int[classCount];
             this.stash = new BlockStack[classCount];
-            this.queue = DeferQueue.<FreeBatch>builder(rcu, this::reclaimed)
-                    .name("RcuArena '" + arenaName + "' frees of " + owner.getName())
-                    .singleProducer()
-                    .reportDropped(false)   // the arena's Cleaner reports, with bytes
-                    .build();
+            // single producer: the owner (or its recoverer); not reported when dropped: the arena's Cleaner reports
+            this.queue = DeferRing.of(rcu, this::reclaimed,
+                    unreported("RcuArena '" + arenaName + "' frees of " + owner.getName(), true));
         }
 
         void setRecovered() {

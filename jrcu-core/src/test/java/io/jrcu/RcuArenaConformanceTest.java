@@ -1,6 +1,7 @@
 package io.jrcu;
 
 import io.jrcu.TestThreads.Agent;
+import io.jrcu.internal.DeferRing;
 import io.jrcu.TestThreads.Body;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -1079,12 +1080,12 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         }
     }
 
-    /** Whether {@code t} is inside the arena's DeferQueue.close() (so RcuArena.close() has refused new work). */
+    /** Whether {@code t} is inside the close() of the arena's queue (so RcuArena.close() has refused new work). */
     static boolean insideDeferQueueClose(Thread t) {
         boolean queueClose = false;
         boolean arenaClose = false;
         for (StackTraceElement e : t.getStackTrace()) {
-            queueClose |= e.getClassName().equals(DeferQueue.class.getName()) && e.getMethodName().equals("close");
+            queueClose |= e.getClassName().equals(DeferRing.class.getName()) && e.getMethodName().equals("close");
             arenaClose |= e.getClassName().equals(RcuArena.class.getName()) && e.getMethodName().equals("close");
         }
         return queueClose && arenaClose;
