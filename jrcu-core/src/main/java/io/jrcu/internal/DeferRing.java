@@ -127,11 +127,6 @@ public final class DeferRing<T> implements AutoCloseable {
      */
     public record Settings(String name, int triggerReclaimLimit, int maxReclaimSize, long maxPending,
                            boolean singleProducer, boolean reportDropped) {
-
-        /** Unbounded, no automatic reclaim, multi-producer, reported when dropped: a builder's defaults. */
-        public static Settings defaults(String name) {
-            return new Settings(name, Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, false, true);
-        }
     }
     private final String name;
     private final int triggerReclaimLimit;

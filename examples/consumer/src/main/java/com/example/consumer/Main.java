@@ -2,7 +2,7 @@ package com.example.consumer;
 
 import io.jrcu.ReadSection;
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
+import io.jrcu.arena.RcuArena;
 import io.jrcu.RcuReference;
 
 import java.lang.foreign.MemorySegment;

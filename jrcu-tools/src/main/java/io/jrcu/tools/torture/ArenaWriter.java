@@ -1,7 +1,7 @@
 package io.jrcu.tools.torture;
 
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
+import io.jrcu.arena.RcuArena;
 import io.jrcu.RcuReference;
 
 import java.lang.foreign.MemorySegment;

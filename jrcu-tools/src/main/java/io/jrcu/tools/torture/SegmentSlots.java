@@ -1,8 +1,8 @@
 package io.jrcu.tools.torture;
 
-import io.jrcu.ArenaStats;
+import io.jrcu.arena.ArenaStats;
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
+import io.jrcu.arena.RcuArena;
 import io.jrcu.RcuReference;
 
 import java.lang.foreign.MemorySegment;

@@ -1,10 +1,10 @@
 package io.jrcu.tools.torture;
 
-import io.jrcu.ArenaStats;
+import io.jrcu.arena.ArenaStats;
 import io.jrcu.MembRcu;
 import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
+import io.jrcu.arena.RcuArena;
 import io.jrcu.RcuReference;
 import io.jrcu.RcuStats;
 import io.jrcu.internal.Faults;
