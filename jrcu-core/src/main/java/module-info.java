@@ -1,9 +1,11 @@
 /**
  * jrcu: userspace read-copy-update for the JVM.
  *
- * <p>Only {@code io.jrcu} is exported; {@code io.jrcu.internal} holds machinery and test hooks that are not API.
+ * <p>{@code io.jrcu} (domains, sections, callbacks, defer queues) and {@code io.jrcu.arena} (off-heap memory whose
+ * free waits for readers) are exported; {@code io.jrcu.internal} holds machinery and test hooks that are not API.
  */
 module io.jrcu {
     requires static jdk.jfr;
     exports io.jrcu;
+    exports io.jrcu.arena;
 }

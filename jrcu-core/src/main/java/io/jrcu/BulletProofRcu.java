@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * against the thread that opened it until any thread closes it. While it is open, every call of that thread that
  * would wait for a grace period (which would wait for the token) acts as inside a read section:
  * {@link #synchronize()}, {@link #await(long)} of a cookie whose grace period has not ended, {@link #barrier()},
- * {@link #close()}, closing a callback worker or an {@link RcuArena} of the domain, and closing a {@link DeferQueue}
+ * {@link #close()}, closing a callback worker or an {@code RcuArena} of the domain, and closing a {@link DeferQueue}
  * of it while something pending has not passed its grace period throw {@link IllegalStateException} (also their
  * timed forms), and a full {@link #defer} batch or a {@link #call} over the callback budget is handed to a worker
  * (an overshoot) instead of waiting. A thread that holds a token another thread opened is not covered: its wait

@@ -1,10 +1,10 @@
 package io.jrcu.bench;
 
 import io.jrcu.QsbrRcu;
-import io.jrcu.ReadSection;
 import io.jrcu.Rcu;
 import io.jrcu.RcuReader;
 import io.jrcu.RcuReference;
+import io.jrcu.ReadSection;
 import io.jrcu.testkit.Flavor;
 import org.openjdk.jmh.infra.Blackhole;
 

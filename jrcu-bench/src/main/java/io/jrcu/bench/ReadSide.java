@@ -2,11 +2,11 @@ package io.jrcu.bench;
 
 import io.jrcu.BulletProofRcu;
 import io.jrcu.QsbrRcu;
-import io.jrcu.ReadSection;
 import io.jrcu.Rcu;
 import io.jrcu.RcuCallback;
 import io.jrcu.RcuReader;
 import io.jrcu.RcuReference;
+import io.jrcu.ReadSection;
 import io.jrcu.testkit.Flavor;
 import org.apache.cassandra.utils.concurrent.OpOrder;
 import org.openjdk.jmh.annotations.Benchmark;

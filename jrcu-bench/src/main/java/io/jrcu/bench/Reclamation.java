@@ -1,10 +1,10 @@
 package io.jrcu.bench;
 
-import io.jrcu.ArenaStats;
 import io.jrcu.DeferQueue;
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
 import io.jrcu.RcuReference;
+import io.jrcu.arena.ArenaStats;
+import io.jrcu.arena.RcuArena;
 import io.jrcu.testkit.Flavor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,7 +1,7 @@
 package io.jrcu.bench;
 
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
+import io.jrcu.arena.RcuArena;
 import io.jrcu.testkit.Flavor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

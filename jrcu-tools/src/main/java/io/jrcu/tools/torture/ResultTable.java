@@ -1,6 +1,6 @@
 package io.jrcu.tools.torture;
 
-import io.jrcu.ArenaStats;
+import io.jrcu.arena.ArenaStats;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,13 @@
 package io.jrcu.tools.torture;
 
-import io.jrcu.ArenaStats;
 import io.jrcu.MembRcu;
 import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
 import io.jrcu.RcuBuilder;
 import io.jrcu.RcuReference;
 import io.jrcu.RcuStats;
+import io.jrcu.arena.ArenaStats;
+import io.jrcu.arena.RcuArena;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,6 +1,8 @@
-package io.jrcu;
+package io.jrcu.arena;
 
-import io.jrcu.RcuConformanceTest.Flavor;
+import io.jrcu.LincheckSupport;
+import io.jrcu.Rcu;
+import io.jrcu.TestFlavor;
 import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Options;
@@ -63,7 +65,7 @@ public class RcuArenaLincheckTest {
     /** The arena under test, its domain and the test's slots. */
     public static class Target {
         /** Set by each test before it runs Lincheck; tests run one at a time. */
-        static volatile Flavor flavor;
+        static volatile TestFlavor flavor;
 
         private final Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
         private final Rcu rcu = LincheckSupport.manualDomain(flavor, errors::add);
@@ -220,20 +222,20 @@ public class RcuArenaLincheckTest {
         }
     }
 
-    private static void check(Options<?, ?> options, Flavor flavor) {
+    private static void check(Options<?, ?> options, TestFlavor flavor) {
         Target.flavor = flavor;
         options.sequentialSpecification(ArenaModel.class).check(Target.class);
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(Flavor.class)
-    void modelChecking(Flavor flavor) {
+    @EnumSource(TestFlavor.class)
+    void modelChecking(TestFlavor flavor) {
         check(LincheckSupport.modelChecking(MODEL_CHECKING_ITERATIONS, MODEL_CHECKING_INVOCATIONS), flavor);
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(Flavor.class)
-    void stress(Flavor flavor) {
+    @EnumSource(TestFlavor.class)
+    void stress(TestFlavor flavor) {
         check(LincheckSupport.stress(STRESS_ITERATIONS, STRESS_INVOCATIONS), flavor);
     }
 }

@@ -1,9 +1,21 @@
-package io.jrcu;
+package io.jrcu.arena;
 
+import io.jrcu.BlockingReaderSupport;
+import io.jrcu.BulletProofRcu;
+import io.jrcu.LogCapture;
+import io.jrcu.Rcu;
+import io.jrcu.RcuReference;
+import io.jrcu.TestFlavor;
 import io.jrcu.TestThreads.Agent;
 import io.jrcu.TestThreads.Body;
+import io.jrcu.TestThreads;
+import io.jrcu.internal.Bridge;
+import io.jrcu.internal.DeferRing;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,10 +45,11 @@ import static io.jrcu.TestThreads.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The {@link RcuArena} conformance suite (issue 4, "RcuArena" and its part of "Proof"; contract.md, "RcuArena API"
- * and "ArenaStats semantics"), written once and run by one thin subclass per flavor.
+ * and "ArenaStats semantics"), written once and run for every flavor through the fixture {@link TestFlavor}.
  *
  * <p>"A reader that blocks grace periods" is, for memb and bulletProof, a thread holding an open read section; for
  * QSBR, a registered (so online) thread that does not report a quiescent state. It lives on an {@link Agent}, so
@@ -54,20 +67,30 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * allocation, and read back before the segment is freed, so that memory handed to two owners at once (or reused
  * before its grace period) shows up as a foreign tag.
  */
-abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
+@ParameterizedClass
+@EnumSource(TestFlavor.class)
+class RcuArenaConformanceTest extends BlockingReaderSupport {
 
     /** The default chunk size (1 MiB, documented by {@link RcuArena#create}). */
     static final long CHUNK = 1 << 20;
     static final long MIB = 1 << 20;
 
-    // ------------------------------------------------------------------ per-flavor hooks
+    @Parameter
+    TestFlavor flavor;
+
+    @Override
+    protected TestFlavor flavor() {
+        return flavor;
+    }
 
     /** Makes the calling thread able to open read sections (QSBR: registers it, which brings it online). */
     void becomeReader(Rcu rcu) {
+        flavor.becomeReader(rcu);
     }
 
     /** What a busy reader does between two sections (QSBR: reports a quiescent state). */
     void betweenSections(Rcu rcu) {
+        flavor.betweenSections(rcu);
     }
 
     // ------------------------------------------------------------------ domains, arenas, readers
@@ -1079,12 +1102,12 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         }
     }
 
-    /** Whether {@code t} is inside the arena's DeferQueue.close() (so RcuArena.close() has refused new work). */
+    /** Whether {@code t} is inside the close() of the arena's queue (so RcuArena.close() has refused new work). */
     static boolean insideDeferQueueClose(Thread t) {
         boolean queueClose = false;
         boolean arenaClose = false;
         for (StackTraceElement e : t.getStackTrace()) {
-            queueClose |= e.getClassName().equals(DeferQueue.class.getName()) && e.getMethodName().equals("close");
+            queueClose |= e.getClassName().equals(DeferRing.class.getName()) && e.getMethodName().equals("close");
             arenaClose |= e.getClassName().equals(RcuArena.class.getName()) && e.getMethodName().equals("close");
         }
         return queueClose && arenaClose;
@@ -1221,7 +1244,7 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
                                              String what) {
         assertThat(thrown).as(what).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(operation + " on RcuArena '" + arenaName(arena) + "'")
-                .hasMessageFindingMatch("domain " + ((AbstractRcu<?>) rcu).name + " is clos(ing|ed)\\b")
+                .hasMessageFindingMatch("domain " + Bridge.flavorOf(rcu).name() + " is clos(ing|ed)\\b")
                 .hasMessageNotContaining("double free");
     }
 
@@ -2222,5 +2245,35 @@ abstract class RcuArenaConformanceTest extends BlockingReaderSupport {
         RcuArena arena = RcuArena.builder(rcu).name(name).build();
         arena.allocate(100);
         arena.free(arena.allocate(64));
+    }
+
+    /**
+     * bulletProof: close() waits for the grace periods of outstanding frees, which wait for every open token
+     * section: a caller holding a token it opened is refused as inside a read section, and the arena stays usable.
+     * The holder is an agent whose calls have a deadline, so a close() that waits for itself fails the test instead
+     * of hanging it.
+     */
+    @Test
+    void closeByACallerHoldingATokenItOpenedThrowsAndTheArenaStaysUsable() throws Exception {
+        assumeTrue(flavor == TestFlavor.BULLET_PROOF, "token sections are bulletProof's");
+        BulletProofRcu rcu = (BulletProofRcu) domain();
+        RcuArena arena = arena(rcu);
+        MemorySegment s = arena.allocate(64);
+        try (TestThreads threads = new TestThreads(); Agent holder = threads.agent(false, "token-holder")) {
+            long token = holder.call(rcu::readLockToken);
+            try {
+                holder.run(() -> arena.free(arena.allocate(64)));  // an outstanding free: close() must wait for it
+                assertThat(holder.thrown(arena::close)).as("close() while holding a token it opened")
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
+            } finally {
+                rcu.readUnlock(token);
+            }
+        }
+        fill(s, 5);
+        verify(s, 5, "a segment after the refused close()");
+        arena.free(s);
+        assertThat(quiescentStats(arena).bytesInUse()).isZero();
+        arena.close();
+        assertThat(arena.stats()).isEqualTo(ZERO);
     }
 }

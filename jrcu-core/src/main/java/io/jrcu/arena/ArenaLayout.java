@@ -1,4 +1,4 @@
-package io.jrcu;
+package io.jrcu.arena;
 
 /**
  * The off-heap layout of an {@link RcuArena}: every size and offset rule in one place.

@@ -1,22 +1,22 @@
-package io.jrcu;
+package io.jrcu.arena;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import static io.jrcu.ArenaLayout.LINEAR_LIMIT;
-import static io.jrcu.ArenaLayout.MAX_CHUNK;
-import static io.jrcu.ArenaLayout.MIN_CHUNK;
-import static io.jrcu.ArenaLayout.PAGE;
-import static io.jrcu.ArenaLayout.QUANTUM;
-import static io.jrcu.ArenaLayout.SLAB_TARGET;
-import static io.jrcu.ArenaLayout.blocksPerSlab;
-import static io.jrcu.ArenaLayout.classAlignment;
-import static io.jrcu.ArenaLayout.classCount;
-import static io.jrcu.ArenaLayout.classIndex;
-import static io.jrcu.ArenaLayout.classSize;
-import static io.jrcu.ArenaLayout.roundUpToPage;
-import static io.jrcu.ArenaLayout.slabBytes;
+import static io.jrcu.arena.ArenaLayout.LINEAR_LIMIT;
+import static io.jrcu.arena.ArenaLayout.MAX_CHUNK;
+import static io.jrcu.arena.ArenaLayout.MIN_CHUNK;
+import static io.jrcu.arena.ArenaLayout.PAGE;
+import static io.jrcu.arena.ArenaLayout.QUANTUM;
+import static io.jrcu.arena.ArenaLayout.SLAB_TARGET;
+import static io.jrcu.arena.ArenaLayout.blocksPerSlab;
+import static io.jrcu.arena.ArenaLayout.classAlignment;
+import static io.jrcu.arena.ArenaLayout.classCount;
+import static io.jrcu.arena.ArenaLayout.classIndex;
+import static io.jrcu.arena.ArenaLayout.classSize;
+import static io.jrcu.arena.ArenaLayout.roundUpToPage;
+import static io.jrcu.arena.ArenaLayout.slabBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

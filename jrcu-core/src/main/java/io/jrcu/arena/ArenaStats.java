@@ -1,4 +1,4 @@
-package io.jrcu;
+package io.jrcu.arena;
 
 /**
  * A snapshot of an {@link RcuArena}'s memory, from {@link RcuArena#stats()}. When no allocate or free runs
