@@ -25,7 +25,6 @@ abstract class AbstractRcu<R extends AbstractReader> extends GracePeriodEngine<R
      * facade is read on the read path.
      */
 
-    final WorkerOptions defaultWorkerOptions;
     /** The callback machinery (call, retire, defer, barrier, workers). */
     final Callbacks callbacks;
     /** What libraries built on this domain see of it; handed out by {@link Bridge#flavorOf}. */
@@ -47,8 +46,8 @@ abstract class AbstractRcu<R extends AbstractReader> extends GracePeriodEngine<R
 
     AbstractRcu(RcuBuilder<?> builder, String flavor, boolean processDefault) {
         super(builder.name, flavor, builder.debugChecks, builder.stallTimeout, builder.errorHandler, processDefault);
-        this.defaultWorkerOptions = builder.defaultWorkerOptions;
-        this.callbacks = new Callbacks(this, builder.callbackBudget, builder.backpressure);
+        this.callbacks = new Callbacks(this, builder.defaultWorkerOptions, builder.callbackBudget,
+                builder.backpressure);
     }
 
     // ------------------------------------------------------------------ the engine's hooks

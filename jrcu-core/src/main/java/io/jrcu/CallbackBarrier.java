@@ -28,7 +28,7 @@ final class CallbackBarrier {
      */
 
     private final Callbacks callbacks;
-    private final AbstractRcu<?> domain;
+    private final GracePeriodEngine<?> domain;
     /** Set at the end of close(): a defer() that sees it flushes its own callback (to a rescue thread). */
     private volatile boolean deferClosed;
 
@@ -99,7 +99,7 @@ final class CallbackBarrier {
                     w.beginClose();
                 }
                 for (Worker w : ws) {
-                    awaitEnd(w, AbstractRcu.NO_DEADLINE);
+                    awaitEnd(w, GracePeriodSequence.NO_DEADLINE);
                 }
             }
             callbacks.threads.awaitNoConsumers();

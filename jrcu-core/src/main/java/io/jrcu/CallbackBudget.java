@@ -29,7 +29,7 @@ final class CallbackBudget {
      */
 
     private final Callbacks callbacks;
-    private final AbstractRcu<?> domain;
+    private final GracePeriodEngine<?> domain;
     final long budget;
     final Backpressure backpressure;
 
@@ -108,7 +108,7 @@ final class CallbackBudget {
         boolean token = domain.beforeBlocking();
         blockedProducers.incrementAndGet();   // volatile RMW; then the loads of pending (see the pairing)
         try {
-            callbacks.threads.await(() -> pending() < budget || !domain.isOpen(), AbstractRcu.NO_DEADLINE);
+            callbacks.threads.await(() -> pending() < budget || !domain.isOpen(), GracePeriodSequence.NO_DEADLINE);
         } finally {
             blockedProducers.decrementAndGet();
             domain.afterBlocking(token);

@@ -32,7 +32,7 @@ final class CallbackThreads {
      * that lock before it parks, so no signal is lost. Waits keep going through interrupts (re-asserted at the end).
      */
 
-    private final AbstractRcu<?> domain;
+    private final GracePeriodEngine<?> domain;
     /** Worker, rescue and caller threads that run callbacks now. */
     private final Set<Thread> domainThreads = ConcurrentHashMap.newKeySet();
     private final AtomicInteger liveConsumers = new AtomicInteger();
@@ -43,7 +43,7 @@ final class CallbackThreads {
     private final ReentrantLock waitLock = new ReentrantLock();
     private final Condition changed = waitLock.newCondition();
 
-    CallbackThreads(AbstractRcu<?> domain) {
+    CallbackThreads(GracePeriodEngine<?> domain) {
         this.domain = domain;
     }
 
@@ -124,7 +124,7 @@ final class CallbackThreads {
 
     /** Waits until no worker or rescue thread is alive and no filler runs its full defer batch (close). */
     void awaitNoConsumers() {
-        await(() -> liveConsumers.get() == 0 && callerBatches.get() == 0, AbstractRcu.NO_DEADLINE);
+        await(() -> liveConsumers.get() == 0 && callerBatches.get() == 0, GracePeriodSequence.NO_DEADLINE);
     }
 
     /**

@@ -30,7 +30,9 @@ final class Callbacks implements CallbackWorkers {
      * domain closed, THROW above the budget, no default worker) unclaims its callback, which can be queued again.
      */
 
-    final AbstractRcu<?> domain;
+    final GracePeriodEngine<?> domain;
+    /** The options of the default worker, made on first use. */
+    final WorkerOptions defaultWorkerOptions;
     final CallbackThreads threads;
     final WorkerRegistry registry;
     final CallbackBudget budget;
@@ -40,8 +42,10 @@ final class Callbacks implements CallbackWorkers {
     /** Makes rescue threads; tests replace it (before the domain is used) to make their start fail. */
     ThreadFactory rescueThreads = Thread.ofPlatform().daemon().factory();
 
-    Callbacks(AbstractRcu<?> domain, long budget, Backpressure backpressure) {
+    Callbacks(GracePeriodEngine<?> domain, WorkerOptions defaultWorkerOptions, long budget,
+              Backpressure backpressure) {
         this.domain = domain;
+        this.defaultWorkerOptions = defaultWorkerOptions;
         this.threads = new CallbackThreads(domain);
         this.registry = new WorkerRegistry(this);
         this.budget = new CallbackBudget(this, budget, backpressure);

@@ -1,6 +1,8 @@
 package io.jrcu;
 
+import io.jrcu.internal.BackoffIdle;
 import io.jrcu.internal.Faults;
+import io.jrcu.internal.Uninterruptibly;
 import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
@@ -8,6 +10,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -63,6 +66,9 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
     static final int MAX_NESTING = 65_535;
 
     private static final int OPEN = 0, CLOSING = 1, CLOSED = 2;
+    /** How awaitUntil parks between its looks at the readers: from the first step, doubling to the maximum. */
+    private static final BackoffIdle LOOKS = new BackoffIdle(0, 0, GracePeriodWait.MIN_PARK_NANOS,
+            GracePeriodWait.MAX_PARK_NANOS);
     private static final AtomicInteger DOMAIN_NUMBERS = new AtomicInteger();
 
     private static final VarHandle MAX_ISSUED = VarHandles.field(MethodHandles.lookup(), "maxIssued", long.class);
@@ -444,7 +450,7 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
         boolean interrupted = false;
         boolean queued = false;
         boolean looks = pollLooksAtReaders();
-        long parkNanos = GracePeriodWait.MIN_PARK_NANOS;
+        int lookStep = 0;   // LOOKS' step: parks that double between looks at the readers
         Thread me = Thread.currentThread();
         try {
             while (!passed(cookie)) {
@@ -468,8 +474,7 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
                     return false;
                 }
                 if (looks) {
-                    LockSupport.parkNanos(this, Math.min(remaining, parkNanos));
-                    parkNanos = Math.min(parkNanos * 2, GracePeriodWait.MAX_PARK_NANOS);
+                    lookStep = LOOKS.idle(this, lookStep, remaining);
                 } else if (deadline == NO_DEADLINE) {
                     LockSupport.park(this);
                 } else {
@@ -484,9 +489,7 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
             if (queued) {
                 gpWaiters.remove(me);
             }
-            if (interrupted) {
-                me.interrupt();
-            }
+            Uninterruptibly.restoreInterrupt(interrupted);
             afterBlocking(token);
         }
     }
@@ -657,18 +660,8 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
     }
 
     private void awaitClosed() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                closed.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.await(() -> closed.getCount() == 0,
+                nanos -> closed.await(nanos, TimeUnit.NANOSECONDS), Uninterruptibly.NO_DEADLINE);
     }
 
     // ------------------------------------------------------------------ test hooks

@@ -1,6 +1,7 @@
 package io.jrcu;
 
-import java.util.concurrent.locks.LockSupport;
+import io.jrcu.internal.BackoffIdle;
+import io.jrcu.internal.Uninterruptibly;
 
 /**
  * How the thread running a grace period waits for readers: spin briefly, yield a little, then park with a timeout
@@ -17,6 +18,8 @@ final class GracePeriodWait {
     static final long MIN_PARK_NANOS = 20_000;
     /** Bounds the cost of a wake-up a reader missed (memb's unlock has no fence; see MembRcu). */
     static final long MAX_PARK_NANOS = 1_000_000;
+    /** Spin, yield, then park MIN_PARK_NANOS doubling to MAX_PARK_NANOS; the step is this wait's. */
+    static final BackoffIdle BACKOFF = new BackoffIdle(SPINS, YIELDS, MIN_PARK_NANOS, MAX_PARK_NANOS);
     /** bulletProof scans its thread records for dead owners first after this long, then with backoff. */
     static final long FIRST_DEAD_THREAD_SCAN_NANOS = 50_000_000;
 
@@ -28,7 +31,6 @@ final class GracePeriodWait {
     private long stallInterval;
     private long nextDeadThreadScan;
     private long deadThreadScanInterval;
-    private long parkNanos;
     private int step;
     private boolean interrupted;
 
@@ -44,15 +46,12 @@ final class GracePeriodWait {
         this.nextStallReport = saturatedAdd(startNanos, stallInterval);
         this.deadThreadScanInterval = Math.min(FIRST_DEAD_THREAD_SCAN_NANOS, domain.stallTimeoutNanos);
         this.nextDeadThreadScan = saturatedAdd(startNanos, deadThreadScanInterval);
-        this.parkNanos = MIN_PARK_NANOS;
         this.step = 0;
     }
 
     void end() {
-        if (interrupted) {
-            interrupted = false;
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.restoreInterrupt(interrupted);
+        interrupted = false;
     }
 
     private static long saturatedAdd(long a, long b) {
@@ -62,12 +61,12 @@ final class GracePeriodWait {
 
     /** Whether the next {@link #pause()} parks: the caller marks what it waits for as "waiting" first. */
     boolean parksNext() {
-        return step >= SPINS + YIELDS;
+        return BACKOFF.parksAt(step);
     }
 
     /** Whether spinning is over (flavors then look for dead reader threads). */
     boolean pastSpinning() {
-        return step >= SPINS;
+        return !BACKOFF.spinsAt(step);
     }
 
     /**
@@ -79,28 +78,19 @@ final class GracePeriodWait {
         if (deadline == GracePeriodSequence.NO_WAIT) {
             return false;   // a non-blocking attempt (tryAdvance): one look at the readers, no waiting
         }
-        if (step < SPINS) {
-            step++;
-            Thread.onSpinWait();
+        if (BACKOFF.spinsAt(step)) {
+            step = BACKOFF.idle(this, step);   // no clock read while spinning
             return true;
         }
         long now = System.nanoTime();
         if (deadline != GracePeriodSequence.NO_DEADLINE && now - deadline >= 0) {
             return false;
         }
-        if (step < SPINS + YIELDS) {
-            step++;
-            Thread.yield();
-        } else {
-            long nanos = parkNanos;
-            if (deadline != GracePeriodSequence.NO_DEADLINE) {
-                nanos = Math.min(nanos, deadline - now);
-            }
-            LockSupport.parkNanos(this, nanos);
-            parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
-            if (Thread.interrupted()) {
-                interrupted = true;
-            }
+        boolean parks = BACKOFF.parksAt(step);
+        long left = deadline == GracePeriodSequence.NO_DEADLINE ? Long.MAX_VALUE : deadline - now;
+        step = BACKOFF.idle(this, step, left);
+        if (parks) {
+            interrupted |= Thread.interrupted();   // keep parking working; end() re-asserts it
             now = System.nanoTime();
         }
         if (now - nextStallReport >= 0) {
@@ -113,7 +103,7 @@ final class GracePeriodWait {
 
     /** Whether it is time for an O(threads) scan for readers that died inside a section (bulletProof). */
     boolean deadThreadScanDue() {
-        if (step < SPINS) {
+        if (BACKOFF.spinsAt(step)) {
             return false;
         }
         long now = System.nanoTime();

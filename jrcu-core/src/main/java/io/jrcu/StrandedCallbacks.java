@@ -28,7 +28,7 @@ final class StrandedCallbacks {
      */
 
     private final Callbacks callbacks;
-    private final AbstractRcu<?> domain;
+    private final GracePeriodEngine<?> domain;
     /** Not counted against the budget. */
     private final ConcurrentLinkedQueue<RcuCallback> stranded = new ConcurrentLinkedQueue<>();
     /** Taken to move callbacks out of a queue into this one or out of this one (see the overview). */

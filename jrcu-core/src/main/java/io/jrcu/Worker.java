@@ -62,7 +62,7 @@ final class Worker implements CallbackWorker {
     private static final long LAUNCH_POLL_NANOS = 100_000;
 
     final Callbacks callbacks;
-    final AbstractRcu<?> domain;
+    final GracePeriodEngine<?> domain;
     final WorkerOptions options;
     final boolean isDefault;
     private final CallbackQueue queue = new CallbackQueue();
@@ -344,7 +344,7 @@ final class Worker implements CallbackWorker {
     /** QEMU-style batching: a small batch waits up to maxDelay for minBatch callbacks, unless expedited. */
     private RcuCallback awaitFullerBatch(RcuCallback first, RcuCallback last) {
         int count = count(first, last, options.minBatch());
-        long delayNanos = AbstractRcu.saturatedNanos(options.maxDelay());
+        long delayNanos = GracePeriodSequence.saturatedNanos(options.maxDelay());
         if (count < options.minBatch() && delayNanos > 0 && lvState() == OPEN) {
             long deadline = System.nanoTime() + delayNanos;
             batching = true;   // volatile, then the loads in the loop condition (Dekker with expedite())
@@ -471,7 +471,7 @@ final class Worker implements CallbackWorker {
         beginClose();
         boolean token = domain.beforeBlocking();            // QSBR: a quiescent state of the caller
         try {
-            callbacks.barrier.awaitEnd(this, AbstractRcu.NO_DEADLINE);
+            callbacks.barrier.awaitEnd(this, GracePeriodSequence.NO_DEADLINE);
         } finally {
             domain.afterBlocking(token);
         }

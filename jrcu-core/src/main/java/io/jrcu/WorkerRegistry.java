@@ -29,7 +29,7 @@ final class WorkerRegistry implements CallbackWorkers {
      */
 
     private final Callbacks callbacks;
-    private final AbstractRcu<?> domain;
+    private final GracePeriodEngine<?> domain;
     private final Object workersLock = new Object();
     /** Every live worker (default included once created); replaced under workersLock. */
     private volatile Worker[] workers = new Worker[0];
@@ -133,7 +133,7 @@ final class WorkerRegistry implements CallbackWorkers {
         }
         synchronized (workersLock) {
             if (defaultWorker == null && !domain.isClosed()) {
-                defaultWorker = addWorker(domain.defaultWorkerOptions, true);
+                defaultWorker = addWorker(callbacks.defaultWorkerOptions, true);
             }
             return defaultWorker;
         }
