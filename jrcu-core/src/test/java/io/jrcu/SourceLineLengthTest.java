@@ -14,11 +14,31 @@ import java.util.stream.Stream;
 
 /**
  * Every Java source line of the repository (every module, main and test, and the examples) is at most
- * {@value #LIMIT} characters. A test rather than Checkstyle: the build plugins run in Maven's own JVM, which may be
- * older than the sources' Java, and the rule needs no parsing.
+ * {@value #LIMIT} characters, and no main source file of the core is over {@value #FILE_LIMIT} lines. A test rather
+ * than Checkstyle: the build plugins run in Maven's own JVM, which may be older than the sources' Java, and the rules
+ * need no parsing.
  */
 class SourceLineLengthTest {
     static final int LIMIT = 120;
+    static final int FILE_LIMIT = 800;
+
+    @Test
+    void noMainSourceFileOfTheCoreIsLongerThanTheFileLimit() throws IOException {
+        Path main = Path.of("src", "main", "java").toAbsolutePath();
+        List<String> tooLong = new ArrayList<>();
+        int files = 0;
+        try (Stream<Path> paths = Files.walk(main)) {
+            for (Path p : paths.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+                files++;
+                int lines = Files.readAllLines(p, StandardCharsets.UTF_8).size();
+                if (lines > FILE_LIMIT) {
+                    tooLong.add(main.relativize(p) + ": " + lines + " lines");
+                }
+            }
+        }
+        assertThat(files).as("main sources found under %s", main).isGreaterThan(40);
+        assertThat(tooLong).as("main sources longer than %d lines", FILE_LIMIT).isEmpty();
+    }
 
     @Test
     void noJavaSourceLineIsLongerThanTheLimit() throws IOException {
