@@ -187,7 +187,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     /** Opens a section on {@code stripe}; returns its (stripe, phase) word. */
     private long lock(int stripe) {
         int phase = state.loPhase() & 1;
-        CELLS.getAndAdd(cells, index(stripe, phase, LOCK0), 1L); // volatile RMW: full fence (SRCU barrier B)
+        incCell(index(stripe, phase, LOCK0)); // volatile RMW: full fence (SRCU barrier B)
         if (state.loClosing()) {       // after the RMW: a reader the final grace period missed sees closing
             unlock(stripe, phase);
             throw closedException("read()");
@@ -196,7 +196,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     }
 
     private void unlock(int stripe, int phase) {
-        CELLS.getAndAdd(cells, index(stripe, phase, UNLOCK0), 1L); // volatile RMW: orders the section before it
+        incCell(index(stripe, phase, UNLOCK0)); // volatile RMW: orders the section before it
         if (state.lvGracePeriodParkedFor(phase)) {  // volatile load after the RMW; Dekker partner: awaitDrained
             wakeGracePeriodWaiter();
         }
@@ -208,6 +208,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
     private long open(int phase, int stripe) {
         return lvCell(index(stripe, phase, LOCK0)) - lvCell(index(stripe, phase, UNLOCK0));
+    }
+
+    /** Volatile increment of a counter cell (a full fence); partner: lvCell in the grace period's scan. */
+    private void incCell(int index) {
+        CELLS.getAndAdd(cells, index, 1L);
     }
 
     /**

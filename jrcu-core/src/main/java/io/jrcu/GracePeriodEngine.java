@@ -205,7 +205,7 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
         // volatile increment, no fence before it: its release half orders the caller's earlier writes (unlinks)
         // before the new number (partner: the readers' acquire load of started when they report); the scan's
         // store->load order is runUntil's fence. (snapshot() needs its fence because it only loads.)
-        long t = state.incrementStarted();
+        long t = state.incStarted();
         if (lvLifecycle() != OPEN) {   // read again after the increment, as in snapshot(): a close that began during
             checkOpen("start()");  // the call may have read started before it, so its final grace period may not
         }                          // cover this token

@@ -59,7 +59,7 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
             "phase", int.class);
 
     /**
-     * Acquire load; pairs with the volatile CAS/increment in {@link #casStarted} and {@link #incrementStarted}, so a
+     * Acquire load; pairs with the volatile CAS/increment in {@link #casStarted} and {@link #incStarted}, so a
      * reader that sees grace period g also sees everything the writer did before starting it.
      */
     long laStarted() {
@@ -79,7 +79,7 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
     }
 
     /** Volatile increment (QSBR tokens); returns the new number. Same partners as {@link #casStarted}. */
-    long incrementStarted() {
+    long incStarted() {
         return (long) STARTED.getAndAdd(this, 1L) + 1;
     }
 

@@ -17,6 +17,7 @@
  *   <tr><td>{@code lv} / {@code sv}</td><td>volatile load / store</td></tr>
  *   <tr><td>{@code cas}</td><td>volatile compare-and-set</td></tr>
  *   <tr><td>{@code xchg}</td><td>volatile get-and-set (exchange)</td></tr>
+ *   <tr><td>{@code faa} / {@code inc}</td><td>volatile get-and-add (of one, for {@code inc})</td></tr>
  * </table>
  * Each non-plain access carries a comment naming its partner; each concurrent class opens with an overview of its
  * invariants and a pairing table.

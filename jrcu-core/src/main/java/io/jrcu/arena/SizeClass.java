@@ -57,8 +57,8 @@ final class SizeClass {
     private volatile long allocated;
     @SuppressWarnings("unused") // through FREED
     private volatile long freed;
-    @SuppressWarnings("unused") // through RECLAIMED
-    private volatile long reclaimed;
+    /** Written under lock by release stores; read by reclaimedBlocks() with an acquire load. */
+    private long reclaimed;
 
     SizeClass(int index) {
         this.index = index;
@@ -79,7 +79,7 @@ final class SizeClass {
         int[] block = new int[1];
         fill(arena, slab, block, 1);
         slab[0].srState(block[0], Slab.ALLOCATED);  // release; read by the CAS in free()
-        ALLOCATED.getAndAdd(this, 1L);   // atomic: shared allocations of one class race; read by stats()
+        faaAllocated(1L);   // atomic: shared allocations of one class race; read by stats()
         return slab[0].block(block[0], byteSize);
     }
 
@@ -171,7 +171,7 @@ final class SizeClass {
     void pushLocked(Slab slab, int block) {
         free.push(slab, block);
         slab.srState(block, Slab.FREE);  // release; read by the CAS in free()
-        RECLAIMED.setRelease(this, (long) RECLAIMED.get(this) + 1); // release; partner: reclaimedBlocks()
+        srReclaimed(reclaimed + 1); // release (written under lock); partner: reclaimedBlocks()
     }
 
     /** Puts {@code n} FREE blocks on the free list (a magazine handed back), taking the lock. */
@@ -208,6 +208,23 @@ final class SizeClass {
 
     /** A free on the shared path: one more block of this class freed. */
     void addFreed() {
-        FREED.getAndAdd(this, 1L);  // atomic: frees of one class race; read by freedBlocks()
+        faaFreed(1L);  // atomic: frees of one class race; read by freedBlocks()
+    }
+
+    // ------------------------------------------------------------------ accessors (package-info's table)
+
+    /** Atomic add; partner: the acquire load in allocatedBlocks(). */
+    private void faaAllocated(long n) {
+        ALLOCATED.getAndAdd(this, n);
+    }
+
+    /** Atomic add; partner: the acquire load in freedBlocks(). */
+    private void faaFreed(long n) {
+        FREED.getAndAdd(this, n);
+    }
+
+    /** Release store (under lock, so a plain read of the old value); partner: the acquire load in reclaimedBlocks(). */
+    private void srReclaimed(long v) {
+        RECLAIMED.setRelease(this, v);
     }
 }

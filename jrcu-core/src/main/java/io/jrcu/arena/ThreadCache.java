@@ -97,10 +97,8 @@ final class ThreadCache {
     private final BlockStack[] stash;
     private final ReentrantLock stashLock = new ReentrantLock();
     /** Frees in this thread's queue (in its batches): added by flush, subtracted by reclaimed (any thread). */
-    @SuppressWarnings("unused") // through QUEUED_FREES
     private long queuedFrees;
     /** Blocks in the stash: written under stashLock (opaque), read without it as a hint. */
-    @SuppressWarnings("unused") // through STASHED_BLOCKS
     private long stashedBlocks;
     /** This thread's frees, a batch under one cookie per entry; the owner is its single producer. */
     final DeferRing<FreeBatch> queue;
@@ -112,11 +110,8 @@ final class ThreadCache {
      * Bytes this thread allocated / freed through the cache, and reclaimed from its queue into its magazines or
      * stash; written opaque by the owner, read by stats().
      */
-    @SuppressWarnings("unused") // through ALLOCATED_BYTES
     private long allocatedBytes;
-    @SuppressWarnings("unused") // through FREED_BYTES
     private long freedBytes;
-    @SuppressWarnings("unused") // through RECLAIMED_BYTES
     private long reclaimedBytes;
 
     ThreadCache(Thread owner, Rcu rcu, String arenaName, ChunkTable table, int classCount, Ledger ledger) {
@@ -157,7 +152,7 @@ final class ThreadCache {
         int block = blocks[c][n];
         counts[c] = n;
         slab.srState(block, Slab.ALLOCATED);  // release; read by the CAS in free()
-        ALLOCATED_BYTES.setOpaque(this, (long) ALLOCATED_BYTES.get(this) + sc.blockSize);  // opaque; read by stats()
+        soAllocatedBytes(allocatedBytes + sc.blockSize);  // opaque; read by stats()
         return slab.block(block, byteSize);
     }
 
@@ -216,7 +211,7 @@ final class ThreadCache {
         b.count = n;
         long bytes = b.bytes + blockSize;
         b.bytes = bytes;
-        FREED_BYTES.setOpaque(this, (long) FREED_BYTES.get(this) + blockSize);  // opaque; read by stats()
+        soFreedBytes(freedBytes + blockSize);  // opaque; read by stats()
         if (n == FreeBatch.PENDING_MAX || bytes >= FreeBatch.PENDING_BYTES) {
             flush(arena);
             reclaimOwn(arena.domain);
@@ -323,14 +318,14 @@ final class ThreadCache {
         } finally {
             if (stashLocked) {
                 // opaque; a hint for drainers
-                STASHED_BLOCKS.setOpaque(this, (long) STASHED_BLOCKS.get(this) + stashed);
+                soStashedBlocks(stashedBlocks + stashed);
                 stashLock.unlock();
             }
             if (locked != null) {
                 locked.lock.unlock();
             }
             if (toCache > 0) {
-                RECLAIMED_BYTES.setOpaque(this, (long) RECLAIMED_BYTES.get(this) + toCache); // opaque;
+                soReclaimedBytes(reclaimedBytes + toCache); // opaque;
                                                                                               // read by stats()
             }
             if (ownerRuns) {
@@ -353,7 +348,7 @@ final class ThreadCache {
      * The owner's refill from its stash: up to half a magazine of {@code sc} (which is empty). Returns how many.
      */
     int takeStashed(SizeClass sc) {
-        if ((long) STASHED_BLOCKS.getOpaque(this) == 0) {   // opaque: the owner's own writes, or a drainer's (then a
+        if (loStashedBlocks() == 0) {   // opaque: the owner's own writes, or a drainer's (then a
             return 0;                                //  stale non-zero only costs the lock)
         }
         int c = sc.index;
@@ -366,7 +361,7 @@ final class ThreadCache {
             ensureMagazine(sc);
             int n = bs.popInto(slabs[c], blocks[c], 0, Math.max(1, sc.magazineCapacity / 2));
             counts[c] = n;
-            STASHED_BLOCKS.setOpaque(this, (long) STASHED_BLOCKS.get(this) - n);  // opaque; a hint for drainers
+            soStashedBlocks(stashedBlocks - n);  // opaque; a hint for drainers
             return n;
         } finally {
             stashLock.unlock();
@@ -378,7 +373,7 @@ final class ThreadCache {
      * hands the cache back). The blocks are FREE and already counted as reclaimed.
      */
     void drainStash(SizeClass[] classes) {
-        if ((long) STASHED_BLOCKS.getOpaque(this) == 0) {   // opaque hint; written under stashLock
+        if (loStashedBlocks() == 0) {   // opaque hint; written under stashLock
             return;
         }
         BlockStack[] detached = new BlockStack[stash.length];
@@ -391,7 +386,7 @@ final class ThreadCache {
                     stash[c] = null;
                 }
             }
-            STASHED_BLOCKS.setOpaque(this, 0L);  // opaque; a hint for drainers and the owner
+            soStashedBlocks(0L);  // opaque; a hint for drainers and the owner
         } finally {
             stashLock.unlock();
         }
@@ -408,7 +403,7 @@ final class ThreadCache {
     }
 
     void addQueuedFrees(long n) {
-        QUEUED_FREES.getAndAdd(this, n);  // atomic: the owner adds, any reclaimer subtracts; once per batch
+        faaQueuedFrees(n);  // atomic: the owner adds, any reclaimer subtracts; once per batch
     }
 
     /** An empty batch: a spare if one is kept, else a new one. Owner only (or the recoverer). */
@@ -430,6 +425,38 @@ final class ThreadCache {
             spareBatches[spareCount++] = batch;
         }
     }
+    // ------------------------------------------------------------------ accessors (package-info's table)
+
+    /** Opaque store of the owner's counter (plain read by the owner, its only writer); read by allocatedBytes(). */
+    private void soAllocatedBytes(long v) {
+        ALLOCATED_BYTES.setOpaque(this, v);
+    }
+
+    /** Opaque store of the owner's counter; read by freedBytes(). */
+    private void soFreedBytes(long v) {
+        FREED_BYTES.setOpaque(this, v);
+    }
+
+    /** Opaque store of the reclaiming thread's counter (the owner, or a recoverer under the registry lock). */
+    private void soReclaimedBytes(long v) {
+        RECLAIMED_BYTES.setOpaque(this, v);
+    }
+
+    /** Opaque store of the stash's size, a hint for drainers; partner: loStashedBlocks. */
+    private void soStashedBlocks(long v) {
+        STASHED_BLOCKS.setOpaque(this, v);
+    }
+
+    /** Opaque load of the stash's size; partner: soStashedBlocks (a stale value only costs a look under the lock). */
+    private long loStashedBlocks() {
+        return (long) STASHED_BLOCKS.getOpaque(this);
+    }
+
+    /** Atomic add to the queued frees: the owner adds, any reclaimer subtracts; partner: queuedFrees(). */
+    private void faaQueuedFrees(long n) {
+        QUEUED_FREES.getAndAdd(this, n);
+    }
+
 
     long allocatedBytes() {
         return (long) ALLOCATED_BYTES.getOpaque(this);  // pairs with the owner's opaque store

@@ -40,7 +40,8 @@ public final class DeferRing<T> implements AutoCloseable {
      * Cookies are non-decreasing in queue order (taken under the producer lock, or by the single producer), which
      * makes "stop at the first unexpired entry" exact. Pairing: the producer's writes of the slot and of a new
      * chunk's link happen-before its release store of `published`; reclaimers' acquire load of `published` pairs
-     * with it. `freed` is written under the consumer lock (release) and read by pending() (acquire).
+     * with it. `freed` grows by an atomic add after the frees ran (reclaimers race there) and is read by pending()
+     * (acquire).
      */
 
     private static final System.Logger LOG = System.getLogger("io.jrcu");
@@ -60,18 +61,38 @@ public final class DeferRing<T> implements AutoCloseable {
      */
     private static final class Counts implements Runnable {
         private final String name;
-        @SuppressWarnings("unused") // through PUBLISHED
-        volatile long published;
+        /** Written by the producer (under the producer lock unless single-producer); release stores. */
+        long published;
         @SuppressWarnings("unused") // through FREED
-        volatile long freed;
+        long freed;
 
         Counts(String name) {
             this.name = name;
         }
 
+        /** Acquire load; partner: srPublished (what was appended before is visible). */
+        long laPublished() {
+            return (long) PUBLISHED.getAcquire(this);
+        }
+
+        /** Release store by the one producer at a time; partner: laPublished. */
+        void srPublished(long v) {
+            PUBLISHED.setRelease(this, v);
+        }
+
+        /** Acquire load; partner: faaFreed. */
+        long laFreed() {
+            return (long) FREED.getAcquire(this);
+        }
+
+        /** Atomic add by reclaimers after their frees ran, outside the consumer lock (they race); partner: laFreed. */
+        void faaFreed(long n) {
+            FREED.getAndAdd(this, n);
+        }
+
         long pending() {
             // acquire loads; partners: append's release store of published, reclaim's atomic add of freed
-            return (long) PUBLISHED.getAcquire(this) - (long) FREED.getAcquire(this);
+            return laPublished() - laFreed();
         }
 
         @Override
@@ -280,7 +301,7 @@ public final class DeferRing<T> implements AutoCloseable {
 
     private void append(long cookie, Object item, long value) {
         advanceTailIfFull();
-        NEWEST_COOKIE.setRelease(this, cookie);  // release; partner: the acquire load in advance()
+        srNewestCookie(cookie);  // release; partner: the acquire load in advance()
         tail.cookies[tailIndex] = cookie;
         if (item != null) {
             tail.items[tailIndex] = item;
@@ -288,7 +309,7 @@ public final class DeferRing<T> implements AutoCloseable {
             tail.values[tailIndex] = value;
         }
         tailIndex++;
-        PUBLISHED.setRelease(counts, (long) PUBLISHED.get(counts) + 1);  // release; partner: acquire in reclaim
+        counts.srPublished(counts.published + 1);  // release; partner: acquire in reclaim
     }
 
     /**
@@ -340,7 +361,7 @@ public final class DeferRing<T> implements AutoCloseable {
             long passed = 0;   // the newest cookie seen complete in this pass
             consumerLock.lock();
             try {
-                long available = (long) PUBLISHED.getAcquire(counts) - taken;  // acquire; partner: append's release
+                long available = counts.laPublished() - taken;  // acquire; partner: append's release
                 while (n < max && available > 0) {
                     if (headIndex == CHUNK) {
                         Chunk done = head;
@@ -396,7 +417,7 @@ public final class DeferRing<T> implements AutoCloseable {
                 returnBatch(spareValues, longBatch);
             }
             if (n > 0) {
-                FREED.getAndAdd(counts, (long) n);  // volatile; read by pending()
+                counts.faaFreed(n);  // volatile; read by pending()
                 return n;
             }
             if (stoppedAt == 0 || advanced || !advance(stoppedAt, mayStart)) {
@@ -449,7 +470,7 @@ public final class DeferRing<T> implements AutoCloseable {
      * entry enqueued before it, so grace periods (for memb, each a membarrier) are not spent on one entry each.
      */
     private boolean advance(long oldest, boolean mayStart) {
-        long newest = (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
+        long newest = laNewestCookie();  // acquire; partner: the release store in append
         return (newest > oldest && domain.hasStarted(newest) && domain.tryAdvance(newest, false))
                 || domain.tryAdvance(oldest, mayStart);
     }
@@ -480,13 +501,23 @@ public final class DeferRing<T> implements AutoCloseable {
         }
     }
 
+    /** Acquire load; partner: srNewestCookie. */
+    private long laNewestCookie() {
+        return (long) NEWEST_COOKIE.getAcquire(this);
+    }
+
+    /** Release store by the producer; partner: laNewestCookie (advance(), newestCookie()). */
+    private void srNewestCookie(long cookie) {
+        NEWEST_COOKIE.setRelease(this, cookie);
+    }
+
     /**
      * The cookie of the newest entry enqueued.
      *
      * @return the cookie, 0 before the first entry
      */
     public long newestCookie() {
-        return (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
+        return laNewestCookie();  // acquire; partner: the release store in append
     }
 
     /**
@@ -571,7 +602,7 @@ public final class DeferRing<T> implements AutoCloseable {
 
     /** {@link #headCookie()} for a caller holding the consumer lock. */
     private long headCookieLocked() {
-        if (taken >= (long) PUBLISHED.getAcquire(counts)) {   // acquire; partner: append's release
+        if (taken >= counts.laPublished()) {   // acquire; partner: append's release
             return 0;
         }
         return headIndex == CHUNK ? head.next.cookies[0] : head.cookies[headIndex];

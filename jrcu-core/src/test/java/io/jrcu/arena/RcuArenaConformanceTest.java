@@ -426,9 +426,8 @@ class RcuArenaConformanceTest extends BlockingReaderSupport {
     }
 
     /**
-     * Regression (found by this suite and the arena torture): the builder accepts chunks from 4 KiB, but a slab is up
-     * to 64 KiB ({@link ArenaLayout#SLAB_TARGET}); carveSlab carved a whole slab out of one chunk, so with a chunk
-     * below 64 KiB the first allocation threw ArrayIndexOutOfBoundsException. A slab is now at most a chunk.
+     * The builder accepts chunks from 4 KiB, while a slab is up to 64 KiB ({@link ArenaLayout#SLAB_TARGET}): a slab
+     * is at most a chunk, so a chunk below the slab size serves every size class.
      */
     @ParameterizedTest(name = "chunk {0}")
     @ValueSource(longs = {4096, 16384, 32768})
