@@ -48,15 +48,6 @@ class RcuConformanceTest extends DomainTestSupport {
     /** The nesting depth the contract requires to work; one more must throw. */
     static final int MAX_NESTING = 65_535;
 
-    /** The flavors under their former name, for the suites not yet on {@link TestFlavor}; it goes with the last. */
-    enum Flavor {
-        MEMB, QSBR, BULLET_PROOF;
-
-        Rcu build(Consumer<RcuBuilder<?>> config) {
-            return TestFlavor.valueOf(name()).build(config);
-        }
-    }
-
     /** The flavor under test. */
     @Parameter
     TestFlavor flavor;
