@@ -72,4 +72,17 @@ public abstract class RcuCallback {
     int weight() {
         return 1;
     }
+
+    /**
+     * The callback's class and whether it is queued now (claimed by a call and not yet started running). A subclass
+     * may override it; the library's messages about a callback use it.
+     *
+     * @return for example {@code RcuCallback[com.example.Node, queued]}
+     */
+    @Override
+    public String toString() {
+        // volatile load of the claim, for the message only
+        return "RcuCallback[" + getClass().getName() + ((int) QUEUED.getVolatile(this) == 1 ? ", queued" : ", idle")
+                + "]";
+    }
 }
