@@ -9,6 +9,16 @@ import java.lang.invoke.VarHandle;
  * An intrusive callback ({@code struct rcu_head}): extend it in the object that a grace period must outlive and pass
  * that object to {@link Rcu#call(RcuCallback)}. It carries its own queue link, so queueing it allocates nothing.
  *
+ * <pre>{@code
+ * final class Node extends RcuCallback {  // the object carries its own queue link
+ *     final MemorySegment payload;
+ *     Node(MemorySegment payload) { this.payload = payload; }
+ *     protected void invoke() { arena.free(payload); }
+ * }
+ * Node unlinked = unlink(key);            // no reader can find it from now on
+ * rcu.call(unlinked);                     // invoke() runs once, on a worker, after a grace period
+ * }</pre>
+ *
  * <p>A callback runs once per queueing, on a worker thread, after a grace period; it may be queued again once it
  * has started running. Queueing a callback that is still queued throws {@link IllegalStateException}. An exception
  * thrown by {@link #invoke()} goes to the domain's error handler; the worker keeps going.
