@@ -50,8 +50,8 @@ class DocSnippetsTest {
             Pattern.compile("(?m)(Snippet_\\w+\\.java):(\\d+):\\d+: (compiler\\.err\\..*)$");
     private static final Pattern GIVEN = Pattern.compile("<!--\\s*given:((?:(?!-->).)*)-->\\s*\\z",
             Pattern.DOTALL);
-    private static final String DEFAULT_IMPORTS = "import io.jrcu.*; import io.jrcu.arena.*; import java.lang.foreign.*;"
-            + " import java.time.*; import java.util.*; import java.util.function.*;";
+    private static final String DEFAULT_IMPORTS = "import io.jrcu.*; import io.jrcu.arena.*;"
+            + " import java.lang.foreign.*; import java.time.*; import java.util.*; import java.util.function.*;";
 
     /** One {@code ```java} block: where it is, the given declarations before it, and its lines. */
     record Snippet(String file, int line, String given, List<String> lines) {
