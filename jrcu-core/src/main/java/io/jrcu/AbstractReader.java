@@ -157,6 +157,16 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         depth = 0;
     }
 
+    /**
+     * The owner thread, the domain, and the nesting depth the owner last wrote (a plain read: exact on the owner,
+     * a snapshot elsewhere), or that the handle is unregistered.
+     */
+    @Override
+    public String toString() {
+        return "RcuReader['" + owner.getName() + "' in " + domain.name
+                + (retired() ? ", unregistered" : ", depth " + depth) + "]";
+    }
+
     /** A reusable section object for one nesting level of one reader. */
     static final class Section implements ReadSection {
         private final AbstractReader reader;

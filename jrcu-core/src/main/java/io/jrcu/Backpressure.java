@@ -7,6 +7,16 @@ package io.jrcu;
  * {@link BulletProofRcu#readLockToken() token section} it opened (see {@link BulletProofRcu}), or a callback running
  * on a worker, is never blocked (that could deadlock): its callback is queued anyway and the overshoot is counted in
  * {@link RcuStats#overshoots()}.
+ *
+ * <pre>{@code
+ * QsbrRcu rcu = QsbrRcu.builder().callbackBudget(1_000).backpressure(Backpressure.THROW).build();
+ * try {
+ *     rcu.retire(old, Buffer::free);
+ * } catch (RejectedExecutionException overBudget) {
+ *     rcu.synchronize();                   // reclaim it ourselves
+ *     old.free();
+ * }
+ * }</pre>
  */
 public enum Backpressure {
     /**

@@ -17,6 +17,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its stripe and phase; leaving it increments the matching unlock counter. A grace period compares sums of those
  * counters, so its cost does not grow with the number of threads.
  *
+ * <pre>{@code
+ * BulletProofRcu rcu = Rcu.bulletProof();
+ * try (ReadSection s = rcu.read()) {       // no registration: any thread, virtual ones too
+ *     use(current.get());
+ * }
+ * long token = rcu.readLockToken();        // a section another thread may end
+ * Config c = current.get();
+ * executor.execute(() -> {
+ *     try { use(c); } finally { rcu.readUnlock(token); }
+ * });
+ * }</pre>
+ *
  * <p>Besides thread-bound {@link #read()} sections this flavor offers the cross-thread form:
  * {@link #readLockToken()} opens a section and {@link #readUnlock(long)} ends it from any thread (Linux's
  * {@code srcu_down_read}/{@code srcu_up_read}) — the form for a virtual thread's work handed between threads. A token

@@ -3,6 +3,15 @@ package io.jrcu;
 /**
  * One callback helper thread of a domain ({@code struct call_rcu_data}). It owns a lock-free queue; it takes the
  * whole queue, waits for one grace period for the batch, then runs the callbacks in FIFO order.
+ *
+ * <pre>{@code
+ * CallbackWorker worker = rcu.workers().newWorker(WorkerOptions.builder().threadName("reclaim").build());
+ * rcu.workers().setThreadWorker(worker);   // this thread's callbacks go to it
+ * rcu.retire(old, Buffer::free);
+ * rcu.barrier();                           // every callback queued before has run
+ * rcu.workers().setThreadWorker(null);
+ * worker.close();
+ * }</pre>
  */
 public interface CallbackWorker extends AutoCloseable {
 

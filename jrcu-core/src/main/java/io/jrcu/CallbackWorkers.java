@@ -4,6 +4,13 @@ package io.jrcu;
  * A domain's callback helper threads and how callbacks are routed to them (liburcu's {@code call_rcu_data}
  * family): a callback goes to the calling thread's worker if it has one, else to the worker of the CPU the thread
  * runs on, else to the default worker. Closed workers are skipped by routing. All methods are thread-safe.
+ *
+ * <pre>{@code
+ * CallbackWorkers workers = rcu.workers();
+ * workers.createAllCpuWorkers(WorkerOptions.defaults());   // one worker per CPU the process may run on
+ * rcu.call(() -> pool.put(slot));          // goes to the worker of the CPU this thread runs on
+ * workers.freeAllCpuWorkers();
+ * }</pre>
  */
 public interface CallbackWorkers {
 

@@ -11,6 +11,15 @@ import java.util.function.Consumer;
  * resource to {@link #enqueue}, which stamps it with a grace-period cookie, and frees from the head with
  * {@link #reclaim} once the cookie's grace period has passed — without ever blocking.
  *
+ * <pre>{@code
+ * DeferQueue<Integer> retired = DeferQueue.<Integer>builder(rcu, freeSlots::add).name("slots").build();
+ * retired.enqueue(slot);                   // deleted: readers may still see it
+ * if (freeSlots.isEmpty()) {
+ *     retired.reclaim(64);                 // frees what has passed its grace period; never blocks
+ * }
+ * retired.close();                         // waits for the outstanding grace periods
+ * }</pre>
+ *
  * <p><b>What "pending" counts:</b> resources enqueued and not yet freed (whether or not their grace period has
  * passed). <b>When bounded and full</b> ({@link Builder#maxPending}), {@code enqueue} first reclaims what it can; if
  * the queue is still full it returns {@code false} and keeps nothing (the caller still owns the resource).

@@ -13,6 +13,16 @@ import java.lang.invoke.VarHandle;
  * issues a full fence (liburcu's mb flavor, specified by the Java memory model alone). Threads register on first use;
  * {@link #registerThread()} does it ahead. Sections may block or park: the grace period waits for them.
  *
+ * <pre>{@code
+ * MembRcu rcu = MembRcu.builder().name("config").build();
+ * try (ReadSection s = rcu.read()) {       // registers the thread on first use
+ *     use(current.get());
+ * }
+ * Config old = current.getAndSet(next);
+ * rcu.synchronize();                       // outside any section: every section begun before has ended
+ * old.close();
+ * }</pre>
+ *
  * <p>Threads that terminate without unregistering never block a grace period, and their records are dropped as
  * other threads register (no grace period needed), so memory and each grace period's scan follow the threads alive,
  * also with a short-lived virtual thread per request; a thread that terminated inside a section is reported (logged

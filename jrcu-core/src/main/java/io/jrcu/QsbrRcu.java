@@ -9,6 +9,16 @@ import java.lang.invoke.VarHandle;
  * at points where it holds no protected reference. A grace period ends when every online reader has reported a
  * quiescent state since it began, or gone offline.
  *
+ * <pre>{@code
+ * QsbrRcu rcu = Rcu.qsbr();
+ * rcu.registerThread();                    // a reader thread, online from here
+ * while (running) {
+ *     process(current.get());              // nothing to enter or leave on the read path
+ *     rcu.quiescent();                     // between items: nothing read before is still in use
+ * }
+ * rcu.unregisterThread();
+ * }</pre>
+ *
  * <p><b>Contract.</b> Threads register explicitly ({@link #registerThread()} registers and brings the thread
  * online); nothing registers implicitly. A thread must go offline before it blocks for long. Every call that may
  * wait — {@link #synchronize()}, {@link #await(long)}, {@link #check(long, boolean) check(t, true)} and their timed

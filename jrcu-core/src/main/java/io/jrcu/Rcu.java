@@ -7,6 +7,17 @@ import java.time.Duration;
  * for a grace period, after which no reader can still hold the old version. This is liburcu's "flavor" and DPDK's
  * QS variable.
  *
+ * <pre>{@code
+ * Rcu rcu = Rcu.memb();
+ * RcuReference<Config> current = new RcuReference<>(initial);
+ * try (ReadSection s = rcu.read()) {       // reader: wait-free, allocation-free
+ *     use(current.get());                 // valid until the section ends
+ * }
+ * Config old = current.getAndSet(next);    // writer: publish the new version
+ * rcu.retire(old, Config::close);          // closed by a worker after a grace period
+ * // or: rcu.synchronize(); old.close();
+ * }</pre>
+ *
  * <p><b>The RCU guarantee.</b> If any part of a read section precedes the start of a grace period, the whole section
  * completes before that grace period ends. {@link #synchronize()} returns only after every section that began
  * before the call has ended; {@link #poll(long)} reports {@code true} only after a full grace period has elapsed

@@ -10,6 +10,15 @@ import java.util.function.Consumer;
  * Settings every flavor's builder shares ({@link MembRcu#builder()}, {@link QsbrRcu#builder()},
  * {@link BulletProofRcu#builder()}). Builders are not thread-safe; a built domain keeps a copy of the settings.
  *
+ * <pre>{@code
+ * MembRcu rcu = MembRcu.builder()
+ *         .name("cache")
+ *         .callbackBudget(10_000)                  // pending callbacks above this: expedite, then backpressure
+ *         .backpressure(Backpressure.BLOCK)
+ *         .stallTimeout(Duration.ofSeconds(5))    // log the readers a grace period waits for after this
+ *         .build();
+ * }</pre>
+ *
  * @param <B> the concrete builder, returned by each setter for chaining
  */
 public abstract sealed class RcuBuilder<B extends RcuBuilder<B>>

@@ -9,6 +9,16 @@ import java.lang.invoke.VarHandle;
  * An intrusive callback ({@code struct rcu_head}): extend it in the object that a grace period must outlive and pass
  * that object to {@link Rcu#call(RcuCallback)}. It carries its own queue link, so queueing it allocates nothing.
  *
+ * <pre>{@code
+ * final class Node extends RcuCallback {  // the object carries its own queue link
+ *     final MemorySegment payload;
+ *     Node(MemorySegment payload) { this.payload = payload; }
+ *     protected void invoke() { arena.free(payload); }
+ * }
+ * Node unlinked = unlink(key);            // no reader can find it from now on
+ * rcu.call(unlinked);                     // invoke() runs once, on a worker, after a grace period
+ * }</pre>
+ *
  * <p>A callback runs once per queueing, on a worker thread, after a grace period; it may be queued again once it
  * has started running. Queueing a callback that is still queued throws {@link IllegalStateException}. An exception
  * thrown by {@link #invoke()} goes to the domain's error handler; the worker keeps going.
@@ -71,5 +81,18 @@ public abstract class RcuCallback {
     /** How many user callbacks this node stands for (a defer batch stands for several). */
     int weight() {
         return 1;
+    }
+
+    /**
+     * The callback's class and whether it is queued now (claimed by a call and not yet started running). A subclass
+     * may override it; the library's messages about a callback use it.
+     *
+     * @return for example {@code RcuCallback[com.example.Node, queued]}
+     */
+    @Override
+    public String toString() {
+        // volatile load of the claim, for the message only
+        return "RcuCallback[" + getClass().getName() + ((int) QUEUED.getVolatile(this) == 1 ? ", queued" : ", idle")
+                + "]";
     }
 }

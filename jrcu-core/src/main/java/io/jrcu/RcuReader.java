@@ -5,6 +5,15 @@ package io.jrcu;
  * lookup of {@link Rcu#read()}. Only the thread it belongs to may use it: any other thread, and its own thread after
  * it unregistered, get {@link IllegalStateException}.
  *
+ * <pre>{@code
+ * RcuReader reader = rcu.reader();         // the calling thread's handle: keep it in hot loops
+ * for (Request r : batch) {
+ *     try (ReadSection s = reader.read()) {
+ *         serve(r, current.get());
+ *     }
+ * }
+ * }</pre>
+ *
  * <p>Read sections are counted per thread: {@link #inReadSection()} is {@code true} while the nesting depth is above
  * zero. All methods are wait-free and allocate nothing.
  */

@@ -9,6 +9,16 @@ import java.lang.invoke.VarHandle;
  * An RCU-protected pointer: {@code rcu_dereference} / {@code rcu_assign_pointer} / {@code rcu_xchg_pointer} /
  * {@code rcu_cmpxchg_pointer}.
  *
+ * <pre>{@code
+ * RcuReference<Config> current = new RcuReference<>(new Config("a", 100));
+ * try (ReadSection s = rcu.read()) {
+ *     Config c = current.get();            // rcu_dereference: acquire load
+ *     use(c);
+ * }
+ * Config old = current.getAndSet(new Config("b", 200));   // filled in before it is published
+ * rcu.retire(old, Config::close);
+ * }</pre>
+ *
  * <p><b>Memory consistency effects.</b> Everything a thread did before {@link #set}, {@link #getAndSet} or a
  * successful compare-and-set happens-before the actions of a thread after a {@link #get()} that returns the new
  * value: an object filled in and then published is seen filled in. {@link #get()} is an acquire load (the JMM has

@@ -4,6 +4,12 @@ package io.jrcu;
  * A snapshot of a domain's counters, from {@link Rcu#stats()}. Counters are read one by one without a global lock,
  * so they may be mutually inconsistent by a few in-flight operations.
  *
+ * <pre>{@code
+ * RcuStats s = rcu.stats();
+ * log.info(s.gracePeriodsCompleted() + " grace periods, mean " + s.meanGracePeriodNanos() + " ns, "
+ *         + s.pendingCallbacks() + " callbacks pending");
+ * }</pre>
+ *
  * @param gracePeriodsCompleted grace periods completed since the domain was built (QSBR: one look at the readers
  *                              that completes several tokens counts once)
  * @param meanGracePeriodNanos  mean time from the start of a grace period to its end, over those whose start was

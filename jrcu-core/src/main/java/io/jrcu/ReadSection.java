@@ -3,6 +3,13 @@ package io.jrcu;
 /**
  * An open read-side section; {@link #close()} ends it. Section objects are reused by their reader (the read path
  * allocates nothing), so keep one only for the section's lifetime.
+ *
+ * <pre>{@code
+ * try (ReadSection s = rcu.read()) {
+ *     Config c = current.get();            // c stays valid until the section ends
+ *     use(c);
+ * }
+ * }</pre>
  */
 public interface ReadSection extends AutoCloseable {
 

@@ -8,6 +8,15 @@ import java.util.concurrent.ThreadFactory;
  * How a {@link CallbackWorker} behaves ({@code create_call_rcu_data}'s flags and CPU affinity, plus QEMU-style
  * batching). Immutable.
  *
+ * <pre>{@code
+ * WorkerOptions options = WorkerOptions.builder()
+ *         .threadName("rt-reclaim")
+ *         .realTime(true)                          // polls instead of sleeping: producers never pay a wake-up
+ *         .cpuAffinity(3)
+ *         .build();
+ * CallbackWorker worker = rcu.workers().newWorker(options);
+ * }</pre>
+ *
  * @param realTime    {@code URCU_CALL_RCU_RT}: the worker polls its queue instead of sleeping, so producers never pay
  *                    a wake-up
  * @param cpuAffinity the CPU to pin the worker thread to, or -1 for none (Linux {@code sched_setaffinity} through

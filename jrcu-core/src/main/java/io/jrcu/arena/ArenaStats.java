@@ -5,6 +5,11 @@ package io.jrcu.arena;
  * concurrently, {@code bytesReserved == bytesInUse + bytesPendingFree + bytesFree}; under concurrency the counters
  * are read one by one and may disagree by a few operations in flight.
  *
+ * <pre>{@code
+ * ArenaStats s = arena.stats();
+ * long waiting = s.bytesPendingFree();     // freed, not yet reusable: waiting for grace periods
+ * }</pre>
+ *
  * @param bytesReserved    native memory obtained from the system: chunks and dedicated large allocations
  * @param bytesInUse       bytes of allocated blocks (each counted at its size class, or its own size if dedicated)
  * @param bytesPendingFree bytes freed and not yet reclaimed: collected in a thread's cache or queued, waiting for a

@@ -8,6 +8,7 @@ import io.jrcu.internal.LibraryFlavor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Objects;
@@ -30,6 +31,13 @@ import java.util.Objects;
  *     long v = current.get().get(ValueLayout.JAVA_LONG, 0);
  * }
  * }</pre>
+ *
+ * <p><b>A {@link SegmentAllocator}.</b> {@link #allocateFrom(String) allocateFrom(String)}, the array and value
+ * forms of {@code allocateFrom}, {@link #allocate(java.lang.foreign.MemoryLayout) allocate(layout)} and every FFM
+ * API that takes an allocator (a downcall that returns a struct by value, for one) allocate from the arena. Every
+ * segment they return is the caller's, exactly as one from {@link #allocate(long, long)}: the caller frees each with
+ * {@link #free}, passing the segment as returned (a segment never freed stays allocated until the arena closes).
+ * One allocation is one segment: {@code allocateFrom} copies into the segment it allocates and returns that one.
  *
  * <p><b>Memory.</b> Segments are carved from large chunks of one {@link Arena#ofShared() shared arena}, so a
  * reader still holding a segment when the arena is {@linkplain #close closed} gets an {@link IllegalStateException}
@@ -80,7 +88,7 @@ import java.util.Objects;
  * {@code free} happen-before the writes of whoever is later handed the same memory by {@code allocate}.
  * {@link #close()} must not be called inside a read section of the domain (it waits for grace periods).
  */
-public final class RcuArena implements AutoCloseable {
+public final class RcuArena implements SegmentAllocator, AutoCloseable {
     /*
      * Overview.
      *
@@ -215,6 +223,7 @@ public final class RcuArena implements AutoCloseable {
      * @throws IllegalArgumentException if {@code byteSize < 0}
      * @throws IllegalStateException    if the arena or its domain is closed
      */
+    @Override
     public MemorySegment allocate(long byteSize) {
         return allocate(byteSize, 8);
     }
@@ -230,6 +239,7 @@ public final class RcuArena implements AutoCloseable {
      * @throws IllegalArgumentException if {@code byteSize < 0} or {@code byteAlignment} is not a positive power of two
      * @throws IllegalStateException    if the arena or its domain is closed
      */
+    @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         if (byteSize < 0) {
             throw new IllegalArgumentException("byteSize must not be negative: " + byteSize);
