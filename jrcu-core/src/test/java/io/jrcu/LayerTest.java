@@ -37,7 +37,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   Callbacks  call/defer/barrier machinery: Callbacks and its parts, Worker, CallbackQueue, DeferBatches
  *   Domain     the flavors: AbstractRcu (engine + callbacks), MembRcu, QsbrRcu, BulletProofRcu, their parts
  *   Seam       what libraries see of a domain: LibraryFlavor, Bridge, Faults
- *   Defer      DeferRing (the queue core) and DeferQueue (its public face)
+ *   Defer      deferred reclamation on a domain: DeferRing (the queue core), DeferQueue (its public face), RcuRef
  *   Arena      io.jrcu.arena
  *   Maps       io.jrcu.map
  * </pre>
@@ -66,7 +66,7 @@ class LayerTest {
     static final Class<?>[] DOMAIN = {AbstractRcu.class, MembRcu.class, QsbrRcu.class, BulletProofRcu.class,
             CounterRcu.class, ReaderRegistry.class, TokenTable.class};
     static final Class<?>[] SEAM = {LibraryFlavor.class, Bridge.class, Faults.class};
-    static final Class<?>[] DEFER = {DeferRing.class, DeferQueue.class};
+    static final Class<?>[] DEFER = {DeferRing.class, DeferQueue.class, RcuRef.class};
 
     /** The layers, each allowed to use only the ones its description names. */
     static LayeredArchitecture layers() {
