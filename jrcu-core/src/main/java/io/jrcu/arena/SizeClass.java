@@ -35,10 +35,6 @@ final class SizeClass {
     /** Classes whose magazine would hold fewer blocks than this (blocks above 8 KiB) are not cached per thread. */
     private static final int MAGAZINE_MIN = 4;
 
-    private static final VarHandle ALLOCATED = VarHandles.field(MethodHandles.lookup(), "allocated", long.class);
-    private static final VarHandle FREED = VarHandles.field(MethodHandles.lookup(), "freed", long.class);
-    private static final VarHandle RECLAIMED = VarHandles.field(MethodHandles.lookup(), "reclaimed", long.class);
-
     final int index;
     final long blockSize;
     /** Blocks a thread's magazine of this class holds at most; 0: not cached per thread. */
@@ -53,10 +49,13 @@ final class SizeClass {
     private int nextInCurrent;
     // counters of the shared path and the reclaimer: allocated and freed by atomic add, reclaimed written under
     // lock (release); read by stats()
+    private static final VarHandle ALLOCATED = VarHandles.field(MethodHandles.lookup(), "allocated", long.class);
     @SuppressWarnings("unused") // through ALLOCATED
     private volatile long allocated;
+    private static final VarHandle FREED = VarHandles.field(MethodHandles.lookup(), "freed", long.class);
     @SuppressWarnings("unused") // through FREED
     private volatile long freed;
+    private static final VarHandle RECLAIMED = VarHandles.field(MethodHandles.lookup(), "reclaimed", long.class);
     /** Written under lock by release stores; read by reclaimedBlocks() with an acquire load. */
     private long reclaimed;
 

@@ -65,16 +65,6 @@ final class ThreadCache {
     /** {@link SizeClass#RECLAIM_BATCH} in batches of a thread's queue. */
     static final int RECLAIM_BATCHES = SizeClass.RECLAIM_BATCH / FreeBatch.PENDING_MAX;
 
-    private static final VarHandle ALLOCATED_BYTES = VarHandles.field(MethodHandles.lookup(), "allocatedBytes",
-            long.class);
-    private static final VarHandle FREED_BYTES = VarHandles.field(MethodHandles.lookup(), "freedBytes", long.class);
-    private static final VarHandle RECLAIMED_BYTES = VarHandles.field(MethodHandles.lookup(), "reclaimedBytes",
-            long.class);
-    private static final VarHandle STASHED_BLOCKS = VarHandles.field(MethodHandles.lookup(), "stashedBlocks",
-            long.class);
-    private static final VarHandle QUEUED_FREES = VarHandles.field(MethodHandles.lookup(), "queuedFrees", long.class);
-    private static final VarHandle RECOVERED = VarHandles.field(MethodHandles.lookup(), "recovered", boolean.class);
-
     final Thread owner;
     private final ChunkTable table;
     private final Ledger ledger;
@@ -96,16 +86,25 @@ final class ThreadCache {
      */
     private final BlockStack[] stash;
     private final ReentrantLock stashLock = new ReentrantLock();
+    private static final VarHandle QUEUED_FREES = VarHandles.field(MethodHandles.lookup(), "queuedFrees", long.class);
     /** Frees in this thread's queue (in its batches): added by flush, subtracted by reclaimed (any thread). */
     private long queuedFrees;
+    private static final VarHandle STASHED_BLOCKS = VarHandles.field(MethodHandles.lookup(), "stashedBlocks",
+            long.class);
     /** Blocks in the stash: written under stashLock (opaque), read without it as a hint. */
     private long stashedBlocks;
     /** This thread's frees, a batch under one cookie per entry; the owner is its single producer. */
     final DeferRing<FreeBatch> queue;
+    private static final VarHandle RECOVERED = VarHandles.field(MethodHandles.lookup(), "recovered", boolean.class);
     /** The owner has ended and its cache was recovered: written under the registry lock. */
     boolean recovered;
     /** The owner is filling a magazine from its class (its own free function must not touch the magazines). */
     boolean filling;
+    private static final VarHandle ALLOCATED_BYTES = VarHandles.field(MethodHandles.lookup(), "allocatedBytes",
+            long.class);
+    private static final VarHandle FREED_BYTES = VarHandles.field(MethodHandles.lookup(), "freedBytes", long.class);
+    private static final VarHandle RECLAIMED_BYTES = VarHandles.field(MethodHandles.lookup(), "reclaimedBytes",
+            long.class);
     /**
      * Bytes this thread allocated / freed through the cache, and reclaimed from its queue into its magazines or
      * stash; written opaque by the owner, read by stats().

@@ -51,9 +51,6 @@ public final class DeferRing<T> implements AutoCloseable {
     private static final int MAX_SPARE_BATCH = 4096;
     /** Reports queues and arenas dropped with resources pending (RcuArena registers its own report with it). */
     public static final Cleaner CLEANER = Cleaner.create();
-    private static final VarHandle PUBLISHED = VarHandles.field(MethodHandles.lookup(), Counts.class, "published",
-            long.class);
-    private static final VarHandle FREED = VarHandles.field(MethodHandles.lookup(), Counts.class, "freed", long.class);
 
     /**
      * The two counters, apart from the queue so that the Cleaner's action can read them after the queue is
@@ -61,8 +58,10 @@ public final class DeferRing<T> implements AutoCloseable {
      */
     private static final class Counts implements Runnable {
         private final String name;
+        private static final VarHandle PUBLISHED = VarHandles.field(MethodHandles.lookup(), "published", long.class);
         /** Written by the producer (under the producer lock unless single-producer); release stores. */
         long published;
+        private static final VarHandle FREED = VarHandles.field(MethodHandles.lookup(), "freed", long.class);
         @SuppressWarnings("unused") // through FREED
         long freed;
 
