@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * stack dump) before the next.
  *
  * <p>How many readers the churn tests run: {@code -Djrcu.churn.readers=N} (default 500,000, the quick tier; the long
- * tier runs 10,000,000, see the README's test tiers).
+ * tier runs 10,000,000, see the test tiers in docs/testing.md).
  */
 final class ReaderChurn {
 

@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code summary.json} of a results folder: the table's rows and the targets, for scripts and for the README.
+ * {@code summary.json} of a results folder: the table's rows and the targets, for scripts and for docs/bench.md.
  * Times are in ns/op, throughputs in ops/s, ratios plain numbers; a figure that does not apply is absent.
  * Written by hand: the benchmark jar carries no JSON library, and this is a few lines.
  */
