@@ -147,6 +147,8 @@ public final class RcuLongMap implements AutoCloseable {
     private final int maxEntries;
     private final int minCapacity;
     private final long seed;
+    /** The deliberately broken twin of the tests: a removed entry is reused before its grace period. */
+    private final boolean brokenEarlyReuse;
 
     /** Current table; {@link LongTable#CLOSED} after close. Access: TABLE. */
     @SuppressWarnings("unused")
@@ -176,6 +178,7 @@ public final class RcuLongMap implements AutoCloseable {
         this.reclamation = b.reclamation;
         this.maxEntries = b.maxEntries;
         this.seed = b.seedSet ? b.seed : ThreadLocalRandom.current().nextLong();
+        this.brokenEarlyReuse = b.brokenEarlyReuse;
         this.minCapacity = powerOfTwoFor(maxEntries > 0 ? maxEntries : b.initialCapacity);
         LongTable t = allocate(minCapacity);
         TABLE.setRelease(this, t);   // release; pairs with the getAcquire in readers (this constructor's writes)
@@ -502,8 +505,8 @@ public final class RcuLongMap implements AutoCloseable {
     }
 
     /**
-     * Closes the map: later calls of any method but {@link #stats()} and this one throw
-     * {@link IllegalStateException}; the off-heap memory is released after a grace period (through the domain's
+     * Closes the map: later lookups, traversals and writes throw {@link IllegalStateException} ({@link #size()} is
+     * 0, {@link #stats()} and this method still work); the off-heap memory is released after a grace period (through the domain's
      * callbacks; at once if the domain is closed). Idempotent. Blocking (the writer lock); never waits for a grace
      * period.
      *
@@ -807,7 +810,8 @@ public final class RcuLongMap implements AutoCloseable {
 
     /** Frees up to {@code max} tombstones whose grace period has passed, oldest first (writer lock). */
     private void reclaimPassed(LongTable t, int max) {
-        for (int n = 0; n < max && !pendingSlots.isEmpty() && flavor.hasPassed(pendingSlots.firstKey()); n++) {
+        for (int n = 0; n < max && !pendingSlots.isEmpty()
+                && (brokenEarlyReuse || flavor.hasPassed(pendingSlots.firstKey())); n++) {
             markFree(t, (int) pendingSlots.removeFirst());
         }
     }
@@ -992,6 +996,7 @@ public final class RcuLongMap implements AutoCloseable {
         private long missingValue = Long.MIN_VALUE;
         private long seed;
         private boolean seedSet;
+        private boolean brokenEarlyReuse;
 
         private Builder(Rcu rcu) {
             this.rcu = rcu;
@@ -1062,6 +1067,12 @@ public final class RcuLongMap implements AutoCloseable {
         public Builder hashSeed(long seed) {
             this.seed = seed;
             this.seedSet = true;
+            return this;
+        }
+
+        /** Tests only: builds the broken twin, which reuses a removed entry before its grace period has passed. */
+        Builder brokenEarlyReuse() {
+            this.brokenEarlyReuse = true;
             return this;
         }
 
