@@ -506,9 +506,9 @@ public final class RcuLongMap implements AutoCloseable {
 
     /**
      * Closes the map: later lookups, traversals and writes throw {@link IllegalStateException} ({@link #size()} is
-     * 0, {@link #stats()} and this method still work); the off-heap memory is released after a grace period (through the domain's
-     * callbacks; at once if the domain is closed). Idempotent. Blocking (the writer lock); never waits for a grace
-     * period.
+     * 0, {@link #stats()} and this method still work); the off-heap memory is released after a grace period (through
+     * the domain's callbacks; at once if the domain is closed). Idempotent. Blocking (the writer lock); never waits
+     * for a grace period.
      *
      * @throws IllegalStateException if called from {@link #compute}'s function
      */
