@@ -32,13 +32,13 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
      * owner (unregister) or, once the owner is dead, by whoever drops the record from the registry.
      */
     private Thread liveOwner;
-    final AbstractRcu<?> domain;
+    final GracePeriodEngine<?> domain;
     /** Nesting depth of the owner's sections; plain, owner-only. */
     private int depth;
     /** sections[level - 1] is the reusable section object for nesting level {@code level}. */
     private Section[] sections = new Section[4];
 
-    AbstractReader(AbstractRcu<?> domain, Thread owner) {
+    AbstractReader(GracePeriodEngine<?> domain, Thread owner) {
         this.domain = domain;
         this.owner = owner;
         this.liveOwner = owner;
@@ -77,7 +77,8 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
 
     private Section newSection(int level) {
         if (level > sections.length) {
-            sections = Arrays.copyOf(sections, Math.min(Math.max(level, sections.length * 2), AbstractRcu.MAX_NESTING));
+            sections = Arrays.copyOf(sections,
+                    Math.min(Math.max(level, sections.length * 2), GracePeriodEngine.MAX_NESTING));
         }
         Section s = new Section(this, level);
         sections[level - 1] = s;
@@ -90,9 +91,9 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         int d = depth;
         if (d == 0) {
             enterOutermost();
-        } else if (d >= AbstractRcu.MAX_NESTING) {
+        } else if (d >= GracePeriodEngine.MAX_NESTING) {
             throw new IllegalStateException("read sections of " + domain.name + " nested deeper than the limit of "
-                    + AbstractRcu.MAX_NESTING + " on thread '" + owner.getName() + "'");
+                    + GracePeriodEngine.MAX_NESTING + " on thread '" + owner.getName() + "'");
         }
         depth = d + 1;
     }
@@ -186,7 +187,7 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
 abstract class PaddedReader extends AbstractReader {
     long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
 
-    PaddedReader(AbstractRcu<?> domain, Thread owner) {
+    PaddedReader(GracePeriodEngine<?> domain, Thread owner) {
         super(domain, owner);
     }
 }

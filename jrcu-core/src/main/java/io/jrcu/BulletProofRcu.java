@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * against the thread that opened it until any thread closes it. While it is open, every call of that thread that
  * would wait for a grace period (which would wait for the token) acts as inside a read section:
  * {@link #synchronize()}, {@link #await(long)} of a cookie whose grace period has not ended, {@link #barrier()},
- * {@link #close()}, closing a callback worker or an {@link RcuArena} of the domain, and closing a {@link DeferQueue}
+ * {@link #close()}, closing a callback worker or an {@code RcuArena} of the domain, and closing a {@link DeferQueue}
  * of it while something pending has not passed its grace period throw {@link IllegalStateException} (also their
  * timed forms), and a full {@link #defer} batch or a {@link #call} over the callback budget is handed to a worker
  * (an overshoot) instead of waiting. A thread that holds a token another thread opened is not covered: its wait
@@ -207,16 +207,33 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     }
 
     private long open(int phase, int stripe) {
-        return (long) CELLS.getVolatile(cells, index(stripe, phase, LOCK0))
-                - (long) CELLS.getVolatile(cells, index(stripe, phase, UNLOCK0));
+        return lvCell(index(stripe, phase, LOCK0)) - lvCell(index(stripe, phase, UNLOCK0));
+    }
+
+    /**
+     * Volatile load of a counter cell; partner: the readers' volatile RMWs in lock and unlock, which stay inline
+     * there (the read path: no call the JIT must inline).
+     */
+    private long lvCell(int index) {
+        return (long) CELLS.getVolatile(cells, index);
+    }
+
+    /** Opaque store (single writer: the holder of gpLock); partner: the opaque load in tokenSlotsScanned(). */
+    private void soTokenSlotsScanned(long value) {
+        TOKEN_SLOTS_SCANNED.setOpaque(this, value);
+    }
+
+    /** Opaque store (single writer: the holder of gpLock); partner: the opaque load in tokenScans(). */
+    private void soTokenScans(long value) {
+        TOKEN_SCANS.setOpaque(this, value);
     }
 
     private boolean drained(int phase) {
         int found = tokens.firstOpen(phase, tokenScanFrom);
         int end = found >= 0 ? found : ~found;
         // single writer (see the fields): plain reads, opaque stores for the tests' opaque loads
-        TOKEN_SLOTS_SCANNED.setOpaque(this, tokenSlotsScanned + end - tokenScanFrom + (found >= 0 ? 1 : 0));
-        TOKEN_SCANS.setOpaque(this, tokenScans + 1);
+        soTokenSlotsScanned(tokenSlotsScanned + end - tokenScanFrom + (found >= 0 ? 1 : 0));
+        soTokenScans(tokenScans + 1);
         tokenScanFrom = end;  // slots before it need no second look (TokenTable's overview)
         if (found >= 0) {
             return false;
@@ -224,10 +241,10 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         long unlocks = 0;
         long locks = 0;
         for (int s = 0; s <= stripeMask; s++) {
-            unlocks += (long) CELLS.getVolatile(cells, index(s, phase, UNLOCK0)); // first all unlocks ...
+            unlocks += lvCell(index(s, phase, UNLOCK0)); // first all unlocks ...
         }
         for (int s = 0; s <= stripeMask; s++) {
-            locks += (long) CELLS.getVolatile(cells, index(s, phase, LOCK0));     // ... then all locks (SRCU A)
+            locks += lvCell(index(s, phase, LOCK0));     // ... then all locks (SRCU A)
         }
         return locks == unlocks;
     }

@@ -1,5 +1,6 @@
 package io.jrcu;
 
+import io.jrcu.internal.BackoffIdle;
 import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
@@ -38,20 +39,22 @@ final class CallbackQueue {
             RcuCallback.class);
     private static final VarHandle NEXT = VarHandles.field(MethodHandles.lookup(), RcuCallback.class, "next",
             RcuCallback.class);
+    /** Awaiting a link: spin, then yield (the producer was preempted between its exchange and its link). */
+    private static final BackoffIdle LINK_WAIT = new BackoffIdle(64, BackoffIdle.UNBOUNDED, 1, 1);
 
     private final Stub stub = new Stub();
     private final CallbackQueueTail tail = new CallbackQueueTail(stub);
 
     /** Appends {@code n} (whose {@code queued} flag the caller owns). Wait-free. */
     void enqueue(RcuCallback n) {
-        NEXT.setOpaque(n, (RcuCallback) null);  // published by the exchange below
-        RcuCallback prev = (RcuCallback) TAIL.getAndSet(tail, n); // volatile XCHG; partner: the consumer's XCHG
-        NEXT.setRelease(prev, n);                                // release; partner: acquire in awaitNext
+        soNext(n, null);                   // published by the exchange below
+        RcuCallback prev = xchgTail(n);    // volatile XCHG; partner: the consumer's XCHG
+        srNext(prev, n);                   // release; partner: acquire in awaitNext
     }
 
     /** Whether nothing is queued (a volatile read; exact only for the consumer). */
     boolean isEmpty() {
-        return TAIL.getVolatile(tail) == stub;
+        return lvTail() == stub;   // volatile; partner: the producers' XCHG
     }
 
     /**
@@ -61,12 +64,12 @@ final class CallbackQueue {
      *         RcuCallback)} up to {@code last}, which the method stores in {@code lastOut[0]}
      */
     RcuCallback takeAll(RcuCallback[] lastOut) {
-        if (TAIL.getVolatile(tail) == stub) {  // volatile; partner: the producers' XCHG
+        if (lvTail() == stub) {  // volatile; partner: the producers' XCHG
             return null;
         }
         RcuCallback first = awaitNext(stub);
-        NEXT.setOpaque(stub, (RcuCallback) null);                   // reset, ordered before the XCHG below
-        lastOut[0] = (RcuCallback) TAIL.getAndSet(tail, stub);     // volatile XCHG
+        soNext(stub, null);             // reset, ordered before the XCHG below
+        lastOut[0] = xchgTail(stub);    // volatile XCHG; partner: the producers' XCHG
         return first;
     }
 
@@ -75,17 +78,45 @@ final class CallbackQueue {
         return n == last ? null : awaitNext(n);
     }
 
+    /**
+     * Appends the taken batch starting at {@code first} to a taken batch ending at {@code last} (consumer only: no
+     * producer writes a taken node's link any more).
+     */
+    static void splice(RcuCallback last, RcuCallback first) {
+        svNext(last, first);
+    }
+
     private static RcuCallback awaitNext(RcuCallback n) {
-        RcuCallback next = (RcuCallback) NEXT.getAcquire(n);  // acquire; partner: the producer's release link
-        for (int spins = 0; next == null; spins++) {
-            if (spins < 64) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();  // the producer was preempted between its exchange and its link
-            }
-            next = (RcuCallback) NEXT.getAcquire(n);
+        RcuCallback next = laNext(n);  // acquire; partner: the producer's release link
+        for (int step = 0; next == null; next = laNext(n)) {
+            step = LINK_WAIT.idle(n, step);   // a producer between its exchange and its link
         }
         return next;
+    }
+
+    private RcuCallback lvTail() {
+        return (RcuCallback) TAIL.getVolatile(tail);
+    }
+
+    /** Volatile getAndSet of the tail. */
+    private RcuCallback xchgTail(RcuCallback n) {
+        return (RcuCallback) TAIL.getAndSet(tail, n);
+    }
+
+    private static RcuCallback laNext(RcuCallback n) {
+        return (RcuCallback) NEXT.getAcquire(n);
+    }
+
+    private static void soNext(RcuCallback n, RcuCallback next) {
+        NEXT.setOpaque(n, next);
+    }
+
+    private static void svNext(RcuCallback n, RcuCallback next) {
+        NEXT.setVolatile(n, next);
+    }
+
+    private static void srNext(RcuCallback n, RcuCallback next) {
+        NEXT.setRelease(n, next);
     }
 
     /** The consumer-owned head node. */

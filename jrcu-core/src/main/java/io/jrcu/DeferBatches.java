@@ -1,5 +1,6 @@
 package io.jrcu;
 
+import io.jrcu.internal.BackoffIdle;
 import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
@@ -48,8 +49,8 @@ final class DeferBatches {
      *   While a thread runs its own full batch it counts as a thread that runs callbacks (barrier() and close() from
      *   them throw, a full batch they fill is handed on): its slot's `running` flag says so (Callbacks asks
      *   runsOwnBatch, which reads the thread-local slot only while `ownBatchesRunning` counts such a thread, so
-     *   other threads get no thread-local entry), where a shared batch's filler joins Callbacks' set of such threads
-     *   (which allocates).
+     *   other threads get no thread-local entry), where a shared batch's filler joins CallbackThreads' set of such
+     *   threads (which allocates).
      *
      * Pairing: `owner` CAS (volatile) acquires the slot; its release store hands the slot's plain fields (items,
      * size, touched) to the next claimer. `spare` and `running` are read and written by the owning thread alone.
@@ -100,8 +101,10 @@ final class DeferBatches {
     static final class Slot {
         long p00, p01, p02, p03, p04, p05, p06, p07;
         private static final VarHandle OWNER = VarHandles.field(MethodHandles.lookup(), "owner", int.class);
+        /** Awaiting a claimed slot: spin (an appender holds it for a few instructions). */
+        private static final BackoffIdle CLAIM_WAIT = new BackoffIdle(BackoffIdle.UNBOUNDED, 0, 1, 1);
         @SuppressWarnings("unused") // through OWNER
-        volatile int owner;
+        private volatile int owner;
         Runnable[] items = new Runnable[CAPACITY];
         int size;
         boolean touched;
@@ -118,18 +121,30 @@ final class DeferBatches {
         }
 
         boolean tryClaim() {
-            return owner == 0 && OWNER.compareAndSet(this, 0, 1);  // volatile CAS: acquires the slot's fields
+            return lvOwner() == 0 && casOwner(0, 1);  // volatile CAS: acquires the slot's fields
         }
 
         /** Claims the slot, waiting while another thread holds it (for a few instructions). */
         void claim() {
-            while (!tryClaim()) {
-                Thread.onSpinWait();
+            for (int step = 0; !tryClaim(); ) {
+                step = CLAIM_WAIT.idle(this, step);
             }
         }
 
         void release() {
-            OWNER.setRelease(this, 0);  // release: hands items/size/touched to the next claimer
+            srOwner(0);  // release: hands items/size/touched to the next claimer; partner: tryClaim's CAS
+        }
+
+        private int lvOwner() {
+            return (int) OWNER.getVolatile(this);
+        }
+
+        private boolean casOwner(int expected, int value) {
+            return OWNER.compareAndSet(this, expected, value);
+        }
+
+        private void srOwner(int value) {
+            OWNER.setRelease(this, value);
         }
 
         /** Detaches the items as one callback (a new array takes their place); call while claimed. */
@@ -202,11 +217,11 @@ final class DeferBatches {
             full = s.append(cb);
             if (full != null) {
                 if (callerMustNotWait(Thread.currentThread())) {
-                    callbacks.countOvershoot();   // must not block here: a worker runs it after its grace period
+                    callbacks.budget.countOvershoot();   // must not block here: a worker runs it after its grace period
                     callbacks.route(new Batch(full, CAPACITY));   // never blocks
                 } else {
                     runsHere = true;
-                    callbacks.callerBatchStarted();  // before the slot is released: barrier's flush sees it
+                    callbacks.threads.callerBatchStarted();  // before the slot is released: barrier's flush sees it
                 }
             }
         } finally {
@@ -237,25 +252,25 @@ final class DeferBatches {
                 ownBatchesRunning.incrementAndGet();   // volatile; this thread's own runsOwnBatch reads it after
                 own.running = true;
             } else {
-                callbacks.enterCallbackContext(me);
+                callbacks.threads.enterCallbackContext(me);
             }
             int failed;
             try {
-                failed = runAll(callbacks, batch, CAPACITY);
+                failed = runAll(callbacks.budget, batch, CAPACITY);
             } finally {
                 if (own != null) {
                     own.running = false;
                     ownBatchesRunning.decrementAndGet();
                 } else {
-                    callbacks.exitCallbackContext(me);
+                    callbacks.threads.exitCallbackContext(me);
                 }
             }
-            callbacks.afterBatch(CAPACITY, failed);
+            callbacks.budget.afterBatch(CAPACITY, failed);
             if (own != null) {
                 own.spare = batch;   // the owning thread's field; emptied by runAll
             }
         } finally {
-            callbacks.callerBatchEnded();
+            callbacks.threads.callerBatchEnded();
         }
     }
 
@@ -368,12 +383,12 @@ final class DeferBatches {
     }
 
     /** Runs the first {@code size} callbacks of {@code items}, each outside any lock, emptying the array. */
-    static int runAll(Callbacks callbacks, Runnable[] items, int size) {
+    static int runAll(CallbackBudget budget, Runnable[] items, int size) {
         int failed = 0;
         for (int i = 0; i < size; i++) {
             Runnable cb = items[i];
             items[i] = null;
-            failed += callbacks.run(cb);
+            failed += budget.run(cb);
         }
         return failed;
     }
@@ -394,8 +409,8 @@ final class DeferBatches {
         }
 
         /** Runs every item, each outside any lock; returns how many threw. */
-        int runAll(Callbacks callbacks) {
-            return DeferBatches.runAll(callbacks, items, size);
+        int runAll(CallbackBudget budget) {
+            return DeferBatches.runAll(budget, items, size);
         }
 
         @Override

@@ -1,18 +1,9 @@
 package io.jrcu;
 
-import io.jrcu.internal.Bridge;
-import io.jrcu.internal.LibraryFlavor;
-import io.jrcu.internal.VarHandles;
+import io.jrcu.internal.DeferRing;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.ref.Cleaner;
-import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.function.IntFunction;
 
 /**
  * A library's own reclamation queue (DPDK {@code rte_rcu_qsbr_dq}, the design of DPDK's "Integrating QSBR RCU with
@@ -47,138 +38,14 @@ import java.util.function.IntFunction;
  */
 public final class DeferQueue<T> implements AutoCloseable {
     /*
-     * Overview.
-     *
-     * A FIFO of fixed-size chunks (cookie[] and item[] side by side); producers append at the tail, reclaimers take
-     * from the head. It grows by linking chunks and shrinks by dropping them; one spare chunk is kept for reuse, so
-     * a steady state allocates nothing per enqueue.
-     *
-     *   enqueue:  [producer lock unless singleProducer]  cookie = domain.deferCookie() (snapshot, or QSBR token,
-     *                                                     requested lazily); slot = (cookie, item);
-     *             published += 1 (release)
-     *   reclaim:  [consumer lock]  while taken < published (acquire) and n < max and cookie at head completed:
-     *                                 move the item to a local batch, clear the slot, advance the head
-     *             [no lock]        free each item of the batch
-     *
-     * Cookies are non-decreasing in queue order (taken under the producer lock, or by the single producer), which
-     * makes "stop at the first unexpired entry" exact. Pairing: the producer's writes of the slot and of a new
-     * chunk's link happen-before its release store of `published`; reclaimers' acquire load of `published` pairs
-     * with it. `freed` is written under the consumer lock (release) and read by pending() (acquire).
+     * The queue is a DeferRing (io.jrcu.internal), whose overview gives the algorithm, its invariants and its
+     * memory-ordering plan; this class is its public face: argument checks, the result record and the builder.
      */
 
-    private static final System.Logger LOG = System.getLogger("io.jrcu");
-    private static final int CHUNK = 256;
-    /** A reclaim's batch array starts at most this long, and one at most {@value #MAX_SPARE_BATCH} long is kept. */
-    private static final int FIRST_BATCH = 256;
-    private static final int MAX_SPARE_BATCH = 4096;
-    /** Reports queues and arenas dropped with resources pending; shared with RcuArena. */
-    static final Cleaner CLEANER = Cleaner.create();
-    private static final VarHandle PUBLISHED = VarHandles.field(MethodHandles.lookup(), Counts.class, "published",
-            long.class);
-    private static final VarHandle FREED = VarHandles.field(MethodHandles.lookup(), Counts.class, "freed", long.class);
+    private final DeferRing<T> ring;
 
-    /**
-     * The two counters, apart from the queue so that the Cleaner's action can read them after the queue is
-     * unreachable: a queue dropped with resources pending is reported (they were never freed).
-     */
-    private static final class Counts implements Runnable {
-        private final String name;
-        @SuppressWarnings("unused") // through PUBLISHED
-        volatile long published;
-        @SuppressWarnings("unused") // through FREED
-        volatile long freed;
-
-        Counts(String name) {
-            this.name = name;
-        }
-
-        long pending() {
-            // acquire loads; partners: append's release store of published, reclaim's atomic add of freed
-            return (long) PUBLISHED.getAcquire(this) - (long) FREED.getAcquire(this);
-        }
-
-        @Override
-        public void run() {
-            long p = pending();
-            if (p > 0) {
-                LOG.log(System.Logger.Level.WARNING, "jrcu: DeferQueue '" + name
-                        + "' was garbage-collected with " + p + " resources never freed (close() it)");
-            }
-        }
-    }
-
-    /** One block of the FIFO: cookies, and either objects or (an address queue) longs. */
-    private static final class Chunk {
-        final long[] cookies = new long[CHUNK];
-        final Object[] items;
-        final long[] values;
-        Chunk next;
-
-        Chunk(boolean longs) {
-            this.items = longs ? null : new Object[CHUNK];
-            this.values = longs ? new long[CHUNK] : null;
-        }
-    }
-
-    private final LibraryFlavor domain;
-    private final Consumer<? super T> free;
-    /** Non-null for a queue of longs (RcuArena's block addresses: nothing allocated per entry). */
-    private final LongBatchFree freeLong;
-
-    /** Frees a batch of longs that passed their grace periods: {@code values[0..count)}. */
-    interface LongBatchFree {
-        void free(long[] values, int count);
-    }
-    private final String name;
-    private final int triggerReclaimLimit;
-    private final int maxReclaimSize;
-    private final long maxPending;
-    private final ReentrantLock producerLock;   // null with singleProducer()
-    private final ReentrantLock consumerLock = new ReentrantLock();
-    private final AtomicReference<Chunk> spare = new AtomicReference<>();
-    /** A batch array kept between reclaims (items queue / longs queue); one at a time, taken by getAndSet. */
-    private final AtomicReference<Object[]> spareItems = new AtomicReference<>();
-    private final AtomicReference<long[]> spareValues = new AtomicReference<>();
-
-    // producer side (producer lock or the single producer)
-    private Chunk tail;
-    private int tailIndex;
-    // consumer side (consumer lock)
-    private Chunk head;
-    private int headIndex;
-    private long taken;
-    /** Whether a tryClose() that found resources pending was logged (once per queue; under the consumer lock). */
-    private boolean tryCloseReported;
-
-    private final Counts counts;
-    private volatile boolean closed;
-    /**
-     * The cookie of the entry the last reclaim stopped at (its grace period was not complete), or 0. Written under
-     * the consumer lock, read without it: cookies never decrease along the queue nor over time, so even a stale value
-     * names a grace period no later than the current head's, and "not complete" for it means nothing is eligible.
-     */
-    private volatile long blockedOn;
-    private static final VarHandle NEWEST_COOKIE = VarHandles.field(MethodHandles.lookup(), "newestCookie", long.class);
-    /** The cookie of the newest entry enqueued; written by producers (release), read by reclaimers (acquire). */
-    @SuppressWarnings("unused") // through NEWEST_COOKIE
-    private volatile long newestCookie;
-
-    private DeferQueue(Builder<T> b) {
-        this.domain = Bridge.flavorOf(b.rcu);
-        this.free = b.free;
-        this.freeLong = b.freeLong;
-        this.name = b.name;
-        this.triggerReclaimLimit = b.triggerReclaimLimit;
-        this.maxReclaimSize = b.maxReclaimSize;
-        this.maxPending = b.maxPending;
-        this.producerLock = b.singleProducer ? null : new ReentrantLock();
-        Chunk first = new Chunk(freeLong != null);
-        this.tail = first;
-        this.head = first;
-        this.counts = new Counts(b.name);
-        if (b.reportDropped) {
-            CLEANER.register(this, counts);
-        }
+    private DeferQueue(DeferRing<T> ring) {
+        this.ring = ring;
     }
 
     /**
@@ -192,13 +59,7 @@ public final class DeferQueue<T> implements AutoCloseable {
      * @throws NullPointerException if {@code rcu} or {@code free} is null
      */
     public static <T> Builder<T> builder(Rcu rcu, Consumer<? super T> free) {
-        return new Builder<>(rcu, free, null);
-    }
-
-    /** A builder for a queue of longs ({@link #enqueueLong}, freed through {@code free}); for RcuArena. */
-    static Builder<Void> forLongs(Rcu rcu, LongBatchFree free) {
-        return new Builder<>(rcu, ignored -> {
-        }, Objects.requireNonNull(free, "free"));
+        return new Builder<>(rcu, free);
     }
 
     /**
@@ -227,86 +88,7 @@ public final class DeferQueue<T> implements AutoCloseable {
      */
     public boolean enqueue(T resource) {
         Objects.requireNonNull(resource, "resource");
-        return enqueueEntry(resource, 0);
-    }
-
-    /** enqueue for a queue of longs (see {@link #forLongs}); freed in batches through a {@link LongBatchFree}. */
-    boolean enqueueLong(long value) {
-        return enqueueEntry(null, value);
-    }
-
-    private boolean enqueueEntry(Object item, long value) {
-        checkOpen("enqueue");
-        long pendingNow = pending();
-        if (pendingNow > triggerReclaimLimit) {
-            // automatic: starts no costly grace period (or memb would issue a membarrier per enqueue or two)
-            reclaimSome(maxReclaimSize, domain.gracePeriodStartIsCheap());
-            pendingNow = pending();
-        }
-        if (pendingNow >= maxPending) {
-            reclaimSome(maxReclaimSize, true);   // out of room: whatever it takes, short of waiting
-        }
-        ReentrantLock lock = producerLock;
-        if (lock != null) {
-            lock.lock();
-        }
-        try {
-            if (pending() >= maxPending) {  // under the producer lock: concurrent producers cannot all pass
-                return false;
-            }
-            // taken in queue order, so cookies never decrease along the queue; the grace period is requested
-            // lazily, so it advances even if nobody polls reclaim() (QSBR: a DPDK token)
-            append(domain.deferCookie(), item, value);
-        } finally {
-            if (lock != null) {
-                lock.unlock();
-            }
-        }
-        if (closed) {
-            // raced close(), which may have returned already: a callback of the domain reclaims it after a grace
-            // period that covers its cookie (never blocks this caller, even inside a read section)
-            try {
-                domain.rcu().call(this::reclaimAllEligible);
-            } catch (IllegalStateException domainClosed) {
-                reclaimAllEligible();  // a closed domain's cookies are all complete
-            }
-        }
-        return true;
-    }
-
-    private void reclaimAllEligible() {
-        while (reclaimSome(Integer.MAX_VALUE) > 0) {
-            // until nothing eligible is left
-        }
-    }
-
-    private void append(long cookie, Object item, long value) {
-        advanceTailIfFull();
-        NEWEST_COOKIE.setRelease(this, cookie);  // release; partner: the acquire load in advance()
-        tail.cookies[tailIndex] = cookie;
-        if (item != null) {
-            tail.items[tailIndex] = item;
-        } else {
-            tail.values[tailIndex] = value;
-        }
-        tailIndex++;
-        PUBLISHED.setRelease(counts, (long) PUBLISHED.get(counts) + 1);  // release; partner: acquire in reclaim
-    }
-
-    /**
-     * A full tail chunk gets a successor (the spare, else a new one). Its link is published by the caller's
-     * release store of `published`, after the slots it then writes.
-     */
-    private void advanceTailIfFull() {
-        if (tailIndex == CHUNK) {
-            Chunk c = spare.getAndSet(null);  // volatile; partner: the CAS in reclaimSome that keeps a spare
-            if (c == null) {
-                c = new Chunk(freeLong != null);
-            }
-            tail.next = c;
-            tail = c;
-            tailIndex = 0;
-        }
+        return ring.enqueue(resource);
     }
 
     /**
@@ -324,176 +106,13 @@ public final class DeferQueue<T> implements AutoCloseable {
         if (max < 1) {
             throw new IllegalArgumentException("max must be at least 1: " + max);
         }
-        int freed = reclaimSome(max);
-        return new ReclaimResult(freed, pending());
-    }
-
-    /** {@link #reclaim} without the result object; returns the number freed. */
-    int reclaimSome(int max) {
-        return reclaimSome(max, true);
-    }
-
-    /**
-     * Frees up to {@code max}; may start a grace period the head needs only if {@code mayStart} (else it only
-     * completes grace periods already started).
-     */
-    int reclaimSome(int max, boolean mayStart) {
-        long blocked = blockedOn;   // volatile; see the field
-        if (blocked != 0 && !advance(blocked, mayStart)) {
-            return 0;   // the oldest untaken entry's grace period (or an older one's) is still running
-        }
-        boolean advanced = blocked != 0;
-        while (true) {
-            Object[] batch = null;
-            long[] longBatch = null;
-            int n = 0;
-            long stoppedAt = 0;
-            long passed = 0;   // the newest cookie seen complete in this pass
-            consumerLock.lock();
-            try {
-                long available = (long) PUBLISHED.getAcquire(counts) - taken;  // acquire; partner: append's release
-                while (n < max && available > 0) {
-                    if (headIndex == CHUNK) {
-                        Chunk done = head;
-                        head = done.next;
-                        headIndex = 0;
-                        done.next = null;
-                        // volatile; partner: advanceTailIfFull's getAndSet. One is kept for the producer; others
-                        // go to the GC
-                        spare.compareAndSet(null, done);
-                    }
-                    long cookie = head.cookies[headIndex];
-                    if (cookie > passed) {   // (cookies never decrease: one look at the domain per new cookie)
-                        // completed only: advance() looks at the readers (tryAdvance) around this loop; poll()
-                        // would look at QSBR's once more for the first entry still open
-                        if (!domain.hasPassed(cookie)) {
-                            stoppedAt = cookie;
-                            break;   // strict FIFO: younger entries have cookies at least as new
-                        }
-                        passed = cookie;
-                    }
-                    if (head.items != null) {
-                        if (batch == null) {
-                            batch = takeBatch(spareItems, max, available, Object[]::new);
-                        } else if (n == batch.length) {
-                            batch = Arrays.copyOf(batch, grownBatch(n, max, available));
-                        }
-                        batch[n++] = head.items[headIndex];
-                        head.items[headIndex] = null;
-                    } else {
-                        if (longBatch == null) {
-                            longBatch = takeBatch(spareValues, max, available, long[]::new);
-                        } else if (n == longBatch.length) {
-                            longBatch = Arrays.copyOf(longBatch, grownBatch(n, max, available));
-                        }
-                        longBatch[n++] = head.values[headIndex];
-                    }
-                    headIndex++;
-                    taken++;
-                    available--;
-                }
-                blockedOn = stoppedAt;  // volatile store; read without the lock at the top of reclaimSome
-            } finally {
-                consumerLock.unlock();
-            }
-            if (batch != null) {
-                for (int i = 0; i < n; i++) {
-                    freeOne(batch[i]);
-                    batch[i] = null;
-                }
-                returnBatch(spareItems, batch);
-            } else if (n > 0) {
-                freeLongs(longBatch, n);   // one call per batch: the arena takes each class lock once
-                returnBatch(spareValues, longBatch);
-            }
-            if (n > 0) {
-                FREED.getAndAdd(counts, (long) n);  // volatile; read by pending()
-                return n;
-            }
-            if (stoppedAt == 0 || advanced || !advance(stoppedAt, mayStart)) {
-                return 0;
-            }
-            advanced = true;   // the grace period completed just now: take what it made eligible
-        }
-    }
-
-    /**
-     * Asks the domain's thread to start, now rather than on its lazy tick, the grace period the oldest untaken entry
-     * waits for, if it has not started. For a caller that may not start it itself (memb's membarrier) and needs the
-     * memory back soon (RcuArena running out). At most one wake-up per grace period; never blocks.
-     */
-    void requestOldest() {
-        long blocked = blockedOn;   // volatile; see the field
-        if (blocked != 0 && !domain.hasStarted(blocked)) {
-            domain.request(blocked);
-        }
-    }
-
-    /**
-     * A batch array for a reclaim: the spare if there is one (a steady state allocates nothing), else a new one of
-     * the expected size up to {@value #FIRST_BATCH} (it grows if more entries turn out eligible).
-     */
-    private static <A> A takeBatch(AtomicReference<A> spareBatch, int max, long available, IntFunction<A> create) {
-        A spareOne = spareBatch.getAndSet(null);  // volatile; partner: the CAS in returnBatch
-        return spareOne != null ? spareOne : create.apply((int) Math.min(FIRST_BATCH, Math.min(max, available)));
-    }
-
-    /** A full batch of {@code n}'s next length: doubled, but no longer than the entries that may still be taken. */
-    private static int grownBatch(int n, int max, long available) {
-        return (int) Math.min((long) n * 2, n + Math.min(max - n, available));
-    }
-
-    /** Keeps a batch array (its items cleared) for the next reclaim, unless one is kept or it is large. */
-    private static <A> void returnBatch(AtomicReference<A> spareBatch, A batch) {
-        if (java.lang.reflect.Array.getLength(batch) <= MAX_SPARE_BATCH) {
-            spareBatch.compareAndSet(null, batch);   // volatile; partner: the getAndSet in takeBatch
-        }
-    }
-
-    /**
-     * Tries, without waiting, to complete the grace period of {@code oldest} (the head's). If the newest entry's
-     * grace period has already started (QSBR tokens start theirs at enqueue), it first tries that one: one reader
-     * scan then makes everything eligible, where completing only the head's would free one entry per scan. For
-     * QSBR that scan also completes every older token the readers have reported past, even when the newest's is
-     * still open (DPDK's acked token), so the head's attempt usually finds its grace period complete. It never
-     * starts a grace period beyond the head's: a grace period started only when the head needs one covers every
-     * entry enqueued before it, so grace periods (for memb, each a membarrier) are not spent on one entry each.
-     */
-    private boolean advance(long oldest, boolean mayStart) {
-        long newest = (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
-        return (newest > oldest && domain.hasStarted(newest) && domain.tryAdvance(newest, false))
-                || domain.tryAdvance(oldest, mayStart);
-    }
-
-    private void freeLongs(long[] values, int count) {
-        try {
-            freeLong.free(values, count);
-        } catch (Throwable t) {
-            reportFreeFailure(t);   // the batch counts as freed either way
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private void freeOne(Object item) {
-        try {
-            free.accept((T) item);
-        } catch (Throwable t) {
-            reportFreeFailure(t);   // the resource counts as freed either way
-        }
-    }
-
-    /** A free function threw: the domain's error handler hears of it (a throwing handler is ignored). */
-    private void reportFreeFailure(Throwable t) {
-        try {
-            domain.reportError(t);
-        } catch (Throwable ignored) {
-            // nothing more can be done; the queue goes on
-        }
+        int freed = ring.reclaimSome(max);
+        return new ReclaimResult(freed, ring.pending());
     }
 
     /** The cookie of the newest entry enqueued (0 before the first). Tests. */
     long newestCookie() {
-        return (long) NEWEST_COOKIE.getAcquire(this);  // acquire; partner: the release store in append
+        return ring.newestCookie();
     }
 
     /**
@@ -502,7 +121,7 @@ public final class DeferQueue<T> implements AutoCloseable {
      * @return the number of such resources, at most {@link Integer#MAX_VALUE}
      */
     public int pending() {
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(0, counts.pending()));
+        return ring.pending();
     }
 
     /**
@@ -514,33 +133,7 @@ public final class DeferQueue<T> implements AutoCloseable {
      * @return {@code true} if nothing was left pending and the queue is now closed
      */
     public boolean tryClose() {
-        reclaimAllEligible();
-        int left = pending();
-        if (left == 0) {
-            closed = true;
-            return true;
-        }
-        reportNotClosed(left);
-        return false;
-    }
-
-    /** Logs, once per queue, that tryClose() left {@code left} resources pending. */
-    private void reportNotClosed(int left) {
-        long oldest;
-        consumerLock.lock();
-        try {
-            if (tryCloseReported) {
-                return;
-            }
-            tryCloseReported = true;
-            oldest = headCookieLocked();
-        } finally {
-            consumerLock.unlock();
-        }
-        LOG.log(System.Logger.Level.WARNING, "jrcu: DeferQueue '" + name + "': tryClose() left " + left
-                + " resources pending, the queue stays open (" + (oldest == 0
-                ? "all of them taken by a reclaim that is freeing them"
-                : "oldest pending cookie " + oldest + ", its grace period has not passed") + ")");
+        return ring.tryClose();
     }
 
     /**
@@ -553,48 +146,12 @@ public final class DeferQueue<T> implements AutoCloseable {
      */
     @Override
     public void close() {
-        closed = true;   // new enqueues are refused from here on; every caller waits until all is freed
-        while (pending() > 0) {
-            if (reclaimSome(Integer.MAX_VALUE) == 0 && pending() > 0) {
-                long cookie = headCookie();
-                // isCompleted, the test reclaimSome's loop makes: an entry it shows passed is taken by the next
-                // reclaimSome, so the spin below is only for entries another reclaimer took (it is freeing them)
-                if (cookie > 0 && !domain.hasPassed(cookie)) {
-                    domain.rcu().await(cookie);        // a quiescent state of the caller for QSBR
-                } else {
-                    Thread.onSpinWait();      // a concurrent reclaimer is freeing the rest
-                }
-            }
-        }
-    }
-
-    /** The cookie of the oldest entry not yet taken, or 0 if none. */
-    private long headCookie() {
-        consumerLock.lock();
-        try {
-            return headCookieLocked();
-        } finally {
-            consumerLock.unlock();
-        }
-    }
-
-    /** {@link #headCookie()} for a caller holding the consumer lock. */
-    private long headCookieLocked() {
-        if (taken >= (long) PUBLISHED.getAcquire(counts)) {   // acquire; partner: append's release
-            return 0;
-        }
-        return headIndex == CHUNK ? head.next.cookies[0] : head.cookies[headIndex];
-    }
-
-    private void checkOpen(String operation) {
-        if (closed) {
-            throw new IllegalStateException(operation + " on DeferQueue '" + name + "', which is closed");
-        }
+        ring.close();
     }
 
     @Override
     public String toString() {
-        return "DeferQueue[" + name + ", pending " + pending() + (closed ? ", closed" : "") + "]";
+        return ring.toString();
     }
 
     /**
@@ -605,18 +162,15 @@ public final class DeferQueue<T> implements AutoCloseable {
     public static final class Builder<T> {
         private final Rcu rcu;
         private final Consumer<? super T> free;
-        private final LongBatchFree freeLong;
         private String name = "defer-queue";
         private int triggerReclaimLimit = Integer.MAX_VALUE;
         private int maxReclaimSize = Integer.MAX_VALUE;
         private long maxPending = Long.MAX_VALUE;
         private boolean singleProducer;
-        private boolean reportDropped = true;
 
-        private Builder(Rcu rcu, Consumer<? super T> free, LongBatchFree freeLong) {
+        private Builder(Rcu rcu, Consumer<? super T> free) {
             this.rcu = Objects.requireNonNull(rcu, "rcu");
             this.free = Objects.requireNonNull(free, "free");
-            this.freeLong = freeLong;
         }
 
         /**
@@ -686,19 +240,14 @@ public final class DeferQueue<T> implements AutoCloseable {
             return this;
         }
 
-        /** Whether a queue dropped with resources pending is reported (off for a queue inside RcuArena). */
-        Builder<T> reportDropped(boolean on) {
-            this.reportDropped = on;
-            return this;
-        }
-
         /**
          * The queue.
          *
          * @return a new open queue with this builder's settings; the caller closes it
          */
         public DeferQueue<T> build() {
-            return new DeferQueue<>(this);
+            return new DeferQueue<>(DeferRing.of(rcu, free, new DeferRing.Settings(name, triggerReclaimLimit,
+                    maxReclaimSize, maxPending, singleProducer, true)));
         }
     }
 }

@@ -9,8 +9,8 @@ import java.lang.invoke.VarHandle;
  * The read-mostly state every reader of a domain looks at: the number of the newest grace period started, and
  * whether the domain is closing. Readers read it on their outermost section entries (memb: started and closing;
  * QSBR: closing; bulletProof: phase and closing) and quiescent reports (QSBR: started), so it is padded on both
- * sides by the class hierarchy below (JCTools style): the writer's frequently written fields (completed, requested)
- * live in the domain object, never next to it.
+ * sides by the class hierarchy below (JCTools style): the writer's frequently written fields live elsewhere, never
+ * next to it (completed in the domain object, requested in its DomainThread).
  *
  * `started` has a line of its own, apart from the fields read on every section entry: QSBR's DPDK-style tokens
  * (every DeferQueue enqueue, every start()) increment it, so for QSBR it is write-hot. Were it next to `closing`,
@@ -24,7 +24,7 @@ abstract class GracePeriodStatePadBefore {
 abstract class GracePeriodStateStarted extends GracePeriodStatePadBefore {
     /**
      * Number of the newest grace period started; 0 before the first. Raised by one (CAS) under the domain's gpLock,
-     * and (QSBR only) by DPDK-style tokens, an atomic increment by any thread (see AbstractRcu.token()).
+     * and (QSBR only) by DPDK-style tokens, an atomic increment by any thread (see GracePeriodEngine.token()).
      */
     volatile long started;
 }
@@ -72,7 +72,7 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
     }
 
     /** Volatile CAS: orders the writer's unlinks before the new number (partner: the readers' acquire load in
-     *  laStarted). The store->load order before the scan of reader records is AbstractRcu.runUntil's explicit
+     *  laStarted). The store->load order before the scan of reader records is GracePeriodEngine.runUntil's explicit
      *  full fence, not this CAS's. Fails only when a QSBR token raised the number meanwhile. */
     boolean casStarted(long expected, long value) {
         return STARTED.compareAndSet(this, expected, value);

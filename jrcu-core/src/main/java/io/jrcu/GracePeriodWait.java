@@ -8,7 +8,8 @@ import java.util.concurrent.locks.LockSupport;
  * keeps the deadline of a timed caller, the schedule of stall reports, and interrupts (cleared while waiting so that
  * parking keeps working, re-asserted at {@link #end()}).
  *
- * <p>Used only by the holder of the domain's grace-period lock, one grace period at a time: no synchronization.
+ * <p>Used only by the holder of the domain's grace-period lock, one grace period at a time
+ * ({@link GracePeriodSequence#runUntil}, through the flavor's {@code awaitReaders}): no synchronization.
  */
 final class GracePeriodWait {
     static final int SPINS = 128;
@@ -19,7 +20,7 @@ final class GracePeriodWait {
     /** bulletProof scans its thread records for dead owners first after this long, then with backoff. */
     static final long FIRST_DEAD_THREAD_SCAN_NANOS = 50_000_000;
 
-    private final AbstractRcu<?> domain;
+    private final GracePeriodSequence<?> domain;
     private long gp;
     private long deadline;
     private long startNanos;
@@ -31,7 +32,7 @@ final class GracePeriodWait {
     private int step;
     private boolean interrupted;
 
-    GracePeriodWait(AbstractRcu<?> domain) {
+    GracePeriodWait(GracePeriodSequence<?> domain) {
         this.domain = domain;
     }
 
@@ -75,7 +76,7 @@ final class GracePeriodWait {
      * @return {@code false} when the deadline has passed
      */
     boolean pause() {
-        if (deadline == AbstractRcu.NO_WAIT) {
+        if (deadline == GracePeriodSequence.NO_WAIT) {
             return false;   // a non-blocking attempt (tryAdvance): one look at the readers, no waiting
         }
         if (step < SPINS) {
@@ -84,7 +85,7 @@ final class GracePeriodWait {
             return true;
         }
         long now = System.nanoTime();
-        if (deadline != AbstractRcu.NO_DEADLINE && now - deadline >= 0) {
+        if (deadline != GracePeriodSequence.NO_DEADLINE && now - deadline >= 0) {
             return false;
         }
         if (step < SPINS + YIELDS) {
@@ -92,7 +93,7 @@ final class GracePeriodWait {
             Thread.yield();
         } else {
             long nanos = parkNanos;
-            if (deadline != AbstractRcu.NO_DEADLINE) {
+            if (deadline != GracePeriodSequence.NO_DEADLINE) {
                 nanos = Math.min(nanos, deadline - now);
             }
             LockSupport.parkNanos(this, nanos);

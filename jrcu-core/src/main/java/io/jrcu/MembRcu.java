@@ -24,6 +24,13 @@ import java.lang.invoke.VarHandle;
  */
 public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu {
     /*
+     * Where memb's grace period is decided:
+     *   GracePeriodSequence.runUntil   starts grace period g (started = g, full fence), then
+     *   MembRcu.afterGracePeriodStart  the readers' half of the store->load fence (internal.Membarrier), then
+     *   CounterRcu.awaitReaders        waits until every reader record has ctr == 0 or ctr > g (GracePeriodWait:
+     *                                  spin, yield, park; the records: ReaderRegistry)
+     * The read side below (MembReader) writes ctr; AbstractReader counts the nesting around it.
+     *
      * Read side (see CounterRcu for the grace period and the full pairing table):
      *   enter:  ctr = started + 1   (opaque store: only the owner writes ctr)
      *           fullFence           store->load; partner: the grace period's volatile store of started followed by
@@ -47,7 +54,7 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
     static final boolean ASYMMETRIC = Membarrier.AVAILABLE;
 
     static {
-        AbstractRcu.LOG.log(System.Logger.Level.DEBUG, ASYMMETRIC
+        GracePeriodEngine.LOG.log(System.Logger.Level.DEBUG, ASYMMETRIC
                 ? "jrcu: memb readers use asymmetric fences (membarrier)"
                 : "jrcu: memb readers use full fences: membarrier unavailable: " + Membarrier.UNAVAILABLE_BECAUSE);
     }

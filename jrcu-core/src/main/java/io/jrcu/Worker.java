@@ -1,7 +1,9 @@
 package io.jrcu;
 
+import io.jrcu.internal.BackoffIdle;
 import io.jrcu.internal.JfrEvents;
 import io.jrcu.internal.NativeCpu;
+import io.jrcu.internal.Uninterruptibly;
 import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
@@ -34,8 +36,8 @@ final class Worker implements CallbackWorker {
      *   them sees the callback; takeAll runs under `consumerLock`, so at most one of them takes it. Only takeAll is
      *   under that lock: grace-period waits and callbacks run outside every lock.
      *
-     * Starting (a handshake): Callbacks registers a worker only after start() saw its task begin, so nothing can be
-     * queued on a worker that does not run. `launch` decides once whether the task runs: the task's CAS
+     * Starting (a handshake): WorkerRegistry registers a worker only after start() saw its task begin, so nothing
+     * can be queued on a worker that does not run. `launch` decides once whether the task runs: the task's CAS
      * PENDING -> RUNNING (it then publishes `runner`, the thread it runs on, and unparks the starter), or the failed
      * start's CAS PENDING -> REFUSED (a task that runs after that returns at once). start() waits until `runner` is
      * set, or until the thread is dead (ended, or never started by a start() that returned) with the task not begun:
@@ -54,20 +56,21 @@ final class Worker implements CallbackWorker {
 
     static final int OPEN = 0, CLOSING = 1, TERMINATED = 2;
     private static final int LAUNCH_PENDING = 0, LAUNCH_RUNNING = 1, LAUNCH_REFUSED = 2;
-    private static final long RT_POLL_NANOS = 100_000;
+    /** A real-time worker's poll of an empty queue: 64 spins, then one park of 100 us, per idle(). */
+    private static final BackoffIdle REAL_TIME_POLL = new BackoffIdle(64, 0, 100_000, 100_000);
     /** How often start() looks whether a thread that has not begun the task yet is still alive. */
     private static final long LAUNCH_POLL_NANOS = 100_000;
-
-    private static final VarHandle QUEUED = VarHandles.field(MethodHandles.lookup(), RcuCallback.class, "queued",
-            int.class);
 
     final Callbacks callbacks;
     final AbstractRcu<?> domain;
     final WorkerOptions options;
     final boolean isDefault;
     private final CallbackQueue queue = new CallbackQueue();
-    /** The thread the factory made (named after the worker). */
-    private final Thread thread;
+    /**
+     * The thread the factory made, named after the worker; it names the worker. Usually also its runner, but a
+     * factory may hand the task to another thread (see the overview).
+     */
+    private final Thread factoryThread;
     /** The thread that runs the task, once it began (the handshake; see the overview); {@code null} before. */
     private volatile Thread runner;
     /** The thread that made the worker: it waits in start() until the task begins, and the task unparks it. */
@@ -78,6 +81,7 @@ final class Worker implements CallbackWorker {
 
     private static final VarHandle STATE = VarHandles.field(MethodHandles.lookup(), "state", int.class);
     private static final VarHandle LAUNCH = VarHandles.field(MethodHandles.lookup(), "launch", int.class);
+    @SuppressWarnings("unused") // through STATE
     private volatile int state = OPEN;
     /** Whether the task runs: LAUNCH_PENDING until the task or a failed start claims it (see the overview). */
     @SuppressWarnings("unused") // through LAUNCH
@@ -111,7 +115,7 @@ final class Worker implements CallbackWorker {
         } catch (RuntimeException | Error e) {
             throw notStarted(name, e);
         }
-        this.thread = t;
+        this.factoryThread = t;
     }
 
     /**
@@ -126,15 +130,15 @@ final class Worker implements CallbackWorker {
      */
     void start() {
         try {
-            thread.start();
+            factoryThread.start();
         } catch (RuntimeException | Error e) {  // OutOfMemoryError "unable to create native thread" among them
-            if (!LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_REFUSED)) {  // volatile; partner: run()'s CAS
+            if (!casLaunch(LAUNCH_PENDING, LAUNCH_REFUSED)) {  // volatile; partner: run()'s CAS
                 beginClose();  // the task runs although start() threw: it ends at once, holding nothing
             }
-            throw notStarted(thread.getName(), e);
+            throw notStarted(factoryThread.getName(), e);
         }
         if (!awaitLaunch()) {
-            throw notStarted(thread.getName(), new IllegalStateException("its thread " + thread
+            throw notStarted(factoryThread.getName(), new IllegalStateException("its thread " + factoryThread
                     + " ended without running the worker's task"));
         }
     }
@@ -144,24 +148,36 @@ final class Worker implements CallbackWorker {
      * having begun it ({@code false}). Never judges by a live thread: only the task's own CAS says that it runs.
      */
     private boolean awaitLaunch() {
-        boolean interrupted = false;
-        try {
-            while (runner == null) {   // volatile; partner: run()'s store, then its unpark of starter
-                // isAlive() false after start() returned is final: the thread ended, or start() did not start it
-                if (!thread.isAlive() && LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_REFUSED)) {
-                    return false;   // volatile CAS; partner: run()'s CAS. Lost: the task runs (runner follows)
-                }
-                LockSupport.parkNanos(this, LAUNCH_POLL_NANOS);  // run() unparks; the timeout notices a death
-                if (Thread.interrupted()) {
-                    interrupted = true;   // keep waiting; re-asserted below
-                }
-            }
+        // run() unparks; the timeout notices a death
+        Uninterruptibly.await(this::launchDecided, nanos -> LockSupport.parkNanos(this, LAUNCH_POLL_NANOS),
+                Uninterruptibly.NO_DEADLINE);
+        return runner != null;   // volatile; null only when launchDecided refused the task
+    }
+
+    /** Whether the task began ({@code runner} set), or was refused here because its thread is dead. */
+    private boolean launchDecided() {
+        if (runner != null) {   // volatile; partner: run()'s store, then its unpark of starter
             return true;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
+        // isAlive() false after start() returned is final: the thread ended, or start() did not start it.
+        // volatile CAS; partner: run()'s CAS. Lost: the task runs (runner follows)
+        return !factoryThread.isAlive() && casLaunch(LAUNCH_PENDING, LAUNCH_REFUSED);
+    }
+
+    private boolean casLaunch(int expected, int value) {
+        return LAUNCH.compareAndSet(this, expected, value);
+    }
+
+    private int lvState() {
+        return (int) STATE.getVolatile(this);
+    }
+
+    private void svState(int value) {
+        STATE.setVolatile(this, value);
+    }
+
+    private boolean casState(int expected, int value) {
+        return STATE.compareAndSet(this, expected, value);
     }
 
     private IllegalStateException notStarted(String name, Throwable cause) {
@@ -173,12 +189,12 @@ final class Worker implements CallbackWorker {
     @Override
     public Thread thread() {
         Thread t = runner;   // volatile; partner: run()'s store
-        return t != null ? t : thread;
+        return t != null ? t : factoryThread;
     }
 
     /** Whether the factory's thread itself runs the task (a thread that ends when the worker ends). */
     boolean runsOnItsOwnThread() {
-        return runner == thread;
+        return runner == factoryThread;
     }
 
     @Override
@@ -187,7 +203,7 @@ final class Worker implements CallbackWorker {
     }
 
     boolean isOpen() {
-        return state == OPEN;
+        return lvState() == OPEN;
     }
 
     @Override
@@ -198,23 +214,11 @@ final class Worker implements CallbackWorker {
     @Override
     public void call(RcuCallback callback) {
         Objects.requireNonNull(callback, "callback");
-        if (state != OPEN) {
-            throw new IllegalStateException("call() on callback worker '" + thread.getName() + "' of "
+        if (lvState() != OPEN) {
+            throw new IllegalStateException("call() on callback worker '" + factoryThread.getName() + "' of "
                     + domain.name + ", which is closed");
         }
         callbacks.accept(callback, this);
-    }
-
-    /** Claims {@code cb} for queueing; throws if it is queued already. */
-    static void claim(RcuCallback cb) {
-        if (!QUEUED.compareAndSet(cb, 0, 1)) {  // volatile CAS; reset by the worker just before invoke
-            throw new IllegalStateException("RcuCallback " + cb + " is already queued");
-        }
-    }
-
-    /** Undoes {@link #claim} for a callback that was refused. */
-    static void unclaim(RcuCallback cb) {
-        QUEUED.setRelease(cb, 0);
     }
 
     /**
@@ -222,12 +226,12 @@ final class Worker implements CallbackWorker {
      * this worker no longer takes callbacks; the caller routes elsewhere.
      */
     boolean enqueue(RcuCallback cb) {
-        if (state != OPEN && !callbacks.isDomainThread(Thread.currentThread())) {
+        if (lvState() != OPEN && !callbacks.isDomainThread(Thread.currentThread())) {
             return false;  // closing: external producers are routed elsewhere; callbacks may still chain
         }
         pending.getAndAdd(cb.weight());
         queue.enqueue(cb);      // volatile XCHG; then the volatile loads below (see the pairing table)
-        if (state == TERMINATED) {
+        if (lvState() == TERMINATED) {
             rescue();
         } else if (!options.realTime() && sleeping) {
             LockSupport.unpark(runner);
@@ -265,7 +269,7 @@ final class Worker implements CallbackWorker {
     // ------------------------------------------------------------------ the thread
 
     private void run() {
-        if (!LAUNCH.compareAndSet(this, LAUNCH_PENDING, LAUNCH_RUNNING)) {  // volatile; partner: start()'s CAS
+        if (!casLaunch(LAUNCH_PENDING, LAUNCH_RUNNING)) {  // volatile; partner: start()'s CAS
             return;   // the start failed: this task never runs
         }
         runner = Thread.currentThread();   // volatile; partner: the load in awaitLaunch
@@ -277,7 +281,7 @@ final class Worker implements CallbackWorker {
             while (true) {
                 try {
                     if (!drainOnce()) {
-                        if (state != OPEN) {
+                        if (lvState() != OPEN) {
                             break;
                         }
                         idle();
@@ -287,26 +291,28 @@ final class Worker implements CallbackWorker {
                                                     // anything else (an Error in a wait): keep the worker alive
                 }
             }
-            state = TERMINATED;   // volatile; then the final drain (partner: producers' load of state)
+            svState(TERMINATED);   // volatile; then the final drain (partner: producers' load of state)
             while (drainOnce()) {
                 // callbacks queued by producers that raced the close
             }
         } finally {
-            callbacks.workerTerminated(this);
+            callbacks.registry.workerTerminated(this);
         }
     }
 
     private void idle() {
         if (options.realTime()) {
-            for (int i = 0; i < 64 && queue.isEmpty(); i++) {
-                Thread.onSpinWait();
-            }
-            if (queue.isEmpty() && state == OPEN) {
-                LockSupport.parkNanos(this, RT_POLL_NANOS);
+            // polls: spins, then one park; the run loop then looks at the queue and the state again
+            for (int step = 0; queue.isEmpty() && lvState() == OPEN; ) {
+                boolean parked = REAL_TIME_POLL.parksAt(step);
+                step = REAL_TIME_POLL.idle(this, step);
+                if (parked) {
+                    break;
+                }
             }
         } else {
             sleeping = true;  // volatile; then the volatile load of the tail (Dekker with enqueue)
-            if (queue.isEmpty() && state == OPEN) {
+            if (queue.isEmpty() && lvState() == OPEN) {
                 LockSupport.park(this);
             }
             sleeping = false;
@@ -339,11 +345,11 @@ final class Worker implements CallbackWorker {
     private RcuCallback awaitFullerBatch(RcuCallback first, RcuCallback last) {
         int count = count(first, last, options.minBatch());
         long delayNanos = AbstractRcu.saturatedNanos(options.maxDelay());
-        if (count < options.minBatch() && delayNanos > 0 && state == OPEN) {
+        if (count < options.minBatch() && delayNanos > 0 && lvState() == OPEN) {
             long deadline = System.nanoTime() + delayNanos;
             batching = true;   // volatile, then the loads in the loop condition (Dekker with expedite())
-            while (count < options.minBatch() && barriersWaiting.get() == 0 && !callbacks.overBudget()
-                    && state == OPEN) {
+            while (count < options.minBatch() && barriersWaiting.get() == 0 && !callbacks.budget.overBudget()
+                    && lvState() == OPEN) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -351,7 +357,7 @@ final class Worker implements CallbackWorker {
                 LockSupport.parkNanos(this, Math.min(left, 1_000_000));
                 RcuCallback more = queue.takeAll(lastOut);
                 if (more != null) {
-                    setNext(last, more);
+                    CallbackQueue.splice(last, more);
                     count += count(more, lastOut[0], options.minBatch());
                     last = lastOut[0];
                 }
@@ -359,7 +365,7 @@ final class Worker implements CallbackWorker {
             batching = false;
             RcuCallback more = queue.takeAll(lastOut);  // what the request that ended the wait queued (a marker)
             if (more != null) {
-                setNext(last, more);
+                CallbackQueue.splice(last, more);
                 last = lastOut[0];
             }
         }
@@ -383,25 +389,21 @@ final class Worker implements CallbackWorker {
                 weight += n.weight();
                 ran += n.weight();  // a defer batch stands for its callbacks
             }
-            QUEUED.setRelease(n, 0);  // release; the callback may be queued again from here on
-            int f = callbacks.invoke(n);
+            n.unclaim();  // release; the callback may be queued again from here on
+            int f = callbacks.budget.invoke(n);
             failed += f;
             failedTotal += f;
             n = next;
         }
         settle(weight, failed);
-        JfrEvents.callbackBatch(domain.name, thread.getName(), ran, failedTotal, start);
+        JfrEvents.callbackBatch(domain.name, factoryThread.getName(), ran, failedTotal, start);
     }
 
     private void settle(int weight, int failed) {
         if (weight != 0 || failed != 0) {
             pending.getAndAdd(-weight);
-            callbacks.afterBatch(weight, failed);
+            callbacks.budget.afterBatch(weight, failed);
         }
-    }
-
-    private static void setNext(RcuCallback n, RcuCallback next) {
-        n.next = next;  // consumer-owned node: no producer writes it any more
     }
 
     /** Counts a taken chain, stopping at {@code limit} (only "is the batch big enough yet" matters). */
@@ -424,32 +426,32 @@ final class Worker implements CallbackWorker {
                 while (drainOnce()) {
                     // run what the terminated worker can no longer take
                 }
-            }, thread.getName());
+            }, factoryThread.getName());
         } catch (RuntimeException | Error noThread) {
-            strandQueue();  // no thread could start: Callbacks keeps the callbacks for someone who can run them
+            strandQueue();  // no thread could start: kept for someone who can run them
         }
     }
 
     /**
-     * Hands everything queued to {@link Callbacks#strand}: the take and the hand-over under strandedLock, then
-     * consumerLock (the order retryStranded takes them in), so that a producer whose callback another producer's
-     * take carried off finds it stranded by the time its own strandQueue returns, and a barrier's runStranded finds
-     * it there. Exclusive with the drains through consumerLock.
+     * Hands everything queued to {@link StrandedCallbacks}: the take and the hand-over under its lock, then
+     * consumerLock (the order its retry takes them in), so that a producer whose callback another producer's take
+     * carried off finds it stranded by the time its own strandQueue returns, and a barrier's runAll finds it there.
+     * Exclusive with the drains through consumerLock.
      */
     private void strandQueue() {
-        synchronized (callbacks.strandedLock) {
+        synchronized (callbacks.stranded.lock) {
             synchronized (consumerLock) {
                 RcuCallback first = queue.takeAll(lastOut);
                 RcuCallback last = lastOut[0];
                 for (RcuCallback n = first; n != null; ) {
                     RcuCallback next = CallbackQueue.next(n, last);  // read first: the stranded n may be re-queued
                     pending.getAndAdd(-n.weight());
-                    callbacks.addStranded(n);
+                    callbacks.stranded.add(n);
                     n = next;
                 }
             }
         }
-        callbacks.strandsAdded();   // outside the locks: it may wake the domain thread, or run them (closed domain)
+        callbacks.stranded.added();   // outside the locks: it may wake the domain thread, or run them (closed domain)
     }
 
     // ------------------------------------------------------------------ closing
@@ -469,7 +471,7 @@ final class Worker implements CallbackWorker {
         beginClose();
         boolean token = domain.beforeBlocking();            // QSBR: a quiescent state of the caller
         try {
-            callbacks.awaitEnd(this, AbstractRcu.NO_DEADLINE);
+            callbacks.barrier.awaitEnd(this, AbstractRcu.NO_DEADLINE);
         } finally {
             domain.afterBlocking(token);
         }
@@ -477,14 +479,14 @@ final class Worker implements CallbackWorker {
 
     /** Starts closing without waiting (the domain closes all workers at once, then joins them). */
     void beginClose() {
-        STATE.compareAndSet(this, OPEN, CLOSING);  // volatile; a terminated worker stays terminated
+        casState(OPEN, CLOSING);  // volatile; a terminated worker stays terminated
         LockSupport.unpark(runner);  // volatile load; Dekker with run() (it stores runner, then reads state): it
                                      // sees CLOSING or is woken here (null, a task not begun: nothing to wake)
     }
 
     @Override
     public String toString() {
-        return "CallbackWorker[" + thread.getName() + ", pending " + pending.get()
-                + (state == OPEN ? "" : state == CLOSING ? ", closing" : ", closed") + "]";
+        return "CallbackWorker[" + factoryThread.getName() + ", pending " + pending.get()
+                + (lvState() == OPEN ? "" : lvState() == CLOSING ? ", closing" : ", closed") + "]";
     }
 }

@@ -16,6 +16,7 @@
  *   <tr><td>{@code la} / {@code sr}</td><td>acquire load / release store</td></tr>
  *   <tr><td>{@code lv} / {@code sv}</td><td>volatile load / store</td></tr>
  *   <tr><td>{@code cas}</td><td>volatile compare-and-set</td></tr>
+ *   <tr><td>{@code xchg}</td><td>volatile get-and-set (exchange)</td></tr>
  * </table>
  * Each non-plain access carries a comment naming its partner; each concurrent class opens with an overview of its
  * invariants and a pairing table.

@@ -1,9 +1,14 @@
 package io.jrcu;
 
+import io.jrcu.CallbackConformanceTest.Form;
+import io.jrcu.CallbackConformanceTest.Probe;
 import io.jrcu.RcuConformanceTest.Box;
 import io.jrcu.TestThreads.Agent;
+import io.jrcu.TestThreads.Held;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
@@ -16,6 +21,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 
+import static io.jrcu.CallbackConformanceTest.STALL;
+import static io.jrcu.CallbackConformanceTest.assertRanOnceInTime;
+import static io.jrcu.CallbackConformanceTest.submit;
+import static io.jrcu.CallbackConformanceTest.unique;
 import static io.jrcu.TestThreads.awaitBlockedIn;
 import static io.jrcu.TestThreads.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,7 +42,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What only {@link BulletProofRcu} has: token sections ({@code readLockToken()} / {@code readUnlock(long)}) that
- * belong to no thread and may end on any thread. The shared contract is in {@link BulletProofConformanceTest}.
+ * belong to no thread and may end on any thread, and what they mean for callbacks and stall reports. The shared
+ * contract is in {@link RcuConformanceTest} and {@link CallbackConformanceTest}.
  */
 class BulletProofRcuTest extends DomainTestSupport {
 
@@ -44,6 +56,22 @@ class BulletProofRcuTest extends DomainTestSupport {
         BulletProofRcu.Builder builder = BulletProofRcu.builder();
         config.accept(builder);
         return track(builder.build());
+    }
+
+    /** Failures that reached the error handler of the domains built by {@link #callbackDomain}. */
+    private final ConcurrentLinkedQueue<Throwable> callbackErrors = new ConcurrentLinkedQueue<>();
+
+    /** A domain whose error handler collects into {@link #callbackErrors} ({@code config} may override it). */
+    private BulletProofRcu callbackDomain(Consumer<BulletProofRcu.Builder> config) {
+        return domain(b -> {
+            b.errorHandler(callbackErrors::add);
+            config.accept(b);
+        });
+    }
+
+    @AfterEach
+    void noUnexpectedCallbackFailures() {
+        assertThat(callbackErrors).as("failures handed to the error handler").isEmpty();
     }
 
     @Test
@@ -81,6 +109,30 @@ class BulletProofRcuTest extends DomainTestSupport {
         }
     }
 
+    /** Steps a test takes on the thread that opened a token section. */
+    @FunctionalInterface
+    private interface OpenerSteps {
+        void run(Agent opener) throws Exception;
+    }
+
+    /**
+     * Opens a token section on an agent thread named {@code name} (whose calls have a deadline), runs
+     * {@code whileOpen} with it, closes the token from this thread (which also ends a wait of the opener for its
+     * own token: such a wait fails the test instead of hanging it), then runs {@code afterClose} with the opener.
+     */
+    private static void withATokenOpenedByAnotherThread(BulletProofRcu rcu, String name, OpenerSteps whileOpen,
+            OpenerSteps afterClose) throws Exception {
+        try (TestThreads threads = new TestThreads(); Agent opener = threads.agent(false, name)) {
+            long token = opener.call(rcu::readLockToken);
+            try {
+                whileOpen.run(opener);
+            } finally {
+                rcu.readUnlock(token);  // from another thread than the opener
+            }
+            afterClose.run(opener);
+        }
+    }
+
     @Test
     void tokenSectionsDoNotCountInInReadSection() {
         BulletProofRcu rcu = domain();
@@ -112,26 +164,20 @@ class BulletProofRcuTest extends DomainTestSupport {
     void blockingCallsOfAThreadHoldingATokenItOpenedThrowInsteadOfWaitingForItself(String call) throws Exception {
         BulletProofRcu rcu = domain();
         long cookie = rcu.snapshot();
-        try (TestThreads threads = new TestThreads(); Agent holder = threads.agent(false, "token-holder")) {
-            long token = holder.call(rcu::readLockToken);
-            try {
-                Throwable thrown = holder.thrown(() -> {
-                    switch (call) {
-                        case "synchronize()" -> rcu.synchronize();
-                        case "synchronize(Duration)" -> rcu.synchronize(LONG);
-                        case "await(long)" -> rcu.await(cookie);
-                        case "await(long, Duration)" -> rcu.await(cookie, LONG);
-                        default -> rcu.close();
-                    }
-                });
-                assertThat(thrown).as("%s while holding a token it opened", call)
-                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
-                assertThat(rcu.synchronize(SHORT)).as("the token section is still open").isFalse();
-            } finally {
-                rcu.readUnlock(token);  // from another thread than the opener; also ends a wait for itself
-            }
-            holder.run(() -> assertThat(rcu.synchronize(LONG)).as("once the token is closed").isTrue());
-        }
+        withATokenOpenedByAnotherThread(rcu, "token-holder", holder -> {
+            Throwable thrown = holder.thrown(() -> {
+                switch (call) {
+                    case "synchronize()" -> rcu.synchronize();
+                    case "synchronize(Duration)" -> rcu.synchronize(LONG);
+                    case "await(long)" -> rcu.await(cookie);
+                    case "await(long, Duration)" -> rcu.await(cookie, LONG);
+                    default -> rcu.close();
+                }
+            });
+            assertThat(thrown).as("%s while holding a token it opened", call)
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
+            assertThat(rcu.synchronize(SHORT)).as("the token section is still open").isFalse();
+        }, holder -> holder.run(() -> assertThat(rcu.synchronize(LONG)).as("once the token is closed").isTrue()));
     }
 
     /**
@@ -141,17 +187,12 @@ class BulletProofRcuTest extends DomainTestSupport {
     @Test
     void aTokenHandedToAnotherThreadCountsAgainstItsOpenerUntilAnyThreadClosesIt() throws Exception {
         BulletProofRcu rcu = domain();
-        try (TestThreads threads = new TestThreads(); Agent opener = threads.agent(false, "opener")) {
-            long token = opener.call(rcu::readLockToken);  // handed to this thread
-            try {
-                assertThat(opener.thrown(rcu::synchronize)).as("the opener's synchronize() while its token is open")
-                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
-                assertThat(rcu.synchronize(SHORT)).as("another thread waits for the open token section").isFalse();
-            } finally {
-                rcu.readUnlock(token);
-            }
-            opener.run(() -> assertThat(rcu.synchronize(LONG)).as("the opener, once anyone closed it").isTrue());
-        }
+        withATokenOpenedByAnotherThread(rcu, "opener", opener -> {
+            assertThat(opener.thrown(rcu::synchronize)).as("the opener's synchronize() while its token is open")
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
+            assertThat(rcu.synchronize(SHORT)).as("another thread waits for the open token section").isFalse();
+        }, opener -> opener.run(() -> assertThat(rcu.synchronize(LONG)).as("the opener, once anyone closed it")
+                .isTrue()));
     }
 
     @Test
@@ -694,5 +735,126 @@ class BulletProofRcuTest extends DomainTestSupport {
         assertThat(misuses.get()).isGreaterThanOrEqualTo(misuseAttempts);
         assertThat(accepted.get()).as("misuses accepted").isZero();
         assertThat(rcu.synchronize(LONG)).as("grace periods go on").isTrue();
+    }
+
+    // ------------------------------------------------------------------ callbacks and stall reports
+
+    /**
+     * A token section outlives the thread that opened it: a stall report names it by its token and its opener's
+     * thread id, and with debug checks also by the opener's name.
+     */
+    @ParameterizedTest(name = "debug checks: {0}")
+    @ValueSource(booleans = {false, true})
+    void aStalledTokenSectionIsReportedWithItsOpenersThreadIdAndWithDebugChecksItsName(boolean debug) {
+        String domainName = unique("bp-token-stall");
+        BulletProofRcu rcu = callbackDomain(b -> b.name(domainName).stallTimeout(STALL).debugChecks(debug));
+        Probe p = new Probe(rcu);
+        AtomicLong token = new AtomicLong();
+        String opener;
+        long openerId;
+        try (LogCapture log = LogCapture.start(); TestThreads threads = new TestThreads()) {
+            Held holder = threads.hold(false, unique("token-opener"), () -> token.set(rcu.readLockToken()),
+                    () -> {
+                    });
+            opener = holder.thread().getName();
+            openerId = holder.thread().threadId();
+            holder.release();  // the opener ends; its token section stays open
+            threads.join();
+            try {
+                rcu.call((Runnable) p);
+                awaitCondition("a stall report of " + domainName, Duration.ofSeconds(5),
+                        () -> log.text().contains(" of " + domainName + " has waited"));
+                String text = log.text();
+                assertThat(text).contains("token section 0x" + Long.toHexString(token.get()) + " (slot "
+                        + TokenTable.slotOf(token.get()) + ") opened by thread #" + openerId
+                        + (debug ? ", '" + opener + "', " : ""));
+                assertThat(p.runs()).isZero();
+            } finally {
+                rcu.readUnlock(token.get());  // from another thread than the opener
+            }
+        }
+        rcu.barrier();
+        assertRanOnceInTime(p);
+    }
+
+    /*
+     * A thread that holds a token section it opened is treated like one inside a read section wherever a callback
+     * call could wait for a grace period (that grace period would wait for the caller's own token).
+     */
+
+    @Test
+    void aFullDeferBatchOfACallerHoldingATokenItOpenedDoesNotBlockAndCountsAnOvershoot() throws Exception {
+        BulletProofRcu rcu = callbackDomain(b -> {
+        });
+        int capacity = DeferBatches.CAPACITY;
+        List<Probe> probes = new CopyOnWriteArrayList<>();
+        withATokenOpenedByAnotherThread(rcu, "token-holder", holder -> {
+            long before = rcu.stats().overshoots();
+            holder.run(() -> {
+                for (int i = 0; i < 4 * capacity && rcu.stats().overshoots() == before; i++) {
+                    Probe p = new Probe(rcu);
+                    probes.add(p);
+                    rcu.defer(p);
+                }
+            });
+            assertThat(rcu.stats().overshoots()).as("a full batch handed on by the holder of a token")
+                    .isGreaterThan(before);
+            assertThat(probes).as("nothing can have run: the caller's own token blocks the grace period")
+                    .allSatisfy(p -> assertThat(p.runs()).isZero());
+        }, holder -> {
+        });
+        assertThat(probes).hasSizeGreaterThanOrEqualTo(DeferBatches.CAPACITY);
+        rcu.barrier();
+        assertRanOnceInTime(probes);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Backpressure.class)
+    void aCallerHoldingATokenItOpenedIsNeverBlockedOverBudgetItsCallbacksAreQueued(Backpressure policy)
+            throws Exception {
+        int budget = 2;
+        BulletProofRcu rcu = callbackDomain(b -> b.callbackBudget(budget).backpressure(policy));
+        List<Probe> probes = new CopyOnWriteArrayList<>();
+        withATokenOpenedByAnotherThread(rcu, "token-holder", holder -> {
+            holder.run(() -> {
+                for (int i = 0; i < 10; i++) {
+                    Probe p = new Probe(rcu);
+                    probes.add(p);
+                    submit(rcu, Form.values()[i % 4], p);  // never blocks, never throws
+                }
+            });
+            RcuStats s = rcu.stats();
+            assertThat(s.overshoots()).isGreaterThanOrEqualTo(10 - budget);
+            assertThat(s.pendingCallbacks()).isEqualTo(10);
+            assertThat(probes).allSatisfy(p -> assertThat(p.runs()).isZero());
+        }, holder -> {
+        });
+        rcu.barrier();
+        assertRanOnceInTime(probes);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"barrier()", "barrier(Duration)", "CallbackWorker.close()"})
+    void barrierAndWorkerCloseOfACallerHoldingATokenItOpenedThrowInsteadOfWaitingForItself(String call)
+            throws Exception {
+        BulletProofRcu rcu = callbackDomain(b -> {
+        });
+        CallbackWorker worker = rcu.workers().newWorker(WorkerOptions.defaults());
+        Probe p = new Probe(rcu);
+        withATokenOpenedByAnotherThread(rcu, "token-holder", holder -> {
+            worker.call((Runnable) p);  // pending on the worker until the token closes: its grace period waits
+            Throwable thrown = holder.thrown(() -> {
+                switch (call) {
+                    case "barrier()" -> rcu.barrier();
+                    case "barrier(Duration)" -> rcu.barrier(LONG);
+                    default -> worker.close();
+                }
+            });
+            assertThat(thrown).as("%s while holding a token it opened", call)
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
+            assertThat(p.runs()).isZero();
+        }, holder -> holder.run(worker::close));  // once the token is closed
+        rcu.barrier();
+        assertRanOnceInTime(p);
     }
 }

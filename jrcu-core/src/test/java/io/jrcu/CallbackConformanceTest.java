@@ -1,6 +1,5 @@
 package io.jrcu;
 
-import io.jrcu.RcuConformanceTest.Flavor;
 import io.jrcu.TestThreads.Body;
 import io.jrcu.TestThreads.Held;
 import io.jrcu.internal.NativeCpu;
@@ -9,6 +8,8 @@ import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,12 +40,13 @@ import static io.jrcu.TestThreads.awaitBlockedIn;
 import static io.jrcu.TestThreads.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The callback conformance suite (issue 3, call_rcu): written once against the contract of {@link Rcu#call},
  * {@link Rcu#retire}, {@link Rcu#barrier()}, {@link Rcu#defer}, {@link CallbackWorkers}, {@link CallbackWorker},
  * {@link WorkerOptions}, the callback budget with its {@link Backpressure}, stall reports, {@link RcuStats} and the
- * JFR events, and run by one thin subclass per flavor. It also holds the fault tests of the issue's "Proof" section
+ * JFR events, and run for every {@link TestFlavor}. It also holds the fault tests of the issue's "Proof" section
  * (a throwing callback, close racing producers, a stalled reader under a flood, a worker closed with work pending,
  * a reader that dies inside its section).
  *
@@ -58,28 +60,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * <p>For QSBR, threads that call into the domain are not readers unless a test makes them one (registered, and so
  * online); the callback workers are never readers.
  */
-abstract class CallbackConformanceTest extends DomainTestSupport {
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestFlavor.class)
+class CallbackConformanceTest extends DomainTestSupport {
 
     static final Duration STALL = Duration.ofMillis(200);
     private static final AtomicInteger UNIQUE = new AtomicInteger();
 
-    // ------------------------------------------------------------------ per-flavor hooks
-
-    abstract Flavor flavor();
-
-    /** A new domain of the flavor under test, built by its builder after {@code config} has configured it. */
-    Rcu newDomain(Consumer<RcuBuilder<?>> config) {
-        return flavor().build(config);
-    }
-
-    /** Makes the calling thread able to open protected sections (QSBR: registers it, which brings it online). */
-    void becomeReader(Rcu rcu) {
-    }
-
-    /** The calling thread stops being a reader. */
-    void leaveReader(Rcu rcu) {
-        rcu.unregisterThread();
-    }
+    /** The flavor under test. */
+    @Parameter
+    TestFlavor flavor;
 
     // ------------------------------------------------------------------ domains and failures of callbacks
 
@@ -88,7 +78,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
 
     /** A tracked domain whose error handler collects into {@link #callbackErrors} ({@code config} may override). */
     final Rcu domain(Consumer<RcuBuilder<?>> config) {
-        return track(newDomain(b -> {
+        return track(flavor.build(b -> {
             b.errorHandler(callbackErrors::add);
             config.accept(b);
         }));
@@ -101,7 +91,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
 
     /** A tracked domain with the builder's defaults only (default error handler: logging). */
     final Rcu rawDomain(Consumer<RcuBuilder<?>> config) {
-        return track(newDomain(config));
+        return track(flavor.build(config));
     }
 
     @AfterEach
@@ -225,11 +215,11 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
 
     final Held holdSection(TestThreads threads, Rcu rcu, boolean virtual, String name) {
         return threads.hold(virtual, name, () -> {
-            becomeReader(rcu);
+            flavor.becomeReader(rcu);
             rcu.readLock();
         }, () -> {
             rcu.readUnlock();
-            leaveReader(rcu);
+            flavor.leaveReader(rcu);
         });
     }
 
@@ -269,9 +259,8 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         assertRanOnceInTime(p);
         assertThat(p.ranOn).as("the callback runs on a worker thread, not the caller")
                 .isNotSameAs(Thread.currentThread()).isSameAs(defaultWorkerThread(rcu));
-        if (form == Form.RETIRE) {
-            assertThat(p.received).as("the reclaimer gets the retired object").isSameAs(RETIRED);
-        }
+        assertThat(p.received).as("what the callback received: a reclaimer gets the retired object")
+                .isSameAs(form == Form.RETIRE ? RETIRED : null);
         rcu.barrier();
         assertThat(p.runs()).as("a second barrier does not run it again").isEqualTo(1);
     }
@@ -651,7 +640,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
     void barrierInsideAReadSectionThrows() {
         Rcu rcu = domain();
         Probe p = new Probe(rcu);
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         rcu.readLock();
         try {
             rcu.call((Runnable) p);
@@ -662,7 +651,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
             assertThat(rcu.inReadSection()).isTrue();
         } finally {
             rcu.readUnlock();
-            leaveReader(rcu);
+            flavor.leaveReader(rcu);
         }
         rcu.barrier();
         assertRanOnceInTime(p);
@@ -716,7 +705,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         Rcu rcu = domain();
         try (TestThreads threads = new TestThreads()) {
             threads.platform("reader-calls-barrier", () -> {
-                becomeReader(rcu);
+                flavor.becomeReader(rcu);
                 try {
                     Probe p = new Probe(rcu);
                     rcu.call((Runnable) p);
@@ -726,11 +715,8 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
                     rcu.call((Runnable) q);
                     assertThat(rcu.barrier(LONG)).isTrue();
                     assertRanOnceInTime(q);
-                    if (rcu instanceof QsbrRcu qsbr) {
-                        assertThat(qsbr.isOnline()).as("online again after barrier()").isTrue();
-                    }
                 } finally {
-                    leaveReader(rcu);
+                    flavor.leaveReader(rcu);
                 }
             });
         }
@@ -924,7 +910,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         try (TestThreads threads = new TestThreads()) {
             threads.platform("deferring-reader", () -> {
                 caller.set(Thread.currentThread());
-                becomeReader(rcu);  // outside any section; for QSBR the wait is a quiescent state
+                flavor.becomeReader(rcu);  // outside any section; for QSBR the wait is a quiescent state
                 try {
                     // The batch fills at `capacity` (unless the idle drain took part of it away meanwhile: then
                     // a later one fills): defer until the caller has run a batch, with a bound.
@@ -938,7 +924,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
                         rcu.defer(p);
                     }
                 } finally {
-                    leaveReader(rcu);
+                    flavor.leaveReader(rcu);
                 }
             });
         }
@@ -959,7 +945,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         try (TestThreads threads = new TestThreads()) {
             threads.platform("deferring-inside-a-section", () -> {
                 caller.set(Thread.currentThread());
-                becomeReader(rcu);
+                flavor.becomeReader(rcu);
                 rcu.readLock();
                 try {
                     long before = rcu.stats().overshoots();
@@ -974,7 +960,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
                             .allSatisfy(p -> assertThat(p.runs()).isZero());
                 } finally {
                     rcu.readUnlock();
-                    leaveReader(rcu);
+                    flavor.leaveReader(rcu);
                 }
             });
         }
@@ -994,7 +980,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
      */
     @Test
     void aBarrierWaitsForAFullBatchHandedOnFromInsideASection() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(flavor() != Flavor.BULLET_PROOF,
+        assumeTrue(flavor != TestFlavor.BULLET_PROOF,
                 "a section opened after a bulletProof grace period started may hold it up");
         Rcu rcu = domain();
         int capacity = DeferBatches.CAPACITY;
@@ -1032,7 +1018,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
             try {
                 threads.platform("filler", () -> {
                     filler.set(Thread.currentThread());
-                    becomeReader(rcu);
+                    flavor.becomeReader(rcu);
                     rcu.readLock();
                     try {
                         for (Probe p : probes) {
@@ -1040,7 +1026,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
                         }
                     } finally {
                         rcu.readUnlock();
-                        leaveReader(rcu);
+                        flavor.leaveReader(rcu);
                     }
                 });
                 await(paused);
@@ -1750,7 +1736,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         for (int cpu = 0; cpu < NativeCpu.cpuIdLimit(); cpu++) {
             assertThat(workers.setCpuWorker(cpu, w)).isTrue();
         }
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         rcu.readLock();
         try {
             Throwable refused = thrownBy(workers::freeAllCpuWorkers);
@@ -1762,7 +1748,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
                     .hasMessageContaining("freeAllCpuWorkers()").hasMessageContaining("inside a read section");
         } finally {
             rcu.readUnlock();
-            leaveReader(rcu);
+            flavor.leaveReader(rcu);
         }
         Probe p = new Probe(rcu);
         rcu.call((Runnable) p);  // routed to w, which is still open
@@ -1844,7 +1830,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         CallbackWorker w = rcu.workers().newWorker(WorkerOptions.defaults());
         Probe p = new Probe(rcu);
         withinTimeout("worker-closer-in-section", () -> {
-            becomeReader(rcu);
+            flavor.becomeReader(rcu);
             rcu.readLock();
             try {
                 w.call((Runnable) p);
@@ -1852,7 +1838,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
                         .hasMessageContaining("CallbackWorker.close()").hasMessageContaining("inside a read section");
             } finally {
                 rcu.readUnlock();
-                leaveReader(rcu);
+                flavor.leaveReader(rcu);
             }
         });
         assertThat(w.thread().isAlive()).as("the worker after the refused close()").isTrue();
@@ -2024,12 +2010,12 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
             try {
                 queued = fillBudget(rcu, budget);
                 producer = threads.platform("over-budget-producer", () -> {
-                    becomeReader(rcu);  // outside a section; for QSBR an online thread: its wait is a quiescent state
+                    flavor.becomeReader(rcu);  // outside a section; QSBR: online, so its wait is a quiescent state
                     try {
                         rcu.call((Runnable) own);
                         returned.set(true);
                     } finally {
-                        leaveReader(rcu);
+                        flavor.leaveReader(rcu);
                     }
                 });
                 awaitBlockedIn(producer, "call");
@@ -2065,12 +2051,12 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
             try {
                 queued = fillBudget(rcu, budget);
                 producer = threads.platform("over-budget-producer", () -> {
-                    becomeReader(rcu);  // outside a section; for QSBR an online thread: its wait is a quiescent state
+                    flavor.becomeReader(rcu);  // outside a section; QSBR: online, so its wait is a quiescent state
                     try {
                         rcu.call((RcuCallback) own);
                         returned.set(true);
                     } finally {
-                        leaveReader(rcu);
+                        flavor.leaveReader(rcu);
                     }
                 });
                 awaitBlockedIn(producer, "call");
@@ -2139,7 +2125,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         try (TestThreads threads = new TestThreads()) {
             threads.platform("caller-in-section", () -> {
                 caller.set(Thread.currentThread());
-                becomeReader(rcu);
+                flavor.becomeReader(rcu);
                 rcu.readLock();
                 try {
                     for (int i = 0; i < 10; i++) {
@@ -2154,7 +2140,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
                     assertThat(probes).allSatisfy(p -> assertThat(p.runs()).isZero());
                 } finally {
                     rcu.readUnlock();
-                    leaveReader(rcu);
+                    flavor.leaveReader(rcu);
                 }
             });
         }
@@ -2579,7 +2565,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
         AtomicReference<Probe> queuedByReader = new AtomicReference<>();
         try (TestThreads threads = new TestThreads()) {
             Held reader = threads.hold(virtual, "dies-inside-a-section", () -> {
-                becomeReader(rcu);
+                flavor.becomeReader(rcu);
                 rcu.readLock();
                 Probe own = new Probe(rcu);
                 queuedByReader.set(own);
@@ -2658,7 +2644,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
 
     @Test
     void jfrRecordsGracePeriodsCallbackBatchesAndStalls() throws Exception {
-        String domainName = unique("jfr-" + flavor());
+        String domainName = unique("jfr-" + flavor);
         Path file = Files.createTempFile("jrcu-callbacks", ".jfr");
         List<RecordedEvent> events;
         String readerName;
@@ -2737,7 +2723,7 @@ abstract class CallbackConformanceTest extends DomainTestSupport {
      */
     @Test
     void jfrCallbackBatchCountsDeferredCallbacksOneByOne() throws Exception {
-        String domainName = unique("jfr-defer-" + flavor());
+        String domainName = unique("jfr-defer-" + flavor);
         Path file = Files.createTempFile("jrcu-defer", ".jfr");
         List<RecordedEvent> events;
         try (Recording recording = new Recording()) {

@@ -1,5 +1,6 @@
 package io.jrcu;
 
+import io.jrcu.CallbackConformanceTest.StartFailure;
 import io.jrcu.internal.NativeCpu;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import static io.jrcu.CallbackConformanceTest.failingFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -112,14 +114,7 @@ class CallbackOptionsTest {
         int[] allowed = NativeCpu.allowedCpus();
         assumeTrue(allowed.length >= 2, "one CPU: no worker after a first one to fail");
         List<Thread> made = new ArrayList<>();
-        ThreadFactory secondFails = task -> {
-            if (made.size() == 1) {
-                throw new IllegalStateException("test: no thread for the second CPU");
-            }
-            Thread t = Thread.ofPlatform().daemon().unstarted(task);
-            made.add(t);
-            return t;
-        };
+        ThreadFactory secondFails = failingFactory(StartFailure.FACTORY_THROWS, () -> made.size() == 1, made);
         try (Rcu rcu = MembRcu.builder().build()) {
             CallbackWorkers workers = rcu.workers();
             assertThatThrownBy(() -> workers.createAllCpuWorkers(WorkerOptions.builder().threadFactory(secondFails)
@@ -146,9 +141,7 @@ class CallbackOptionsTest {
 
     @Test
     void generatedWorkerNamesSkipNoNumberForAWorkerThatFailedToStart() {
-        ThreadFactory fails = task -> {
-            throw new IllegalStateException("test: no thread");
-        };
+        ThreadFactory fails = failingFactory(StartFailure.FACTORY_THROWS, () -> true, new ArrayList<>());
         try (MembRcu rcu = MembRcu.builder().name("numbers").build()) {
             assertThatThrownBy(() -> rcu.workers().newWorker(WorkerOptions.builder().threadFactory(fails).build()))
                     .isInstanceOf(IllegalStateException.class);

@@ -1,5 +1,7 @@
 package io.jrcu;
 
+import io.jrcu.internal.Faults;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * fresh capturing lambda per call, no more than the same lambdas cost without {@code defer}. Meant to run with
  * {@code -XX:-DoEscapeAnalysis} (checked by {@link ThreadAllocation}, which counts).
  *
- * <p>The domains' own threads are stopped ({@link AbstractRcu#stopDomainThreadForTests()}): the caller runs every
+ * <p>The domains' own threads are stopped ({@link Faults.Fault#NO_DOMAIN_THREAD}): the caller runs every
  * grace period its full batches wait for itself, so the count is the caller's path alone, not what it costs to
  * queue behind another thread's grace period. The {@code defer} call sites see all three flavors.
  *
@@ -38,7 +40,7 @@ public final class DeferAllocationProbe {
         ThreadAllocation counter = ThreadAllocation.start();
         Rcu[] flavors = {Rcu.memb(), Rcu.qsbr(), Rcu.bulletProof()};
         for (Rcu rcu : flavors) {
-            ((AbstractRcu<?>) rcu).stopDomainThreadForTests();
+            Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         }
         long deferred = 0;
         for (int round = 0; round < WARMUP_ROUNDS; round++) {

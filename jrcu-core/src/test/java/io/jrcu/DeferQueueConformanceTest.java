@@ -5,6 +5,9 @@ import io.jrcu.TestThreads.Agent;
 import io.jrcu.TestThreads.Body;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,11 +27,12 @@ import static io.jrcu.TestThreads.await;
 import static io.jrcu.TestThreads.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The {@link DeferQueue} conformance suite (issue 4, "DeferQueue&lt;T&gt;" and the first bullet of "Proof": every case
- * of DPDK's own {@code rte_rcu_qsbr_dq} tests, and the rest of the contract), written once and run by one thin
- * subclass per flavor.
+ * of DPDK's own {@code rte_rcu_qsbr_dq} tests, and the rest of the contract), written once and run for every
+ * flavor through the fixture {@link TestFlavor}.
  *
  * <p>"A reader that has not reported" is, for memb and bulletProof, a thread holding an open read section; for QSBR,
  * a registered (so online) thread that does not call {@code quiescent()}. Such a reader lives on an {@link Agent}
@@ -43,13 +47,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * synchronize (latches, polling with a deadline), no assertion is about time. "Nothing frees" while a reader blocks
  * is a safety property: it holds at every instant, so checking it at any instant is sound.
  */
-abstract class DeferQueueConformanceTest extends BlockingReaderSupport {
+@ParameterizedClass
+@EnumSource(TestFlavor.class)
+class DeferQueueConformanceTest extends BlockingReaderSupport {
 
     static final int ALL = Integer.MAX_VALUE;
     /** A trigger limit no test reaches: enqueue never reclaims by itself. */
     static final int NO_TRIGGER = 1_000_000;
 
-    // ------------------------------------------------------------------ per-flavor hooks
+    @Parameter
+    TestFlavor flavor;
+
+    @Override
+    protected TestFlavor flavor() {
+        return flavor;
+    }
 
     // ------------------------------------------------------------------ domains, resources, frees
 
@@ -539,9 +551,9 @@ abstract class DeferQueueConformanceTest extends BlockingReaderSupport {
                 try {
                     await(go);
                     while (producing.get()) {
-                        startBlocking(rcu);
+                        flavor.startBlocking(rcu);
                         Thread.onSpinWait();
-                        report(rcu);
+                        flavor.report(rcu);
                     }
                 } finally {
                     leave(rcu);
@@ -822,5 +834,31 @@ abstract class DeferQueueConformanceTest extends BlockingReaderSupport {
                     .hasMessage("resource");
             assertThat(q.pending()).isZero();
         }
+    }
+
+    /**
+     * bulletProof: close() waits for grace periods, which wait for every open token section: a caller holding a
+     * token it opened is refused as inside a read section, and a later close() frees everything. The holder is an
+     * agent whose calls have a deadline, so a close() that waits for itself fails the test instead of hanging it.
+     */
+    @Test
+    void closeByACallerHoldingATokenItOpenedThrowsInsteadOfWaitingForItself() throws Exception {
+        assumeTrue(flavor == TestFlavor.BULLET_PROOF, "token sections are bulletProof's");
+        BulletProofRcu rcu = (BulletProofRcu) domain();
+        Frees frees = frees(rcu);
+        DeferQueue<Res> q = quietQueue(rcu, frees);
+        try (TestThreads threads = new TestThreads(); Agent holder = threads.agent(false, "token-holder")) {
+            long token = holder.call(rcu::readLockToken);
+            try {
+                enqueueAll(q, frees, 0, 3);
+                assertThat(holder.thrown(q::close)).as("close() while holding a token it opened")
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("token");
+                assertThat(frees.count()).as("freed while the token section is open").isZero();
+            } finally {
+                rcu.readUnlock(token);
+            }
+        }
+        q.close();
+        assertThat(frees.order()).containsExactly(0, 1, 2);
     }
 }

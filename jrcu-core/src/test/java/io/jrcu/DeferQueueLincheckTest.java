@@ -1,7 +1,6 @@
 package io.jrcu;
 
 import io.jrcu.DeferQueue.ReclaimResult;
-import io.jrcu.RcuConformanceTest.Flavor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
 import org.jetbrains.lincheck.LincheckAssertionError;
 import org.jetbrains.lincheck.datastructures.IntGen;
@@ -105,7 +104,7 @@ public class DeferQueueLincheckTest {
     }
 
     /** What the next targets Lincheck builds are (it builds them with the no-arg constructor). */
-    record Setup(Flavor flavor, Configuration configuration, Fault fault) {
+    record Setup(TestFlavor flavor, Configuration configuration, Fault fault) {
     }
 
     /**
@@ -305,13 +304,13 @@ public class DeferQueueLincheckTest {
         options.sequentialSpecification(setup.configuration().model()).check(setup.configuration().target());
     }
 
-    private static Setup correct(Flavor flavor, Configuration configuration) {
+    private static Setup correct(TestFlavor flavor, Configuration configuration) {
         return new Setup(flavor, configuration, Fault.NONE);
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(Flavor.class)
-    void unboundedModelChecking(Flavor flavor) {
+    @EnumSource(TestFlavor.class)
+    void unboundedModelChecking(TestFlavor flavor) {
         int before = Target.BUILT.get();
         check(modelChecking(MODEL_CHECKING_ITERATIONS, MODEL_CHECKING_INVOCATIONS),
                 correct(flavor, Configuration.UNBOUNDED));
@@ -321,8 +320,8 @@ public class DeferQueueLincheckTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(Flavor.class)
-    void unboundedStress(Flavor flavor) {
+    @EnumSource(TestFlavor.class)
+    void unboundedStress(TestFlavor flavor) {
         check(stress(STRESS_ITERATIONS, STRESS_INVOCATIONS), correct(flavor, Configuration.UNBOUNDED));
     }
 
@@ -331,37 +330,37 @@ public class DeferQueueLincheckTest {
      * bounded and single-producer configurations on one flavor each, a different one for each, to stay well under a
      * minute; a scaled run ({@code -Djrcu.lincheck.scale=N}, N > 1) runs every flavor.
      */
-    static List<Flavor> boundedFlavors() {
-        return SCALE > 1 ? List.of(Flavor.values()) : List.of(Flavor.QSBR);
+    static List<TestFlavor> boundedFlavors() {
+        return SCALE > 1 ? List.of(TestFlavor.values()) : List.of(TestFlavor.QSBR);
     }
 
-    static List<Flavor> singleProducerFlavors() {
-        return SCALE > 1 ? List.of(Flavor.values()) : List.of(Flavor.BULLET_PROOF);
+    static List<TestFlavor> singleProducerFlavors() {
+        return SCALE > 1 ? List.of(TestFlavor.values()) : List.of(TestFlavor.BULLET_PROOF);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("boundedFlavors")
-    void boundedModelChecking(Flavor flavor) {
+    void boundedModelChecking(TestFlavor flavor) {
         check(modelChecking(MODEL_CHECKING_ITERATIONS, MODEL_CHECKING_INVOCATIONS),
                 correct(flavor, Configuration.BOUNDED));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("boundedFlavors")
-    void boundedStress(Flavor flavor) {
+    void boundedStress(TestFlavor flavor) {
         check(stress(STRESS_ITERATIONS, STRESS_INVOCATIONS), correct(flavor, Configuration.BOUNDED));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("singleProducerFlavors")
-    void singleProducerModelChecking(Flavor flavor) {
+    void singleProducerModelChecking(TestFlavor flavor) {
         check(modelChecking(MODEL_CHECKING_ITERATIONS, MODEL_CHECKING_INVOCATIONS),
                 correct(flavor, Configuration.SINGLE_PRODUCER));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("singleProducerFlavors")
-    void singleProducerStress(Flavor flavor) {
+    void singleProducerStress(TestFlavor flavor) {
         check(stress(STRESS_ITERATIONS, STRESS_INVOCATIONS), correct(flavor, Configuration.SINGLE_PRODUCER));
     }
 
@@ -377,7 +376,7 @@ public class DeferQueueLincheckTest {
         Class<?> t = MultiProducer.class;
         ExecutionScenario enqueueThenReclaim = scenario(t, List.of(actor(t, "enqueue")),
                 List.of(List.of(actor(t, "reclaim", 1)), List.of(actor(t, "pending"))));
-        Setup twin = new Setup(Flavor.MEMB, Configuration.UNBOUNDED, Fault.EARLY_FREE);
+        Setup twin = new Setup(TestFlavor.MEMB, Configuration.UNBOUNDED, Fault.EARLY_FREE);
         assertThatThrownBy(() -> check(onlyScenario(modelChecking(0, 10), enqueueThenReclaim), twin))
                 .isInstanceOf(LincheckAssertionError.class)
                 .hasMessageContaining("freed before its grace period");
@@ -394,7 +393,7 @@ public class DeferQueueLincheckTest {
         ExecutionScenario racingReclaims = scenario(t,
                 List.of(actor(t, "enqueue"), actor(t, "enqueue"), actor(t, "synchronize")),
                 List.of(List.of(actor(t, "reclaim", 2)), List.of(actor(t, "reclaim", 1))));
-        Setup twin = new Setup(Flavor.MEMB, Configuration.UNBOUNDED, Fault.STALE_PENDING);
+        Setup twin = new Setup(TestFlavor.MEMB, Configuration.UNBOUNDED, Fault.STALE_PENDING);
         assertThatThrownBy(() -> check(onlyScenario(modelChecking(0, 200), racingReclaims), twin))
                 .isInstanceOf(LincheckAssertionError.class)
                 .hasMessageContaining("Invalid execution results");
@@ -413,7 +412,7 @@ public class DeferQueueLincheckTest {
         ExecutionScenario enqueueDuringGracePeriod = scenario(t, List.of(actor(t, "enqueue")),
                 List.of(List.of(actor(t, "synchronize"), actor(t, "reclaim", 2)),
                         List.of(actor(t, "enqueue"), actor(t, "reclaim", 1))));
-        Setup ungated = new Setup(Flavor.MEMB, Configuration.UNBOUNDED, Fault.UNGATED);
+        Setup ungated = new Setup(TestFlavor.MEMB, Configuration.UNBOUNDED, Fault.UNGATED);
         assertThatThrownBy(() -> check(onlyScenario(modelChecking(0, 2000), enqueueDuringGracePeriod), ungated))
                 .isInstanceOf(LincheckAssertionError.class)
                 .hasMessageContaining("Invalid execution results");

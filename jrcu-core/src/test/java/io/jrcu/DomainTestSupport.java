@@ -12,25 +12,25 @@ import java.util.List;
  * is closed on a helper thread with a bounded wait, so that a test that failed with a reader still stuck does not
  * turn into a hang of the whole run.
  */
-abstract class DomainTestSupport {
-    static final Duration SHORT = Duration.ofMillis(200);
-    static final Duration LONG = TestThreads.WAIT;
+public abstract class DomainTestSupport {
+    public static final Duration SHORT = Duration.ofMillis(200);
+    public static final Duration LONG = TestThreads.WAIT;
 
     private final List<Rcu> domains = new ArrayList<>();
 
     /** Registers {@code rcu} to be closed after the test. */
-    final <D extends Rcu> D track(D rcu) {
+    public final <D extends Rcu> D track(D rcu) {
         domains.add(rcu);
         return rcu;
     }
 
     /** Stops closing {@code rcu} after the test (a test that knows it left the domain unclosable). */
-    final void abandon(Rcu rcu) {
+    public final void abandon(Rcu rcu) {
         domains.remove(rcu);
     }
 
     @AfterEach
-    final void closeDomains() {
+    public final void closeDomains() {
         List<Rcu> toClose = new ArrayList<>(domains);
         domains.clear();
         for (Rcu rcu : toClose) {

@@ -1,6 +1,5 @@
 package io.jrcu;
 
-import io.jrcu.RcuConformanceTest.Flavor;
 import io.jrcu.internal.Faults;
 import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
@@ -29,10 +28,10 @@ import java.util.function.Consumer;
  * operations still interleave freely with one another, and eligibility changes only between them. What a grace
  * period guarantees is proven elsewhere (JCStress, the torture oracle).
  */
-final class LincheckSupport {
+public final class LincheckSupport {
 
     /** Multiplies every iteration count: {@code -Djrcu.lincheck.scale=N} for a longer run. */
-    static final int SCALE = Integer.getInteger("jrcu.lincheck.scale", 1);
+    public static final int SCALE = Integer.getInteger("jrcu.lincheck.scale", 1);
 
     private LincheckSupport() {
     }
@@ -42,7 +41,7 @@ final class LincheckSupport {
      * (MANUAL_GRACE_PERIODS): with the gate, the only thing that makes an entry eligible is the synchronize()
      * operation. Errors of callbacks and free functions go to {@code errors}.
      */
-    static Rcu manualDomain(Flavor flavor, Consumer<Throwable> errors) {
+    public static Rcu manualDomain(TestFlavor flavor, Consumer<Throwable> errors) {
         Rcu rcu = flavor.build(b -> b.name("lincheck").errorHandler(errors));
         Faults.inject(rcu, Faults.Fault.MANUAL_GRACE_PERIODS, true);
         return rcu;
@@ -54,10 +53,10 @@ final class LincheckSupport {
      * initial part, it silently ended the exploration after one invocation (seen with Lincheck 3.7): the scenario
      * passed having checked one interleaving. Above the scan, real spin loops are still caught.
      */
-    static final int LOOP_ITERATIONS_BEFORE_THREAD_SWITCH = 20;
+    public static final int LOOP_ITERATIONS_BEFORE_THREAD_SWITCH = 20;
 
     /** Model checking, quick tier: 2 threads of 2 operations, 2 before and 1 after. */
-    static ModelCheckingOptions modelChecking(int iterations, int invocations) {
+    public static ModelCheckingOptions modelChecking(int iterations, int invocations) {
         return new ModelCheckingOptions()
                 .loopIterationsBeforeThreadSwitch(LOOP_ITERATIONS_BEFORE_THREAD_SWITCH)
                 .iterations(iterations * SCALE)
@@ -69,7 +68,7 @@ final class LincheckSupport {
     }
 
     /** Stress, quick tier: 2 threads of 3 operations, 2 before and 1 after. */
-    static StressOptions stress(int iterations, int invocations) {
+    public static StressOptions stress(int iterations, int invocations) {
         return new StressOptions()
                 .iterations(iterations * SCALE)
                 .invocationsPerIteration(invocations)
@@ -85,25 +84,25 @@ final class LincheckSupport {
      * spuriously and parks again) for a livelock while the writer was switched out, and reported "the execution
      * has hung". Monitors and wait/notify it models directly.
      */
-    static final class Gate {
+    public static final class Gate {
         private int shared;
         private boolean exclusive;
 
-        synchronized void enterShared() {
+        public synchronized void enterShared() {
             while (exclusive) {
                 waitUninterruptibly();
             }
             shared++;
         }
 
-        synchronized void exitShared() {
+        public synchronized void exitShared() {
             if (--shared == 0) {
                 notifyAll();
             }
         }
 
         /** Runs {@code action} while no shared holder is inside. */
-        void exclusively(Runnable action) {
+        public void exclusively(Runnable action) {
             synchronized (this) {
                 while (exclusive || shared > 0) {
                     waitUninterruptibly();
@@ -133,7 +132,7 @@ final class LincheckSupport {
      * One hand-written scenario (for a broken twin, whose failure must not depend on the random generator): the
      * initial operations, the parallel threads, and {@code target}'s @Validate method.
      */
-    static ExecutionScenario scenario(Class<?> target, List<Actor> initial, List<List<Actor>> threads) {
+    public static ExecutionScenario scenario(Class<?> target, List<Actor> initial, List<List<Actor>> threads) {
         Method validate = Arrays.stream(target.getMethods())
                 .filter(m -> m.isAnnotationPresent(Validate.class))
                 .findFirst().orElseThrow();
@@ -141,7 +140,7 @@ final class LincheckSupport {
     }
 
     /** A call of {@code target}'s public method {@code name} with {@code arguments}, for {@link #scenario}. */
-    static Actor actor(Class<?> target, String name, Object... arguments) {
+    public static Actor actor(Class<?> target, String name, Object... arguments) {
         Method method = Arrays.stream(target.getMethods())
                 .filter(m -> m.getName().equals(name) && m.getParameterCount() == arguments.length)
                 .findFirst().orElseThrow(() -> new IllegalArgumentException("no operation " + name));

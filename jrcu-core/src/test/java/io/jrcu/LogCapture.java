@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  * {@code java.logging} (the core needs no logging module); at run time the tests are on the class path, where
  * {@code java.util.logging} is public API like any other.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final Object logger;   // strongly held: java.util.logging keeps loggers weakly
     private final Object handler;
@@ -42,12 +42,12 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** Starts capturing. */
-    static LogCapture start() {
+    public static LogCapture start() {
         return new LogCapture();
     }
 
     /** How SimpleFormatter prints the java.util.logging level {@code name} (localized). */
-    static String levelName(String name) {
+    public static String levelName(String name) {
         try {
             Class<?> levelClass = Class.forName("java.util.logging.Level");
             Object level = levelClass.getField(name).get(null);
@@ -58,7 +58,7 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** Everything logged since {@link #start()}, formatted by {@code SimpleFormatter}. */
-    String text() {
+    public String text() {
         try {
             flush.invoke(handler);
         } catch (IllegalAccessException | InvocationTargetException e) {

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What only {@link MembRcu} has: registration on first use, the process-wide {@link Rcu#defaultDomain()}, and the
- * registry of reader records that follows the threads alive. The shared contract is in {@link MembConformanceTest}.
+ * registry of reader records that follows the threads alive. The shared contract is in {@link RcuConformanceTest}.
  */
 class MembRcuTest extends DomainTestSupport {
 

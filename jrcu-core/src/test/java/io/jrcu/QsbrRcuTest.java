@@ -1,6 +1,7 @@
 package io.jrcu;
 
 import io.jrcu.TestThreads.Agent;
+import io.jrcu.internal.Faults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * What only {@link QsbrRcu} has: explicit registration, online/offline, quiescent states, the rule that every call
  * that may wait is a quiescent state of its caller, and the DPDK names ({@code start}, {@code check}, {@code lock},
- * {@code unlock}). The shared contract is in {@link QsbrConformanceTest}.
+ * {@code unlock}). The shared contract is in {@link RcuConformanceTest}.
  */
 class QsbrRcuTest extends DomainTestSupport {
 
@@ -189,7 +190,8 @@ class QsbrRcuTest extends DomainTestSupport {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"synchronize", "timed synchronize", "await", "timed await", "check"})
+    @ValueSource(strings = {"synchronize", "timed synchronize", "await", "timed await", "check", "barrier",
+            "timed barrier"})
     void aCallThatMayWaitIsAQuiescentStateOfItsCaller(String call) throws Exception {
         QsbrRcu rcu = domain();
         try (TestThreads threads = new TestThreads(); Agent caller = threads.agent(false, "online-caller")) {
@@ -210,6 +212,17 @@ class QsbrRcuTest extends DomainTestSupport {
                 }
                 case "timed await" -> rcu.await(rcu.snapshot(), LONG);
                 case "check" -> rcu.check(rcu.start(), true);
+                case "barrier" -> {
+                    rcu.call(() -> {
+                    });  // a callback queued after `pending`: the barrier waits for a grace period that covers it
+                    rcu.barrier();
+                    yield true;
+                }
+                case "timed barrier" -> {
+                    rcu.call(() -> {
+                    });
+                    yield rcu.barrier(LONG);
+                }
                 default -> throw new AssertionError(call);
             });
             assertThat(result).isTrue();
@@ -323,7 +336,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void checkWithoutWaitIsTrueOnTheFirstCallOnceEveryOnlineReaderReported() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         try (TestThreads threads = new TestThreads(); Agent first = threads.agent(false, "first-reader");
              Agent second = threads.agent(false, "second-reader");
              Agent offline = threads.agent(false, "offline-reader")) {
@@ -361,7 +374,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void checkWithoutWaitAnswersFromTheReadersWhileAnotherThreadHoldsTheGracePeriodLock() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "reader");
              Agent checker = threads.agent(false, "checker")) {
             reader.run(rcu::registerThread);
@@ -393,7 +406,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void aReaderThatComesOnlineAfterStartDoesNotHoldUpTheToken() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         try (TestThreads threads = new TestThreads(); Agent returning = threads.agent(false, "returning-reader");
              Agent newcomer = threads.agent(false, "new-reader")) {
             returning.run(() -> {
@@ -540,7 +553,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void aGracePeriodAPollSawPassStaysPassedForAwaitAndTheDeferQueue() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         List<Long> freed = new ArrayList<>();
         DeferQueue<Long> dq = DeferQueue.<Long>builder(rcu, x -> {
             synchronized (freed) {
@@ -590,7 +603,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void aPollThatCompletesATokenTimesNoGracePeriod() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         try (TestThreads threads = new TestThreads(); Agent r = threads.agent(false, "R")) {
             r.run(rcu::registerThread);
             try {
@@ -616,7 +629,7 @@ class QsbrRcuTest extends DomainTestSupport {
     @Test
     void anAwaitDoesNotWaitForALaterGracePeriodTheLockHolderWaitsFor() throws Exception {
         QsbrRcu rcu = domain();
-        rcu.stopDomainThreadForTests();
+        Faults.inject(rcu, Faults.Fault.NO_DOMAIN_THREAD, true);
         try (TestThreads threads = new TestThreads(); Agent r = threads.agent(false, "R");
              Agent r2 = threads.agent(false, "R2")) {
             r.run(rcu::registerThread);

@@ -5,14 +5,16 @@ import io.jrcu.TestThreads.Body;
 import io.jrcu.TestThreads.Held;
 import io.jrcu.internal.Faults;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,9 +29,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The conformance suite every flavor passes: written once against the {@link Rcu} contract (issue 2's "Semantics"
- * and "Misuse" sections and the Javadoc), run by one thin subclass per flavor. The few differences between flavors
- * are hooks: how a thread becomes a protected reader (memb/bulletProof: nothing to do; QSBR: register, which brings
- * it online), what it does between sections (QSBR: report a quiescent state) and how it stops being one.
+ * and "Misuse" sections and the Javadoc), run for every {@link TestFlavor}. The few differences between flavors are
+ * the fixture's hooks: how a thread becomes a protected reader (memb/bulletProof: nothing to do; QSBR: register,
+ * which brings it online), what it does between sections (QSBR: report a quiescent state) and how it stops being
+ * one. What only one flavor has is tested in its own class ({@link MembRcuTest}, {@link QsbrRcuTest},
+ * {@link BulletProofRcuTest}).
  *
  * <p>Conventions: every thread a test starts is joined and its failure rethrown ({@link TestThreads}); nothing sleeps
  * to synchronize (latches, and polling of thread states with a deadline); a reader "holds" a section by waiting on a
@@ -37,51 +41,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * assertion is about time: a timed call returning {@code false} is used only where the contract requires that the
  * grace period cannot end at all.
  */
-abstract class RcuConformanceTest extends DomainTestSupport {
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestFlavor.class)
+class RcuConformanceTest extends DomainTestSupport {
 
     /** The nesting depth the contract requires to work; one more must throw. */
     static final int MAX_NESTING = 65_535;
 
-    /** The flavors, and how each builds a domain after {@code config} has configured its builder. */
+    /** The flavors under their former name, for the suites not yet on {@link TestFlavor}; it goes with the last. */
     enum Flavor {
         MEMB, QSBR, BULLET_PROOF;
 
         Rcu build(Consumer<RcuBuilder<?>> config) {
-            RcuBuilder<?> builder = switch (this) {
-                case MEMB -> MembRcu.builder();
-                case QSBR -> QsbrRcu.builder();
-                case BULLET_PROOF -> BulletProofRcu.builder();
-            };
-            config.accept(builder);
-            return switch (builder) {
-                case MembRcu.Builder b -> b.build();
-                case QsbrRcu.Builder b -> b.build();
-                case BulletProofRcu.Builder b -> b.build();
-            };
+            return TestFlavor.valueOf(name()).build(config);
         }
     }
 
-    // ------------------------------------------------------------------ per-flavor hooks
-
-    abstract Flavor flavor();
-
-    /** A new domain of the flavor under test, built by its builder after {@code config} has configured it. */
-    Rcu newDomain(Consumer<RcuBuilder<?>> config) {
-        return flavor().build(config);
-    }
-
-    /** Makes the calling thread able to open protected sections (QSBR: registers it, which brings it online). */
-    void becomeReader(Rcu rcu) {
-    }
-
-    /** What a reader does between two sections (QSBR: reports a quiescent state). */
-    void betweenSections(Rcu rcu) {
-    }
-
-    /** The calling thread stops being a reader (unregisters; QSBR: which takes it offline). */
-    void leaveReader(Rcu rcu) {
-        rcu.unregisterThread();
-    }
+    /** The flavor under test. */
+    @Parameter
+    TestFlavor flavor;
 
     // ------------------------------------------------------------------ helpers
 
@@ -91,17 +69,17 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     }
 
     final Rcu domain(Consumer<RcuBuilder<?>> config) {
-        return track(newDomain(config));
+        return track(flavor.build(config));
     }
 
     /** A thread (virtual or platform) that enters a section and holds it until released, then leaves. */
     final Held holdSection(TestThreads threads, Rcu rcu, boolean virtual) {
         return threads.hold(virtual, "reader", () -> {
-            becomeReader(rcu);
+            flavor.becomeReader(rcu);
             rcu.readLock();
         }, () -> {
             rcu.readUnlock();
-            leaveReader(rcu);
+            flavor.leaveReader(rcu);
         });
     }
 
@@ -146,13 +124,13 @@ abstract class RcuConformanceTest extends DomainTestSupport {
         CountDownLatch entered = new CountDownLatch(1);
         try (TestThreads threads = new TestThreads()) {
             threads.start(virtualReader, "sleepy-reader", () -> {
-                becomeReader(rcu);
+                flavor.becomeReader(rcu);
                 rcu.readLock();
                 entered.countDown();
                 Thread.sleep(100);  // sits inside the section (a virtual thread unmounts here)
                 sectionEnded.set(true);
                 rcu.readUnlock();
-                leaveReader(rcu);
+                flavor.leaveReader(rcu);
             });
             await(entered);
             rcu.synchronize();
@@ -235,13 +213,13 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void aSectionOpenedAfterSynchronizeReturnedDoesNotMatter() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         rcu.synchronize();
         try (ReadSection s = rcu.read()) {
             assertThat(rcu.inReadSection()).isTrue();
         }
-        betweenSections(rcu);
-        leaveReader(rcu);
+        flavor.betweenSections(rcu);
+        flavor.leaveReader(rcu);
         assertThat(rcu.synchronize(LONG)).isTrue();
     }
 
@@ -266,7 +244,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void nestedSectionsAreCountedAndInReadSectionFollowsTheDepth() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         RcuReader reader = rcu.reader();
         assertThat(rcu.inReadSection()).isFalse();
         assertThat(reader.inReadSection()).isFalse();
@@ -293,7 +271,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
         Rcu rcu = domain();
         try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "nested-reader")) {
             reader.run(() -> {
-                becomeReader(rcu);
+                flavor.becomeReader(rcu);
                 rcu.readLock();
                 rcu.readLock();
             });
@@ -303,7 +281,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
             assertThat(rcu.synchronize(SHORT)).as("the outer section is still open").isFalse();
             reader.run(() -> {
                 rcu.readUnlock();
-                leaveReader(rcu);
+                flavor.leaveReader(rcu);
             });
             assertThat(rcu.synchronize(LONG)).isTrue();
         }
@@ -312,7 +290,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void sectionsNest65535DeepTheNextThrowsAndTheyUnwind() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         for (int i = 0; i < MAX_NESTING; i++) {
             rcu.readLock();
         }
@@ -328,14 +306,14 @@ abstract class RcuConformanceTest extends DomainTestSupport {
         }
         assertThat(rcu.inReadSection()).isFalse();
         assertThatThrownBy(rcu::readUnlock).isInstanceOf(IllegalStateException.class);
-        leaveReader(rcu);
+        flavor.leaveReader(rcu);
         assertThat(rcu.synchronize(LONG)).as("nothing was left open").isTrue();
     }
 
     @Test
     void readSectionObjectsNest65535DeepAndCloseInReverseOrder() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         RcuReader reader = rcu.reader();
         ReadSection[] sections = new ReadSection[MAX_NESTING];
         for (int i = 0; i < MAX_NESTING; i++) {
@@ -346,14 +324,14 @@ abstract class RcuConformanceTest extends DomainTestSupport {
             sections[i].close();
         }
         assertThat(rcu.inReadSection()).isFalse();
-        leaveReader(rcu);
+        flavor.leaveReader(rcu);
         assertThat(rcu.synchronize(LONG)).isTrue();
     }
 
     @Test
     void tryWithResourcesClosesTheSectionAlsoWhenTheBodyThrows() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         assertThatThrownBy(() -> {
             try (ReadSection s = rcu.read()) {
                 assertThat(rcu.inReadSection()).isTrue();
@@ -361,7 +339,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
             }
         }).isInstanceOf(ArithmeticException.class).hasNoSuppressedExceptions();
         assertThat(rcu.inReadSection()).isFalse();
-        leaveReader(rcu);
+        flavor.leaveReader(rcu);
         assertThat(rcu.synchronize(LONG)).isTrue();
     }
 
@@ -384,7 +362,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void unregisterInsideASectionThrows() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         rcu.readLock();
         assertThatThrownBy(rcu::unregisterThread).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("inside a read section");
@@ -397,7 +375,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void aReaderHandleBelongsToItsThread() throws Exception {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         RcuReader mine = rcu.reader();
         String me = Thread.currentThread().getName();
         try (TestThreads threads = new TestThreads(); Agent other = threads.agent(false, "other")) {
@@ -416,10 +394,10 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void aReaderHandleCannotBeUsedAfterItsThreadUnregistered() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         RcuReader handle = rcu.reader();
         rcu.unregisterThread();
-        if (flavor() == Flavor.BULLET_PROOF) {
+        if (flavor == TestFlavor.BULLET_PROOF) {
             try (ReadSection s = handle.read()) { // unregisterThread() is a no-op: the handle stays valid
                 assertThat(rcu.inReadSection()).isTrue();
             }
@@ -441,7 +419,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
         Rcu rcu = domain(b -> b.stallTimeout(Duration.ofMillis(200)));
         try (TestThreads threads = new TestThreads()) {
             threads.start(virtual, "dies-inside-a-section", () -> {
-                becomeReader(rcu);
+                flavor.becomeReader(rcu);
                 rcu.readLock();
             });
         }
@@ -456,7 +434,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
         AtomicBoolean returned = new AtomicBoolean();
         try (TestThreads threads = new TestThreads()) {
             Held reader = threads.hold(virtual, "dies-inside-a-section", () -> {
-                becomeReader(rcu);
+                flavor.becomeReader(rcu);
                 rcu.readLock();
             }, () -> {
                 // ends without closing its section
@@ -482,12 +460,12 @@ abstract class RcuConformanceTest extends DomainTestSupport {
         try (TestThreads threads = new TestThreads()) {
             for (int i = 0; i < 50; i++) {
                 threads.start(virtual, "terminates-registered", () -> {
-                    becomeReader(rcu);
+                    flavor.becomeReader(rcu);
                     rcu.registerThread();
                     try (ReadSection s = rcu.read()) {
                         assertThat(rcu.inReadSection()).isTrue();
                     }
-                    betweenSections(rcu);
+                    flavor.betweenSections(rcu);
                 });
             }
         }
@@ -709,7 +687,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void blockingCallsInsideASectionOfTheSameDomainThrow() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         long pending = rcu.snapshot();
         try (ReadSection s = rcu.read()) {
             assertThatThrownBy(rcu::synchronize).isInstanceOf(IllegalStateException.class)
@@ -734,7 +712,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     void aSectionOfAnotherDomainDoesNotPreventSynchronize() {
         Rcu rcu = domain();
         Rcu other = domain();
-        becomeReader(other);
+        flavor.becomeReader(other);
         try (ReadSection s = other.read()) {
             assertThat(rcu.synchronize(LONG)).isTrue();
         }
@@ -743,7 +721,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void readUnlockWithoutAMatchingLockThrows() throws Exception {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         assertThatThrownBy(rcu::readUnlock).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("without a matching");
         assertThatThrownBy(() -> rcu.reader().readUnlock()).isInstanceOf(IllegalStateException.class)
@@ -762,7 +740,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void aReadSectionClosedOutOfOrderThrows() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         ReadSection outer = rcu.read();
         ReadSection inner = rcu.read();
         assertThatThrownBy(outer::close).isInstanceOf(IllegalStateException.class)
@@ -777,7 +755,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void aReadSectionClosedTwiceThrows() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         ReadSection s = rcu.read();
         s.close();
         assertThatThrownBy(s::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("twice");
@@ -791,14 +769,14 @@ abstract class RcuConformanceTest extends DomainTestSupport {
         assertThat(rcu.inReadSection()).as("the outer section is untouched").isTrue();
         outer.close();
         assertThat(rcu.inReadSection()).isFalse();
-        leaveReader(rcu);
+        flavor.leaveReader(rcu);
         assertThat(rcu.synchronize(LONG)).isTrue();
     }
 
     @Test
     void aReadSectionClosedByAnotherThreadThrows() throws Exception {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         String me = Thread.currentThread().getName();
         ReadSection s = rcu.read();
         try (TestThreads threads = new TestThreads(); Agent other = threads.agent(true, "other")) {
@@ -818,17 +796,17 @@ abstract class RcuConformanceTest extends DomainTestSupport {
             threads.start(virtual, "debug-get", () -> {
                 assertThatThrownBy(ref::get).isInstanceOf(IllegalStateException.class)
                         .hasMessageContaining("no read section");
-                becomeReader(rcu);
+                flavor.becomeReader(rcu);
                 try (ReadSection s = rcu.read()) {
                     assertThat(ref.get()).isEqualTo("v");
                 }
-                if (flavor() == Flavor.QSBR) {
+                if (flavor == TestFlavor.QSBR) {
                     assertThat(ref.get()).as("an online QSBR thread is protected").isEqualTo("v");
                 } else {
                     assertThatThrownBy(ref::get).isInstanceOf(IllegalStateException.class)
                             .hasMessageContaining("no read section");
                 }
-                leaveReader(rcu);
+                flavor.leaveReader(rcu);
                 assertThatThrownBy(ref::get).isInstanceOf(IllegalStateException.class);
             });
         }
@@ -873,7 +851,7 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void aClosedDomainRejectsEveryNewUse() throws Exception {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         RcuReader handle = rcu.reader();
         long cookie = rcu.snapshot();
         rcu.close();
@@ -911,17 +889,17 @@ abstract class RcuConformanceTest extends DomainTestSupport {
     @Test
     void closeInsideTheCallersOwnSectionThrowsAndLeavesTheDomainOpen() {
         Rcu rcu = domain();
-        becomeReader(rcu);
+        flavor.becomeReader(rcu);
         try (ReadSection s = rcu.read()) {
             assertThatThrownBy(rcu::close).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("inside a read section");
             assertThat(rcu.inReadSection()).isTrue();
         }
-        betweenSections(rcu);
+        flavor.betweenSections(rcu);
         try (ReadSection s = rcu.read()) {
             assertThat(rcu.inReadSection()).as("the domain is still open").isTrue();
         }
-        leaveReader(rcu);
+        flavor.leaveReader(rcu);
         long c = rcu.snapshot();
         rcu.close();
         assertThat(rcu.poll(c)).isTrue();
@@ -1016,9 +994,9 @@ abstract class RcuConformanceTest extends DomainTestSupport {
         CountDownLatch started = new CountDownLatch(readers);
         try (TestThreads threads = new TestThreads()) {
             for (int r = 0; r < readers; r++) {
-                boolean virtual = r % 2 == 1 && flavor() != Flavor.QSBR;
+                boolean virtual = r % 2 == 1 && flavor != TestFlavor.QSBR;
                 threads.start(virtual, "reader", () -> {
-                    becomeReader(rcu);
+                    flavor.becomeReader(rcu);
                     try {
                         int last = -1;
                         boolean first = true;
@@ -1033,11 +1011,11 @@ abstract class RcuConformanceTest extends DomainTestSupport {
                                 assertThat(v).as("values are published in order").isGreaterThanOrEqualTo(last);
                                 last = v;
                             }
-                            betweenSections(rcu);
+                            flavor.betweenSections(rcu);
                             Thread.yield();
                         }
                     } finally {
-                        leaveReader(rcu);
+                        flavor.leaveReader(rcu);
                     }
                 });
             }
@@ -1072,12 +1050,12 @@ abstract class RcuConformanceTest extends DomainTestSupport {
             for (int t = 0; t < n; t++) {
                 threads.virtual("virtual-reader", () -> {
                     try {
-                        becomeReader(rcu);
+                        flavor.becomeReader(rcu);
                         for (int k = 0; k < 5; k++) {
                             readAndCheck(rcu, ref, true, reads);
-                            betweenSections(rcu);
+                            flavor.betweenSections(rcu);
                         }
-                        leaveReader(rcu);
+                        flavor.leaveReader(rcu);
                     } finally {
                         finished.countDown();
                     }
@@ -1093,17 +1071,11 @@ abstract class RcuConformanceTest extends DomainTestSupport {
 
     @Test
     void aDomainThreadThatCouldNotStartIsStartedByTheNextRequest() {
-        AbstractRcu<?> rcu = (AbstractRcu<?>) domain();
-        AtomicInteger made = new AtomicInteger();
-        ThreadFactory real = rcu.domainThreadFactory;
-        rcu.domainThreadFactory = task -> made.getAndIncrement() > 0 ? real.newThread(task) : new Thread(task) {
-            @Override
-            public void start() {
-                throw new OutOfMemoryError("unable to create native thread (test)");
-            }
-        };
+        Rcu rcu = domain();
+        Faults.inject(rcu, Faults.Fault.DOMAIN_THREAD_START_FAILS, true);
         assertThatThrownBy(rcu::startPoll).as("the first request, whose thread cannot start")
                 .isInstanceOf(OutOfMemoryError.class);
+        Faults.inject(rcu, Faults.Fault.DOMAIN_THREAD_START_FAILS, false);
         try (TestThreads threads = new TestThreads()) {   // joined with a timeout: a hang fails the test
             threads.platform("startPoll-then-poll", () -> {
                 long c = rcu.startPoll();
@@ -1112,6 +1084,8 @@ abstract class RcuConformanceTest extends DomainTestSupport {
                 }
             });
         }
-        assertThat(made.get()).as("domain threads made: the failed one, then one that started").isEqualTo(2);
+        AbstractRcu<?> domain = (AbstractRcu<?>) rcu;
+        assertThat(Thread.getAllStackTraces().keySet()).as("the domain thread the second request started")
+                .anyMatch(domain::isGracePeriodThread);
     }
 }

@@ -27,14 +27,14 @@ import java.util.function.BooleanSupplier;
  * <p>Also the waiting helpers the suite uses instead of sleeping: latches with a deadline, polling a condition with
  * a deadline, and waiting until a thread is observed blocked inside a given jrcu method.
  */
-final class TestThreads implements AutoCloseable {
+public final class TestThreads implements AutoCloseable {
 
     /** How long any single wait of a test may take before it is considered hung. */
-    static final Duration WAIT = Duration.ofSeconds(10);
+    public static final Duration WAIT = Duration.ofSeconds(10);
 
     /** A body that may throw anything; failures are collected and rethrown by {@link #join()}. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void run() throws Throwable;
     }
 
@@ -47,26 +47,26 @@ final class TestThreads implements AutoCloseable {
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Failure> failures = new ConcurrentLinkedQueue<>();
 
-    TestThreads() {
+    public TestThreads() {
         this(WAIT);
     }
 
-    TestThreads(Duration joinTimeout) {
+    public TestThreads(Duration joinTimeout) {
         this.joinTimeout = joinTimeout;
     }
 
     /** Starts a daemon platform thread running {@code body}. */
-    Thread platform(String name, Body body) {
+    public Thread platform(String name, Body body) {
         return start(false, name, body);
     }
 
     /** Starts a virtual thread running {@code body}. */
-    Thread virtual(String name, Body body) {
+    public Thread virtual(String name, Body body) {
         return start(true, name, body);
     }
 
     /** Starts a virtual or a daemon platform thread running {@code body}. */
-    Thread start(boolean virtual, String name, Body body) {
+    public Thread start(boolean virtual, String name, Body body) {
         String fullName = name + "-" + NUMBERS.incrementAndGet();
         Runnable task = () -> {
             try {
@@ -87,7 +87,7 @@ final class TestThreads implements AutoCloseable {
      * Starts a thread that runs {@code enter}, then waits until {@link Held#release()}, then runs {@code exit}.
      * Returns once {@code enter} has run (rethrowing its failure if it failed).
      */
-    Held hold(boolean virtual, String name, Body enter, Body exit) {
+    public Held hold(boolean virtual, String name, Body enter, Body exit) {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Thread t = start(virtual, name, () -> {
@@ -118,14 +118,14 @@ final class TestThreads implements AutoCloseable {
     }
 
     /** A thread parked between its enter and exit actions. */
-    record Held(Thread thread, CountDownLatch releaseLatch) {
-        void release() {
+    public record Held(Thread thread, CountDownLatch releaseLatch) {
+        public void release() {
             releaseLatch.countDown();
         }
     }
 
     /** Starts an agent: a thread that runs the actions given to {@link Agent#call} one at a time. */
-    Agent agent(boolean virtual, String name) {
+    public Agent agent(boolean virtual, String name) {
         BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
         Agent agent = new Agent(queue);
         agent.thread = start(virtual, name, () -> {
@@ -144,8 +144,8 @@ final class TestThreads implements AutoCloseable {
      * A thread that runs actions on request, so that a test can drive a second thread step by step (register it,
      * make it quiescent, ...). {@link #call} waits for the action and rethrows what it threw.
      */
-    static final class Agent implements AutoCloseable {
-        static final Runnable STOP = () -> {
+    public static final class Agent implements AutoCloseable {
+        public static final Runnable STOP = () -> {
         };
         private final BlockingQueue<Runnable> queue;
         Thread thread;
@@ -154,12 +154,12 @@ final class TestThreads implements AutoCloseable {
             this.queue = queue;
         }
 
-        Thread thread() {
+        public Thread thread() {
             return thread;
         }
 
         /** Runs {@code action} on the agent and returns its result, failing if it takes longer than {@code max}. */
-        <T> T call(Duration max, Callable<T> action) throws Exception {
+        public <T> T call(Duration max, Callable<T> action) throws Exception {
             CompletableFuture<T> result = new CompletableFuture<>();
             queue.add(() -> {
                 try {
@@ -186,11 +186,11 @@ final class TestThreads implements AutoCloseable {
             }
         }
 
-        <T> T call(Callable<T> action) throws Exception {
+        public <T> T call(Callable<T> action) throws Exception {
             return call(WAIT, action);
         }
 
-        void run(Body action) throws Exception {
+        public void run(Body action) throws Exception {
             call(() -> {
                 try {
                     action.run();
@@ -204,7 +204,7 @@ final class TestThreads implements AutoCloseable {
         }
 
         /** Runs {@code action} on the agent and returns what it threw (fails if it threw nothing). */
-        Throwable thrown(Body action) throws Exception {
+        public Throwable thrown(Body action) throws Exception {
             return call(() -> {
                 try {
                     action.run();
@@ -223,7 +223,7 @@ final class TestThreads implements AutoCloseable {
     }
 
     /** Joins every thread started so far and rethrows the first failure. */
-    void join() {
+    public void join() {
         long deadline = System.nanoTime() + joinTimeout.toNanos();
         List<Thread> hung = new ArrayList<>();
         for (Thread t : threads) {
@@ -277,7 +277,7 @@ final class TestThreads implements AutoCloseable {
     // ------------------------------------------------------------------ waiting helpers (no sleeping)
 
     /** Awaits {@code latch}, failing after {@link #WAIT}. */
-    static void await(CountDownLatch latch) throws InterruptedException {
+    public static void await(CountDownLatch latch) throws InterruptedException {
         if (!latch.await(WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
             dumpAllStacks("latch not released");
             throw new AssertionError("latch not released within " + WAIT);
@@ -285,12 +285,12 @@ final class TestThreads implements AutoCloseable {
     }
 
     /** Polls {@code condition} until it holds, failing (with a stack dump) after {@link #WAIT}. */
-    static void awaitCondition(String what, BooleanSupplier condition) {
+    public static void awaitCondition(String what, BooleanSupplier condition) {
         awaitCondition(what, WAIT, condition);
     }
 
     /** Polls {@code condition} until it holds, failing (with a stack dump) after {@code max}. */
-    static void awaitCondition(String what, Duration max, BooleanSupplier condition) {
+    public static void awaitCondition(String what, Duration max, BooleanSupplier condition) {
         long deadline = System.nanoTime() + max.toNanos();
         int polls = 0;
         while (!condition.getAsBoolean()) {
@@ -314,7 +314,7 @@ final class TestThreads implements AutoCloseable {
      * {@code method} (of a library class, not a test class) on its stack: it is waiting inside that call. Fails if
      * the thread terminates first (it returned or threw) or after {@link #WAIT}.
      */
-    static void awaitBlockedIn(Thread t, String method) {
+    public static void awaitBlockedIn(Thread t, String method) {
         awaitCondition(t.getName() + " blocked in " + method + "()", () -> {
             if (t.getState() == Thread.State.TERMINATED) {
                 throw new AssertionError(t.getName() + " terminated instead of blocking in " + method + "()");
@@ -324,7 +324,7 @@ final class TestThreads implements AutoCloseable {
     }
 
     /** Whether {@code t} is blocked now with a frame of the jrcu method {@code method} on its stack. */
-    static boolean isBlockedIn(Thread t, String method) {
+    public static boolean isBlockedIn(Thread t, String method) {
         if (!BLOCKED_STATES.contains(t.getState())) {
             return false;
         }
@@ -340,7 +340,7 @@ final class TestThreads implements AutoCloseable {
     }
 
     /** Writes every platform thread's stack to stderr: what a hung test needs for diagnosis. */
-    static void dumpAllStacks(String why) {
+    public static void dumpAllStacks(String why) {
         StringBuilder out = new StringBuilder("\n===== thread dump: ").append(why).append(" =====\n");
         for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
             Thread t = e.getKey();

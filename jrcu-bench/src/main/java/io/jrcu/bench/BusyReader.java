@@ -2,6 +2,7 @@ package io.jrcu.bench;
 
 import io.jrcu.Rcu;
 import io.jrcu.RcuReader;
+import io.jrcu.testkit.Flavor;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,7 @@ import java.util.function.LongSupplier;
  * {@code OpOrder} barrier) always finds it making progress, and tear-down stops it with {@link #close()}.
  *
  * <p>A jrcu reader ({@link #jrcu}) runs batches of {@value #BATCH} read sections through its flavor's kept handle
- * ({@link Flavor#readSections(RcuReader, int, LongSupplier)}: a QSBR reader is online for the batch and reports a
+ * ({@link BenchReaders#readSections(RcuReader, int, LongSupplier)}: a QSBR reader is online for the batch and reports a
  * quiescent state every 64 sections), and unregisters when stopped. A peer reader ({@link #peer}) runs its own
  * protocol in the body (an {@code OpOrder} group, a shared-arena segment access).
  */
@@ -51,23 +52,23 @@ final class BusyReader implements AutoCloseable {
      * Starts a jrcu reader of {@code rcu} whose sections each run {@code body}; returns once it is registered and
      * reading.
      */
-    static BusyReader jrcu(Flavor flavor, Rcu rcu, LongSupplier body) {
-        return start("busy-reader-" + flavor, new Batch() {
+    static BusyReader jrcu(Rcu rcu, LongSupplier body) {
+        return start("busy-reader-" + Flavor.of(rcu), new Batch() {
             private RcuReader handle;
 
             @Override
             public void setUp() {
-                handle = flavor.registerReader(rcu);
+                handle = BenchReaders.register(rcu);
             }
 
             @Override
             public long run() {
-                return flavor.readSections(handle, BATCH, body);
+                return BenchReaders.readSections(handle, BATCH, body);
             }
 
             @Override
             public void tearDown() {
-                flavor.unregisterReader(rcu);
+                BenchReaders.unregister(rcu);
             }
         });
     }

@@ -6,7 +6,6 @@ import io.jrcu.RcuReader;
 import io.jrcu.RcuReference;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
@@ -52,8 +51,6 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-// JMH 1.37 calls sun.misc.Unsafe::objectFieldOffset, which JDK 24+ warns about in every fork (JEP 498)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
 public class CallbackThroughput extends FlavorDomain {
 
@@ -125,12 +122,12 @@ public class CallbackThroughput extends FlavorDomain {
 
         @Setup(Level.Trial)
         public void register(CallbackThroughput bench) {
-            handle = bench.flavor.registerReader(bench.rcu);
+            handle = BenchReaders.register(bench.rcu);
         }
 
         @TearDown(Level.Trial)
         public void unregister(CallbackThroughput bench) {
-            bench.flavor.unregisterReader(bench.rcu);
+            BenchReaders.unregister(bench.rcu);
         }
     }
 
@@ -206,6 +203,6 @@ public class CallbackThroughput extends FlavorDomain {
     @GroupThreads(1)
     @OperationsPerInvocation(BATCH)
     public void reads(Reader reader, Blackhole blackhole) {
-        flavor.readSections(reader.handle, data, BATCH, blackhole);
+        BenchReaders.readSections(reader.handle, data, BATCH, blackhole);
     }
 }

@@ -1,6 +1,7 @@
 package io.jrcu.bench;
 
 import io.jrcu.Rcu;
+import io.jrcu.testkit.Flavor;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -14,16 +15,16 @@ import org.openjdk.jmh.annotations.TearDown;
  * parameters, set-ups and tear-downs for its subclasses).
  */
 @State(Scope.Benchmark)
-public abstract class FlavorDomain {
+public abstract class FlavorDomain extends ForkedBenchmark {
 
     @Param({"memb", "qsbr", "bp"})
-    Flavor flavor;
+    String flavor;
 
     Rcu rcu;
 
     @Setup(Level.Trial)
     public void createDomain() {
-        rcu = flavor.newDomain();
+        rcu = Flavor.named(flavor).build();
     }
 
     @TearDown(Level.Trial)

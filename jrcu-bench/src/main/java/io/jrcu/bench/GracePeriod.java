@@ -3,9 +3,9 @@ package io.jrcu.bench;
 import io.jrcu.Rcu;
 import io.jrcu.RcuReader;
 import io.jrcu.RcuReference;
+import io.jrcu.testkit.Flavor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -49,16 +49,14 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-// JMH 1.37 calls sun.misc.Unsafe::objectFieldOffset, which JDK 24+ warns about in every fork (JEP 498)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
-public class GracePeriod {
+public class GracePeriod extends ForkedBenchmark {
 
     /** Idle readers of {@code readers=idle1000}. */
     static final int IDLE_READERS = 1000;
 
     @Param({"memb", "qsbr", "bp"})
-    Flavor flavor;
+    String flavor;
 
     @Param({"none", "busy", "idle1000"})
     String readers;
@@ -71,12 +69,12 @@ public class GracePeriod {
 
     @Setup(Level.Trial)
     public void startReaders() {
-        rcu = flavor.newDomain();
+        rcu = Flavor.named(flavor).build();
         switch (readers) {
             case "none" -> {
             }
-            case "busy" -> busy = BusyReader.jrcu(flavor, rcu, () -> data.get()[0]);
-            case "idle1000" -> idle = new IdleReaders(flavor, rcu, data, IDLE_READERS);
+            case "busy" -> busy = BusyReader.jrcu(rcu, () -> data.get()[0]);
+            case "idle1000" -> idle = new IdleReaders(rcu, data, IDLE_READERS);
             default -> throw new IllegalArgumentException("readers=" + readers + ": use none, busy or idle1000");
         }
     }
@@ -111,16 +109,16 @@ public class GracePeriod {
         private final List<Thread> threads = new ArrayList<>();
         private final List<Throwable> failures = new ArrayList<>();
 
-        IdleReaders(Flavor flavor, Rcu rcu, RcuReference<long[]> data, int count) {
+        IdleReaders(Rcu rcu, RcuReference<long[]> data, int count) {
             ready = new CountDownLatch(count);
             for (int i = 0; i < count; i++) {
                 Thread t = Thread.ofPlatform().name("idle-reader-" + i).daemon().stackSize(256 * 1024).unstarted(() -> {
                     try {
-                        RcuReader handle = flavor.registerReader(rcu);  // QSBR: offline outside readSections
-                        flavor.readSections(handle, 1, () -> data.get()[0]);
+                        RcuReader handle = BenchReaders.register(rcu);  // QSBR: offline outside readSections
+                        BenchReaders.readSections(handle, 1, () -> data.get()[0]);
                         ready.countDown();
                         release.await();
-                        flavor.unregisterReader(rcu);
+                        BenchReaders.unregister(rcu);
                     } catch (Throwable e) {
                         synchronized (failures) {
                             failures.add(e);

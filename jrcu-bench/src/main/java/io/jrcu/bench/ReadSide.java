@@ -2,15 +2,15 @@ package io.jrcu.bench;
 
 import io.jrcu.BulletProofRcu;
 import io.jrcu.QsbrRcu;
-import io.jrcu.ReadSection;
 import io.jrcu.Rcu;
 import io.jrcu.RcuCallback;
 import io.jrcu.RcuReader;
 import io.jrcu.RcuReference;
+import io.jrcu.ReadSection;
+import io.jrcu.testkit.Flavor;
 import org.apache.cassandra.utils.concurrent.OpOrder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
@@ -92,10 +92,8 @@ import java.util.concurrent.locks.StampedLock;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-// JMH 1.37 calls sun.misc.Unsafe::objectFieldOffset, which JDK 24+ warns about in every fork (JEP 498)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
-public class ReadSide {
+public class ReadSide extends ForkedBenchmark {
 
     /** The shortest time between the starts of two updates of the {@code updated} group: 10 µs. */
     static final long UPDATE_INTERVAL_NANOS = 10_000;
@@ -113,43 +111,43 @@ public class ReadSide {
         membHandle {
             @Override
             Peer create() {
-                return new JrcuPeer(Flavor.memb, true);
+                return new JrcuPeer(Flavor.MEMB, ReadPath.HANDLE);
             }
         },
         membImplicit {
             @Override
             Peer create() {
-                return new JrcuPeer(Flavor.memb, false);
+                return new JrcuPeer(Flavor.MEMB, ReadPath.DOMAIN);
             }
         },
         qsbrHandle {
             @Override
             Peer create() {
-                return new JrcuPeer(Flavor.qsbr, true);
+                return new JrcuPeer(Flavor.QSBR, ReadPath.HANDLE);
             }
         },
         qsbrImplicit {
             @Override
             Peer create() {
-                return new JrcuPeer(Flavor.qsbr, false);
+                return new JrcuPeer(Flavor.QSBR, ReadPath.DOMAIN);
             }
         },
         bpHandle {
             @Override
             Peer create() {
-                return new JrcuPeer(Flavor.bp, true);
+                return new JrcuPeer(Flavor.BULLET_PROOF, ReadPath.HANDLE);
             }
         },
         bpImplicit {
             @Override
             Peer create() {
-                return new JrcuPeer(Flavor.bp, false);
+                return new JrcuPeer(Flavor.BULLET_PROOF, ReadPath.DOMAIN);
             }
         },
         bpToken {
             @Override
             Peer create() {
-                return new JrcuPeer(Flavor.bp, false, true);
+                return new JrcuPeer(Flavor.BULLET_PROOF, ReadPath.TOKEN);
             }
         },
         rwLock {
@@ -305,7 +303,7 @@ public class ReadSide {
             Rcu[] domains = new Rcu[flavors.length];
             RcuReader[] handles = new RcuReader[flavors.length];
             for (int i = 0; i < flavors.length; i++) {
-                domains[i] = flavors[i].newDomain();
+                domains[i] = flavors[i].build();
                 domains[i].registerThread();   // QSBR: registered and online until unregistered below
                 handles[i] = domains[i].reader();
             }
@@ -439,41 +437,45 @@ public class ReadSide {
         }
     }
 
-    /**
-     * A jrcu domain of one flavor, read through a kept handle, through {@code rcu.read()}, or (bulletProof) through
-     * token sections.
-     */
+    /** How a {@link JrcuPeer}'s readers open their sections. */
+    enum ReadPath {
+        /** Through the thread's kept {@link RcuReader} handle. */
+        HANDLE,
+        /** Through {@code rcu.read()}: the thread-local lookup each time. */
+        DOMAIN,
+        /** bulletProof only: {@link BulletProofRcu#readLockToken()} and {@link BulletProofRcu#readUnlock(long)}. */
+        TOKEN
+    }
+
+    /** A jrcu domain of one flavor, read along one {@link ReadPath}. */
     static final class JrcuPeer extends Peer {
         final Flavor flavor;
-        final boolean throughHandle;
-        final boolean throughTokens;
+        final ReadPath path;
         final Rcu rcu;
         final AtomicLong freed = new AtomicLong();
         final RcuReference<JrcuVersion> ref = new RcuReference<>(new JrcuVersion(0, freed));
 
-        JrcuPeer(Flavor flavor, boolean throughHandle) {
-            this(flavor, throughHandle, false);
-        }
-
-        JrcuPeer(Flavor flavor, boolean throughHandle, boolean throughTokens) {
+        JrcuPeer(Flavor flavor, ReadPath path) {
+            if (path == ReadPath.TOKEN && flavor != Flavor.BULLET_PROOF) {
+                throw new IllegalArgumentException("token sections are bulletProof's, not " + flavor + "'s");
+            }
             this.flavor = flavor;
-            this.throughHandle = throughHandle;
-            this.throughTokens = throughTokens;
-            this.rcu = flavor.newDomain();
+            this.path = path;
+            this.rcu = flavor.build();
         }
 
         @Override
         Reader newReader() {
-            if (throughTokens) {
+            if (path == ReadPath.TOKEN) {
                 return new TokenReader(this, (BulletProofRcu) rcu);
             }
-            RcuReader handle = flavor.registerReader(rcu);   // QSBR: registered, offline until resume()
-            if (flavor == Flavor.qsbr) {
-                return throughHandle
+            RcuReader handle = BenchReaders.register(rcu);   // QSBR: registered, offline until resume()
+            if (flavor == Flavor.QSBR) {
+                return path == ReadPath.HANDLE
                         ? new QsbrHandleReader(this, (QsbrRcu.Reader) handle)
                         : new QsbrDomainReader(this, (QsbrRcu) rcu);
             }
-            return throughHandle ? new HandleReader(this, handle) : new DomainReader(this);
+            return path == ReadPath.HANDLE ? new HandleReader(this, handle) : new DomainReader(this);
         }
 
         @Override
@@ -515,7 +517,7 @@ public class ReadSide {
 
         @Override
         void close() {
-            peer.flavor.unregisterReader(peer.rcu);
+            BenchReaders.unregister(peer.rcu);
         }
     }
 
@@ -545,7 +547,7 @@ public class ReadSide {
 
         @Override
         void close() {
-            peer.flavor.unregisterReader(peer.rcu);
+            BenchReaders.unregister(peer.rcu);
         }
     }
 
@@ -619,7 +621,7 @@ public class ReadSide {
 
         @Override
         void close() {
-            peer.flavor.unregisterReader(peer.rcu);
+            BenchReaders.unregister(peer.rcu);
         }
     }
 
@@ -669,7 +671,7 @@ public class ReadSide {
 
         @Override
         void close() {
-            peer.flavor.unregisterReader(peer.rcu);
+            BenchReaders.unregister(peer.rcu);
         }
     }
 

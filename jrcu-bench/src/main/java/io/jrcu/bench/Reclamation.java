@@ -1,13 +1,13 @@
 package io.jrcu.bench;
 
-import io.jrcu.ArenaStats;
 import io.jrcu.DeferQueue;
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
 import io.jrcu.RcuReference;
+import io.jrcu.arena.ArenaStats;
+import io.jrcu.arena.RcuArena;
+import io.jrcu.testkit.Flavor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -63,16 +63,14 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-// JMH 1.37 calls sun.misc.Unsafe::objectFieldOffset, which JDK 24+ warns about in every fork (JEP 498)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
-public class Reclamation {
+public class Reclamation extends ForkedBenchmark {
 
     /** A trial whose arena ever reserved more than this (256 MiB) has not reused freed memory. */
     static final long MAX_RESERVED_BYTES = 256L << 20;
 
     @Param({"memb", "qsbr", "bp"})
-    Flavor flavor;
+    String flavor;
 
     Rcu rcu;
     RcuArena arena;
@@ -84,12 +82,12 @@ public class Reclamation {
 
     @Setup(Level.Trial)
     public void startReader() {
-        rcu = flavor.newDomain();
+        rcu = Flavor.named(flavor).build();
         arena = RcuArena.builder(rcu).name("reclamation-bench").build();
         MemorySegment segment = arena.allocate(64);
         segment.set(ValueLayout.JAVA_LONG, 0, payload);
         published = new RcuReference<>(segment);
-        reader = BusyReader.jrcu(flavor, rcu, () -> published.get().get(ValueLayout.JAVA_LONG, 0));
+        reader = BusyReader.jrcu(rcu, () -> published.get().get(ValueLayout.JAVA_LONG, 0));
     }
 
     /**

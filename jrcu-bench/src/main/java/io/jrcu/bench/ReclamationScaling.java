@@ -1,10 +1,10 @@
 package io.jrcu.bench;
 
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
+import io.jrcu.arena.RcuArena;
+import io.jrcu.testkit.Flavor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -36,13 +36,11 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-// JMH 1.37 calls sun.misc.Unsafe::objectFieldOffset, which JDK 24+ warns about in every fork (JEP 498)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
-public class ReclamationScaling {
+public class ReclamationScaling extends ForkedBenchmark {
 
     @Param({"memb", "qsbr", "bp"})
-    Flavor flavor;
+    String flavor;
 
     Rcu rcu;
     RcuArena arena;
@@ -51,7 +49,7 @@ public class ReclamationScaling {
 
     @Setup(Level.Trial)
     public void open() {
-        rcu = flavor.newDomain();
+        rcu = Flavor.named(flavor).build();
         arena = RcuArena.builder(rcu).name("reclamation-scaling-bench").build();
     }
 

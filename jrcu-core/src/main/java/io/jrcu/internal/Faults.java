@@ -21,7 +21,20 @@ public final class Faults {
          * startPoll() never start the domain thread, and non-blocking paths never advance a grace period. Makes a
          * reader-free domain deterministic for model checking (Lincheck); set it before the domain's first request.
          */
-        MANUAL_GRACE_PERIODS
+        MANUAL_GRACE_PERIODS,
+        /**
+         * The domain thread stops, or never starts: grace periods advance only in the calls of other threads
+         * (blocking calls, reclaimers, polls that look at the readers). Makes allocation probes and tests of those
+         * paths deterministic. It cannot be turned off: {@code inject(rcu, NO_DOMAIN_THREAD, false)} throws
+         * {@link IllegalArgumentException}.
+         */
+        NO_DOMAIN_THREAD,
+        /**
+         * Starting the domain thread fails as a thread the JVM cannot create fails ({@link OutOfMemoryError}
+         * "unable to create native thread"), while the fault is on: the request that needed the thread throws it,
+         * and a request after the fault is off starts the thread.
+         */
+        DOMAIN_THREAD_START_FAILS
     }
 
     private Faults() {

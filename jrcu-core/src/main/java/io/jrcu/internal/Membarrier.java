@@ -11,7 +11,9 @@ import java.util.Optional;
  * Linux's {@code membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)} through {@code java.lang.foreign}: a full memory barrier
  * executed by every CPU that runs a thread of this process (an IPI to each), and by every other thread of the process
  * when it is next scheduled. It lets the memb flavor move the cost of the read side's store->load fence to the grace
- * period, as liburcu's memb flavor does: readers then need only keep the compiler from reordering.
+ * period, as liburcu's memb flavor does: readers then need only keep the compiler from reordering. memb's grace
+ * period calls {@link #fence()} once, after it published its number (MembRcu.afterGracePeriodStart; MembRcu's overview
+ * maps the rest of memb's grace period).
  *
  * <p>Used only where it can be used quietly and safely: on Linux x86-64 or aarch64 (whose syscall numbers are known),
  * when this module has native access (so the JDK prints no restricted-method warning: {@code

@@ -1,14 +1,11 @@
 package io.jrcu.jcstress;
 
-import io.jrcu.BulletProofRcu;
-import io.jrcu.MembRcu;
-import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
 import io.jrcu.RcuBuilder;
 import io.jrcu.RcuCallback;
 import io.jrcu.RcuReference;
 import io.jrcu.WorkerOptions;
-import io.jrcu.internal.Faults;
+import io.jrcu.testkit.Flavor;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
@@ -19,6 +16,7 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
@@ -68,20 +66,25 @@ public final class CallbackReclamation {
                 .batching(1, Duration.ZERO).threadName("").build();
 
         final Rcu rcu;
-        final Flavor protection;
+        final Protection protection;
 
-        Domain(Flavor protection) {
-            this.protection = protection;
-            this.rcu = protection.rcu;
+        private Domain(Rcu rcu) {
+            this.rcu = rcu;
+            this.protection = Protection.of(rcu);
         }
 
-        static <B extends RcuBuilder<B>> B eager(B builder) {
-            return builder.defaultWorkerOptions(EAGER);
+        /** A domain of {@code flavor} with an eager default worker. */
+        static Domain of(Flavor flavor, String name) {
+            return new Domain(flavor.build(eager(name)));
         }
 
-        static Domain broken(Domain d) {
-            Faults.inject(d.rcu, Faults.Fault.SKIP_READER_WAIT, true);
-            return d;
+        /** The broken twin of {@link #of}: its grace periods skip the wait for readers. */
+        static Domain broken(Flavor flavor, String name) {
+            return new Domain(flavor.buildBroken(eager(name)));
+        }
+
+        private static Consumer<RcuBuilder<?>> eager(String name) {
+            return b -> b.defaultWorkerOptions(EAGER).name(name);
         }
 
         void unlinkAndCall(Data d) {
@@ -98,18 +101,6 @@ public final class CallbackReclamation {
             r.r2 = n.value;
             protection.exit();
         }
-    }
-
-    static Domain memb(String name) {
-        return new Domain(Flavor.section(Domain.eager(MembRcu.builder()).name(name).build()));
-    }
-
-    static Domain qsbr(String name) {
-        return new Domain(Flavor.online(Domain.eager(QsbrRcu.builder()).name(name).build()));
-    }
-
-    static Domain bulletProof(String name) {
-        return new Domain(Flavor.section(Domain.eager(BulletProofRcu.builder()).name(name).build()));
     }
 
     @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "Reader found the old node, not yet freed.")
@@ -133,7 +124,7 @@ public final class CallbackReclamation {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class Memb {
-        static final Domain D = memb("jcstress-call-memb");
+        static final Domain D = Domain.of(Flavor.MEMB, "jcstress-call-memb");
 
         @Actor
         public void writer(Data d) {
@@ -149,7 +140,7 @@ public final class CallbackReclamation {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenMemb {
-        static final Domain D = Domain.broken(memb("jcstress-call-memb-broken"));
+        static final Domain D = Domain.broken(Flavor.MEMB, "jcstress-call-memb-broken");
 
         @Actor
         public void writer(Data d) {
@@ -165,7 +156,7 @@ public final class CallbackReclamation {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class Qsbr {
-        static final Domain D = qsbr("jcstress-call-qsbr");
+        static final Domain D = Domain.of(Flavor.QSBR, "jcstress-call-qsbr");
 
         @Actor
         public void writer(Data d) {
@@ -181,7 +172,7 @@ public final class CallbackReclamation {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenQsbr {
-        static final Domain D = Domain.broken(qsbr("jcstress-call-qsbr-broken"));
+        static final Domain D = Domain.broken(Flavor.QSBR, "jcstress-call-qsbr-broken");
 
         @Actor
         public void writer(Data d) {
@@ -197,7 +188,7 @@ public final class CallbackReclamation {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class BulletProof {
-        static final Domain D = bulletProof("jcstress-call-bp");
+        static final Domain D = Domain.of(Flavor.BULLET_PROOF, "jcstress-call-bp");
 
         @Actor
         public void writer(Data d) {
@@ -213,7 +204,7 @@ public final class CallbackReclamation {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenBulletProof {
-        static final Domain D = Domain.broken(bulletProof("jcstress-call-bp-broken"));
+        static final Domain D = Domain.broken(Flavor.BULLET_PROOF, "jcstress-call-bp-broken");
 
         @Actor
         public void writer(Data d) {

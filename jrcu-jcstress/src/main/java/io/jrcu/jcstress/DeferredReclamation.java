@@ -36,14 +36,14 @@ public final class DeferredReclamation {
     private DeferredReclamation() {
     }
 
-    /** A flavor and its queue, whose free function poisons the node. */
+    /** A domain's protection and its queue, whose free function poisons the node. */
     static final class Setup {
-        final Flavor flavor;
+        final Protection protection;
         final DeferQueue<Node> queue;
 
-        Setup(Flavor flavor) {
-            this.flavor = flavor;
-            this.queue = DeferQueue.<Node>builder(flavor.rcu, node -> node.value = Reclamation.POISON)
+        Setup(Protection protection) {
+            this.protection = protection;
+            this.queue = DeferQueue.<Node>builder(protection.rcu, node -> node.value = Reclamation.POISON)
                     .name("jcstress-deferred").build();
         }
     }
@@ -56,7 +56,7 @@ public final class DeferredReclamation {
     }
 
     static void protectedReadTwice(Setup s, Data d, II_Result r) {
-        Reclamation.protectedReadTwice(s.flavor, d, r);
+        Reclamation.protectedReadTwice(s.protection, d, r);
     }
 
     @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "Reader found the old node, not yet freed.")
@@ -80,7 +80,7 @@ public final class DeferredReclamation {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class Memb {
-        static final Setup S = new Setup(Flavor.memb());
+        static final Setup S = new Setup(Protection.memb());
 
         @Actor
         public void writer(Data d) {
@@ -96,7 +96,7 @@ public final class DeferredReclamation {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenMemb {
-        static final Setup S = new Setup(Flavor.brokenMemb());
+        static final Setup S = new Setup(Protection.brokenMemb());
 
         @Actor
         public void writer(Data d) {
@@ -112,7 +112,7 @@ public final class DeferredReclamation {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class Qsbr {
-        static final Setup S = new Setup(Flavor.qsbr());
+        static final Setup S = new Setup(Protection.qsbr());
 
         @Actor
         public void writer(Data d) {
@@ -128,7 +128,7 @@ public final class DeferredReclamation {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenQsbr {
-        static final Setup S = new Setup(Flavor.brokenQsbr());
+        static final Setup S = new Setup(Protection.brokenQsbr());
 
         @Actor
         public void writer(Data d) {
@@ -144,7 +144,7 @@ public final class DeferredReclamation {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class BulletProof {
-        static final Setup S = new Setup(Flavor.bulletProof());
+        static final Setup S = new Setup(Protection.bulletProof());
 
         @Actor
         public void writer(Data d) {
@@ -160,7 +160,7 @@ public final class DeferredReclamation {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenBulletProof {
-        static final Setup S = new Setup(Flavor.brokenBulletProof());
+        static final Setup S = new Setup(Protection.brokenBulletProof());
 
         @Actor
         public void writer(Data d) {

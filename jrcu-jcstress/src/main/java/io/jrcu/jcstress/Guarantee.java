@@ -50,20 +50,20 @@ public final class Guarantee {
 
     // ------------------------------------------------------------------ the shared test logic
 
-    static void writeThenSynchronize(Flavor f, Data d, II_Result r) {
+    static void writeThenSynchronize(Protection f, Data d, II_Result r) {
         d.x = 1;
         f.rcu.synchronize();
         r.r1 = d.y;
     }
 
-    static void writeThenStartPollAwait(Flavor f, Data d, II_Result r) {
+    static void writeThenStartPollAwait(Protection f, Data d, II_Result r) {
         d.x = 1;
         long cookie = f.rcu.startPoll();
         f.rcu.await(cookie);
         r.r1 = d.y;
     }
 
-    static void writeThenSnapshotAwait(Flavor f, Data d, II_Result r) {
+    static void writeThenSnapshotAwait(Protection f, Data d, II_Result r) {
         d.x = 1;
         long cookie = f.rcu.snapshot();
         f.rcu.await(cookie);
@@ -71,7 +71,7 @@ public final class Guarantee {
     }
 
     /** DPDK's writer loop: {@code t = start()}, then {@code check(t, false)} until it is true (QSBR only). */
-    static void writeThenStartCheck(Flavor f, Data d, II_Result r) {
+    static void writeThenStartCheck(Protection f, Data d, II_Result r) {
         QsbrRcu qsbr = (QsbrRcu) f.rcu;
         d.x = 1;
         long token = qsbr.start();
@@ -81,7 +81,7 @@ public final class Guarantee {
         r.r1 = d.y;
     }
 
-    static void protectedReadSide(Flavor f, Data d, II_Result r) {
+    static void protectedReadSide(Protection f, Data d, II_Result r) {
         f.enter();
         d.y = 1;
         r.r2 = d.x;
@@ -113,7 +113,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class MembSynchronize {
-        static final Flavor F = Flavor.memb();
+        static final Protection F = Protection.memb();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -129,7 +129,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class MembStartPoll {
-        static final Flavor F = Flavor.memb();
+        static final Protection F = Protection.memb();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -145,7 +145,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class MembSnapshot {
-        static final Flavor F = Flavor.memb();
+        static final Protection F = Protection.memb();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -161,7 +161,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenMembSynchronize {
-        static final Flavor F = Flavor.brokenMemb();
+        static final Protection F = Protection.brokenMemb();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -179,7 +179,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class QsbrSynchronize {
-        static final Flavor F = Flavor.qsbr();
+        static final Protection F = Protection.qsbr();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -195,7 +195,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class QsbrStartPoll {
-        static final Flavor F = Flavor.qsbr();
+        static final Protection F = Protection.qsbr();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -211,7 +211,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class QsbrSnapshot {
-        static final Flavor F = Flavor.qsbr();
+        static final Protection F = Protection.qsbr();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -227,7 +227,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class QsbrStartCheck {
-        static final Flavor F = Flavor.qsbr();
+        static final Protection F = Protection.qsbr();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -243,7 +243,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenQsbrStartCheck {
-        static final Flavor F = Flavor.brokenQsbr();
+        static final Protection F = Protection.brokenQsbr();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -259,7 +259,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenQsbrSynchronize {
-        static final Flavor F = Flavor.brokenQsbr();
+        static final Protection F = Protection.brokenQsbr();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -277,7 +277,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class BulletProofSynchronize {
-        static final Flavor F = Flavor.bulletProof();
+        static final Protection F = Protection.bulletProof();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -293,7 +293,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class BulletProofStartPoll {
-        static final Flavor F = Flavor.bulletProof();
+        static final Protection F = Protection.bulletProof();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -309,7 +309,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class BulletProofSnapshot {
-        static final Flavor F = Flavor.bulletProof();
+        static final Protection F = Protection.bulletProof();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -325,7 +325,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenBulletProofSynchronize {
-        static final Flavor F = Flavor.brokenBulletProof();
+        static final Protection F = Protection.brokenBulletProof();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -343,7 +343,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class BulletProofTokenSynchronize {
-        static final Flavor F = Flavor.bulletProofTokens();
+        static final Protection F = Protection.bulletProofTokens();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -359,7 +359,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenBulletProofTokenSynchronize {
-        static final Flavor F = Flavor.brokenBulletProofTokens();
+        static final Protection F = Protection.brokenBulletProofTokens();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -375,7 +375,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class BulletProofFarTokenSynchronize {
-        static final Flavor F = Flavor.bulletProofFarTokens();
+        static final Protection F = Protection.bulletProofFarTokens();
 
         @Actor
         public void writer(Data d, II_Result r) {
@@ -391,7 +391,7 @@ public final class Guarantee {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenBulletProofFarTokenSynchronize {
-        static final Flavor F = Flavor.brokenBulletProofFarTokens();
+        static final Protection F = Protection.brokenBulletProofFarTokens();
 
         @Actor
         public void writer(Data d, II_Result r) {

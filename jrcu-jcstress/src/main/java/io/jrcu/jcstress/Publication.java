@@ -49,7 +49,7 @@ public final class Publication {
         d.ref.set(b);
     }
 
-    static void protectedDereference(Flavor f, Data d, II_Result r) {
+    static void protectedDereference(Protection f, Data d, II_Result r) {
         f.enter();
         Box b = d.ref.get();
         if (b == null) {
@@ -74,7 +74,7 @@ public final class Publication {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class Memb {
-        static final Flavor F = Flavor.memb();
+        static final Protection F = Protection.memb();
 
         @Actor
         public void writer(Data d) {
@@ -90,7 +90,7 @@ public final class Publication {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class Qsbr {
-        static final Flavor F = Flavor.qsbr();
+        static final Protection F = Protection.qsbr();
 
         @Actor
         public void writer(Data d) {
@@ -106,7 +106,7 @@ public final class Publication {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class BulletProof {
-        static final Flavor F = Flavor.bulletProof();
+        static final Protection F = Protection.bulletProof();
 
         @Actor
         public void writer(Data d) {

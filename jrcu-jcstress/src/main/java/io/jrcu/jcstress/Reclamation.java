@@ -54,13 +54,13 @@ public final class Reclamation {
 
     // ------------------------------------------------------------------ the shared test logic
 
-    static void unlinkWaitFree(Flavor f, Data d) {
+    static void unlinkWaitFree(Protection f, Data d) {
         Node old = d.ref.getAndSet(new Node(2));
         f.rcu.synchronize();
         old.value = POISON;
     }
 
-    static void protectedReadTwice(Flavor f, Data d, II_Result r) {
+    static void protectedReadTwice(Protection f, Data d, II_Result r) {
         f.enter();
         Node n = d.ref.get();
         r.r1 = n.value;
@@ -96,7 +96,7 @@ public final class Reclamation {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class Memb {
-        static final Flavor F = Flavor.memb();
+        static final Protection F = Protection.memb();
 
         @Actor
         public void writer(Data d) {
@@ -112,7 +112,7 @@ public final class Reclamation {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenMemb {
-        static final Flavor F = Flavor.brokenMemb();
+        static final Protection F = Protection.brokenMemb();
 
         @Actor
         public void writer(Data d) {
@@ -130,7 +130,7 @@ public final class Reclamation {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class Qsbr {
-        static final Flavor F = Flavor.qsbr();
+        static final Protection F = Protection.qsbr();
 
         @Actor
         public void writer(Data d) {
@@ -146,7 +146,7 @@ public final class Reclamation {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenQsbr {
-        static final Flavor F = Flavor.brokenQsbr();
+        static final Protection F = Protection.brokenQsbr();
 
         @Actor
         public void writer(Data d) {
@@ -164,7 +164,7 @@ public final class Reclamation {
     @JCStressTest
     @JCStressMeta(Outcomes.class)
     public static class BulletProof {
-        static final Flavor F = Flavor.bulletProof();
+        static final Protection F = Protection.bulletProof();
 
         @Actor
         public void writer(Data d) {
@@ -180,7 +180,7 @@ public final class Reclamation {
     @JCStressTest
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenBulletProof {
-        static final Flavor F = Flavor.brokenBulletProof();
+        static final Protection F = Protection.brokenBulletProof();
 
         @Actor
         public void writer(Data d) {

@@ -1,9 +1,9 @@
 package com.example.consumer;
 
-import io.jrcu.ReadSection;
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
 import io.jrcu.RcuReference;
+import io.jrcu.ReadSection;
+import io.jrcu.arena.RcuArena;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,19 +1,19 @@
 package io.jrcu.tools.torture;
 
-import io.jrcu.ArenaStats;
+import io.jrcu.arena.ArenaStats;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What an {@code arena} or {@code arena-fast} run's {@link io.jrcu.RcuArena} looked like: how much it was used, how
- * much native memory it reserved at most, and its statistics once every segment was freed and once it was closed.
+ * What an {@code arena} or {@code arena-fast} run's {@link io.jrcu.arena.RcuArena} looked like: how much it was used,
+ * how much native memory it reserved at most, and its statistics once every segment was freed and once it was closed.
  *
  * @param segments      segments published by the writers
  * @param largeSegments of which larger than a chunk (dedicated allocations)
  * @param gracePeriods  grace periods the writers waited for, one per {@link ArenaWriter#FREE_BUDGET} bytes freed
  * @param cacheFlushes  {@code arena-fast}: times writer 0 handed its thread cache back
- *                      ({@link io.jrcu.RcuArena#flushThreadCache()}); 0 in {@code arena}
+ *                      ({@link io.jrcu.arena.RcuArena#flushThreadCache()}); 0 in {@code arena}
  * @param peakReserved  the largest {@code bytesReserved} the writers sampled during the run
  * @param reservedBound the most {@code bytesReserved} may reach ({@link SegmentSlots#reservedBound})
  * @param quiescent     the stats after every reader and writer was joined and every published segment freed (by a

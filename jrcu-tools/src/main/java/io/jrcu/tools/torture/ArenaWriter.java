@@ -1,8 +1,8 @@
 package io.jrcu.tools.torture;
 
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
 import io.jrcu.RcuReference;
+import io.jrcu.arena.RcuArena;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ThreadLocalRandom;

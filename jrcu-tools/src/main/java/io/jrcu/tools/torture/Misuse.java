@@ -5,6 +5,7 @@ import io.jrcu.QsbrRcu;
 import io.jrcu.RcuCallback;
 import io.jrcu.RcuReader;
 import io.jrcu.ReadSection;
+import io.jrcu.testkit.Flavor;
 
 import java.time.Duration;
 import java.util.Arrays;

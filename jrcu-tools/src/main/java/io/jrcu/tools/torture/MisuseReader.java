@@ -6,6 +6,7 @@ import io.jrcu.Rcu;
 import io.jrcu.RcuCallback;
 import io.jrcu.RcuReader;
 import io.jrcu.ReadSection;
+import io.jrcu.testkit.Flavor;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;

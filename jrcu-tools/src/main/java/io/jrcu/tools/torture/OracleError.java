@@ -1,6 +1,6 @@
 package io.jrcu.tools.torture;
 
-import io.jrcu.RcuArena;
+import io.jrcu.arena.RcuArena;
 
 import java.time.Duration;
 import java.util.HexFormat;

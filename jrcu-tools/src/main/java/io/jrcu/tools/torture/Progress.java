@@ -1,5 +1,7 @@
 package io.jrcu.tools.torture;
 
+import io.jrcu.testkit.Flavor;
+
 import java.time.Duration;
 
 /**

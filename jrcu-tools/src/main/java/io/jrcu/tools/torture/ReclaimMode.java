@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 /**
  * How a torture writer reclaims what it replaced: by waiting for a grace period itself ({@link #SYNC}), by handing
  * the object to the library's callback machinery and moving on ({@link #CALL}, {@link #RETIRE}, {@link #DEFER}), or
- * by freeing an off-heap segment into an {@link io.jrcu.RcuArena} ({@link #ARENA} with debug checks,
+ * by freeing an off-heap segment into an {@link io.jrcu.arena.RcuArena} ({@link #ARENA} with debug checks,
  * {@link #ARENA_FAST} through its per-thread caches); or, in {@link #MISUSE}, as in {@code sync} on one bounded path
  * (startPoll and a timed await) while other threads misuse the domain. {@code sync} and {@code misuse} run
  * {@link TortureWriter}, the callback modes {@link CallbackWriter}, the arena modes {@link ArenaWriter}.
@@ -39,8 +39,9 @@ public enum ReclaimMode {
         }
     },
     /**
-     * Off-heap memory: writers publish {@link java.lang.foreign.MemorySegment}s from an {@link io.jrcu.RcuArena} in
-     * debug mode and free the ones they replace; readers check every byte (runs {@link ArenaWriter}).
+     * Off-heap memory: writers publish {@link java.lang.foreign.MemorySegment}s from an
+     * {@link io.jrcu.arena.RcuArena} in debug mode and free the ones they replace; readers check every byte (runs
+     * {@link ArenaWriter}).
      */
     ARENA("arena", "RcuArena.free(segment): readers check every byte; freed memory is poisoned"),
     /**
@@ -83,7 +84,7 @@ public enum ReclaimMode {
         return this == MISUSE;
     }
 
-    /** Whether writers free off-heap segments into an {@link io.jrcu.RcuArena} (runs {@link ArenaWriter}). */
+    /** Whether writers free off-heap segments into an {@link io.jrcu.arena.RcuArena} (runs {@link ArenaWriter}). */
     public boolean arena() {
         return this == ARENA || this == ARENA_FAST;
     }

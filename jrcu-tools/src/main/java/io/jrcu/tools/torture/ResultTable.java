@@ -1,6 +1,6 @@
 package io.jrcu.tools.torture;
 
-import io.jrcu.ArenaStats;
+import io.jrcu.arena.ArenaStats;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +27,7 @@ final class ResultTable {
             TortureConfig c = r.config();
             boolean callbacks = c.mode().callbacks();
             rows.add(new String[]{
-                    c.flavor().cliName() + (c.skipReaderWait() ? " *" : ""),
+                    c.flavor().shortName() + (c.skipReaderWait() ? " *" : ""),
                     c.mode().cliName(),
                     c.platformReaders() + "/" + c.virtualReaders(),
                     Integer.toString(c.writers()),
@@ -80,7 +80,7 @@ final class ResultTable {
             anyCallbacks |= r.config().mode().callbacks();
             anyArena |= r.arena().isPresent();
             anyMisuse |= r.misuse().isPresent();
-            String run = r.config().flavor().cliName() + "/" + r.config().mode().cliName();
+            String run = r.config().flavor().shortName() + "/" + r.config().mode().cliName();
             if (r.early() > 0 && r.arena().isPresent()) {
                 out.append(run).append(": early = ").append(count(r.ages().freed()))
                         .append(" segments poisoned or overwritten under a reader\n");

@@ -1,6 +1,6 @@
 package io.jrcu.tools.torture;
 
-import io.jrcu.RcuArena;
+import io.jrcu.arena.RcuArena;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,9 +1,9 @@
 package io.jrcu.tools.torture;
 
-import io.jrcu.ArenaStats;
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
 import io.jrcu.RcuReference;
+import io.jrcu.arena.ArenaStats;
+import io.jrcu.arena.RcuArena;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

@@ -1,13 +1,13 @@
 package io.jrcu.tools.torture;
 
-import io.jrcu.ArenaStats;
 import io.jrcu.MembRcu;
 import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
-import io.jrcu.RcuArena;
+import io.jrcu.RcuBuilder;
 import io.jrcu.RcuReference;
 import io.jrcu.RcuStats;
-import io.jrcu.internal.Faults;
+import io.jrcu.arena.ArenaStats;
+import io.jrcu.arena.RcuArena;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -141,14 +141,13 @@ public final class Torture {
     private Torture(TortureConfig config, boolean stopAtFirstError) {
         this.config = Objects.requireNonNull(config, "config");
         this.stopAtFirstError = stopAtFirstError;
-        this.rcu = config.flavor().newDomain("torture-" + config.flavor().cliName()
-                        + (config.mode() != ReclaimMode.SYNC ? "-" + config.mode().cliName() : ""),
-                e -> threads.fail(Thread.currentThread().getName() + " (domain error handler)", e));
+        String domainName = "torture-" + config.flavor().shortName()
+                + (config.mode() != ReclaimMode.SYNC ? "-" + config.mode().cliName() : "");
+        Consumer<RcuBuilder<?>> settings = b -> b.name(domainName)
+                .errorHandler(e -> threads.fail(Thread.currentThread().getName() + " (domain error handler)", e));
+        this.rcu = config.skipReaderWait() ? config.flavor().buildBroken(settings) : config.flavor().build(settings);
         // right after the domain: for bulletProof it builds the domains whose tokens must not pass for its own
         this.misuseTargets = config.mode().misuse() ? MisuseTargets.of(rcu, MISUSE_THREADS) : null;
-        if (config.skipReaderWait()) {
-            Faults.inject(rcu, Faults.Fault.SKIP_READER_WAIT, true);
-        }
         int objects = 1 + config.writers() * (1 + AGE_LIMIT) + SPARE_OBJECTS;
         for (int id = 1; id < objects; id++) {
             freePool.add(new TortureObject(id));
@@ -158,7 +157,7 @@ public final class Torture {
         first.soAge(0);
         this.current = new RcuReference<>(first); // release store; pairs with the readers' acquire get()
         if (config.mode().arena()) {
-            segments = new SegmentSlots(rcu, "torture-" + config.flavor().cliName() + "-" + config.mode().cliName(),
+            segments = new SegmentSlots(rcu, "torture-" + config.flavor().shortName() + "-" + config.mode().cliName(),
                     config.mode() == ReclaimMode.ARENA);
             readCheck = new SegmentCheck(segments);
         } else {
@@ -254,7 +253,7 @@ public final class Torture {
             rcu.close();
             return true;
         }
-        String name = "jrcu-torture-" + config.flavor().cliName() + "-misuse-closer";
+        String name = "jrcu-torture-" + config.flavor().shortName() + "-misuse-closer";
         Thread closer = Thread.ofPlatform().daemon().name(name).start(() -> {
             try {
                 rcu.close();
@@ -311,7 +310,7 @@ public final class Torture {
      */
     private List<MemorySegment> freeLastSegments() throws InterruptedException {
         FutureTask<List<MemorySegment>> freeing = new FutureTask<>(segments::freeAll);
-        Thread.ofPlatform().name("jrcu-torture-" + config.flavor().cliName() + "-" + config.mode().cliName()
+        Thread.ofPlatform().name("jrcu-torture-" + config.flavor().shortName() + "-" + config.mode().cliName()
                 + "-last-frees").start(freeing).join();
         try {
             return freeing.get();   // done: the thread was joined
@@ -324,7 +323,7 @@ public final class Torture {
     }
 
     private void startThreads() {
-        String prefix = "jrcu-torture-" + config.flavor().cliName() + "-"
+        String prefix = "jrcu-torture-" + config.flavor().shortName() + "-"
                 + (config.mode() != ReclaimMode.SYNC ? config.mode().cliName() + "-" : "");
         for (int i = 0; i < config.platformReaders(); i++) {
             TortureReader r = newReader(prefix + "reader-" + i, false);

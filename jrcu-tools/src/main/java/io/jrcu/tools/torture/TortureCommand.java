@@ -1,5 +1,6 @@
 package io.jrcu.tools.torture;
 
+import io.jrcu.testkit.Flavor;
 import io.jrcu.tools.Command;
 import io.jrcu.tools.UsageException;
 
@@ -77,7 +78,7 @@ public final class TortureCommand implements Command {
         out.println("  --readers N          platform reader threads (default: " + TortureConfig.DEFAULT_PLATFORM_READERS
                 + ")");
         out.println("  --virtual-readers N  virtual reader threads for memb and bp (default: "
-                + Flavor.DEFAULT_VIRTUAL_READERS + "); qsbr refuses");
+                + TortureConfig.DEFAULT_VIRTUAL_READERS + "); qsbr refuses");
         out.println("                       them: its readers are registered online threads that report quiescent");
         out.println("                       states (with 'all', qsbr runs without them)");
         out.println("  --writers N          writer threads (default: " + TortureConfig.DEFAULT_WRITERS + ")");
@@ -93,14 +94,14 @@ public final class TortureCommand implements Command {
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         List<TortureConfig> configs = parse(args);
         err.printf(Locale.ROOT, "jrcu torture: %s; mode %s; %s s each, on Java %s with %d CPUs%n",
-                String.join(", ", configs.stream().map(c -> c.flavor().cliName()).distinct().toList()),
+                String.join(", ", configs.stream().map(c -> c.flavor().shortName()).distinct().toList()),
                 String.join(", ", configs.stream().map(c -> c.mode().cliName()).distinct().toList()),
                 seconds(configs.getFirst().duration()), Runtime.version(),
                 Runtime.getRuntime().availableProcessors());
         List<TortureResult> results = new ArrayList<>();
         for (TortureConfig config : configs) {
             err.printf(Locale.ROOT, "%s %s: %d platform + %d virtual readers, %d writer%s%s%s%n",
-                    config.flavor().cliName(), config.mode().cliName(), config.platformReaders(),
+                    config.flavor().shortName(), config.mode().cliName(), config.platformReaders(),
                     config.virtualReaders(), config.writers(), config.writers() == 1 ? "" : "s",
                     config.mode().callbacks() ? ", barrier every " + config.barrierEvery() + " callbacks" : "",
                     config.skipReaderWait() ? ", FAULT INJECTED: " + SKIP_READER_WAIT : "");
@@ -112,7 +113,7 @@ public final class TortureCommand implements Command {
                 err.println("jrcu torture: interrupted");
                 return EXIT_FAILED;
             } catch (IllegalStateException hang) {
-                err.println("jrcu torture: " + config.flavor().cliName() + " " + config.mode().cliName()
+                err.println("jrcu torture: " + config.flavor().shortName() + " " + config.mode().cliName()
                         + " did not finish: " + hang.getMessage());
                 return EXIT_FAILED;
             }
@@ -131,7 +132,7 @@ public final class TortureCommand implements Command {
     private static void printProgress(Progress p, PrintStream err) {
         err.printf(Locale.ROOT, "  %-4s %-10s %3d s  reads %,13d (%,11d/s)  updates %,11d  grace periods %,9d"
                         + "  callbacks %,11d  errors %,d%n",
-                p.flavor().cliName(), p.mode().cliName(), Math.round(p.elapsed().toMillis() / 1000.0), p.reads(),
+                p.flavor().shortName(), p.mode().cliName(), Math.round(p.elapsed().toMillis() / 1000.0), p.reads(),
                 p.readsPerSecond(), p.updates(), p.gracePeriods(), p.callbacksInvoked(), p.errors());
         err.flush();
     }
@@ -191,8 +192,8 @@ public final class TortureCommand implements Command {
         for (Flavor flavor : flavors) {
             int virtual;
             if (virtualReaders == null) {
-                virtual = flavor.defaultVirtualReaders();
-            } else if (!flavor.allowsVirtualReaders() && !flavorsNamed) {
+                virtual = TortureConfig.defaultVirtualReaders(flavor);
+            } else if (!flavor.readersMayBlock() && !flavorsNamed) {
                 virtual = 0; // 'all': the option is for the flavors that take virtual readers
             } else {
                 virtual = virtualReaders;
@@ -216,9 +217,9 @@ public final class TortureCommand implements Command {
         Set<Flavor> flavors = new LinkedHashSet<>();
         for (String name : value.split(",", -1)) {
             try {
-                flavors.add(Flavor.byCliName(name.trim()));
+                flavors.add(Flavor.named(name.trim()));
             } catch (IllegalArgumentException e) {
-                throw new UsageException("--flavor: unknown flavor '" + name.trim() + "' (known: " + Flavor.cliNames()
+                throw new UsageException("--flavor: unknown flavor '" + name.trim() + "' (known: " + Flavor.shortNames()
                         + "|all)");
             }
         }

@@ -1,5 +1,7 @@
 package io.jrcu.tools.torture;
 
+import io.jrcu.testkit.Flavor;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -30,6 +32,8 @@ public record TortureConfig(Flavor flavor, ReclaimMode mode, Duration duration, 
     public static final Duration DEFAULT_DURATION = Duration.ofSeconds(3);
     public static final int DEFAULT_PLATFORM_READERS = 2;
     public static final int DEFAULT_WRITERS = 1;
+    /** Virtual readers a flavor whose readers may block gets unless told otherwise. */
+    public static final int DEFAULT_VIRTUAL_READERS = 1000;
     public static final int MAX_PLATFORM_READERS = 1024;
     public static final int MAX_VIRTUAL_READERS = 1_000_000;
     public static final int MAX_WRITERS = 64;
@@ -56,7 +60,7 @@ public record TortureConfig(Flavor flavor, ReclaimMode mode, Duration duration, 
             throw new IllegalArgumentException("callbacks between barriers must be between 1 and "
                     + MAX_BARRIER_EVERY + " (got " + barrierEvery + ")");
         }
-        if (virtualReaders > 0 && !flavor.allowsVirtualReaders()) {
+        if (virtualReaders > 0 && !flavor.readersMayBlock()) {
             throw new IllegalArgumentException(flavor + " does not support virtual readers (asked for "
                     + virtualReaders + "): a QSBR reader is a registered thread that stays online and reports"
                     + " quiescent states, and must not park while online; use platform readers (--readers)");
@@ -72,7 +76,15 @@ public record TortureConfig(Flavor flavor, ReclaimMode mode, Duration duration, 
      */
     public static TortureConfig defaults(Flavor flavor) {
         return new TortureConfig(flavor, ReclaimMode.SYNC, DEFAULT_DURATION, DEFAULT_PLATFORM_READERS,
-                flavor.defaultVirtualReaders(), DEFAULT_WRITERS, DEFAULT_BARRIER_EVERY, false);
+                defaultVirtualReaders(flavor), DEFAULT_WRITERS, DEFAULT_BARRIER_EVERY, false);
+    }
+
+    /**
+     * {@link #DEFAULT_VIRTUAL_READERS} where a reader may block ({@link Flavor#readersMayBlock()}: a parked virtual
+     * thread), else 0.
+     */
+    public static int defaultVirtualReaders(Flavor flavor) {
+        return flavor.readersMayBlock() ? DEFAULT_VIRTUAL_READERS : 0;
     }
 
     public TortureConfig withMode(ReclaimMode m) {

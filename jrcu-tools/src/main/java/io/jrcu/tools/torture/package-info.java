@@ -13,7 +13,7 @@
  * callback run under a reader. Each callback also carries an id (a per-writer sequence) that a
  * {@link io.jrcu.tools.torture.CallbackLedger} checks at {@code barrier()} checkpoints: none lost, none run twice,
  * none run before the grace period of a cookie taken at its removal. In {@code arena} the shared data is off-heap:
- * writers publish {@link java.lang.foreign.MemorySegment}s of an {@link io.jrcu.RcuArena} in debug mode (freed memory
+ * writers publish {@code MemorySegment}s of an {@link io.jrcu.arena.RcuArena} in debug mode (freed memory
  * is poisoned after its grace period, before reuse) and free the ones they replace; readers check every byte against a
  * {@link io.jrcu.tools.torture.SegmentPattern}, so poison or a reused segment's new contents under a reader is an
  * error. {@code arena-fast} does the same with an arena without debug checks, so that writers allocate and free

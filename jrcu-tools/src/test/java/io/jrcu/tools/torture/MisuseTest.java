@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jrcu.MembRcu;
 import io.jrcu.ReadSection;
+import io.jrcu.testkit.Flavor;
 
 import java.time.Duration;
 import java.util.Arrays;

@@ -2,7 +2,7 @@ package io.jrcu.tools.torture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrcu.RcuArena;
+import io.jrcu.arena.RcuArena;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

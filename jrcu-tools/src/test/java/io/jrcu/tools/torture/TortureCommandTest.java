@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.jrcu.testkit.Flavor;
 import io.jrcu.tools.UsageException;
 
 import java.time.Duration;
