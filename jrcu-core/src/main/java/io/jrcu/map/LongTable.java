@@ -36,6 +36,8 @@ final class LongTable {
     final int mask;
     /** Most non-EMPTY entries before a writer rebuilds the table (3/4 of the capacity). */
     final int maxUsed;
+    /** Tables the map allocated before this one; -1 for {@link #CLOSED}. */
+    final long generation;
 
     /** Entries holding a key (writer lock). */
     int live;
@@ -49,7 +51,7 @@ final class LongTable {
      *
      * @throws OutOfMemoryError if the memory cannot be allocated
      */
-    LongTable(int capacity) {
+    LongTable(int capacity, long generation) {
         this.arena = Arena.ofShared();
         try {
             this.entries = arena.allocate(tableBytes(capacity), TABLE_ALIGNMENT);
@@ -60,6 +62,7 @@ final class LongTable {
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.maxUsed = capacity - capacity / 4;
+        this.generation = generation;
         assert Long.bitCount(capacity) == 1 && EMPTY == 0;
     }
 
@@ -69,6 +72,28 @@ final class LongTable {
         this.capacity = 0;
         this.mask = 0;
         this.maxUsed = 0;
+        this.generation = -1;
+    }
+
+    /** Bits of a pending entry that hold the slot; the generation is above them. */
+    private static final int SLOT_BITS = 30;
+
+    /**
+     * The long the map's ring of removed entries holds for {@code slot} of this table: the slot in the low
+     * {@value #SLOT_BITS} bits (capacities are at most 2^30), the generation above (2^34 tables before it wraps).
+     */
+    long pendingEntry(int slot) {
+        return generation << SLOT_BITS | slot;
+    }
+
+    /** Whether {@code pendingEntry} names an entry of this table. */
+    boolean holds(long pendingEntry) {
+        return pendingEntry >>> SLOT_BITS == generation;
+    }
+
+    /** The slot a pending entry names. */
+    static int slotOf(long pendingEntry) {
+        return (int) pendingEntry & ((1 << SLOT_BITS) - 1);
     }
 
     long bytes() {

@@ -3,6 +3,7 @@ package io.jrcu.map;
 import io.jrcu.Rcu;
 import io.jrcu.RcuReader;
 import io.jrcu.internal.Bridge;
+import io.jrcu.internal.DeferRing;
 import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.internal.VarHandles;
 
@@ -73,11 +74,12 @@ public final class RcuLongMap implements AutoCloseable {
      *             readUnlock
      *   put(k,v): lock; reclaim up to 2 passed tombstones; find k: update value (release), or insert at the first
      *             FREE entry of the probe (else the EMPTY that ended it): value (plain), then key (release)
-     *   remove:   lock; key = DELETED (release); FIFO += (deferCookie(), slot)    [SYNC: unlock; synchronize; lock]
-     *   reclaim:  head cookie has passed: key(slot) = FREE (release); if the next entry is EMPTY, this entry and the
-     *             FREE run before it become EMPTY (release)
+     *   remove:   lock; key = DELETED (release); ring += (cookie, generation|slot)  [SYNC: unlock; synchronize; lock]
+     *   reclaim:  ring frees entries whose cookie has passed: of the current table's generation only, key(slot) =
+     *             FREE (release); if the next entry is EMPTY, this entry and the FREE run before it become EMPTY
      *   rebuild:  copy the live entries into a new table (plain: unpublished), table = new (release), release the
-     *             old table with a callback after a grace period; the FIFO is emptied (its entries die with the old)
+     *             old table with a callback after a grace period; the ring's entries of the old table are dropped when
+     *             the ring frees them (their generation is not the current table's)
      *
      * Invariants. (1) A key word changes from a key only to DELETED, from DELETED only to FREE after a grace period
      * that began after the DELETED store, and only FREE or EMPTY entries take a new key: so a reader that saw key k
@@ -100,6 +102,15 @@ public final class RcuLongMap implements AutoCloseable {
      *
      * Nothing is padded: the writer-side fields are written under the lock only, and readers read the final fields
      * and the table reference, which changes only on a rebuild.
+     *
+     * The FIFO of removed entries is the library's queue core, a DeferRing of longs (DeferRing.ofLongs): it stamps
+     * each entry with deferCookie() when it is enqueued, frees in batches from the head in the caller's context
+     * without waiting (reclaimSome), may start the head's grace period when the map is out of room, and allocates
+     * nothing at a stable size (one spare chunk and one spare batch array are kept). The map enqueues and reclaims
+     * under its writer lock only (a single producer; the ring's consumer lock is uncontended) and never closes the
+     * ring: its entries are slot numbers, nothing to release, and the ring is dropped with the map. An entry names
+     * its table's generation as well as the slot, because a rebuild cannot take entries out of the ring: a slot of
+     * an older table is ignored when freed (the old table's tombstones die with it).
      */
 
     /** How removed entries wait for their grace period. */
@@ -161,12 +172,17 @@ public final class RcuLongMap implements AutoCloseable {
     private final AtomicLong offHeapBytes = new AtomicLong();
 
     private final ReentrantLock writeLock = new ReentrantLock();
-    /** (cookie, slot) of DELETED entries of the current table, in removal order (writer lock; DEFER_QUEUE only). */
-    private final LongPairFifo pendingSlots = new LongPairFifo();
+    /**
+     * DELETED entries ({@link LongTable#pendingEntry}) stamped with their cookies, in removal order (enqueued and
+     * reclaimed under the writer lock; DEFER_QUEUE only).
+     */
+    private final DeferRing<Void> pendingSlots;
     /** Reserved keys present (writer lock). */
     private int reservedCount;
     /** Tables built after the first (writer lock). */
     private long resizes;
+    /** Tables allocated: the next table's generation (writer lock, or the constructor). */
+    private long tablesBuilt;
 
     private RcuLongMap(Builder b) {
         this.rcu = b.rcu;
@@ -180,6 +196,8 @@ public final class RcuLongMap implements AutoCloseable {
         this.seed = b.seedSet ? b.seed : ThreadLocalRandom.current().nextLong();
         this.brokenEarlyReuse = b.brokenEarlyReuse;
         this.minCapacity = powerOfTwoFor(maxEntries > 0 ? maxEntries : b.initialCapacity);
+        this.pendingSlots = DeferRing.ofLongs(rcu, this::reclaimed, new DeferRing.Settings("RcuLongMap",
+                Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, true, false));
         LongTable t = allocate(minCapacity);
         TABLE.setRelease(this, t);   // release; pairs with the getAcquire in readers (this constructor's writes)
     }
@@ -524,7 +542,6 @@ public final class RcuLongMap implements AutoCloseable {
             if (old == LongTable.CLOSED) {
                 return;
             }
-            pendingSlots.clear();
             for (int stored = 0; stored < STATE_COUNT; stored++) {
                 writeReserved(stored, null);
             }
@@ -594,7 +611,7 @@ public final class RcuLongMap implements AutoCloseable {
                 }
                 return flag ? (store ? STORED : NOT_STORED) : old;
             }
-            reclaimPassed(t, RECLAIM_PER_WRITE);
+            reclaimPassed(RECLAIM_PER_WRITE);
             int found = find(t, stored, key);
             if (found >= 0) {
                 long old = t.valuePlain(found);
@@ -640,7 +657,7 @@ public final class RcuLongMap implements AutoCloseable {
                 publishSize(size() + delta);
                 return next;
             }
-            reclaimPassed(t, RECLAIM_PER_WRITE);
+            reclaimPassed(RECLAIM_PER_WRITE);
             int found = find(t, stored, key);
             long old = found >= 0 ? t.valuePlain(found) : missingValue;
             long next = function.applyAsLong(key, old);
@@ -685,7 +702,7 @@ public final class RcuLongMap implements AutoCloseable {
                 publishSize(size() - 1);
                 return boxed;
             }
-            reclaimPassed(t, RECLAIM_PER_WRITE);
+            reclaimPassed(RECLAIM_PER_WRITE);
             slot = find(t, stored, key);
             if (slot < 0) {
                 return missingValue;
@@ -708,9 +725,11 @@ public final class RcuLongMap implements AutoCloseable {
         t.live--;
         t.pending++;
         publishSize(size() - 1);
-        if (reclamation == Reclamation.DEFER_QUEUE) {
+        if (brokenEarlyReuse) {
+            markFree(t, slot);   // the broken twin: reusable before any grace period
+        } else if (reclamation == Reclamation.DEFER_QUEUE) {
             try {
-                pendingSlots.add(flavor.deferCookie(), slot);   // the cookie is taken after the DELETED store
+                pendingSlots.enqueueLong(t.pendingEntry(slot));   // the cookie is taken after the DELETED store
             } catch (IllegalStateException domainClosing) {
                 // the entry stays DELETED: never reused in this table, dropped by the next rebuild
             }
@@ -746,14 +765,11 @@ public final class RcuLongMap implements AutoCloseable {
         if (maxEntries == 0 || t.live + reservedCount + t.pending < maxEntries) {
             return true;
         }
-        reclaimPassed(t, Integer.MAX_VALUE);
-        if (t.live + reservedCount + t.pending >= maxEntries && !pendingSlots.isEmpty()
-                && flavor.tryAdvance(pendingSlots.firstKey(), flavor.gracePeriodStartIsCheap())) {
-            reclaimPassed(t, Integer.MAX_VALUE);
-        }
+        pendingSlots.reclaimSome(Integer.MAX_VALUE, true);   // out of room: whatever it takes, short of waiting
         if (t.live + reservedCount + t.pending < maxEntries) {
             return true;
         }
+        pendingSlots.requestOldest();   // the domain thread drives the oldest entry's grace period from now on
         if (mode == TRY_PUT) {
             return false;
         }
@@ -766,7 +782,7 @@ public final class RcuLongMap implements AutoCloseable {
         int found = find(t, stored, key);
         int slot = -1 - found;
         if (found == NO_SLOT || t.keyPlain(slot) == EMPTY && t.used + 1 > t.maxUsed) {
-            reclaimPassed(t, Integer.MAX_VALUE);
+            reclaimPassed(Integer.MAX_VALUE);
             if (t.used + 1 > t.maxUsed) {
                 retireLater(t);
                 t = rebuild(t, capacityFor(t.live + 1));
@@ -808,11 +824,21 @@ public final class RcuLongMap implements AutoCloseable {
         return firstFree >= 0 ? -1 - firstFree : NO_SLOT;
     }
 
-    /** Frees up to {@code max} tombstones whose grace period has passed, oldest first (writer lock). */
-    private void reclaimPassed(LongTable t, int max) {
-        for (int n = 0; n < max && !pendingSlots.isEmpty()
-                && (brokenEarlyReuse || flavor.hasPassed(pendingSlots.firstKey())); n++) {
-            markFree(t, (int) pendingSlots.removeFirst());
+    /**
+     * Frees up to {@code max} tombstones whose grace period has passed, oldest first, completing a grace period
+     * already started but starting none (writer lock).
+     */
+    private void reclaimPassed(int max) {
+        pendingSlots.reclaimSome(max, false);
+    }
+
+    /** The ring's free function (writer lock: the map reclaims only under it): frees the current table's entries. */
+    private void reclaimed(long[] entries, int count) {
+        LongTable t = current();
+        for (int i = 0; i < count; i++) {
+            if (t.holds(entries[i])) {
+                markFree(t, LongTable.slotOf(entries[i]));
+            }
         }
     }
 
@@ -857,7 +883,6 @@ public final class RcuLongMap implements AutoCloseable {
 
     /** Makes {@code next} current (writer lock); returns the old table, for the caller to retire after unlock. */
     private LongTable publish(LongTable old, LongTable next) {
-        pendingSlots.clear();
         TABLE.setRelease(this, next);   // release; pairs with the getAcquire in readers (next's entries)
         resizes++;
         return old;
@@ -903,7 +928,7 @@ public final class RcuLongMap implements AutoCloseable {
     }
 
     private LongTable allocate(int capacity) {
-        LongTable t = new LongTable(capacity);
+        LongTable t = new LongTable(capacity, tablesBuilt++);
         offHeapBytes.addAndGet(t.bytes());
         return t;
     }

@@ -205,6 +205,37 @@ class RcuLongMapTest {
         assertThat(map.get(4)).isEqualTo(4);
     }
 
+    /**
+     * Entries removed from a table that a rebuild replaced stay in the queue of removed entries; when their grace
+     * period passes they free nothing in the new table, whose same slots hold live keys.
+     */
+    @Test
+    void removedEntriesOfAReplacedTableNeverFreeSlotsOfItsSuccessor() throws Exception {
+        RcuLongMap map = map(RcuLongMap.builder(rcu).hashSeed(3));
+        for (int i = 1; i <= 10; i++) {
+            map.put(i, i);
+        }
+        try (BlockingReader reader = new BlockingReader()) {
+            for (int i = 1; i <= 10; i++) {
+                map.remove(i);
+            }
+            assertThat(map.stats().pendingReclamation()).isEqualTo(10);
+            map.clear();
+            for (int i = 1; i <= 10; i++) {
+                map.put(i, -i);   // a fresh table of the same size and seed: the same slots as before
+            }
+        }
+        rcu.synchronize();
+        for (int i = 1; i <= 10; i++) {
+            map.put(1000, i);   // each write reclaims what has passed, here the first table's entries
+        }
+        for (int i = 1; i <= 10; i++) {
+            assertThat(map.get(i)).as("key %d", i).isEqualTo(-i);
+        }
+        assertThat(map.stats().pendingReclamation()).isZero();
+        assertThat(map.size()).isEqualTo(11);
+    }
+
     @Test
     void syncModeFreesTheEntryBeforeRemoveReturnsAndRefusesWritesInsideASection() {
         RcuLongMap map = map(RcuLongMap.builder(rcu).reclamation(Reclamation.SYNC).maxEntries(2));
