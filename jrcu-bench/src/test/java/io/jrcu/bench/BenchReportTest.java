@@ -44,6 +44,26 @@ class BenchReportTest {
     }
 
     @Test
+    void mapPeersAreComparedWithRcuLongMapGetOfTheSameCaseAndSize() {
+        Map<String, String> jrcu = Map.of("impl", "jrcuGet", "entries", "10000000");
+        Map<String, String> chm = Map.of("impl", "chm", "entries", "10000000");
+        BenchReport maps = BenchReport.of(List.of(
+                Measurement.throughput("MapLookup.read", jrcu, 2, 8e6),
+                Measurement.throughput("MapLookup.read", chm, 2, 2e6),
+                Measurement.throughput("MapLookup.readWithWriter", chm, 1, 4e6)));
+        BenchReport.Row read = maps.rows().stream().filter(r -> r.label().startsWith("ConcurrentHashMap")
+                && r.measurement().threads() == 2).findFirst().orElseThrow();
+        assertThat(read.section()).isEqualTo(FigureCatalog.Section.MAP);
+        assertThat(read.label()).isEqualTo("ConcurrentHashMap<Long, Long>, get, 2 readers, 10 M entries");
+        assertThat(read.comparedWith()).isEqualTo("RcuLongMap get");
+        assertThat(read.jrcuFactor()).isCloseTo(4, within(1e-9));
+        // no jrcu figure of the same case: nothing to compare with
+        assertThat(maps.rows()).filteredOn(r -> r.measurement().threads() == 1).singleElement()
+                .satisfies(r -> assertThat(r.comparedWith()).isNull());
+        assertThat(maps.render()).contains("Maps (memb)", "RcuLongMap get 4.00× faster");
+    }
+
+    @Test
     void targetsAreMetMissedOrNotMeasured() {
         assertThat(target("qsbr kept handle").status()).isEqualTo(Targets.Status.MET);
         assertThat(target("memb kept handle").status()).isEqualTo(Targets.Status.MISSED);
