@@ -103,14 +103,14 @@ public final class RcuLongMap implements AutoCloseable {
      * Nothing is padded: the writer-side fields are written under the lock only, and readers read the final fields
      * and the table reference, which changes only on a rebuild.
      *
-     * The FIFO of removed entries is the library's queue core, a DeferRing of longs (DeferRing.ofLongs): it stamps
-     * each entry with deferCookie() when it is enqueued, frees in batches from the head in the caller's context
-     * without waiting (reclaimSome), may start the head's grace period when the map is out of room, and allocates
-     * nothing at a stable size (one spare chunk and one spare batch array are kept). The map enqueues and reclaims
+     * The FIFO of removed entries is the library's queue core, a DeferRing of longs (DeferRing.ofLongs): it stamps each
+     * entry with deferCookie() when it is enqueued, frees in batches from the head in the caller's context without
+     * waiting (reclaimSome), may start the head's grace period when the map is out of room, and allocates nothing at a
+     * stable size (it keeps up to SPARE_CHUNKS emptied chunks, and one batch array). The map enqueues and reclaims
      * under its writer lock only (a single producer; the ring's consumer lock is uncontended) and never closes the
-     * ring: its entries are slot numbers, nothing to release, and the ring is dropped with the map. An entry names
-     * its table's generation as well as the slot, because a rebuild cannot take entries out of the ring: a slot of
-     * an older table is ignored when freed (the old table's tombstones die with it).
+     * ring: its entries are slot numbers, nothing to release, and the ring is dropped with the map. An entry names its
+     * table's generation as well as the slot, because a rebuild cannot take entries out of the ring: a slot of an older
+     * table is ignored when freed (the old table's tombstones die with it).
      */
 
     /** How removed entries wait for their grace period. */
@@ -145,6 +145,12 @@ public final class RcuLongMap implements AutoCloseable {
 
     /** Tombstones a write reuses at most before its own work, so that a write stays O(1) amortized. */
     private static final int RECLAIM_PER_WRITE = 2;
+    /**
+     * Emptied chunks of the queue of removed entries kept for reuse (256 KiB at most): removals pile up between
+     * grace periods (thousands per millisecond at full speed) and drain after each, and a queue that kept fewer
+     * chunks than that swing would allocate on every swing.
+     */
+    private static final int SPARE_CHUNKS = 64;
     /** Smallest table. */
     private static final int MIN_CAPACITY = 16;
     /** {@code -Djrcu.map.checkReader=true}: get(reader, key) checks that the reader is the caller's of the domain. */
@@ -197,7 +203,7 @@ public final class RcuLongMap implements AutoCloseable {
         this.brokenEarlyReuse = b.brokenEarlyReuse;
         this.minCapacity = powerOfTwoFor(maxEntries > 0 ? maxEntries : b.initialCapacity);
         this.pendingSlots = DeferRing.ofLongs(rcu, this::reclaimed, new DeferRing.Settings("RcuLongMap",
-                Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, true, false));
+                Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, true, false), SPARE_CHUNKS);
         LongTable t = allocate(minCapacity);
         TABLE.setRelease(this, t);   // release; pairs with the getAcquire in readers (this constructor's writes)
     }
