@@ -227,8 +227,8 @@ public final class DeferRing<T> implements AutoCloseable {
 
     /**
      * As {@link #ofLongs(Rcu, LongBatchFree, Settings)}, keeping up to {@code spareChunks} emptied chunks of
-     * {@value #CHUNK_ENTRIES} entries for reuse instead of one: a queue whose pending count swings by many chunks between
-     * grace periods then allocates nothing once it has reached its high-water mark.
+     * {@value #CHUNK_ENTRIES} entries for reuse instead of one: a queue whose pending count swings by many chunks
+     * between grace periods then allocates nothing once it has reached its high-water mark.
      *
      * @param spareChunks at least 1
      * @throws IllegalArgumentException if {@code spareChunks} is below 1
