@@ -61,6 +61,10 @@ class BenchReportTest {
         assertThat(maps.rows()).filteredOn(r -> r.measurement().threads() == 1).singleElement()
                 .satisfies(r -> assertThat(r.comparedWith()).isNull());
         assertThat(maps.render()).contains("Maps (memb)", "RcuLongMap get 4.00× faster");
+        Targets.Result twiceChm = maps.targets().stream().filter(t -> t.description().startsWith(
+                "RcuLongMap get ÷ ConcurrentHashMap, 10 M entries, 2 readers")).findFirst().orElseThrow();
+        assertThat(twiceChm.status()).isEqualTo(Targets.Status.MET);
+        assertThat(twiceChm.observed()).isCloseTo(4, within(1e-9));
     }
 
     @Test
@@ -103,7 +107,7 @@ class BenchReportTest {
     void theTableHasOneLinePerFigureBySectionAndTheTargets() {
         String text = report.render();
 
-        assertThat(text).contains("Read side:", "Grace periods:", "Reclamation:", "Targets (issue 5)");
+        assertThat(text).contains("Read side:", "Grace periods:", "Reclamation:", "Targets (issues 5 and 13)");
         assertThat(text.indexOf("Read side:")).isLessThan(text.indexOf("Grace periods:"));
         assertThat(text).containsPattern("ReentrantReadWriteLock read lock \\+ unlock +peer +2 +150 ns +300× +"
                 + "memb handle 150× faster");
