@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 /**
  * What {@code bin/jrcu bench} runs: a list of JMH runs ({@link Step}s) and the iteration lengths of every fork
  * ({@link Timing}), with the time it will take. The curated plan covers every target row of issue 5 in about
- * four minutes on 2 cores; {@code --full} runs everything.
+ * four minutes on 2 cores, and RcuLongMap's lookups at 10 M entries against ConcurrentHashMap and Agrona (issue
+ * 13: six forks, about two minutes more, most of it filling the maps); {@code --full} runs everything.
  *
  * @param steps  the JMH runs, in order
  * @param timing warm-up and measurement of every fork
@@ -25,6 +26,8 @@ public record BenchPlan(List<Step> steps, Timing timing) {
     static final List<String> CURATED_READ_IMPLS = List.of("volatileRead", "membHandle", "qsbrHandle", "bpHandle",
             "rwLock", "stampedRead", "refCount", "opOrder");
     static final List<String> FLAVORS = List.of("memb", "qsbr", "bp");
+    /** The maps of the curated run: RcuLongMap.get(key), ConcurrentHashMap, Agrona under StampedLock. */
+    static final List<String> CURATED_MAP_IMPLS = List.of("jrcuGet", "chm", "agronaStamped");
 
     /**
      * One JMH run: every benchmark whose short name matches {@code benchmarks}, with {@code params} overriding the
@@ -115,7 +118,10 @@ public record BenchPlan(List<Step> steps, Timing timing) {
                 new Step("Reclamation\\.deferQueue", Map.of("flavor", List.of("qsbr")), 1, false, List.of()),
                 // without the busy reader: does the allocator itself scale to two threads?
                 new Step("ReclamationScaling\\.rcuArena", Map.of("flavor", FLAVORS), 2, false, List.of()),
-                new Step("ReclamationScaling\\.malloc", Map.of("flavor", List.of("memb")), 2, false, List.of())),
+                new Step("ReclamationScaling\\.malloc", Map.of("flavor", List.of("memb")), 2, false, List.of()),
+                // RcuLongMap against ConcurrentHashMap and Agrona at 10 M entries: (a) 2 readers, (b) 1 reader + writer
+                new Step("MapLookup\\.(read|readWithWriter)", Map.of("impl", CURATED_MAP_IMPLS,
+                        "entries", List.of("10000000")), 0, true, List.of())),
                 timing);
     }
 

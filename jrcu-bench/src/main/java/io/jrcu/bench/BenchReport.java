@@ -100,7 +100,7 @@ record BenchReport(List<Row> rows, List<Targets.Result> targets) {
                 appendAligned(out, line, width);
             }
         }
-        out.append('\n').append("Targets (issue 5)\n");
+        out.append('\n').append("Targets (issues 5 and 13)\n");
         for (Targets.Result t : targets) {
             String status = switch (t.status()) {
                 case MET -> "met     ";

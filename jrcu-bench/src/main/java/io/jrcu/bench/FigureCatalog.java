@@ -17,6 +17,7 @@ final class FigureCatalog {
         READ("Read side: time per read section (lower is better)"),
         GRACE("Grace periods: time per grace period, p50 of sampled calls (lower is better)"),
         RECLAIM("Reclamation: time per operation (lower is better), callbacks per second (higher is better)"),
+        MAP("Maps (memb): lookups or writes per second, all measuring threads together (higher is better)"),
         OTHER("Other figures");
 
         final String title;
@@ -117,6 +118,7 @@ final class FigureCatalog {
             case "liburcu.call_bulk" -> new Figure(Section.RECLAIM, Kind.LIBURCU,
                     "liburcu " + flavor + " call_rcu, all then one rcu_barrier", null, intrusive(flavor), null,
                     45 + flavorOrder(flavor));
+            case "MapLookup.read", "MapLookup.readWithWriter", "MapWrite.putRemove" -> describeMap(m);
             default -> describeByClass(m, flavor);
         };
     }
@@ -148,6 +150,39 @@ final class FigureCatalog {
         Section section = b.startsWith("GracePeriod") || b.startsWith("CallLatency") ? Section.GRACE
                 : b.startsWith("Reclamation") ? Section.RECLAIM : Section.OTHER;
         return new Figure(section, Kind.OTHER, m.id(), null, null, null, 90);
+    }
+
+    private static final Map<String, String> MAP_LABELS = Map.of(
+            "jrcuGet", "jrcu RcuLongMap", "jrcuReader", "jrcu RcuLongMap, kept RcuReader",
+            "chm", "ConcurrentHashMap<Long, Long>", "agronaStamped", "Agrona Long2LongHashMap, StampedLock optimistic",
+            "agronaRwLock", "Agrona Long2LongHashMap, ReentrantReadWriteLock");
+
+    private static final Map<String, String> MAP_CASES = Map.of(
+            "MapLookup.read", "get, 2 readers", "MapLookup.readWithWriter", "get, 1 reader + writer 100k/s",
+            "MapWrite.putRemove", "put + remove");
+
+    /** A map figure: jrcu's get(key) is what each peer (and get(reader, key)) is compared with. */
+    private static Figure describeMap(Measurement m) {
+        String impl = m.params().getOrDefault("impl", "");
+        String entries = m.params().getOrDefault("entries", "");
+        String size = entries.endsWith("000000") ? entries.substring(0, entries.length() - 6) + " M" : entries;
+        Kind kind = impl.startsWith("jrcu") ? Kind.JRCU : Kind.PEER;
+        String jrcuGet = Measurement.id(m.benchmark(), Map.of("impl", "jrcuGet", "entries", entries), m.threads());
+        int order = (m.benchmark().equals("MapWrite.putRemove") ? 200 : m.benchmark().endsWith("Writer") ? 100 : 0)
+                + (entries.length() > 7 ? 50 : 0) + mapOrder(impl);
+        String shortLabel = m.benchmark().equals("MapWrite.putRemove") ? "RcuLongMap put + remove" : "RcuLongMap get";
+        return new Figure(Section.MAP, kind, MAP_LABELS.getOrDefault(impl, impl) + ", " + MAP_CASES.get(m.benchmark())
+                + ", " + size + " entries", shortLabel, impl.equals("jrcuGet") ? null : jrcuGet, null, order);
+    }
+
+    private static int mapOrder(String impl) {
+        return switch (impl) {
+            case "jrcuGet" -> 0;
+            case "jrcuReader" -> 1;
+            case "chm" -> 2;
+            case "agronaStamped" -> 3;
+            default -> 4;
+        };
     }
 
     private static String rcuArena(String flavor, int threads) {

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The targets of issue 5 ("Targets"), each a ratio of two figures of the same run with a bound, evaluated on
+ * The targets of issue 5 ("Targets") and of issue 13 (RcuLongMap's lookups), each a ratio of two figures of the same run with a bound, evaluated on
  * whatever the run measured: a target whose figures are missing is reported as not measured, never as met.
  */
 final class Targets {
@@ -92,7 +92,13 @@ final class Targets {
             arenaRatio("RcuArena (bp) allocate + free ÷ malloc + free, 1 thread", "Reclamation", "bp", 1),
             arenaRatio("RcuArena (memb) ÷ malloc, no reader, 2 threads", "ReclamationScaling", "memb", 2),
             arenaRatio("RcuArena (qsbr) ÷ malloc, no reader, 2 threads", "ReclamationScaling", "qsbr", 2),
-            arenaRatio("RcuArena (bp) ÷ malloc, no reader, 2 threads", "ReclamationScaling", "bp", 2));
+            arenaRatio("RcuArena (bp) ÷ malloc, no reader, 2 threads", "ReclamationScaling", "bp", 2),
+            mapRatio("RcuLongMap get ÷ ConcurrentHashMap, 10 M entries, 2 readers", "read", "chm", 2),
+            mapRatio("RcuLongMap get ÷ ConcurrentHashMap, 10 M entries, 1 reader + writer", "readWithWriter", "chm",
+                    1),
+            mapRatio("RcuLongMap get ÷ Agrona + StampedLock, 10 M entries, 2 readers", "read", "agronaStamped", 2),
+            mapRatio("RcuLongMap get ÷ Agrona + StampedLock, 10 M entries, 1 reader + writer", "readWithWriter",
+                    "agronaStamped", 1));
 
     /**
      * {@code benchmarks}' RcuArena of {@code flavor} against its malloc (measured once, in the memb trial: malloc
@@ -101,6 +107,17 @@ final class Targets {
     private static Ratio arenaRatio(String label, String benchmarks, String flavor, int threads) {
         return new Ratio(label, Measurement.id(benchmarks + ".rcuArena", Map.of("flavor", flavor), threads),
                 Measurement.id(benchmarks + ".malloc", Map.of("flavor", "memb"), threads), true, 2);
+    }
+
+    /**
+     * Issue 13: RcuLongMap.get(key)'s lookups per second against a peer's in the same case at 10 M entries, at
+     * least 2× ConcurrentHashMap's and above Agrona's.
+     */
+    private static Ratio mapRatio(String label, String lookup, String peer, int threads) {
+        String benchmark = "MapLookup." + lookup;
+        return new Ratio(label, Measurement.id(benchmark, Map.of("impl", "jrcuGet", "entries", "10000000"), threads),
+                Measurement.id(benchmark, Map.of("impl", peer, "entries", "10000000"), threads), false,
+                peer.equals("chm") ? 2 : 1);
     }
 
     /** Every target: the ratios, then 0 B/op on jrcu's read paths. */

@@ -44,6 +44,30 @@ class BenchReportTest {
     }
 
     @Test
+    void mapPeersAreComparedWithRcuLongMapGetOfTheSameCaseAndSize() {
+        Map<String, String> jrcu = Map.of("impl", "jrcuGet", "entries", "10000000");
+        Map<String, String> chm = Map.of("impl", "chm", "entries", "10000000");
+        BenchReport maps = BenchReport.of(List.of(
+                Measurement.throughput("MapLookup.read", jrcu, 2, 8e6),
+                Measurement.throughput("MapLookup.read", chm, 2, 2e6),
+                Measurement.throughput("MapLookup.readWithWriter", chm, 1, 4e6)));
+        BenchReport.Row read = maps.rows().stream().filter(r -> r.label().startsWith("ConcurrentHashMap")
+                && r.measurement().threads() == 2).findFirst().orElseThrow();
+        assertThat(read.section()).isEqualTo(FigureCatalog.Section.MAP);
+        assertThat(read.label()).isEqualTo("ConcurrentHashMap<Long, Long>, get, 2 readers, 10 M entries");
+        assertThat(read.comparedWith()).isEqualTo("RcuLongMap get");
+        assertThat(read.jrcuFactor()).isCloseTo(4, within(1e-9));
+        // no jrcu figure of the same case: nothing to compare with
+        assertThat(maps.rows()).filteredOn(r -> r.measurement().threads() == 1).singleElement()
+                .satisfies(r -> assertThat(r.comparedWith()).isNull());
+        assertThat(maps.render()).contains("Maps (memb)", "RcuLongMap get 4.00× faster");
+        Targets.Result twiceChm = maps.targets().stream().filter(t -> t.description().startsWith(
+                "RcuLongMap get ÷ ConcurrentHashMap, 10 M entries, 2 readers")).findFirst().orElseThrow();
+        assertThat(twiceChm.status()).isEqualTo(Targets.Status.MET);
+        assertThat(twiceChm.observed()).isCloseTo(4, within(1e-9));
+    }
+
+    @Test
     void targetsAreMetMissedOrNotMeasured() {
         assertThat(target("qsbr kept handle").status()).isEqualTo(Targets.Status.MET);
         assertThat(target("memb kept handle").status()).isEqualTo(Targets.Status.MISSED);
@@ -83,7 +107,7 @@ class BenchReportTest {
     void theTableHasOneLinePerFigureBySectionAndTheTargets() {
         String text = report.render();
 
-        assertThat(text).contains("Read side:", "Grace periods:", "Reclamation:", "Targets (issue 5)");
+        assertThat(text).contains("Read side:", "Grace periods:", "Reclamation:", "Targets (issues 5 and 13)");
         assertThat(text.indexOf("Read side:")).isLessThan(text.indexOf("Grace periods:"));
         assertThat(text).containsPattern("ReentrantReadWriteLock read lock \\+ unlock +peer +2 +150 ns +300× +"
                 + "memb handle 150× faster");

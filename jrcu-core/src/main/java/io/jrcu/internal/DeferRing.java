@@ -7,6 +7,7 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -27,8 +28,12 @@ public final class DeferRing<T> implements AutoCloseable {
      * Overview.
      *
      * A FIFO of fixed-size chunks (cookie[] and item[] side by side); producers append at the tail, reclaimers take
-     * from the head. It grows by linking chunks and shrinks by dropping them; one spare chunk is kept for reuse, so
-     * a steady state allocates nothing per enqueue.
+     * from the head. It grows by linking chunks and shrinks by dropping them; chunks the head leaves are kept for
+     * reuse in a stack of spares, up to spareChunks (one unless the owner asks for more: a queue whose pending count
+     * swings by many chunks between grace periods, as a map's removals do, keeps its high-water mark), so a steady
+     * state allocates nothing per enqueue. The spare stack has one pusher (under the consumer lock) and one popper
+     * (under the producer lock, or the single producer): a chunk leaves it only by the popper, so a chunk the popper
+     * loaded as the top cannot come back with another link before its compareAndSet (no ABA).
      *
      *   enqueue:  [producer lock unless singleProducer]  cookie = domain.deferCookie() (snapshot, or QSBR token,
      *                                                     requested lazily); slot = (cookie, item);
@@ -45,7 +50,9 @@ public final class DeferRing<T> implements AutoCloseable {
      */
 
     private static final System.Logger LOG = System.getLogger("io.jrcu");
-    private static final int CHUNK = 256;
+    /** Entries one chunk holds (a queue's memory grows and shrinks by chunks). */
+    public static final int CHUNK_ENTRIES = 256;
+    private static final int CHUNK = CHUNK_ENTRIES;
     /** A reclaim's batch array starts at most this long, and one at most {@value #MAX_SPARE_BATCH} long is kept. */
     private static final int FIRST_BATCH = 256;
     private static final int MAX_SPARE_BATCH = 4096;
@@ -154,7 +161,10 @@ public final class DeferRing<T> implements AutoCloseable {
     private final long maxPending;
     private final ReentrantLock producerLock;   // null with singleProducer()
     private final ReentrantLock consumerLock = new ReentrantLock();
+    /** The top of the stack of spare chunks (linked through Chunk.next), and how many it holds. */
     private final AtomicReference<Chunk> spare = new AtomicReference<>();
+    private final AtomicInteger spareCount = new AtomicInteger();
+    private final int spareChunks;
     /** A batch array kept between reclaims (items queue / longs queue); one at a time, taken by getAndSet. */
     private final AtomicReference<Object[]> spareItems = new AtomicReference<>();
     private final AtomicReference<long[]> spareValues = new AtomicReference<>();
@@ -182,7 +192,12 @@ public final class DeferRing<T> implements AutoCloseable {
     @SuppressWarnings("unused") // through NEWEST_COOKIE
     private volatile long newestCookie;
 
-    private DeferRing(Rcu rcu, Consumer<? super T> free, LongBatchFree freeLong, Settings settings) {
+    private DeferRing(Rcu rcu, Consumer<? super T> free, LongBatchFree freeLong, Settings settings,
+                      int spareChunks) {
+        if (spareChunks < 1) {
+            throw new IllegalArgumentException("spareChunks " + spareChunks + " < 1");
+        }
+        this.spareChunks = spareChunks;
         this.domain = Bridge.flavorOf(rcu);
         this.free = free;
         this.freeLong = freeLong;
@@ -213,7 +228,7 @@ public final class DeferRing<T> implements AutoCloseable {
      */
     public static <T> DeferRing<T> of(Rcu rcu, Consumer<? super T> free, Settings settings) {
         return new DeferRing<>(Objects.requireNonNull(rcu, "rcu"), Objects.requireNonNull(free, "free"), null,
-                Objects.requireNonNull(settings, "settings"));
+                Objects.requireNonNull(settings, "settings"), 1);
     }
 
     /**
@@ -227,8 +242,20 @@ public final class DeferRing<T> implements AutoCloseable {
      * @throws NullPointerException if an argument is null
      */
     public static DeferRing<Void> ofLongs(Rcu rcu, LongBatchFree free, Settings settings) {
+        return ofLongs(rcu, free, settings, 1);
+    }
+
+    /**
+     * As {@link #ofLongs(Rcu, LongBatchFree, Settings)}, keeping up to {@code spareChunks} emptied chunks of
+     * {@value #CHUNK_ENTRIES} entries for reuse instead of one: a queue whose pending count swings by many chunks
+     * between grace periods then allocates nothing once it has reached its high-water mark.
+     *
+     * @param spareChunks at least 1
+     * @throws IllegalArgumentException if {@code spareChunks} is below 1
+     */
+    public static DeferRing<Void> ofLongs(Rcu rcu, LongBatchFree free, Settings settings, int spareChunks) {
         return new DeferRing<>(Objects.requireNonNull(rcu, "rcu"), ignored -> {
-        }, Objects.requireNonNull(free, "free"), Objects.requireNonNull(settings, "settings"));
+        }, Objects.requireNonNull(free, "free"), Objects.requireNonNull(settings, "settings"), spareChunks);
     }
 
     /**
@@ -312,12 +339,12 @@ public final class DeferRing<T> implements AutoCloseable {
     }
 
     /**
-     * A full tail chunk gets a successor (the spare, else a new one). Its link is published by the caller's
+     * A full tail chunk gets a successor (a spare, else a new one). Its link is published by the caller's
      * release store of `published`, after the slots it then writes.
      */
     private void advanceTailIfFull() {
         if (tailIndex == CHUNK) {
-            Chunk c = spare.getAndSet(null);  // volatile; partner: the CAS in reclaimSome that keeps a spare
+            Chunk c = popSpare();
             if (c == null) {
                 c = new Chunk(freeLong != null);
             }
@@ -336,6 +363,37 @@ public final class DeferRing<T> implements AutoCloseable {
      */
     public int reclaimSome(int max) {
         return reclaimSome(max, true);
+    }
+
+    /** The popper (producer side): the top spare chunk, unlinked, or null. */
+    private Chunk popSpare() {
+        while (true) {
+            Chunk top = spare.get();   // volatile; partner: the compareAndSet in pushSpare (top's link before it)
+            if (top == null) {
+                return null;
+            }
+            if (spare.compareAndSet(top, top.next)) {   // volatile; top.next is stable: only this side pops
+                spareCount.decrementAndGet();
+                top.next = null;
+                return top;
+            }
+        }
+    }
+
+    /** The pusher (consumer side, under the consumer lock): keeps {@code done} if fewer than spareChunks are kept. */
+    private void pushSpare(Chunk done) {
+        if (spareCount.get() >= spareChunks) {   // a racing pop only makes room: the bound holds
+            done.next = null;
+            return;
+        }
+        while (true) {
+            Chunk top = spare.get();   // volatile; partner: the compareAndSet in popSpare
+            done.next = top;
+            if (spare.compareAndSet(top, done)) {   // volatile; publishes done's link; partner: popSpare's get
+                spareCount.incrementAndGet();
+                return;
+            }
+        }
     }
 
     /**
@@ -366,10 +424,7 @@ public final class DeferRing<T> implements AutoCloseable {
                         Chunk done = head;
                         head = done.next;
                         headIndex = 0;
-                        done.next = null;
-                        // volatile; partner: advanceTailIfFull's getAndSet. One is kept for the producer; others
-                        // go to the GC
-                        spare.compareAndSet(null, done);
+                        pushSpare(done);   // up to spareChunks are kept for the producer; others go to the GC
                     }
                     long cookie = head.cookies[headIndex];
                     if (cookie > passed) {   // (cookies never decrease: one look at the domain per new cookie)

@@ -7,7 +7,8 @@ import java.util.HexFormat;
 
 /**
  * The first observation of one reader that proves a grace period too short: an aged or freed object
- * ({@link Age}), or an off-heap segment whose bytes were poisoned or overwritten under the reader ({@link Segment}).
+ * ({@link Age}), an off-heap segment whose bytes were poisoned or overwritten under the reader ({@link Segment}), or
+ * an {@link io.jrcu.map.RcuLongMap} lookup that returned what was never stored for its key ({@link MapValue}).
  */
 public sealed interface OracleError {
 
@@ -89,6 +90,34 @@ public sealed interface OracleError {
                     + " 0x" + hex.toHexDigits(expected) + (poisoned()
                     ? ": POISON, the segment was freed under the reader"
                     : ": overwritten, the segment was freed and reused under the reader");
+        }
+    }
+
+    /**
+     * A lookup or traversal of the {@code map} mode's {@link io.jrcu.map.RcuLongMap} that saw another key's value, a
+     * value never stored for its key, or a table whose memory was released under the reader.
+     *
+     * @param reader        the reader thread's name
+     * @param after         when, counted from the start of the run
+     * @param key           the key looked up (or the key the traversal reported)
+     * @param value         the value seen ({@link MapCheck#value} encodes a key and a generation), 0 if released
+     * @param maxGeneration the newest generation any writer had stored for {@code key} when the reader checked
+     * @param released      whether the FFM runtime refused the read (the table's memory was released)
+     */
+    record MapValue(String reader, Duration after, long key, long value, long maxGeneration, boolean released)
+            implements OracleError {
+
+        @Override
+        public String describe() {
+            String held = "after " + after.toMillis() + " ms, reader '" + reader + "' looked up key " + key;
+            if (released) {
+                return held + " and the FFM runtime refused to read the table (IllegalStateException): its memory"
+                        + " was released under the reader";
+            }
+            long owner = MapCheck.keyOf(value);
+            return held + " and read key " + owner + "'s generation " + MapCheck.generationOf(value) + (owner != key
+                    ? ": another key's value (the entry was reused under the reader)"
+                    : ": a value never stored (newest generation stored " + maxGeneration + ")");
         }
     }
 }

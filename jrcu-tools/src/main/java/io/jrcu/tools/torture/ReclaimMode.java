@@ -11,8 +11,9 @@ import java.util.stream.Collectors;
  * the object to the library's callback machinery and moving on ({@link #CALL}, {@link #RETIRE}, {@link #DEFER}), or
  * by freeing an off-heap segment into an {@link io.jrcu.arena.RcuArena} ({@link #ARENA} with debug checks,
  * {@link #ARENA_FAST} through its per-thread caches); or, in {@link #MISUSE}, as in {@code sync} on one bounded path
- * (startPoll and a timed await) while other threads misuse the domain. {@code sync} and {@code misuse} run
- * {@link TortureWriter}, the callback modes {@link CallbackWriter}, the arena modes {@link ArenaWriter}.
+ * (startPoll and a timed await) while other threads misuse the domain; or, in {@link #MAP}, by removing entries of
+ * an {@link io.jrcu.map.RcuLongMap}. {@code sync} and {@code misuse} run {@link TortureWriter}, the callback modes
+ * {@link CallbackWriter}, the arena modes {@link ArenaWriter}, {@code map} {@link MapWriter}.
  */
 public enum ReclaimMode {
     /** The writer waits for every grace period itself (the paths of {@link GracePeriodPath} in turn). */
@@ -56,7 +57,13 @@ public enum ReclaimMode {
      * own read sections: every {@link Misuse} must be refused with its documented exception.
      */
     MISUSE("misuse", "the writer waits startPoll()+await(10 s) for each grace period (longer is a stall), beside"
-            + " threads misusing the domain: each misuse refused");
+            + " threads misusing the domain: each misuse refused"),
+    /**
+     * An {@link io.jrcu.map.RcuLongMap}: writers overwrite, remove and reinsert keys whose values name the key and a
+     * generation, and make the table grow and shrink; readers look keys up and traverse the map, and must see only
+     * values stored for their key (runs {@link MapWriter}, readers check with {@link MapCheck}).
+     */
+    MAP("map", "RcuLongMap: values name their key; writers churn keys, grow and shrink the table");
 
     private final String cliName;
     private final String description;
@@ -89,6 +96,11 @@ public enum ReclaimMode {
         return this == ARENA || this == ARENA_FAST;
     }
 
+    /** Whether writers churn an {@link io.jrcu.map.RcuLongMap} (runs {@link MapWriter}). */
+    public boolean map() {
+        return this == MAP;
+    }
+
     /** Whether reclamation runs through callbacks, each checked by a {@link CallbackLedger}. */
     public boolean callbacks() {
         return this == CALL || this == RETIRE || this == DEFER;
@@ -114,7 +126,7 @@ public enum ReclaimMode {
         throw new IllegalArgumentException("unknown mode '" + name + "' (known: " + cliNames() + ")");
     }
 
-    /** "sync|call|retire|defer|arena|arena-fast|misuse". */
+    /** "sync|call|retire|defer|arena|arena-fast|misuse|map". */
     public static String cliNames() {
         return Arrays.stream(values()).map(ReclaimMode::cliName).collect(Collectors.joining("|"));
     }

@@ -8,6 +8,7 @@ import io.jrcu.RcuReference;
 import io.jrcu.RcuStats;
 import io.jrcu.arena.ArenaStats;
 import io.jrcu.arena.RcuArena;
+import io.jrcu.map.RcuLongMap;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -27,6 +28,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 
 /**
@@ -38,7 +40,9 @@ import java.util.function.Consumer;
  * an id, and barrier checkpoints prove that none was lost or run twice. In the arena modes writers publish off-heap
  * segments from an {@link RcuArena} (with debug checks, or through its per-thread caches) and free the ones they
  * replace, and readers check every byte: poison or another segment's bytes prove that the arena reused memory under
- * a reader. Use {@link #run}.
+ * a reader. In the map mode writers churn an {@link RcuLongMap} whose values name their key and a generation, and
+ * readers look keys up: another key's value, a value never stored, or a released table proves an entry or a table
+ * reused under a reader. Use {@link #run}.
  */
 public final class Torture {
     /*
@@ -60,6 +64,9 @@ public final class Torture {
      *   writers (ArenaWriter)          arena, arena-fast: allocate a segment, fill it with a pattern, publish it
      *                                  in a random slot, free the old one; wait for a grace period every so many
      *                                  bytes freed; arena-fast: writer 0 hands its thread cache back now and then
+     *   writers (MapWriter)            map: overwrite, remove and reinsert keys of an RcuLongMap (values name the
+     *                                  key and a generation), grow and shrink its table with bursts of keys; wait
+     *                                  for the released tables (barrier) above a soft limit of off-heap bytes
      *   misuse (MisuseReader)          misuse mode: platform readers that also misuse the domain inside and outside
      *                                  their sections; each misuse is judged refused or accepted (Misuse.judge)
      *   readers (TortureReader)        platform threads, virtual threads (memb, bulletProof), or QSBR online threads;
@@ -128,6 +135,10 @@ public final class Torture {
     private final MisuseTargets misuseTargets;
     /** Arena modes: the arena and its slots (null in the other modes). */
     private final SegmentSlots segments;
+    /** Map mode: the map and the newest generation stored per key (null in the other modes). */
+    private final RcuLongMap map;
+    private final AtomicLongArray newestGeneration;
+    private final List<MapWriter> mapWriters = new ArrayList<>();
     /** What every reader's observation checks. */
     private final ReadCheck readCheck;
     /** Ids of objects made on demand (asynchronous modes). */
@@ -156,13 +167,20 @@ public final class Torture {
         TortureObject first = new TortureObject(0);
         first.soAge(0);
         this.current = new RcuReference<>(first); // release store; pairs with the readers' acquire get()
+        if (config.mode().map()) {
+            map = RcuLongMap.create(rcu);
+            newestGeneration = new AtomicLongArray(config.writers() * MapWriter.KEYS_PER_WRITER);
+        } else {
+            map = null;
+            newestGeneration = null;
+        }
         if (config.mode().arena()) {
             segments = new SegmentSlots(rcu, "torture-" + config.flavor().shortName() + "-" + config.mode().cliName(),
                     config.mode() == ReclaimMode.ARENA);
             readCheck = new SegmentCheck(segments);
         } else {
             segments = null;
-            readCheck = new AgeCheck(current);
+            readCheck = map != null ? new MapCheck(map, newestGeneration) : new AgeCheck(current);
         }
     }
 
@@ -230,7 +248,10 @@ public final class Torture {
                     if (segments != null) {
                         arena = Optional.of(closeArena());
                     }
-                } catch (RuntimeException e) {  // the arena refused a free or its close: a failure of the run
+                    if (map != null) {
+                        closeMap();
+                    }
+                } catch (RuntimeException e) {  // the arena refused a free or its close, or the map failed to close
                     threads.fail(Thread.currentThread().getName() + " (freeing the last segments, closing the arena)",
                             e);
                 } finally {
@@ -302,6 +323,21 @@ public final class Torture {
     }
 
     /**
+     * Map mode, after every thread was joined: closes the map, waits for the callbacks that release its tables, and
+     * fails the run if the map still holds off-heap memory.
+     */
+    private void closeMap() {
+        map.close();
+        rcu.barrier();
+        RcuLongMap.Stats closed = map.stats();
+        if (closed.offHeapBytes() != 0) {
+            threads.fail(Thread.currentThread().getName() + " (closing the map)", new IllegalStateException(
+                    "the closed map still holds " + closed.offHeapBytes() + " off-heap bytes after barrier(): "
+                    + closed));
+        }
+    }
+
+    /**
      * Frees the published segments on a new platform thread and joins it. A new thread's first use of a non-debug
      * arena's cache (its first free of a small block) recovers the caches of the threads that have ended (the
      * writers'): their collected frees are queued, their magazines returned and their counters folded into the
@@ -343,7 +379,11 @@ public final class Torture {
         for (int i = 0; i < config.writers(); i++) {
             String name = prefix + "writer-" + i;
             Runnable body;
-            if (config.mode().arena()) {
+            if (config.mode().map()) {
+                MapWriter w = new MapWriter(this, rcu, map, newestGeneration, i, config.writers());
+                mapWriters.add(w);
+                body = w;
+            } else if (config.mode().arena()) {
                 ArenaWriter w = new ArenaWriter(this, rcu, segments, i);
                 arenaWriters.add(w);
                 body = w;
@@ -411,6 +451,9 @@ public final class Torture {
         for (ArenaWriter w : arenaWriters) {
             updates += w.updates();
         }
+        for (MapWriter w : mapWriters) {
+            updates += w.updates();
+        }
         RcuStats stats = rcu.stats();
         return new Progress(config.flavor(), config.mode(), Duration.ofNanos(now - startNanos), reads, perSecond,
                 updates, stats.gracePeriodsCompleted(), stats.callbacksInvoked(), ages.errors());
@@ -438,6 +481,9 @@ public final class Torture {
             callbacks = callbacks.plus(w.tally());
         }
         for (ArenaWriter w : arenaWriters) {
+            updates += w.updates();
+        }
+        for (MapWriter w : mapWriters) {
             updates += w.updates();
         }
         Optional<OracleError> firstError = readers.stream().map(TortureReader::firstError)

@@ -64,6 +64,12 @@ public final class TortureCommand implements Command {
         out.println("(one that does not is an error), no reader may see an aged object, and a grace period or");
         out.println("close() that takes " + TortureWriter.STALL_LIMIT.toSeconds()
                 + " s is a stalled domain, a failure.");
+        out.println();
+        out.println("The map mode tortures RcuLongMap: each value names its key and a generation; writers overwrite,");
+        out.println("remove and reinsert their keys at full speed and now and then insert and remove a burst of 2048");
+        out.println("more (the table grows and shrinks); readers look keys up and now and then traverse the map,");
+        out.println("lingering. Another key's value, a value never stored, or a table released under a reader is an");
+        out.println("error; the map's off-heap bytes must stay within a bound, and be 0 once it is closed.");
         out.println("Progress on stderr, a table on stdout; exit 1 on any error.");
         out.println();
         out.println("options:");

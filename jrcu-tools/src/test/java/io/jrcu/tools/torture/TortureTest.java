@@ -26,6 +26,7 @@ class TortureTest {
     private static final Duration ASYNC_RUN = Duration.ofSeconds(1);
     private static final Duration ARENA_RUN = Duration.ofSeconds(1);
     private static final Duration MISUSE_RUN = Duration.ofSeconds(1);
+    private static final Duration MAP_RUN = Duration.ofSeconds(1);
     /**
      * The limit for a broken twin, which runs until its first error: sync runs are caught within a few hundred
      * milliseconds on 2 cores, asynchronous ones within about a second (the JVM warms up, and a callback must run
@@ -295,5 +296,37 @@ class TortureTest {
         assertThat(result.passed()).isTrue();
         assertThat(result.callbacks().barriers()).isGreaterThanOrEqualTo(3);
         assertThat(result.callbacks().ran()).isEqualTo(result.callbacks().issued()).isEqualTo(result.updates());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void mapReadersSeeOnlyValuesStoredForTheirKeysAndTheMapReleasesItsMemory(Flavor flavor)
+            throws InterruptedException {
+        TortureResult result = Torture.run(TortureConfig.defaults(flavor).withMode(ReclaimMode.MAP)
+                .withDuration(MAP_RUN), p -> { });
+
+        assertThat(result.threadFailures()).as("includes an off-heap bound exceeded, or memory held after close")
+                .isEmpty();
+        assertThat(result.firstError()).isEmpty();
+        assertThat(result.errors()).isZero();
+        assertThat(result.passed()).isTrue();
+        assertThat(result.reads()).isPositive();
+        assertThat(result.updates()).isGreaterThanOrEqualTo(MapWriter.BURST_EVERY);
+    }
+
+    /**
+     * The broken twin: grace periods that do not wait for readers, so the map reuses a removed entry, or releases a
+     * replaced table, under a reader.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void mapOracleCatchesEntriesOrTablesReusedUnderAReader(Flavor flavor) throws InterruptedException {
+        TortureConfig broken = TortureConfig.defaults(flavor).withMode(ReclaimMode.MAP).withDuration(BROKEN_LIMIT)
+                .withSkipReaderWait(true);
+        TortureResult result = Torture.runUntilFirstError(broken, p -> { });
+
+        assertThat(result.errors()).as("map errors the oracle reports for a broken " + flavor).isPositive();
+        assertThat(result.firstError()).containsInstanceOf(OracleError.MapValue.class);
+        assertThat(result.passed()).isFalse();
     }
 }
