@@ -1,7 +1,6 @@
 package io.jrcu.map;
 
 import io.jrcu.Rcu;
-import io.jrcu.internal.DeferRing;
 import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.map.RcuLongMap.Reclamation;
 import io.jrcu.map.RcuLongMap.Stats;
@@ -20,8 +19,8 @@ import static io.jrcu.map.RcuLongMapDescriptor.encode;
 import static io.jrcu.map.RcuLongMapDescriptor.isState;
 
 /**
- * The writer side of an {@link RcuLongMap}: every write under the map's writer lock, the reclamation of removed
- * entries through a {@link DeferRing}, and the tables' rebuild, publication and release after a grace period. The
+ * The writer side of an {@link RcuLongMap}: every write under the map's writer lock, and the tables' rebuild,
+ * publication and release after a grace period; removed entries are reclaimed through an {@link EntryReclaimer}. The
  * map's public write methods check their arguments and call this; the map keeps the fields readers load (the table,
  * the size, the reserved keys' values) and this class stores them through the map's accessors.
  */
@@ -34,8 +33,7 @@ final class LongMapWriter {
      *   put(k,v): lock; reclaim up to 2 passed tombstones; find k: update value (release), or insert at the first
      *             FREE entry of the probe (else the EMPTY that ended it): value (plain), then key (release)
      *   remove:   lock; key = DELETED (release); ring += (cookie, generation|slot)  [SYNC: unlock; synchronize; lock]
-     *   reclaim:  ring frees entries whose cookie has passed: of the current table's generation only, key(slot) =
-     *             FREE (release); if the next entry is EMPTY, this entry and the FREE run before it become EMPTY
+     *   reclaim:  EntryReclaimer: key(slot) = FREE, or EMPTY with its FREE run, once its cookie has passed
      *   rebuild:  copy the live entries into a new table (plain: unpublished), table = new (release), release the
      *             old table with a callback after a grace period; the ring's entries of the old table are dropped when
      *             the ring frees them (their generation is not the current table's)
@@ -56,14 +54,7 @@ final class LongMapWriter {
      * Nothing is padded: every field here is written under the writer lock only (offHeapBytes also by the callbacks
      * that free old tables, rarely).
      *
-     * The FIFO of removed entries is the library's queue core, a DeferRing of longs (DeferRing.ofLongs): it stamps each
-     * entry with deferCookie() when it is enqueued, frees in batches from the head in the caller's context without
-     * waiting (reclaimSome), may start the head's grace period when the map is out of room, and allocates nothing at a
-     * stable size (it keeps up to SPARE_CHUNKS emptied chunks, and one batch array). The map enqueues and reclaims
-     * under its writer lock only (a single producer; the ring's consumer lock is uncontended) and never closes the
-     * ring: its entries are slot numbers, nothing to release, and the ring is dropped with the map. An entry names its
-     * table's generation as well as the slot, because a rebuild cannot take entries out of the ring: a slot of an older
-     * table is ignored when freed (the old table's tombstones die with it).
+     * Removed entries wait in the FIFO of an EntryReclaimer, whose overview has its design.
      */
 
     static final int PUT = 0;
@@ -77,12 +68,6 @@ final class LongMapWriter {
 
     /** Tombstones a write reuses at most before its own work, so that a write stays O(1) amortized. */
     private static final int RECLAIM_PER_WRITE = 2;
-    /**
-     * Emptied chunks of the queue of removed entries kept for reuse (256 KiB at most): removals pile up between
-     * grace periods (thousands per millisecond at full speed) and drain after each, and a queue that kept fewer
-     * chunks than that swing would allocate on every swing.
-     */
-    private static final int SPARE_CHUNKS = 64;
     /** Smallest table. */
     private static final int MIN_CAPACITY = 16;
     private static final int NO_SLOT = Integer.MIN_VALUE;
@@ -100,11 +85,8 @@ final class LongMapWriter {
 
     private final AtomicLong offHeapBytes = new AtomicLong();
     private final ReentrantLock writeLock = new ReentrantLock();
-    /**
-     * DELETED entries ({@link LongTable#pendingEntry}) stamped with their cookies, in removal order (enqueued and
-     * reclaimed under the writer lock; DEFER_QUEUE only).
-     */
-    private final DeferRing<Void> pendingSlots;
+    /** The FIFO of removed entries (DEFER_QUEUE only). */
+    private final EntryReclaimer reclaimer;
     /** Reserved keys present (writer lock). */
     private int reservedCount;
     /** Tables built after the first (writer lock). */
@@ -128,8 +110,7 @@ final class LongMapWriter {
         this.maxEntries = maxEntries;
         this.brokenEarlyReuse = brokenEarlyReuse;
         this.minCapacity = powerOfTwoFor(maxEntries > 0 ? maxEntries : initialCapacity);
-        this.pendingSlots = DeferRing.ofLongs(rcu, this::reclaimed, new DeferRing.Settings("RcuLongMap",
-                Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, true, false), SPARE_CHUNKS);
+        this.reclaimer = new EntryReclaimer(map, rcu);
         map.srTable(allocate(minCapacity));   // release; pairs with the getAcquire in readers (both constructors)
     }
 
@@ -164,7 +145,7 @@ final class LongMapWriter {
                 }
                 return flag ? (store ? STORED : NOT_STORED) : old;
             }
-            reclaimPassed(RECLAIM_PER_WRITE);
+            reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
             int found = find(t, stored, key);
             if (found >= 0) {
                 long old = t.valuePlain(found);
@@ -211,7 +192,7 @@ final class LongMapWriter {
                 map.srSize(map.size() + delta);
                 return next;
             }
-            reclaimPassed(RECLAIM_PER_WRITE);
+            reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
             int found = find(t, stored, key);
             long old = found >= 0 ? t.valuePlain(found) : missingValue;
             long next = function.applyAsLong(key, old);
@@ -256,7 +237,7 @@ final class LongMapWriter {
                 map.srSize(map.size() - 1);
                 return boxed;
             }
-            reclaimPassed(RECLAIM_PER_WRITE);
+            reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
             slot = find(t, stored, key);
             if (slot < 0) {
                 return missingValue;
@@ -335,13 +316,9 @@ final class LongMapWriter {
         t.pending++;
         map.srSize(map.size() - 1);
         if (brokenEarlyReuse) {
-            markFree(t, slot);   // the broken twin: reusable before any grace period
+            EntryReclaimer.markFree(t, slot);   // the broken twin: reusable before any grace period
         } else if (reclamation == Reclamation.DEFER_QUEUE) {
-            try {
-                pendingSlots.enqueueLong(t.pendingEntry(slot));   // the cookie is taken after the DELETED store
-            } catch (IllegalStateException domainClosing) {
-                // the entry stays DELETED: never reused in this table, dropped by the next rebuild
-            }
+            reclaimer.enqueue(t, slot);
         }
         if (maxEntries == 0 && t.capacity > minCapacity && t.live < t.capacity / 8) {
             retireLater(t);
@@ -358,7 +335,7 @@ final class LongMapWriter {
         writeLock.lock();
         try {
             if (current() == t && t.keyPlain(slot) == DELETED) {
-                markFree(t, slot);
+                EntryReclaimer.markFree(t, slot);
             }
         } finally {
             writeLock.unlock();
@@ -374,11 +351,11 @@ final class LongMapWriter {
         if (maxEntries == 0 || t.live + reservedCount + t.pending < maxEntries) {
             return true;
         }
-        pendingSlots.reclaimSome(Integer.MAX_VALUE, true);   // out of room: whatever it takes, short of waiting
+        reclaimer.reclaimAllPassed();
         if (t.live + reservedCount + t.pending < maxEntries) {
             return true;
         }
-        pendingSlots.requestOldest();   // the domain thread drives the oldest entry's grace period from now on
+        reclaimer.requestOldest();
         if (mode == TRY_PUT) {
             return false;
         }
@@ -391,7 +368,7 @@ final class LongMapWriter {
         int found = find(t, stored, key);
         int slot = -1 - found;
         if (found == NO_SLOT || t.keyPlain(slot) == EMPTY && t.used + 1 > t.maxUsed) {
-            reclaimPassed(Integer.MAX_VALUE);
+            reclaimer.reclaimPassed(Integer.MAX_VALUE);
             if (t.used + 1 > t.maxUsed) {
                 retireLater(t);
                 t = rebuild(t, capacityFor(t.live + 1));
@@ -429,42 +406,6 @@ final class LongMapWriter {
             slot = (slot + 1) & mask;
         }
         return firstFree >= 0 ? -1 - firstFree : NO_SLOT;
-    }
-
-    // ------------------------------------------------------------------ reclamation of removed entries
-
-    /**
-     * Frees up to {@code max} tombstones whose grace period has passed, oldest first, completing a grace period
-     * already started but starting none (writer lock).
-     */
-    private void reclaimPassed(int max) {
-        pendingSlots.reclaimSome(max, false);
-    }
-
-    /** The ring's free function (writer lock: the map reclaims only under it): frees the current table's entries. */
-    private void reclaimed(long[] entries, int count) {
-        LongTable t = current();
-        for (int i = 0; i < count; i++) {
-            if (t.holds(entries[i])) {
-                markFree(t, LongTable.slotOf(entries[i]));
-            }
-        }
-    }
-
-    /** A DELETED entry whose grace period has passed becomes FREE, or EMPTY with its FREE run (writer lock). */
-    private void markFree(LongTable t, int slot) {
-        t.pending--;
-        int mask = t.mask;
-        if (t.keyPlain((slot + 1) & mask) != EMPTY) {
-            t.keyRelease(slot, FREE);   // release; pairs with the keyAcquire in readers (still not a key)
-            return;
-        }
-        t.keyRelease(slot, EMPTY);   // release; pairs with the keyAcquire in readers (invariant 2 holds)
-        t.used--;
-        for (int s = (slot - 1) & mask; t.keyPlain(s) == FREE; s = (s - 1) & mask) {
-            t.keyRelease(s, EMPTY);   // release; as above
-            t.used--;
-        }
     }
 
     // ------------------------------------------------------------------ tables: rebuild, publish, retire

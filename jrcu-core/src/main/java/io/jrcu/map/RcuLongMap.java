@@ -69,8 +69,8 @@ public final class RcuLongMap implements AutoCloseable {
      * Design (liburcu rculfhash's flavor parameter and removal with call_rcu, DPDK rte_hash's key-store slots freed
      * through a token FIFO, QEMU's resizable array published as a copy). This class is the facade: the read path,
      * the lifecycle and the public write methods, which check their arguments and call the writer (LongMapWriter:
-     * the write path under the writer lock, the reclamation of removed entries, the rebuild and release of tables;
-     * its overview has the writes' pseudocode and the invariants (1)-(3) lookups rely on).
+     * the write path under the writer lock, the rebuild and release of tables; its overview has the writes'
+     * pseudocode and the invariants (1)-(3) lookups rely on). Removed entries are reclaimed by its EntryReclaimer.
      *
      *   get(k):   readLock; t = table (acquire); slot = hash(k) & mask
      *             loop at most capacity times: w = key(slot) (acquire)
@@ -84,8 +84,8 @@ public final class RcuLongMap implements AutoCloseable {
      *   table      srTable in the writer (constructor, publish, close)  pairs with  getAcquire in lookup / forEach,
      *              (the new table's entries, written plainly before,                laTable in the writer's checks
      *              are visible to whoever loads it)
-     *   key word   keyRelease in insert / unlink / markFree             pairs with  keyAcquire in lookup / forEach: a
-     *                                                                               reader that sees a key sees the
+     *   key word   keyRelease in insert / unlink, EntryReclaimer's      pairs with  keyAcquire in lookup / forEach: a
+     *              markFree                                                         reader that sees a key sees the
      *                                                                               value stored before it
      *   value word valueRelease in write / compute (a live key)         pairs with  valueAcquire in lookup / forEach,
      *                                                                               after the key's keyAcquire
