@@ -3,7 +3,6 @@ package io.jrcu.map;
 import io.jrcu.Rcu;
 import io.jrcu.RcuReader;
 import io.jrcu.internal.Bridge;
-import io.jrcu.internal.DeferRing;
 import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.internal.VarHandles;
 
@@ -12,13 +11,15 @@ import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongBinaryOperator;
 
-import static io.jrcu.map.RcuLongMapDescriptor.DELETED;
+import static io.jrcu.map.LongMapWriter.PUT;
+import static io.jrcu.map.LongMapWriter.PUT_IF_ABSENT;
+import static io.jrcu.map.LongMapWriter.REPLACE;
+import static io.jrcu.map.LongMapWriter.REPLACE_EXPECTED;
+import static io.jrcu.map.LongMapWriter.STORED;
+import static io.jrcu.map.LongMapWriter.TRY_PUT;
 import static io.jrcu.map.RcuLongMapDescriptor.EMPTY;
-import static io.jrcu.map.RcuLongMapDescriptor.FREE;
 import static io.jrcu.map.RcuLongMapDescriptor.MAX_CAPACITY;
 import static io.jrcu.map.RcuLongMapDescriptor.STATE_COUNT;
 import static io.jrcu.map.RcuLongMapDescriptor.decode;
@@ -66,51 +67,36 @@ import static io.jrcu.map.RcuLongMapDescriptor.isState;
 public final class RcuLongMap implements AutoCloseable {
     /*
      * Design (liburcu rculfhash's flavor parameter and removal with call_rcu, DPDK rte_hash's key-store slots freed
-     * through a token FIFO, QEMU's resizable array published as a copy):
+     * through a token FIFO, QEMU's resizable array published as a copy). This class is the facade: the read path,
+     * the lifecycle and the public write methods, which check their arguments and call the writer (LongMapWriter:
+     * the write path under the writer lock, the rebuild and release of tables; its overview has the writes'
+     * pseudocode and the invariants (1)-(3) lookups rely on). Removed entries are reclaimed by its EntryReclaimer.
      *
      *   get(k):   readLock; t = table (acquire); slot = hash(k) & mask
      *             loop at most capacity times: w = key(slot) (acquire)
      *                 w == enc(k): return value(slot) (acquire);  w == EMPTY: return missing;  else slot++
      *             readUnlock
-     *   put(k,v): lock; reclaim up to 2 passed tombstones; find k: update value (release), or insert at the first
-     *             FREE entry of the probe (else the EMPTY that ended it): value (plain), then key (release)
-     *   remove:   lock; key = DELETED (release); ring += (cookie, generation|slot)  [SYNC: unlock; synchronize; lock]
-     *   reclaim:  ring frees entries whose cookie has passed: of the current table's generation only, key(slot) =
-     *             FREE (release); if the next entry is EMPTY, this entry and the FREE run before it become EMPTY
-     *   rebuild:  copy the live entries into a new table (plain: unpublished), table = new (release), release the
-     *             old table with a callback after a grace period; the ring's entries of the old table are dropped when
-     *             the ring frees them (their generation is not the current table's)
      *
-     * Invariants. (1) A key word changes from a key only to DELETED, from DELETED only to FREE after a grace period
-     * that began after the DELETED store, and only FREE or EMPTY entries take a new key: so a reader that saw key k
-     * in an entry reads, until its section ends, only values stored for k there (another key needs FREE first, which
-     * waits for the reader's section). Values of a removed entry are never written until it is reused. (2) For every
-     * live key at slot j, no entry in [hash, j) is EMPTY: inserts stop at the first EMPTY, and FREE becomes EMPTY only
-     * when the next entry is EMPTY (if it were in [hash, j), so would the next). Hence a key present for a whole
-     * lookup is found. (3) A table is rebuilt before its EMPTY entries drop below 1/4, so probes end.
+     * A lookup touches the map's own final fields, the table reference and the table's entries: nothing of the
+     * writer. The writer stores the fields readers load through the accessors below (srTable, srSize, srReserved).
      *
-     * Memory ordering (every non-plain access and its partner):
-     *   table      setRelease in rebuild / clear / close     pairs with  getAcquire in readers (get, forEach)
-     *              (the new table's entries, written plainly before, are visible to whoever loads it)
-     *   key word   setRelease in insert / remove / reclaim   pairs with  getAcquire in readers: a reader that sees a
-     *              key sees the value stored before it
-     *   value word setRelease in update of a live key        pairs with  getAcquire in readers after the key's load
-     *   reserved   setRelease of a reserved key's box        pairs with  getAcquire in readers
-     *   size       setRelease by writers                     pairs with  getAcquire in size()
+     * Memory ordering (every non-plain access and its partner; every store is the writer's, under its lock):
+     *   table      srTable in the writer (constructor, publish, close)  pairs with  getAcquire in lookup / forEach,
+     *              (the new table's entries, written plainly before,                laTable in the writer's checks
+     *              are visible to whoever loads it)
+     *   key word   keyRelease in insert / unlink, EntryReclaimer's      pairs with  keyAcquire in lookup / forEach: a
+     *              markFree                                                         reader that sees a key sees the
+     *                                                                               value stored before it
+     *   value word valueRelease in write / compute (a live key)         pairs with  valueAcquire in lookup / forEach,
+     *                                                                               after the key's keyAcquire
+     *   reserved   srReserved (a reserved key's box)                    pairs with  getAcquire in lookup / forEach
+     *   size       srSize                                               pairs with  getAcquire in size()
      *   Writer lock: writers see each other's plain writes (entries, counters, FIFO). The grace period orders a
      *   reader's loads before the reuse of an entry it saw (deferCookie: the DELETED store happens before it).
      *
-     * Nothing is padded: the writer-side fields are written under the lock only, and readers read the final fields
-     * and the table reference, which changes only on a rebuild.
-     *
-     * The FIFO of removed entries is the library's queue core, a DeferRing of longs (DeferRing.ofLongs): it stamps each
-     * entry with deferCookie() when it is enqueued, frees in batches from the head in the caller's context without
-     * waiting (reclaimSome), may start the head's grace period when the map is out of room, and allocates nothing at a
-     * stable size (it keeps up to SPARE_CHUNKS emptied chunks, and one batch array). The map enqueues and reclaims
-     * under its writer lock only (a single producer; the ring's consumer lock is uncontended) and never closes the
-     * ring: its entries are slot numbers, nothing to release, and the ring is dropped with the map. An entry names its
-     * table's generation as well as the slot, because a rebuild cannot take entries out of the ring: a slot of an older
-     * table is ignored when freed (the old table's tombstones die with it).
+     * Nothing is padded: the size and the reserved values are written under the writer lock only, the writer's own
+     * fields live in LongMapWriter, and readers read the final fields and the table reference, which changes only on
+     * a rebuild.
      */
 
     /** How removed entries wait for their grace period. */
@@ -143,29 +129,13 @@ public final class RcuLongMap implements AutoCloseable {
     private static final VarHandle SIZE = VarHandles.field(MethodHandles.lookup(), "size", long.class);
     private static final VarHandle RESERVED = MethodHandles.arrayElementVarHandle(Long[].class);
 
-    /** Tombstones a write reuses at most before its own work, so that a write stays O(1) amortized. */
-    private static final int RECLAIM_PER_WRITE = 2;
-    /**
-     * Emptied chunks of the queue of removed entries kept for reuse (256 KiB at most): removals pile up between
-     * grace periods (thousands per millisecond at full speed) and drain after each, and a queue that kept fewer
-     * chunks than that swing would allocate on every swing.
-     */
-    private static final int SPARE_CHUNKS = 64;
-    /** Smallest table. */
-    private static final int MIN_CAPACITY = 16;
     /** {@code -Djrcu.map.checkReader=true}: get(reader, key) checks that the reader is the caller's of the domain. */
     private static final boolean CHECK_READER = Boolean.getBoolean("jrcu.map.checkReader");
 
     private final Rcu rcu;
     private final LibraryFlavor flavor;
     private final long missingValue;
-    private final Reclamation reclamation;
-    /** 0: unbounded. */
-    private final int maxEntries;
-    private final int minCapacity;
     private final long seed;
-    /** The deliberately broken twin of the tests: a removed entry is reused before its grace period. */
-    private final boolean brokenEarlyReuse;
 
     /** Current table; {@link LongTable#CLOSED} after close. Access: TABLE. */
     @SuppressWarnings("unused")
@@ -175,20 +145,9 @@ public final class RcuLongMap implements AutoCloseable {
     private long size;
     /** Values of the reserved keys (index: their stored word), null when absent. Access: RESERVED. */
     private final Long[] reserved = new Long[(int) STATE_COUNT];
-    private final AtomicLong offHeapBytes = new AtomicLong();
 
-    private final ReentrantLock writeLock = new ReentrantLock();
-    /**
-     * DELETED entries ({@link LongTable#pendingEntry}) stamped with their cookies, in removal order (enqueued and
-     * reclaimed under the writer lock; DEFER_QUEUE only).
-     */
-    private final DeferRing<Void> pendingSlots;
-    /** Reserved keys present (writer lock). */
-    private int reservedCount;
-    /** Tables built after the first (writer lock). */
-    private long resizes;
-    /** Tables allocated: the next table's generation (writer lock, or the constructor). */
-    private long tablesBuilt;
+    /** The write path, the reclamation of removed entries and the tables' lifecycle. */
+    private final LongMapWriter writer;
 
     private RcuLongMap(Builder b) {
         this.rcu = b.rcu;
@@ -197,15 +156,10 @@ public final class RcuLongMap implements AutoCloseable {
             throw new IllegalStateException("RcuLongMap on " + flavor.name() + ", which is closed or closing");
         }
         this.missingValue = b.missingValue;
-        this.reclamation = b.reclamation;
-        this.maxEntries = b.maxEntries;
         this.seed = b.seedSet ? b.seed : ThreadLocalRandom.current().nextLong();
-        this.brokenEarlyReuse = b.brokenEarlyReuse;
-        this.minCapacity = powerOfTwoFor(maxEntries > 0 ? maxEntries : b.initialCapacity);
-        this.pendingSlots = DeferRing.ofLongs(rcu, this::reclaimed, new DeferRing.Settings("RcuLongMap",
-                Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, true, false), SPARE_CHUNKS);
-        LongTable t = allocate(minCapacity);
-        TABLE.setRelease(this, t);   // release; pairs with the getAcquire in readers (this constructor's writes)
+        // last: publishes the first table
+        this.writer = new LongMapWriter(this, rcu, flavor, missingValue, b.reclamation, b.maxEntries,
+                b.initialCapacity, b.brokenEarlyReuse);
     }
 
     /**
@@ -284,13 +238,13 @@ public final class RcuLongMap implements AutoCloseable {
 
     /** The lookup; the caller holds a read section. */
     private long lookup(long key) {
-        LongTable t = (LongTable) TABLE.getAcquire(this);   // acquire; pairs with the setRelease of every table
+        LongTable t = (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
         if (t == LongTable.CLOSED) {
             throw closed("get");
         }
         long stored = encode(key);
         if (isState(stored)) {
-            Long v = (Long) RESERVED.getAcquire(reserved, (int) stored);   // acquire; pairs with writeReserved
+            Long v = (Long) RESERVED.getAcquire(reserved, (int) stored);   // acquire; pairs with srReserved
             return v == null ? missingValue : v;
         }
         int mask = t.mask;
@@ -322,12 +276,12 @@ public final class RcuLongMap implements AutoCloseable {
         Objects.requireNonNull(action, "action");
         rcu.readLock();
         try {
-            LongTable t = (LongTable) TABLE.getAcquire(this);   // acquire; pairs with the setRelease of every table
+            LongTable t = (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
             if (t == LongTable.CLOSED) {
                 throw closed("forEach");
             }
             for (int stored = 0; stored < STATE_COUNT; stored++) {
-                Long v = (Long) RESERVED.getAcquire(reserved, stored);   // acquire; pairs with writeReserved
+                Long v = (Long) RESERVED.getAcquire(reserved, stored);   // acquire; pairs with srReserved
                 if (v != null) {
                     action.accept(decode(stored), v);
                 }
@@ -349,7 +303,7 @@ public final class RcuLongMap implements AutoCloseable {
      * @return entries in the map
      */
     public long size() {
-        return (long) SIZE.getAcquire(this);   // acquire; pairs with the setRelease in publishSize
+        return (long) SIZE.getAcquire(this);   // acquire; pairs with srSize
     }
 
     /**
@@ -385,7 +339,7 @@ public final class RcuLongMap implements AutoCloseable {
      *                                  {@link #compute}'s function, or in {@code SYNC} mode inside a read section
      */
     public long put(long key, long value) {
-        return write(key, 0, value, PUT, "put");
+        return writer.write(key, 0, value, PUT, "put");
     }
 
     /**
@@ -399,7 +353,7 @@ public final class RcuLongMap implements AutoCloseable {
      * @throws IllegalStateException    as {@link #put}, but for a full map
      */
     public boolean tryPut(long key, long value) {
-        return write(key, 0, value, TRY_PUT, "tryPut") == STORED;
+        return writer.write(key, 0, value, TRY_PUT, "tryPut") == STORED;
     }
 
     /**
@@ -412,7 +366,7 @@ public final class RcuLongMap implements AutoCloseable {
      * @throws IllegalStateException    as {@link #put}
      */
     public long putIfAbsent(long key, long value) {
-        return write(key, 0, value, PUT_IF_ABSENT, "putIfAbsent");
+        return writer.write(key, 0, value, PUT_IF_ABSENT, "putIfAbsent");
     }
 
     /**
@@ -425,7 +379,7 @@ public final class RcuLongMap implements AutoCloseable {
      * @throws IllegalStateException    as {@link #put}
      */
     public long replace(long key, long value) {
-        return write(key, 0, value, REPLACE, "replace");
+        return writer.write(key, 0, value, REPLACE, "replace");
     }
 
     /**
@@ -439,7 +393,7 @@ public final class RcuLongMap implements AutoCloseable {
      * @throws IllegalStateException    as {@link #put}
      */
     public boolean replace(long key, long expected, long value) {
-        return write(key, expected, value, REPLACE_EXPECTED, "replace") == STORED;
+        return writer.write(key, expected, value, REPLACE_EXPECTED, "replace") == STORED;
     }
 
     /**
@@ -451,7 +405,7 @@ public final class RcuLongMap implements AutoCloseable {
      * @throws IllegalStateException as {@link #put}
      */
     public long remove(long key) {
-        return removeIf(key, false, 0, "remove");
+        return writer.removeIf(key, false, 0, "remove");
     }
 
     /**
@@ -464,10 +418,10 @@ public final class RcuLongMap implements AutoCloseable {
      */
     public boolean remove(long key, long value) {
         if (value == missingValue) {
-            checkWritable("remove");
+            writer.checkWritable("remove");
             return false;
         }
-        return removeIf(key, true, value, "remove") != missingValue;
+        return writer.removeIf(key, true, value, "remove") != missingValue;
     }
 
     /**
@@ -483,7 +437,7 @@ public final class RcuLongMap implements AutoCloseable {
      */
     public long compute(long key, LongBinaryOperator function) {
         Objects.requireNonNull(function, "function");
-        return compute(key, function, "compute");
+        return writer.compute(key, function, "compute");
     }
 
     /**
@@ -493,21 +447,7 @@ public final class RcuLongMap implements AutoCloseable {
      * @throws IllegalStateException as {@link #put}
      */
     public void clear() {
-        LongTable old;
-        lock("clear");
-        try {
-            LongTable t = current();
-            for (int stored = 0; stored < STATE_COUNT; stored++) {
-                writeReserved(stored, null);
-            }
-            reservedCount = 0;
-            LongTable next = allocate(minCapacity);
-            old = publish(t, next);
-            publishSize(0);
-        } finally {
-            unlock();
-        }
-        retire(old);
+        writer.clear();
     }
 
     // ------------------------------------------------------------------ lifecycle and stats
@@ -519,13 +459,7 @@ public final class RcuLongMap implements AutoCloseable {
      *         still held after close
      */
     public Stats stats() {
-        writeLock.lock();
-        try {
-            LongTable t = (LongTable) TABLE.getAcquire(this);   // acquire; pairs with the setRelease of every table
-            return new Stats(size(), t.capacity, offHeapBytes.get(), t.pending, resizes);
-        } finally {
-            writeLock.unlock();
-        }
+        return writer.stats();
     }
 
     /**
@@ -538,26 +472,7 @@ public final class RcuLongMap implements AutoCloseable {
      */
     @Override
     public void close() {
-        LongTable old;
-        writeLock.lock();
-        try {
-            if (writeLock.getHoldCount() > 1) {
-                throw new IllegalStateException("RcuLongMap.close from inside compute's function");
-            }
-            old = (LongTable) TABLE.getAcquire(this);   // acquire; pairs with the setRelease of every table
-            if (old == LongTable.CLOSED) {
-                return;
-            }
-            for (int stored = 0; stored < STATE_COUNT; stored++) {
-                writeReserved(stored, null);
-            }
-            reservedCount = 0;
-            TABLE.setRelease(this, LongTable.CLOSED);   // release; pairs with the getAcquire in readers
-            publishSize(0);
-        } finally {
-            writeLock.unlock();
-        }
-        retire(old);
+        writer.close();
     }
 
     /**
@@ -573,449 +488,46 @@ public final class RcuLongMap implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "RcuLongMap[" + flavor.name() + ", " + reclamation + ", size " + size()
-                + (maxEntries > 0 ? ", maxEntries " + maxEntries : "") + "]";
+        return "RcuLongMap[" + flavor.name() + ", " + writer.reclamation + ", size " + size()
+                + (writer.maxEntries > 0 ? ", maxEntries " + writer.maxEntries : "") + "]";
     }
 
-    // ------------------------------------------------------------------ the write path (writer lock)
+    // ------------------------------------------------------------------ what the writer and the readers share
 
-    private static final int PUT = 0;
-    private static final int TRY_PUT = 1;
-    private static final int PUT_IF_ABSENT = 2;
-    private static final int REPLACE = 3;
-    private static final int REPLACE_EXPECTED = 4;
-    /** What write returns in the modes TRY_PUT and REPLACE_EXPECTED when it stored the value, else NOT_STORED. */
-    private static final long STORED = 1;
-    private static final long NOT_STORED = 0;
-
-    /**
-     * put, tryPut, putIfAbsent and both replace forms. Returns the previous value or the missing value; TRY_PUT and
-     * REPLACE_EXPECTED return STORED or NOT_STORED.
-     */
-    private long write(long key, long expected, long value, int mode, String operation) {
-        checkValue(value);
-        lock(operation);
-        try {
-            LongTable t = current();
-            long stored = encode(key);
-            boolean flag = mode == TRY_PUT || mode == REPLACE_EXPECTED;
-            if (isState(stored)) {
-                Long boxed = reservedValue(stored);
-                long old = boxed == null ? missingValue : boxed;
-                boolean store = switch (mode) {
-                    case PUT_IF_ABSENT -> boxed == null && haveRoom(t, mode);
-                    case REPLACE -> boxed != null;
-                    case REPLACE_EXPECTED -> boxed != null && old == expected;
-                    default -> boxed != null || haveRoom(t, mode);
-                };
-                if (store) {
-                    writeReserved((int) stored, value);
-                    if (boxed == null) {
-                        reservedCount++;
-                        publishSize(size() + 1);
-                    }
-                }
-                return flag ? (store ? STORED : NOT_STORED) : old;
-            }
-            reclaimPassed(RECLAIM_PER_WRITE);
-            int found = find(t, stored, key);
-            if (found >= 0) {
-                long old = t.valuePlain(found);
-                boolean store = mode != PUT_IF_ABSENT && (mode != REPLACE_EXPECTED || old == expected);
-                if (store) {
-                    t.valueRelease(found, value);   // release; pairs with the valueAcquire in readers
-                }
-                return flag ? (store ? STORED : NOT_STORED) : old;
-            }
-            if (mode == REPLACE || mode == REPLACE_EXPECTED) {
-                return flag ? NOT_STORED : missingValue;
-            }
-            if (!haveRoom(t, mode)) {
-                return NOT_STORED;
-            }
-            insert(t, stored, key, value);
-            return flag ? STORED : missingValue;
-        } finally {
-            unlock();
-        }
+    /** The current table (the writer's lock and close checks). */
+    LongTable laTable() {
+        return (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
     }
 
-    private long compute(long key, LongBinaryOperator function, String operation) {
-        int removedSlot;
-        LongTable removedFrom;
-        lock(operation);
-        try {
-            LongTable t = current();
-            long stored = encode(key);
-            if (isState(stored)) {
-                Long boxed = reservedValue(stored);
-                long old = boxed == null ? missingValue : boxed;
-                long next = function.applyAsLong(key, old);
-                if (next == old) {
-                    return next;
-                }
-                if (boxed == null) {
-                    haveRoom(t, PUT);
-                }
-                writeReserved((int) stored, next == missingValue ? null : next);
-                int delta = (boxed == null ? 1 : 0) - (next == missingValue ? 1 : 0);
-                reservedCount += delta;
-                publishSize(size() + delta);
-                return next;
-            }
-            reclaimPassed(RECLAIM_PER_WRITE);
-            int found = find(t, stored, key);
-            long old = found >= 0 ? t.valuePlain(found) : missingValue;
-            long next = function.applyAsLong(key, old);
-            if (next == old) {
-                return next;
-            }
-            if (found < 0) {
-                haveRoom(t, PUT);
-                insert(t, stored, key, next);
-                return next;
-            }
-            if (next != missingValue) {
-                t.valueRelease(found, next);   // release; pairs with the valueAcquire in readers
-                return next;
-            }
-            unlink(t, found);
-            removedSlot = found;
-            removedFrom = t;
-        } finally {
-            unlock();
-        }
-        afterUnlink(removedFrom, removedSlot);
-        return missingValue;
+    /** Publishes {@code t} (the writer: a new table, or CLOSED), with the entries written to it before. */
+    void srTable(LongTable t) {
+        TABLE.setRelease(this, t);   // release; pairs with the getAcquire in lookup / forEach and laTable
     }
 
-    /** Removes {@code key} (if {@code matchValue}, only when it maps to {@code expected}); returns the old value. */
-    private long removeIf(long key, boolean matchValue, long expected, String operation) {
-        long old;
-        int slot;
-        LongTable t;
-        lock(operation);
-        try {
-            t = current();
-            long stored = encode(key);
-            if (isState(stored)) {
-                Long boxed = reservedValue(stored);
-                if (boxed == null || matchValue && boxed != expected) {
-                    return missingValue;
-                }
-                writeReserved((int) stored, null);
-                reservedCount--;
-                publishSize(size() - 1);
-                return boxed;
-            }
-            reclaimPassed(RECLAIM_PER_WRITE);
-            slot = find(t, stored, key);
-            if (slot < 0) {
-                return missingValue;
-            }
-            old = t.valuePlain(slot);
-            if (matchValue && old != expected) {
-                return missingValue;
-            }
-            unlink(t, slot);
-        } finally {
-            unlock();
-        }
-        afterUnlink(t, slot);
-        return old;
-    }
-
-    /** Turns a live entry into a tombstone and queues it (DEFER_QUEUE); may shrink the table (writer lock). */
-    private void unlink(LongTable t, int slot) {
-        t.keyRelease(slot, DELETED);   // release; pairs with the keyAcquire in readers (the entry is gone)
-        t.live--;
-        t.pending++;
-        publishSize(size() - 1);
-        if (brokenEarlyReuse) {
-            markFree(t, slot);   // the broken twin: reusable before any grace period
-        } else if (reclamation == Reclamation.DEFER_QUEUE) {
-            try {
-                pendingSlots.enqueueLong(t.pendingEntry(slot));   // the cookie is taken after the DELETED store
-            } catch (IllegalStateException domainClosing) {
-                // the entry stays DELETED: never reused in this table, dropped by the next rebuild
-            }
-        }
-        if (maxEntries == 0 && t.capacity > minCapacity && t.live < t.capacity / 8) {
-            retireLater(t);
-            rebuild(t, capacityFor(t.live));
-        }
-    }
-
-    /** SYNC mode, after unlock: waits for a grace period, then frees the entry if its table is still current. */
-    private void afterUnlink(LongTable t, int slot) {
-        if (reclamation != Reclamation.SYNC) {
-            return;
-        }
-        rcu.synchronize();
-        writeLock.lock();
-        try {
-            if (current() == t && t.keyPlain(slot) == DELETED) {
-                markFree(t, slot);
-            }
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    /**
-     * Whether a new entry fits: in a bounded map, live + pending below the limit after reclaiming what has passed
-     * (and one non-blocking attempt to advance the oldest cookie). A full map throws for put, returns false for
-     * tryPut. Writer lock.
-     */
-    private boolean haveRoom(LongTable t, int mode) {
-        if (maxEntries == 0 || t.live + reservedCount + t.pending < maxEntries) {
-            return true;
-        }
-        pendingSlots.reclaimSome(Integer.MAX_VALUE, true);   // out of room: whatever it takes, short of waiting
-        if (t.live + reservedCount + t.pending < maxEntries) {
-            return true;
-        }
-        pendingSlots.requestOldest();   // the domain thread drives the oldest entry's grace period from now on
-        if (mode == TRY_PUT) {
-            return false;
-        }
-        throw new IllegalStateException("RcuLongMap is full: maxEntries " + maxEntries + ", entries "
-                + (t.live + reservedCount) + ", entries pending reclamation " + t.pending);
-    }
-
-    /** Inserts a key known absent (writer lock); rebuilds the table first if the insert would fill it. */
-    private void insert(LongTable t, long stored, long key, long value) {
-        int found = find(t, stored, key);
-        int slot = -1 - found;
-        if (found == NO_SLOT || t.keyPlain(slot) == EMPTY && t.used + 1 > t.maxUsed) {
-            reclaimPassed(Integer.MAX_VALUE);
-            if (t.used + 1 > t.maxUsed) {
-                retireLater(t);
-                t = rebuild(t, capacityFor(t.live + 1));
-            }
-            slot = -1 - find(t, stored, key);
-        }
-        if (t.keyPlain(slot) == EMPTY) {
-            t.used++;
-        }
-        t.live++;
-        t.valuePlain(slot, value);       // unreachable until the key's release store below
-        t.keyRelease(slot, stored);      // release; pairs with the keyAcquire in readers (publishes the value)
-        publishSize(size() + 1);
-    }
-
-    private static final int NO_SLOT = Integer.MIN_VALUE;
-
-    /**
-     * The slot holding {@code stored}, else {@code -1 - s} where s is where an insert goes (the first FREE entry of
-     * the probe, else the EMPTY that ended it), else {@link #NO_SLOT}. Writer lock.
-     */
-    private int find(LongTable t, long stored, long key) {
-        int mask = t.mask;
-        int slot = (int) hash(key) & mask;
-        int firstFree = -1;
-        for (int probes = 0; probes <= mask; probes++) {
-            long word = t.keyPlain(slot);
-            if (word == stored) {
-                return slot;
-            }
-            if (word == EMPTY) {
-                return -1 - (firstFree >= 0 ? firstFree : slot);
-            }
-            if (word == FREE && firstFree < 0) {
-                firstFree = slot;
-            }
-            slot = (slot + 1) & mask;
-        }
-        return firstFree >= 0 ? -1 - firstFree : NO_SLOT;
-    }
-
-    /**
-     * Frees up to {@code max} tombstones whose grace period has passed, oldest first, completing a grace period
-     * already started but starting none (writer lock).
-     */
-    private void reclaimPassed(int max) {
-        pendingSlots.reclaimSome(max, false);
-    }
-
-    /** The ring's free function (writer lock: the map reclaims only under it): frees the current table's entries. */
-    private void reclaimed(long[] entries, int count) {
-        LongTable t = current();
-        for (int i = 0; i < count; i++) {
-            if (t.holds(entries[i])) {
-                markFree(t, LongTable.slotOf(entries[i]));
-            }
-        }
-    }
-
-    /** A DELETED entry whose grace period has passed becomes FREE, or EMPTY with its FREE run (writer lock). */
-    private void markFree(LongTable t, int slot) {
-        t.pending--;
-        int mask = t.mask;
-        if (t.keyPlain((slot + 1) & mask) != EMPTY) {
-            t.keyRelease(slot, FREE);   // release; pairs with the keyAcquire in readers (still not a key)
-            return;
-        }
-        t.keyRelease(slot, EMPTY);   // release; pairs with the keyAcquire in readers (invariant 2 holds)
-        t.used--;
-        for (int s = (slot - 1) & mask; t.keyPlain(s) == FREE; s = (s - 1) & mask) {
-            t.keyRelease(s, EMPTY);   // release; as above
-            t.used--;
-        }
-    }
-
-    /**
-     * Builds a table of {@code capacity} with the live entries of {@code t} and publishes it (writer lock). The
-     * caller retires {@code t} once it has released the lock. Pending entries die with {@code t}.
-     */
-    private LongTable rebuild(LongTable t, int capacity) {
-        LongTable next = allocate(capacity);
-        for (int slot = 0; slot < t.capacity; slot++) {
-            long word = t.keyPlain(slot);
-            if (!isState(word)) {
-                int to = (int) hash(decode(word)) & next.mask;
-                while (next.keyPlain(to) != EMPTY) {
-                    to = (to + 1) & next.mask;
-                }
-                next.valuePlain(to, t.valuePlain(slot));
-                next.keyRelease(to, word);   // unpublished table; the table's setRelease publishes it
-            }
-        }
-        next.live = t.live;
-        next.used = t.live;
-        publish(t, next);
-        return next;
-    }
-
-    /** Makes {@code next} current (writer lock); returns the old table, for the caller to retire after unlock. */
-    private LongTable publish(LongTable old, LongTable next) {
-        TABLE.setRelease(this, next);   // release; pairs with the getAcquire in readers (next's entries)
-        resizes++;
-        return old;
-    }
-
-    /** A table replaced under the lock, retired by {@link #unlock()} (writer lock; at most one per write). */
-    private LongTable retiredUnderLock;
-
-    private void retireLater(LongTable old) {
-        assert retiredUnderLock == null;
-        retiredUnderLock = old;
-    }
-
-    /** Releases the writer lock, then retires the table the write replaced, if any. */
-    private void unlock() {
-        LongTable old = retiredUnderLock;
-        retiredUnderLock = null;
-        writeLock.unlock();
-        retire(old);
-    }
-
-    /** Releases {@code t}'s memory after a grace period (no lock held). */
-    private void retire(LongTable t) {
-        if (t == null || t == LongTable.CLOSED) {
-            return;
-        }
-        if (flavor.isClosed()) {
-            free(t);
-            return;
-        }
-        try {
-            rcu.call(() -> free(t));
-        } catch (IllegalStateException closing) {
-            flavor.checkCanBlock("RcuLongMap releasing a table while " + flavor.name() + " closes");
-            flavor.awaitGracePeriodOrClose();
-            free(t);
-        }
-    }
-
-    private void free(LongTable t) {
-        t.arena.close();
-        offHeapBytes.addAndGet(-t.bytes());
-    }
-
-    private LongTable allocate(int capacity) {
-        LongTable t = new LongTable(capacity, tablesBuilt++);
-        offHeapBytes.addAndGet(t.bytes());
-        return t;
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    /** Takes the writer lock after the checks every write makes; throws with the lock released. */
-    private void lock(String operation) {
-        if (writeLock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("RcuLongMap." + operation + " from inside compute's function");
-        }
-        checkWritable(operation);
-        writeLock.lock();
-        if (TABLE.getAcquire(this) == LongTable.CLOSED) {   // acquire; pairs with the setRelease in close
-            writeLock.unlock();
-            throw closed(operation);
-        }
-    }
-
-    private void checkWritable(String operation) {
-        if (TABLE.getAcquire(this) == LongTable.CLOSED) {   // acquire; pairs with the setRelease in close
-            throw closed(operation);
-        }
-        if (!flavor.isOpen()) {
-            throw new IllegalStateException("RcuLongMap." + operation + " on a map of " + flavor.name()
-                    + ", which is closed or closing");
-        }
-        if (reclamation == Reclamation.SYNC) {
-            flavor.checkCanBlock("RcuLongMap." + operation + " in SYNC mode");
-        }
-    }
-
-    /** The current table (writer lock, checked open). */
-    private LongTable current() {
-        return (LongTable) TABLE.getAcquire(this);   // acquire; pairs with the setRelease of every table
-    }
-
-    private void checkValue(long value) {
-        if (value == missingValue) {
-            throw new IllegalArgumentException("RcuLongMap cannot store its missing value " + value);
-        }
-    }
-
-    private Long reservedValue(long stored) {
-        return reserved[(int) stored];   // writer lock: the last writer's store
-    }
-
-    private void writeReserved(int stored, Long value) {
-        RESERVED.setRelease(reserved, stored, value);   // release; pairs with the getAcquire in lookup / forEach
-    }
-
-    private void publishSize(long n) {
+    void srSize(long n) {
         SIZE.setRelease(this, n);   // release; pairs with the getAcquire in size()
     }
 
-    private IllegalStateException closed(String operation) {
+    /** The value of a reserved key, or null (writer lock: the last writer's store). */
+    Long lpReserved(int stored) {
+        return reserved[stored];
+    }
+
+    void srReserved(int stored, Long value) {
+        RESERVED.setRelease(reserved, stored, value);   // release; pairs with the getAcquire in lookup / forEach
+    }
+
+    IllegalStateException closed(String operation) {
         return new IllegalStateException("RcuLongMap." + operation + " on a closed map (domain " + flavor.name()
                 + ")");
     }
 
-    private long hash(long key) {
+    /** The seeded hash of {@code key} (MurmurHash3's 64-bit finalizer). */
+    long hash(long key) {
         long h = key ^ seed;
         h = (h ^ (h >>> 33)) * 0xFF51_AFD7_ED55_8CCDL;
         h = (h ^ (h >>> 33)) * 0xC4CE_B9FE_1A85_EC53L;
         return h ^ (h >>> 33);
-    }
-
-    /** Capacity of a table rebuilt for {@code entries} live entries: a bounded map keeps its size. */
-    private int capacityFor(long entries) {
-        return maxEntries > 0 ? minCapacity : Math.max(minCapacity, powerOfTwoFor(entries));
-    }
-
-    /** Capacity whose live entries fill at most half: a power of two, at least the smallest table. */
-    private static int powerOfTwoFor(long entries) {
-        if (entries > MAX_CAPACITY / 2) {
-            throw new IllegalStateException("RcuLongMap cannot hold " + entries + " entries (largest table "
-                    + MAX_CAPACITY + " entries, at most half live)");
-        }
-        int atLeast = (int) Math.max(MIN_CAPACITY, 2 * entries);
-        int capacity = Integer.highestOneBit(atLeast);
-        return capacity < atLeast ? capacity << 1 : capacity;
     }
 
     /** Builds an {@link RcuLongMap}. Not thread-safe. */

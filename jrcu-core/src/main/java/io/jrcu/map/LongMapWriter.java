@@ -1,0 +1,543 @@
+package io.jrcu.map;
+
+import io.jrcu.Rcu;
+import io.jrcu.internal.LibraryFlavor;
+import io.jrcu.map.RcuLongMap.Reclamation;
+import io.jrcu.map.RcuLongMap.Stats;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongBinaryOperator;
+
+import static io.jrcu.map.RcuLongMapDescriptor.DELETED;
+import static io.jrcu.map.RcuLongMapDescriptor.EMPTY;
+import static io.jrcu.map.RcuLongMapDescriptor.FREE;
+import static io.jrcu.map.RcuLongMapDescriptor.MAX_CAPACITY;
+import static io.jrcu.map.RcuLongMapDescriptor.STATE_COUNT;
+import static io.jrcu.map.RcuLongMapDescriptor.decode;
+import static io.jrcu.map.RcuLongMapDescriptor.encode;
+import static io.jrcu.map.RcuLongMapDescriptor.isState;
+
+/**
+ * The writer side of an {@link RcuLongMap}: every write under the map's writer lock, and the tables' rebuild,
+ * publication and release after a grace period; removed entries are reclaimed through an {@link EntryReclaimer}. The
+ * map's public write methods check their arguments and call this; the map keeps the fields readers load (the table,
+ * the size, the reserved keys' values) and this class stores them through the map's accessors.
+ */
+final class LongMapWriter {
+    /*
+     * Design (DPDK rte_hash's key-store slots freed through a token FIFO, liburcu rculfhash's removal with call_rcu,
+     * QEMU's resizable array published as a copy); the readers' side and the complete pairing table are in
+     * RcuLongMap's overview:
+     *
+     *   put(k,v): lock; reclaim up to 2 passed tombstones; find k: update value (release), or insert at the first
+     *             FREE entry of the probe (else the EMPTY that ended it): value (plain), then key (release)
+     *   remove:   lock; key = DELETED (release); ring += (cookie, generation|slot)  [SYNC: unlock; synchronize; lock]
+     *   reclaim:  EntryReclaimer: key(slot) = FREE, or EMPTY with its FREE run, once its cookie has passed
+     *   rebuild:  copy the live entries into a new table (plain: unpublished), table = new (release), release the
+     *             old table with a callback after a grace period; the ring's entries of the old table are dropped when
+     *             the ring frees them (their generation is not the current table's)
+     *
+     * Invariants. (1) A key word changes from a key only to DELETED, from DELETED only to FREE after a grace period
+     * that began after the DELETED store, and only FREE or EMPTY entries take a new key: so a reader that saw key k
+     * in an entry reads, until its section ends, only values stored for k there (another key needs FREE first, which
+     * waits for the reader's section). Values of a removed entry are never written until it is reused. (2) For every
+     * live key at slot j, no entry in [hash, j) is EMPTY: inserts stop at the first EMPTY, and FREE becomes EMPTY only
+     * when the next entry is EMPTY (if it were in [hash, j), so would the next). Hence a key present for a whole
+     * lookup is found. (3) A table is rebuilt before its EMPTY entries drop below 1/4, so probes end.
+     *
+     * Memory ordering: every store readers see is a release (table, key word, value word of a live key, reserved
+     * value, size), each paired with an acquire in the readers as RcuLongMap's table says. The writer lock orders
+     * writers after each other's plain writes (entries, counters, the FIFO). The grace period orders a reader's loads
+     * before the reuse of an entry it saw (deferCookie: the DELETED store happens before it).
+     *
+     * Nothing is padded: every field here is written under the writer lock only (offHeapBytes also by the callbacks
+     * that free old tables, rarely).
+     *
+     * Removed entries wait in the FIFO of an EntryReclaimer, whose overview has its design.
+     */
+
+    static final int PUT = 0;
+    static final int TRY_PUT = 1;
+    static final int PUT_IF_ABSENT = 2;
+    static final int REPLACE = 3;
+    static final int REPLACE_EXPECTED = 4;
+    /** What write returns in the modes TRY_PUT and REPLACE_EXPECTED when it stored the value, else NOT_STORED. */
+    static final long STORED = 1;
+    static final long NOT_STORED = 0;
+
+    /** Tombstones a write reuses at most before its own work, so that a write stays O(1) amortized. */
+    private static final int RECLAIM_PER_WRITE = 2;
+    /** Smallest table. */
+    private static final int MIN_CAPACITY = 16;
+    private static final int NO_SLOT = Integer.MIN_VALUE;
+
+    private final RcuLongMap map;
+    private final Rcu rcu;
+    private final LibraryFlavor flavor;
+    private final long missingValue;
+    final Reclamation reclamation;
+    /** 0: unbounded. */
+    final int maxEntries;
+    private final int minCapacity;
+    /** The deliberately broken twin of the tests: a removed entry is reused before its grace period. */
+    private final boolean brokenEarlyReuse;
+
+    private final AtomicLong offHeapBytes = new AtomicLong();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** The FIFO of removed entries (DEFER_QUEUE only). */
+    private final EntryReclaimer reclaimer;
+    /** Reserved keys present (writer lock). */
+    private int reservedCount;
+    /** Tables built after the first (writer lock). */
+    private long resizes;
+    /** Tables allocated: the next table's generation (writer lock, or the constructor). */
+    private long tablesBuilt;
+    /** A table replaced under the lock, retired by {@link #unlock()} (writer lock; at most one per write). */
+    private LongTable retiredUnderLock;
+
+    /**
+     * The writer of {@code map}; publishes the map's first table, sized for {@code maxEntries} if bounded, else for
+     * {@code initialCapacity}. The map's fields readers load are set before.
+     */
+    LongMapWriter(RcuLongMap map, Rcu rcu, LibraryFlavor flavor, long missingValue, Reclamation reclamation,
+                  int maxEntries, int initialCapacity, boolean brokenEarlyReuse) {
+        this.map = map;
+        this.rcu = rcu;
+        this.flavor = flavor;
+        this.missingValue = missingValue;
+        this.reclamation = reclamation;
+        this.maxEntries = maxEntries;
+        this.brokenEarlyReuse = brokenEarlyReuse;
+        this.minCapacity = powerOfTwoFor(maxEntries > 0 ? maxEntries : initialCapacity);
+        this.reclaimer = new EntryReclaimer(map, rcu);
+        map.srTable(allocate(minCapacity));   // release; pairs with the getAcquire in readers (both constructors)
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /**
+     * put, tryPut, putIfAbsent and both replace forms. Returns the previous value or the missing value; TRY_PUT and
+     * REPLACE_EXPECTED return STORED or NOT_STORED.
+     */
+    long write(long key, long expected, long value, int mode, String operation) {
+        checkValue(value);
+        lock(operation);
+        try {
+            LongTable t = current();
+            long stored = encode(key);
+            boolean flag = mode == TRY_PUT || mode == REPLACE_EXPECTED;
+            if (isState(stored)) {
+                Long boxed = map.lpReserved((int) stored);
+                long old = boxed == null ? missingValue : boxed;
+                boolean store = switch (mode) {
+                    case PUT_IF_ABSENT -> boxed == null && haveRoom(t, mode);
+                    case REPLACE -> boxed != null;
+                    case REPLACE_EXPECTED -> boxed != null && old == expected;
+                    default -> boxed != null || haveRoom(t, mode);
+                };
+                if (store) {
+                    map.srReserved((int) stored, value);
+                    if (boxed == null) {
+                        reservedCount++;
+                        map.srSize(map.size() + 1);
+                    }
+                }
+                return flag ? (store ? STORED : NOT_STORED) : old;
+            }
+            reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
+            int found = find(t, stored, key);
+            if (found >= 0) {
+                long old = t.valuePlain(found);
+                boolean store = mode != PUT_IF_ABSENT && (mode != REPLACE_EXPECTED || old == expected);
+                if (store) {
+                    t.valueRelease(found, value);   // release; pairs with the valueAcquire in readers
+                }
+                return flag ? (store ? STORED : NOT_STORED) : old;
+            }
+            if (mode == REPLACE || mode == REPLACE_EXPECTED) {
+                return flag ? NOT_STORED : missingValue;
+            }
+            if (!haveRoom(t, mode)) {
+                return NOT_STORED;
+            }
+            insert(t, stored, key, value);
+            return flag ? STORED : missingValue;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** {@link RcuLongMap#compute}: the function runs once, under the writer lock. */
+    long compute(long key, LongBinaryOperator function, String operation) {
+        int removedSlot;
+        LongTable removedFrom;
+        lock(operation);
+        try {
+            LongTable t = current();
+            long stored = encode(key);
+            if (isState(stored)) {
+                Long boxed = map.lpReserved((int) stored);
+                long old = boxed == null ? missingValue : boxed;
+                long next = function.applyAsLong(key, old);
+                if (next == old) {
+                    return next;
+                }
+                if (boxed == null) {
+                    haveRoom(t, PUT);
+                }
+                map.srReserved((int) stored, next == missingValue ? null : next);
+                int delta = (boxed == null ? 1 : 0) - (next == missingValue ? 1 : 0);
+                reservedCount += delta;
+                map.srSize(map.size() + delta);
+                return next;
+            }
+            reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
+            int found = find(t, stored, key);
+            long old = found >= 0 ? t.valuePlain(found) : missingValue;
+            long next = function.applyAsLong(key, old);
+            if (next == old) {
+                return next;
+            }
+            if (found < 0) {
+                haveRoom(t, PUT);
+                insert(t, stored, key, next);
+                return next;
+            }
+            if (next != missingValue) {
+                t.valueRelease(found, next);   // release; pairs with the valueAcquire in readers
+                return next;
+            }
+            unlink(t, found);
+            removedSlot = found;
+            removedFrom = t;
+        } finally {
+            unlock();
+        }
+        afterUnlink(removedFrom, removedSlot);
+        return missingValue;
+    }
+
+    /** Removes {@code key} (if {@code matchValue}, only when it maps to {@code expected}); returns the old value. */
+    long removeIf(long key, boolean matchValue, long expected, String operation) {
+        long old;
+        int slot;
+        LongTable t;
+        lock(operation);
+        try {
+            t = current();
+            long stored = encode(key);
+            if (isState(stored)) {
+                Long boxed = map.lpReserved((int) stored);
+                if (boxed == null || matchValue && boxed != expected) {
+                    return missingValue;
+                }
+                map.srReserved((int) stored, null);
+                reservedCount--;
+                map.srSize(map.size() - 1);
+                return boxed;
+            }
+            reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
+            slot = find(t, stored, key);
+            if (slot < 0) {
+                return missingValue;
+            }
+            old = t.valuePlain(slot);
+            if (matchValue && old != expected) {
+                return missingValue;
+            }
+            unlink(t, slot);
+        } finally {
+            unlock();
+        }
+        afterUnlink(t, slot);
+        return old;
+    }
+
+    /** {@link RcuLongMap#clear}: publishes an empty table of the smallest size and retires the current one. */
+    void clear() {
+        LongTable old;
+        lock("clear");
+        try {
+            LongTable t = current();
+            clearReserved();
+            LongTable next = allocate(minCapacity);
+            old = publish(t, next);
+            map.srSize(0);
+        } finally {
+            unlock();
+        }
+        retire(old);
+    }
+
+    /** {@link RcuLongMap#stats}, under the writer lock. */
+    Stats stats() {
+        writeLock.lock();
+        try {
+            LongTable t = map.laTable();   // acquire; pairs with srTable
+            return new Stats(map.size(), t.capacity, offHeapBytes.get(), t.pending, resizes);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** {@link RcuLongMap#close}: publishes {@link LongTable#CLOSED} and retires the current table. Idempotent. */
+    void close() {
+        LongTable old;
+        writeLock.lock();
+        try {
+            if (writeLock.getHoldCount() > 1) {
+                throw new IllegalStateException("RcuLongMap.close from inside compute's function");
+            }
+            old = map.laTable();   // acquire; pairs with srTable (the lock orders it anyway)
+            if (old == LongTable.CLOSED) {
+                return;
+            }
+            clearReserved();
+            map.srTable(LongTable.CLOSED);   // release; pairs with the getAcquire in readers (they throw)
+            map.srSize(0);
+        } finally {
+            writeLock.unlock();
+        }
+        retire(old);
+    }
+
+    private void clearReserved() {
+        for (int stored = 0; stored < STATE_COUNT; stored++) {
+            map.srReserved(stored, null);
+        }
+        reservedCount = 0;
+    }
+
+    /** Turns a live entry into a tombstone and queues it (DEFER_QUEUE); may shrink the table (writer lock). */
+    private void unlink(LongTable t, int slot) {
+        t.keyRelease(slot, DELETED);   // release; pairs with the keyAcquire in readers (the entry is gone)
+        t.live--;
+        t.pending++;
+        map.srSize(map.size() - 1);
+        if (brokenEarlyReuse) {
+            EntryReclaimer.markFree(t, slot);   // the broken twin: reusable before any grace period
+        } else if (reclamation == Reclamation.DEFER_QUEUE) {
+            reclaimer.enqueue(t, slot);
+        }
+        if (maxEntries == 0 && t.capacity > minCapacity && t.live < t.capacity / 8) {
+            retireLater(t);
+            rebuild(t, capacityFor(t.live));
+        }
+    }
+
+    /** SYNC mode, after unlock: waits for a grace period, then frees the entry if its table is still current. */
+    private void afterUnlink(LongTable t, int slot) {
+        if (reclamation != Reclamation.SYNC) {
+            return;
+        }
+        rcu.synchronize();
+        writeLock.lock();
+        try {
+            if (current() == t && t.keyPlain(slot) == DELETED) {
+                EntryReclaimer.markFree(t, slot);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Whether a new entry fits: in a bounded map, live + pending below the limit after reclaiming what has passed
+     * (and one non-blocking attempt to advance the oldest cookie). A full map throws for put, returns false for
+     * tryPut. Writer lock.
+     */
+    private boolean haveRoom(LongTable t, int mode) {
+        if (maxEntries == 0 || t.live + reservedCount + t.pending < maxEntries) {
+            return true;
+        }
+        reclaimer.reclaimAllPassed();
+        if (t.live + reservedCount + t.pending < maxEntries) {
+            return true;
+        }
+        reclaimer.requestOldest();
+        if (mode == TRY_PUT) {
+            return false;
+        }
+        throw new IllegalStateException("RcuLongMap is full: maxEntries " + maxEntries + ", entries "
+                + (t.live + reservedCount) + ", entries pending reclamation " + t.pending);
+    }
+
+    /** Inserts a key known absent (writer lock); rebuilds the table first if the insert would fill it. */
+    private void insert(LongTable t, long stored, long key, long value) {
+        int found = find(t, stored, key);
+        int slot = -1 - found;
+        if (found == NO_SLOT || t.keyPlain(slot) == EMPTY && t.used + 1 > t.maxUsed) {
+            reclaimer.reclaimPassed(Integer.MAX_VALUE);
+            if (t.used + 1 > t.maxUsed) {
+                retireLater(t);
+                t = rebuild(t, capacityFor(t.live + 1));
+            }
+            slot = -1 - find(t, stored, key);
+        }
+        if (t.keyPlain(slot) == EMPTY) {
+            t.used++;
+        }
+        t.live++;
+        t.valuePlain(slot, value);       // unreachable until the key's release store below
+        t.keyRelease(slot, stored);      // release; pairs with the keyAcquire in readers (publishes the value)
+        map.srSize(map.size() + 1);
+    }
+
+    /**
+     * The slot holding {@code stored}, else {@code -1 - s} where s is where an insert goes (the first FREE entry of
+     * the probe, else the EMPTY that ended it), else {@link #NO_SLOT}. Writer lock.
+     */
+    private int find(LongTable t, long stored, long key) {
+        int mask = t.mask;
+        int slot = (int) map.hash(key) & mask;
+        int firstFree = -1;
+        for (int probes = 0; probes <= mask; probes++) {
+            long word = t.keyPlain(slot);
+            if (word == stored) {
+                return slot;
+            }
+            if (word == EMPTY) {
+                return -1 - (firstFree >= 0 ? firstFree : slot);
+            }
+            if (word == FREE && firstFree < 0) {
+                firstFree = slot;
+            }
+            slot = (slot + 1) & mask;
+        }
+        return firstFree >= 0 ? -1 - firstFree : NO_SLOT;
+    }
+
+    // ------------------------------------------------------------------ tables: rebuild, publish, retire
+
+    /**
+     * Builds a table of {@code capacity} with the live entries of {@code t} and publishes it (writer lock). The
+     * caller retires {@code t} once it has released the lock. Pending entries die with {@code t}.
+     */
+    private LongTable rebuild(LongTable t, int capacity) {
+        LongTable next = allocate(capacity);
+        for (int slot = 0; slot < t.capacity; slot++) {
+            long word = t.keyPlain(slot);
+            if (!isState(word)) {
+                int to = (int) map.hash(decode(word)) & next.mask;
+                while (next.keyPlain(to) != EMPTY) {
+                    to = (to + 1) & next.mask;
+                }
+                next.valuePlain(to, t.valuePlain(slot));
+                next.keyRelease(to, word);   // unpublished table; the map's srTable publishes it
+            }
+        }
+        next.live = t.live;
+        next.used = t.live;
+        publish(t, next);
+        return next;
+    }
+
+    /** Makes {@code next} current (writer lock); returns the old table, for the caller to retire after unlock. */
+    private LongTable publish(LongTable old, LongTable next) {
+        map.srTable(next);   // release; pairs with the getAcquire in readers (next's entries)
+        resizes++;
+        return old;
+    }
+
+    private void retireLater(LongTable old) {
+        assert retiredUnderLock == null;
+        retiredUnderLock = old;
+    }
+
+    /** Releases {@code t}'s memory after a grace period (no lock held). */
+    private void retire(LongTable t) {
+        if (t == null || t == LongTable.CLOSED) {
+            return;
+        }
+        if (flavor.isClosed()) {
+            free(t);
+            return;
+        }
+        try {
+            rcu.call(() -> free(t));
+        } catch (IllegalStateException closing) {
+            flavor.checkCanBlock("RcuLongMap releasing a table while " + flavor.name() + " closes");
+            flavor.awaitGracePeriodOrClose();
+            free(t);
+        }
+    }
+
+    private void free(LongTable t) {
+        t.arena.close();
+        offHeapBytes.addAndGet(-t.bytes());
+    }
+
+    private LongTable allocate(int capacity) {
+        LongTable t = new LongTable(capacity, tablesBuilt++);
+        offHeapBytes.addAndGet(t.bytes());
+        return t;
+    }
+
+    /** Capacity of a table rebuilt for {@code entries} live entries: a bounded map keeps its size. */
+    private int capacityFor(long entries) {
+        return maxEntries > 0 ? minCapacity : Math.max(minCapacity, powerOfTwoFor(entries));
+    }
+
+    /** Capacity whose live entries fill at most half: a power of two, at least the smallest table. */
+    private static int powerOfTwoFor(long entries) {
+        if (entries > MAX_CAPACITY / 2) {
+            throw new IllegalStateException("RcuLongMap cannot hold " + entries + " entries (largest table "
+                    + MAX_CAPACITY + " entries, at most half live)");
+        }
+        int atLeast = (int) Math.max(MIN_CAPACITY, 2 * entries);
+        int capacity = Integer.highestOneBit(atLeast);
+        return capacity < atLeast ? capacity << 1 : capacity;
+    }
+
+    // ------------------------------------------------------------------ the writer lock and its checks
+
+    /** Takes the writer lock after the checks every write makes; throws with the lock released. */
+    private void lock(String operation) {
+        if (writeLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("RcuLongMap." + operation + " from inside compute's function");
+        }
+        checkWritable(operation);
+        writeLock.lock();
+        if (map.laTable() == LongTable.CLOSED) {   // acquire; pairs with the srTable in close
+            writeLock.unlock();
+            throw map.closed(operation);
+        }
+    }
+
+    /** Releases the writer lock, then retires the table the write replaced, if any. */
+    private void unlock() {
+        LongTable old = retiredUnderLock;
+        retiredUnderLock = null;
+        writeLock.unlock();
+        retire(old);
+    }
+
+    /**
+     * The checks every write makes before it takes the lock (and all that {@code remove(key, missingValue)} makes):
+     * the map and its domain are open, and a SYNC write may block.
+     */
+    void checkWritable(String operation) {
+        if (map.laTable() == LongTable.CLOSED) {   // acquire; pairs with the srTable in close
+            throw map.closed(operation);
+        }
+        if (!flavor.isOpen()) {
+            throw new IllegalStateException("RcuLongMap." + operation + " on a map of " + flavor.name()
+                    + ", which is closed or closing");
+        }
+        if (reclamation == Reclamation.SYNC) {
+            flavor.checkCanBlock("RcuLongMap." + operation + " in SYNC mode");
+        }
+    }
+
+    /** The current table (writer lock, checked open). */
+    private LongTable current() {
+        return map.laTable();   // acquire; pairs with srTable
+    }
+
+    private void checkValue(long value) {
+        if (value == missingValue) {
+            throw new IllegalArgumentException("RcuLongMap cannot store its missing value " + value);
+        }
+    }
+}
