@@ -26,8 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p><b>How a block compiles.</b> Each block becomes one compilation unit:
  * <pre>
  *   package snippets;
- *   import io.jrcu.*; import io.jrcu.arena.*; import java.lang.foreign.*; import java.time.*; import java.util.*;
- *   import java.util.function.*;              (the default imports)
+ *   import io.jrcu.*; import io.jrcu.arena.*; import io.jrcu.map.*; import java.lang.foreign.*;
+ *   import java.time.*; import java.util.*; import java.util.function.*;
+ *   import java.util.concurrent.atomic.*;     (the default imports)
  *   the block's own leading import lines
  *   final class Snippet_README_md_44 {        (the file and the line of the opening fence)
  *       the block's "given" declarations
@@ -37,8 +38,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   }
  * </pre>
  * So a block is a method body: statements, and local classes, records, interfaces and enums (a type in a block has
- * no {@code public}). Names a block uses without showing them are declared in an HTML comment right before the
- * fence (blank lines between are allowed), which the rendered page hides:
+ * no {@code public}). A block whose first code line (after comments) declares a {@code static} member type, such as
+ * {@code static final class PriceIndex}, is a member block instead: its text goes into the class body as it is.
+ * Names a block uses without showing them are declared in an HTML comment right before the fence (blank lines
+ * between are allowed), which the rendered page hides:
  * <pre>
  *   &lt;!-- given: Rcu rcu; void use(Object o) {} --&gt;
  * </pre>
@@ -50,8 +53,13 @@ class DocSnippetsTest {
             Pattern.compile("(?m)(Snippet_\\w+\\.java):(\\d+):\\d+: (compiler\\.err\\..*)$");
     private static final Pattern GIVEN = Pattern.compile("<!--\\s*given:((?:(?!-->).)*)-->\\s*\\z",
             Pattern.DOTALL);
-    private static final String DEFAULT_IMPORTS = "import io.jrcu.*; import io.jrcu.arena.*;"
-            + " import java.lang.foreign.*; import java.time.*; import java.util.*; import java.util.function.*;";
+    private static final String DEFAULT_IMPORTS = "import io.jrcu.*; import io.jrcu.arena.*; import io.jrcu.map.*;"
+            + " import java.lang.foreign.*; import java.time.*; import java.util.*; import java.util.function.*;"
+            + " import java.util.concurrent.atomic.*;";
+    /** The first code line of a member block: a member type declared {@code static}. */
+    private static final Pattern MEMBER_TYPE =
+            Pattern.compile("^(?:(?:private|protected|public|final|abstract|sealed)\\s+)*static\\s+.*"
+                    + "\\b(?:class|record|interface|enum)\\b.*");
 
     /** One {@code ```java} block: where it is, the given declarations before it, and its lines. */
     record Snippet(String file, int line, String given, List<String> lines) {
@@ -71,8 +79,24 @@ class DocSnippetsTest {
             for (String l : lines.subList(first, lines.size())) {
                 body.append("        ").append(l).append('\n');
             }
-            return "package snippets;\n" + DEFAULT_IMPORTS + "\n" + imports + "final class " + className() + " {\n"
-                    + given + "\n    void snippet() throws Throwable {\n" + body + "    }\n}\n";
+            String head = "package snippets;\n" + DEFAULT_IMPORTS + "\n" + imports + "final class " + className()
+                    + " {\n" + given + "\n";
+            if (isMemberBlock(lines.subList(first, lines.size()))) {
+                return head + body + "}\n";
+            }
+            return head + "    void snippet() throws Throwable {\n" + body + "    }\n}\n";
+        }
+
+        /** Whether the block's first code line (after comments) declares a {@code static} member type. */
+        private static boolean isMemberBlock(List<String> code) {
+            for (String l : code) {
+                String t = l.strip();
+                if (t.isEmpty() || t.startsWith("/*") || t.startsWith("*") || t.startsWith("//")) {
+                    continue;
+                }
+                return MEMBER_TYPE.matcher(t).matches();
+            }
+            return false;
         }
     }
 
@@ -115,10 +139,17 @@ class DocSnippetsTest {
                 Rcu rcu = Rcu.memb();
                 rcu.synchronise();
                 ```
+
+                ```java
+                /** A member block: a static nested class, compiled in the class body. */
+                static final class Index {
+                    final RcuLongMap map = RcuLongMap.create(Rcu.memb());
+                }
+                ```
                 """;
         List<Snippet> snippets = extract("page.md", page);
 
-        assertThat(snippets).extracting(Snippet::line).containsExactly(5, 13);
+        assertThat(snippets).extracting(Snippet::line).containsExactly(5, 13, 18);
         assertThat(compile(snippets)).singleElement().asString()
                 .contains("page.md:13", "rcu.synchronise()", "compiler.err.cant.resolve");
     }
