@@ -328,4 +328,10 @@ final class Callbacks implements CallbackWorkers {
             }
         }
     }
+
+    /** What {@link Rcu#workers()} shows: the registry's domain, worker count and pending callbacks. */
+    @Override
+    public String toString() {
+        return registry.toString();
+    }
 }

@@ -388,6 +388,13 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
             return lpCtr() != 0;
         }
 
+        /** As every reader's, and whether the owner is online (a plain read: a snapshot off the owner). */
+        @Override
+        public String toString() {
+            String s = super.toString();
+            return retired() ? s : s.substring(0, s.length() - 1) + (isOnline() ? ", online]" : ", offline]");
+        }
+
         @Override
         String protectedStateDescription() {
             return "while online (no quiescent state reported)";

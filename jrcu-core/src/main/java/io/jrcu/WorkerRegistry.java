@@ -52,6 +52,13 @@ final class WorkerRegistry implements CallbackWorkers {
         return workers;
     }
 
+    /** The domain, how many workers are registered, whether the default one exists, and the callbacks pending. */
+    @Override
+    public String toString() {
+        return "CallbackWorkers[" + domain.name + ", " + workers.length + " registered"
+                + (defaultWorker != null ? " (default running)" : "") + ", " + pending() + " pending]";
+    }
+
     /** The pending callbacks of every registered worker. */
     long pending() {
         long sum = 0;

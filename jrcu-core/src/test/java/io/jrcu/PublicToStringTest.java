@@ -34,6 +34,33 @@ class PublicToStringTest {
     }
 
     @Test
+    void aQsbrReaderNamesWhetherItIsOnline() {
+        try (QsbrRcu qsbr = QsbrRcu.builder().name("strings-qsbr").build()) {
+            qsbr.registerThread();
+            try {
+                RcuReader reader = qsbr.reader();
+                assertThat(reader.toString()).contains("strings-qsbr", "depth 0", "online]");
+                qsbr.offline();
+                assertThat(reader.toString()).contains("offline]");
+                qsbr.online();
+                assertThat(reader.toString()).contains("online]");
+            } finally {
+                qsbr.unregisterThread();
+            }
+        }
+    }
+
+    @Test
+    void theWorkersNameTheirDomainCountAndPending() {
+        CallbackWorkers workers = rcu.workers();
+        assertThat(workers.toString()).contains("strings", "0 registered", "0 pending")
+                .doesNotContain("default running");
+        rcu.call(() -> { });
+        rcu.barrier();
+        assertThat(workers.toString()).contains("1 registered", "(default running)", "0 pending");
+    }
+
+    @Test
     void aCallbackNamesItsClassAndWhetherItIsQueued() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         List<String> seenInInvoke = new ArrayList<>();

@@ -47,10 +47,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * </pre>
  * Its text (from {@code given:} to {@code -->}, one or more lines) goes into the class as member declarations:
  * fields, methods, nested types. A compile error names the Markdown file and the fence's line.
+ *
+ * <p><b>Quotes.</b> A block that shows part of a source file says so with {@code <!-- quote: path -->} (the path from
+ * the repository root) right before its fence; its lines must be a run of that file's lines, verbatim, so that the
+ * page cannot drift from the file it quotes.
  */
 class DocSnippetsTest {
     private static final Pattern DIAGNOSTIC =
             Pattern.compile("(?m)(Snippet_\\w+\\.java):(\\d+):\\d+: (compiler\\.err\\..*)$");
+    /** A block quoted from a source file: {@code <!-- quote: path -->} right before its fence. */
+    private static final Pattern QUOTE = Pattern.compile("<!--\\s*quote:([^>]*?)-->\\s*\n```java\n(.*?)```",
+            Pattern.DOTALL);
     private static final Pattern GIVEN = Pattern.compile("<!--\\s*given:((?:(?!-->).)*)-->\\s*\\z",
             Pattern.DOTALL);
     private static final String DEFAULT_IMPORTS = "import io.jrcu.*; import io.jrcu.arena.*; import io.jrcu.map.*;"
@@ -100,10 +107,15 @@ class DocSnippetsTest {
         }
     }
 
-    @Test
-    void everyJavaBlockOfTheReadmeAndDocsCompiles() throws IOException {
+    /** The repository's root (the tests run in jrcu-core). */
+    private static Path root() {
         Path root = Path.of("..").toAbsolutePath().normalize();
         assertThat(root.resolve("README.md")).as("the repository root").exists();
+        return root;
+    }
+
+    /** README.md and every page under docs/. */
+    private static List<Path> pages(Path root) throws IOException {
         List<Path> pages = new ArrayList<>();
         pages.add(root.resolve("README.md"));
         if (Files.isDirectory(root.resolve("docs"))) {
@@ -111,6 +123,66 @@ class DocSnippetsTest {
                 docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
             }
         }
+        return pages;
+    }
+
+    @Test
+    void everyQuotedBlockIsItsSourceFilesTextVerbatim() throws IOException {
+        Path root = root();
+        int quoted = 0;
+        List<String> stale = new ArrayList<>();
+        for (Path page : pages(root)) {
+            Matcher m = QUOTE.matcher(Files.readString(page));
+            while (m.find()) {
+                quoted++;
+                Path source = root.resolve(m.group(1).strip());
+                String problem = quoteProblem(m.group(2), Files.exists(source) ? Files.readString(source) : null);
+                if (problem != null) {
+                    stale.add(root.relativize(page) + " quoting " + m.group(1).strip() + ": " + problem);
+                }
+            }
+        }
+        assertThat(quoted).as("quoted blocks").isPositive();
+        assertThat(stale).isEmpty();
+    }
+
+    @Test
+    void aQuoteThatDriftedFromItsFileIsNamed() {
+        String file = "class A {\n    int x = 1;\n    int y = 2;\n}\n";
+        assertThat(quoteProblem("    int x = 1;\n    int y = 2;\n", file)).isNull();
+        assertThat(quoteProblem("    int x = 1;\n    int y = 3;\n", file)).contains("int y = 3;");
+        assertThat(quoteProblem("int x = 1;\n", null)).contains("no such file");
+    }
+
+    /**
+     * Null if {@code block}'s lines are a run of consecutive lines of {@code file}, else what is wrong: the first
+     * block line from which no run matches.
+     */
+    static String quoteProblem(String block, String file) {
+        if (file == null) {
+            return "no such file";
+        }
+        List<String> want = block.lines().toList();
+        List<String> have = file.lines().toList();
+        int best = 0;
+        for (int start = 0; start + want.size() <= have.size(); start++) {
+            int n = 0;
+            while (n < want.size() && have.get(start + n).equals(want.get(n))) {
+                n++;
+            }
+            if (n == want.size()) {
+                return null;
+            }
+            best = Math.max(best, n);
+        }
+        return "no run of the file's lines matches from block line " + (best + 1) + ": "
+                + (want.isEmpty() ? "(empty block)" : want.get(Math.min(best, want.size() - 1)).strip());
+    }
+
+    @Test
+    void everyJavaBlockOfTheReadmeAndDocsCompiles() throws IOException {
+        Path root = root();
+        List<Path> pages = pages(root);
         List<Snippet> snippets = new ArrayList<>();
         for (Path page : pages) {
             snippets.addAll(extract(root.relativize(page).toString(), Files.readString(page)));
