@@ -2,6 +2,10 @@ package io.jrcu.map;
 
 /**
  * An operation on a {@code long} key and its {@code long} value, for {@link RcuLongMap#forEach}: no boxing.
+ * {@snippet :
+ * long[] total = new long[1];
+ * map.forEach((key, value) -> total[0] += value);   // one read section over the current table
+ * }
  */
 @FunctionalInterface
 public interface LongLongConsumer {
