@@ -49,8 +49,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * fields, methods, nested types. A compile error names the Markdown file and the fence's line.
  *
  * <p><b>Quotes.</b> A block that shows part of a source file says so with {@code <!-- quote: path -->} (the path from
- * the repository root) right before its fence; its lines must be a run of that file's lines, verbatim, so that the
- * page cannot drift from the file it quotes.
+ * the repository root) right before its fence; its lines must be a run of that file's lines, verbatim but for one
+ * indent taken off them all (a nested class shown at the margin), so that the page cannot drift from the file.
  */
 class DocSnippetsTest {
     private static final Pattern DIAGNOSTIC =
@@ -151,12 +151,14 @@ class DocSnippetsTest {
         String file = "class A {\n    int x = 1;\n    int y = 2;\n}\n";
         assertThat(quoteProblem("    int x = 1;\n    int y = 2;\n", file)).isNull();
         assertThat(quoteProblem("    int x = 1;\n    int y = 3;\n", file)).contains("int y = 3;");
+        assertThat(quoteProblem("int x = 1;\nint y = 2;\n", file)).as("one indent for the whole run").isNull();
+        assertThat(quoteProblem("int x = 1;\n  int y = 2;\n", file)).contains("int y = 2;");
         assertThat(quoteProblem("int x = 1;\n", null)).contains("no such file");
     }
 
     /**
-     * Null if {@code block}'s lines are a run of consecutive lines of {@code file}, else what is wrong: the first
-     * block line from which no run matches.
+     * Null if {@code block}'s lines are a run of consecutive lines of {@code file}, all shifted by the same indent
+     * (a nested class quoted at the margin), else what is wrong: the first block line from which no run matches.
      */
     static String quoteProblem(String block, String file) {
         if (file == null) {
@@ -166,8 +168,15 @@ class DocSnippetsTest {
         List<String> have = file.lines().toList();
         int best = 0;
         for (int start = 0; start + want.size() <= have.size(); start++) {
+            String first = have.get(start);
+            String indent = want.isEmpty() || !first.endsWith(want.get(0)) ? null
+                    : first.substring(0, first.length() - want.get(0).length());
+            if (indent == null || !indent.isBlank()) {
+                continue;
+            }
             int n = 0;
-            while (n < want.size() && have.get(start + n).equals(want.get(n))) {
+            while (n < want.size() && (have.get(start + n).equals(indent + want.get(n))
+                    || want.get(n).isEmpty() && have.get(start + n).isBlank())) {
                 n++;
             }
             if (n == want.size()) {

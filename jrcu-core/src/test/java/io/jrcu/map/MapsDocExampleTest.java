@@ -3,24 +3,16 @@ package io.jrcu.map;
 import io.jrcu.Rcu;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The example of {@code docs/maps.md}: the code between the markers below is the markdown's code block, verbatim
- * ({@link #theMarkdownShowsThisFilesExample} checks it), and {@link #theExampleRuns} runs it.
+ * The example of {@code docs/maps.md}: {@code PriceIndex} and the code that uses it are quoted there (DocSnippetsTest
+ * checks the quote against this file), and {@link #theExampleRuns} runs it.
  */
 class MapsDocExampleTest {
 
-    private static final String BEGIN = "// maps.md example: begin";
-    private static final String END = "// maps.md example: end";
-
-    // maps.md example: begin
     /** Instrument id -> last price in cents: looked up by many threads, updated by one feed thread. */
     static final class PriceIndex implements AutoCloseable {
         private final RcuLongMap prices;
@@ -79,7 +71,6 @@ class MapsDocExampleTest {
             return sum;
         }
     }
-    // maps.md example: end
 
     @Test
     void theExampleRuns() throws InterruptedException {
@@ -88,24 +79,5 @@ class MapsDocExampleTest {
             expected += i % 10_000;
         }
         assertThat(runExample()).isEqualTo(expected);
-    }
-
-    @Test
-    void theMarkdownShowsThisFilesExample() throws IOException {
-        String source = Files.readString(Path.of("src/test/java/io/jrcu/map/MapsDocExampleTest.java"));
-        String example = between(source, BEGIN + "\n", "    " + END).lines()
-                .map(line -> line.startsWith("    ") ? line.substring(4) : line)
-                .collect(Collectors.joining("\n", "", "\n"));
-        String markdown = Files.readString(Path.of("../docs/maps.md"));
-        String block = between(markdown, "<!-- " + BEGIN + " -->\n```java\n", "```\n<!-- " + END + " -->");
-        assertThat(block).isEqualTo(example);
-    }
-
-    private static String between(String text, String begin, String end) {
-        int from = text.indexOf(begin);
-        int to = text.indexOf(end, from + 1);
-        assertThat(from).as("marker %s", begin.strip()).isNotNegative();
-        assertThat(to).as("marker %s", end.strip()).isGreaterThan(from);
-        return text.substring(from + begin.length(), to);
     }
 }
