@@ -256,7 +256,7 @@ public final class DeferQueue<T> implements AutoCloseable {
          */
         public DeferQueue<T> build() {
             return new DeferQueue<>(DeferRing.of(rcu, free, new DeferRing.Settings(name, triggerReclaimLimit,
-                    maxReclaimSize, maxPending, singleProducer, true)));
+                    maxReclaimSize, maxPending, singleProducer, true, 1)));
         }
     }
 }

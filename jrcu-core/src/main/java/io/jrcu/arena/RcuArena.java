@@ -186,7 +186,7 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
     /** A deferred queue's settings: unbounded, no automatic reclaim, not reported when dropped. */
     static DeferRing.Settings unreported(String name, boolean singleProducer) {
         return new DeferRing.Settings(name, Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, singleProducer,
-                false);
+                false, 1);
     }
 
     /**

@@ -151,9 +151,18 @@ public final class DeferRing<T> implements AutoCloseable {
      * @param maxPending          the most entries pending at once; enqueue refuses beyond it
      * @param singleProducer      whether one thread enqueues (no producer lock)
      * @param reportDropped       whether a queue garbage-collected with entries pending is logged
+     * @param spareChunks         emptied chunks of {@value #CHUNK_ENTRIES} entries kept for reuse, at least 1: a
+     *                            queue whose pending count swings by many chunks between grace periods allocates
+     *                            nothing once it has reached its high-water mark if it keeps that many
+     * @throws IllegalArgumentException if {@code spareChunks} is below 1
      */
     public record Settings(String name, int triggerReclaimLimit, int maxReclaimSize, long maxPending,
-                           boolean singleProducer, boolean reportDropped) {
+                           boolean singleProducer, boolean reportDropped, int spareChunks) {
+        public Settings {
+            if (spareChunks < 1) {
+                throw new IllegalArgumentException("spareChunks " + spareChunks + " < 1");
+            }
+        }
     }
     private final String name;
     private final int triggerReclaimLimit;
@@ -192,12 +201,8 @@ public final class DeferRing<T> implements AutoCloseable {
     @SuppressWarnings("unused") // through NEWEST_COOKIE
     private volatile long newestCookie;
 
-    private DeferRing(Rcu rcu, Consumer<? super T> free, LongBatchFree freeLong, Settings settings,
-                      int spareChunks) {
-        if (spareChunks < 1) {
-            throw new IllegalArgumentException("spareChunks " + spareChunks + " < 1");
-        }
-        this.spareChunks = spareChunks;
+    private DeferRing(Rcu rcu, Consumer<? super T> free, LongBatchFree freeLong, Settings settings) {
+        this.spareChunks = settings.spareChunks();
         this.domain = Bridge.flavorOf(rcu);
         this.free = free;
         this.freeLong = freeLong;
@@ -228,7 +233,7 @@ public final class DeferRing<T> implements AutoCloseable {
      */
     public static <T> DeferRing<T> of(Rcu rcu, Consumer<? super T> free, Settings settings) {
         return new DeferRing<>(Objects.requireNonNull(rcu, "rcu"), Objects.requireNonNull(free, "free"), null,
-                Objects.requireNonNull(settings, "settings"), 1);
+                Objects.requireNonNull(settings, "settings"));
     }
 
     /**
@@ -242,20 +247,8 @@ public final class DeferRing<T> implements AutoCloseable {
      * @throws NullPointerException if an argument is null
      */
     public static DeferRing<Void> ofLongs(Rcu rcu, LongBatchFree free, Settings settings) {
-        return ofLongs(rcu, free, settings, 1);
-    }
-
-    /**
-     * As {@link #ofLongs(Rcu, LongBatchFree, Settings)}, keeping up to {@code spareChunks} emptied chunks of
-     * {@value #CHUNK_ENTRIES} entries for reuse instead of one: a queue whose pending count swings by many chunks
-     * between grace periods then allocates nothing once it has reached its high-water mark.
-     *
-     * @param spareChunks at least 1
-     * @throws IllegalArgumentException if {@code spareChunks} is below 1
-     */
-    public static DeferRing<Void> ofLongs(Rcu rcu, LongBatchFree free, Settings settings, int spareChunks) {
         return new DeferRing<>(Objects.requireNonNull(rcu, "rcu"), ignored -> {
-        }, Objects.requireNonNull(free, "free"), Objects.requireNonNull(settings, "settings"), spareChunks);
+        }, Objects.requireNonNull(free, "free"), Objects.requireNonNull(settings, "settings"));
     }
 
     /**

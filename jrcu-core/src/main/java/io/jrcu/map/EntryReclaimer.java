@@ -48,7 +48,7 @@ final class EntryReclaimer {
     EntryReclaimer(RcuLongMap map, Rcu rcu) {
         this.map = map;
         this.pendingSlots = DeferRing.ofLongs(rcu, this::reclaimed, new DeferRing.Settings("RcuLongMap",
-                Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, true, false), SPARE_CHUNKS);
+                Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, true, false, SPARE_CHUNKS));
     }
 
     /** Queues the DELETED entry at {@code slot} of {@code t}, stamped with a cookie taken now (writer lock). */

@@ -17,8 +17,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class DeferRingSpareChunksTest {
 
     static final int SWING_CHUNKS = 4;
-    static final DeferRing.Settings SETTINGS = new DeferRing.Settings("spare-chunks-test", Integer.MAX_VALUE,
-            Integer.MAX_VALUE, Long.MAX_VALUE, true, false);
+    /** The test's queue settings, keeping {@code spareChunks} emptied chunks. */
+    static DeferRing.Settings settings(int spareChunks) {
+        return new DeferRing.Settings("spare-chunks-test", Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, true,
+                false, spareChunks);
+    }
 
     /**
      * {@code com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes()}, reached reflectively: the test sources
@@ -58,16 +61,14 @@ class DeferRingSpareChunksTest {
 
     @Test
     void spareChunksBelowOneAreRefused() {
-        try (Rcu rcu = Rcu.memb()) {
-            assertThatThrownBy(() -> DeferRing.ofLongs(rcu, (values, count) -> { }, SETTINGS, 0))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("spareChunks 0");
-        }
+        assertThatThrownBy(() -> settings(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("spareChunks 0");
     }
 
     /** Bytes this thread allocates enqueueing and reclaiming SWING_CHUNKS chunks, 8 times after 2 to warm up. */
     private static long allocatedOverSwings(Rcu rcu, int spareChunks) {
         long[] freed = {0};
-        DeferRing<Void> ring = DeferRing.ofLongs(rcu, (values, count) -> freed[0] += count, SETTINGS, spareChunks);
+        DeferRing<Void> ring = DeferRing.ofLongs(rcu, (values, count) -> freed[0] += count, settings(spareChunks));
         long allocated = 0;
         int entries = SWING_CHUNKS * DeferRing.CHUNK_ENTRIES;
         for (int swing = 0; swing < 10; swing++) {
