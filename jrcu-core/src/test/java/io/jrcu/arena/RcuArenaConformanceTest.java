@@ -723,8 +723,8 @@ class RcuArenaConformanceTest extends BlockingReaderSupport {
      * A segment that starts at a dedicated allocation but is larger than it is not that allocation (as for blocks:
      * {@link #freeOfASliceThatIsNotABlockThrowsIllegalArgumentException}).
      *
-     * <p>Regression: freeDedicated checked the address and the memory session but not the size, so the larger alias
-     * was accepted and freed the allocation.
+     * <p>The free checks the size too, not only the address and the memory session: the larger alias is refused and
+     * the allocation stays live.
      */
     @Test
     void freeOfALargerAliasOfADedicatedAllocationThrowsIllegalArgumentException() {
@@ -1179,13 +1179,10 @@ class RcuArenaConformanceTest extends BlockingReaderSupport {
      * memory of the closed arena. At least 100 rounds, and more (up to 2,000) until one of them raced: close() came
      * between the frees of the round, some accepted and some refused.
      *
-     * <p>Regression: a free whose DeferQueue.enqueue passed the
-     * queue's open check before close() marked it closed, but appended after close() drained it, is reclaimed by the
-     * domain callback DeferQueue.enqueue schedules (rcu.call(reclaimAllEligible)) — after RcuArena.close() has
-     * closed the shared arena and cleared the dedicated map. RcuArena.reclaimed then poisons a closed segment
-     * (IllegalStateException "Already closed" from MemorySegment.fill, seen in about 1 round in 10) and, by the code,
-     * would look up a dedicated entry that is gone; both reached the domain's error handler. reclaimed() now ignores
-     * frees that raced close().
+     * <p>The race this covers: a free whose enqueue passed the queue's open check before close() marked it closed,
+     * but appended after close() drained it, is reclaimed by the domain callback the enqueue schedules, after close()
+     * has closed the shared arena and cleared the dedicated map. The arena's reclaim ignores frees that raced
+     * close(): it neither poisons a closed segment nor looks up a dedicated entry that is gone.
      */
     @Test
     void freesRacingCloseAreRefusedOrReclaimedWithoutErrors() throws Exception {
@@ -1992,11 +1989,11 @@ class RcuArenaConformanceTest extends BlockingReaderSupport {
     }
 
     /**
-     * Regression: a thread that frees a chunk's worth of blocks and allocates them again gets every one back without
-     * new memory. The refill finds nothing eligible in its own queue (memb: its grace period is not started there),
-     * runs out of the class's slab, and reclaims every cache's queue before carving — its own included, whose free
-     * function once pushed the blocks into the very magazine the refill was writing, losing them (the arena then
-     * carved a new chunk each round, growing without bound).
+     * A thread that frees a chunk's worth of blocks and allocates them again gets every one back without new
+     * memory. The refill finds nothing eligible in its own queue (memb: its grace period is not started there), runs
+     * out of the class's slab, and reclaims every cache's queue before carving, its own included: its free function
+     * must then put the blocks on the free lists, not into the magazine the refill is writing (where they would be
+     * lost and the arena would carve a new chunk each round).
      */
     @Test
     void aThreadGetsItsOwnFreesBackWithoutNewMemory() {
