@@ -786,21 +786,10 @@ class BulletProofRcuTest extends DomainTestSupport {
     void aFullDeferBatchOfACallerHoldingATokenItOpenedDoesNotBlockAndCountsAnOvershoot() throws Exception {
         BulletProofRcu rcu = callbackDomain(b -> {
         });
-        int capacity = DeferBatches.CAPACITY;
         List<Probe> probes = new CopyOnWriteArrayList<>();
         withATokenOpenedByAnotherThread(rcu, "token-holder", holder -> {
-            long before = rcu.stats().overshoots();
-            holder.run(() -> {
-                for (int i = 0; i < 4 * capacity && rcu.stats().overshoots() == before; i++) {
-                    Probe p = new Probe(rcu);
-                    probes.add(p);
-                    rcu.defer(p);
-                }
-            });
-            assertThat(rcu.stats().overshoots()).as("a full batch handed on by the holder of a token")
-                    .isGreaterThan(before);
-            assertThat(probes).as("nothing can have run: the caller's own token blocks the grace period")
-                    .allSatisfy(p -> assertThat(p.runs()).isZero());
+            holder.run(() -> CallbackConformanceTest.deferUntilAnOvershoot(rcu, probes, "by the holder of a token",
+                    "token"));
         }, holder -> {
         });
         assertThat(probes).hasSizeGreaterThanOrEqualTo(DeferBatches.CAPACITY);

@@ -936,6 +936,22 @@ class CallbackConformanceTest extends DomainTestSupport {
         assertRanOnceInTime(probes);
     }
 
+    /**
+     * Defers probes on the calling thread until a full batch is handed on (the stats count an overshoot; at most four
+     * batches), and checks that none has run: the caller's own {@code protection} blocks their grace period.
+     */
+    static void deferUntilAnOvershoot(Rcu rcu, List<Probe> probes, String where, String protection) {
+        long before = rcu.stats().overshoots();
+        for (int i = 0; i < 4 * DeferBatches.CAPACITY && rcu.stats().overshoots() == before; i++) {
+            Probe p = new Probe(rcu);
+            probes.add(p);
+            rcu.defer(p);
+        }
+        assertThat(rcu.stats().overshoots()).as("a full batch handed on " + where).isGreaterThan(before);
+        assertThat(probes).as("nothing can have run: the caller's own " + protection + " blocks the grace period")
+                .allSatisfy(p -> assertThat(p.runs()).isZero());
+    }
+
     @Test
     void aFullDeferBatchInsideAReadSectionDoesNotBlockAndCountsAnOvershoot() {
         Rcu rcu = domain();
@@ -948,16 +964,7 @@ class CallbackConformanceTest extends DomainTestSupport {
                 flavor.becomeReader(rcu);
                 rcu.readLock();
                 try {
-                    long before = rcu.stats().overshoots();
-                    for (int i = 0; i < 4 * capacity && rcu.stats().overshoots() == before; i++) {
-                        Probe p = new Probe(rcu);
-                        probes.add(p);
-                        rcu.defer(p);
-                    }
-                    assertThat(rcu.stats().overshoots()).as("a full batch handed on from inside a section")
-                            .isGreaterThan(before);
-                    assertThat(probes).as("nothing can have run: the caller's own section blocks the grace period")
-                            .allSatisfy(p -> assertThat(p.runs()).isZero());
+                    deferUntilAnOvershoot(rcu, probes, "from inside a section", "section");
                 } finally {
                     rcu.readUnlock();
                     flavor.leaveReader(rcu);
