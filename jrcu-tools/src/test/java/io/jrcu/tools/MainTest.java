@@ -50,7 +50,8 @@ class MainTest {
     void helpOfACommandPrintsItsOptions() {
         assertThat(run("help", "torture")).isZero();
         assertThat(out()).contains("--flavor", "--virtual-readers", "--inject-fault skip-reader-wait",
-                "for proving the oracle works", "--mode", "sync|call|retire|defer|arena|arena-fast|misuse|map|bytesmap|all",
+                "for proving the oracle works", "--mode",
+                "sync|call|retire|defer|arena|arena-fast|misuse|map|bytesmap|all",
                 "arena-fast ", "misuse ", "map ", "bytesmap ", "--barrier-every");
         outBytes.reset();
         assertThat(run("torture", "--help")).isZero();
@@ -111,7 +112,8 @@ class MainTest {
                         "; closed: reserved ", "arena-fast: the same without debug", "bp/misuse: ",
                         " accepted; ", "misuse: as sync, with 2 more readers");
         assertThat(err()).contains(
-                "jrcu torture: bp; mode sync, call, retire, defer, arena, arena-fast, misuse, map, bytesmap; 0.3 s each",
+                "jrcu torture: bp; mode sync, call, retire, defer, arena, arena-fast, misuse, map, bytesmap; 0.3 s"
+                        + " each",
                 "bp call: 2 platform + 20 virtual readers, 1 writer, barrier every 500 callbacks",
                 "bp arena: 2 platform + 20 virtual readers, 1 writer")
                 .doesNotContain("bp arena: 2 platform + 20 virtual readers, 1 writer, barrier");

@@ -135,7 +135,8 @@ class TortureCommandTest {
             "--writers 0               | writers must be between 1 and 64",
             "--virtual-readers many    | not a whole number",
             "--inject-fault everything | unknown fault 'everything'",
-            "--mode async | unknown mode 'async' (known: sync|call|retire|defer|arena|arena-fast|misuse|map|bytesmap|all)",
+            "--mode async | unknown mode 'async' (known: sync|call|retire|defer|arena|arena-fast|misuse|map|bytesmap"
+                    + "|all)",
             "--mode call,              | unknown mode ''",
             "--barrier-every 0         | callbacks between barriers must be between 1 and 1000000",
             "--barrier-every 1000001   | callbacks between barriers must be between 1 and 1000000",
