@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * What {@code bin/jrcu bench} runs: a list of JMH runs ({@link Step}s) and the iteration lengths of every fork
  * ({@link Timing}), with the time it will take. The curated plan covers every target row of issue 5 in about
  * four minutes on 2 cores, and RcuLongMap's lookups at 10 M entries against ConcurrentHashMap and Agrona (issue
- * 13: six forks, about two minutes more, most of it filling the maps); {@code --full} runs everything.
+ * 13: six forks, about two minutes more, most of it filling the maps), and RcuBytesMap's copy-out lookups against
+ * OHC's (issue 14: two forks); {@code --full} runs everything.
  *
  * @param steps  the JMH runs, in order
  * @param timing warm-up and measurement of every fork
@@ -28,6 +29,8 @@ public record BenchPlan(List<Step> steps, Timing timing) {
     static final List<String> FLAVORS = List.of("memb", "qsbr", "bp");
     /** The maps of the curated run: RcuLongMap.get(key), ConcurrentHashMap, Agrona under StampedLock. */
     static final List<String> CURATED_MAP_IMPLS = List.of("jrcuGet", "chm", "agronaStamped");
+    /** The byte maps of the curated run: one line each for RcuBytesMap and OHC. */
+    static final List<String> CURATED_BYTES_MAP_IMPLS = List.of("jrcu", "ohc");
 
     /**
      * One JMH run: every benchmark whose short name matches {@code benchmarks}, with {@code params} overriding the
@@ -121,7 +124,9 @@ public record BenchPlan(List<Step> steps, Timing timing) {
                 new Step("ReclamationScaling\\.malloc", Map.of("flavor", List.of("memb")), 2, false, List.of()),
                 // RcuLongMap against ConcurrentHashMap and Agrona at 10 M entries: (a) 2 readers, (b) 1 reader + writer
                 new Step("MapLookup\\.(read|readWithWriter)", Map.of("impl", CURATED_MAP_IMPLS,
-                        "entries", List.of("10000000")), 0, true, List.of())),
+                        "entries", List.of("10000000")), 0, true, List.of()),
+                // RcuBytesMap against OHC, 1 M entries of 100-byte values, 2 readers (the rest under --full)
+                new Step("BytesMapLookup\\.read", Map.of("impl", CURATED_BYTES_MAP_IMPLS), 0, true, List.of())),
                 timing);
     }
 

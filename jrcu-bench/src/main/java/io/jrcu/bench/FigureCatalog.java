@@ -1,5 +1,6 @@
 package io.jrcu.bench;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -119,6 +120,8 @@ final class FigureCatalog {
                     "liburcu " + flavor + " call_rcu, all then one rcu_barrier", null, intrusive(flavor), null,
                     45 + flavorOrder(flavor));
             case "MapLookup.read", "MapLookup.readWithWriter", "MapWrite.putRemove" -> describeMap(m);
+            case "BytesMapLookup.read", "BytesMapLookup.readWithWriter", "BytesMapWrite.putRemove" ->
+                    describeBytesMap(m);
             default -> describeByClass(m, flavor);
         };
     }
@@ -173,6 +176,31 @@ final class FigureCatalog {
         String shortLabel = m.benchmark().equals("MapWrite.putRemove") ? "RcuLongMap put + remove" : "RcuLongMap get";
         return new Figure(Section.MAP, kind, MAP_LABELS.getOrDefault(impl, impl) + ", " + MAP_CASES.get(m.benchmark())
                 + ", " + size + " entries", shortLabel, impl.equals("jrcuGet") ? null : jrcuGet, null, order);
+    }
+
+    private static final Map<String, String> BYTES_MAP_LABELS = Map.of(
+            "jrcu", "jrcu RcuBytesMap get(key, byte[])", "ohc", "OHC 0.7.4 getDirect, copied out",
+            "chronicle", "Chronicle Map 3.27ea0 getUsing", "chm", "ConcurrentHashMap<ByteBuffer, byte[]>, copied out");
+
+    private static final Map<String, String> BYTES_MAP_CASES = Map.of(
+            "BytesMapLookup.read", "100-byte values, 2 readers",
+            "BytesMapLookup.readWithWriter", "100-byte values, 1 reader + writer 100k/s",
+            "BytesMapWrite.putRemove", "put + remove of 100-byte values");
+
+    /** A byte-map figure: RcuBytesMap's copy-out get (or put + remove) is what each peer is compared with. */
+    private static Figure describeBytesMap(Measurement m) {
+        String impl = m.params().getOrDefault("impl", "");
+        String entries = m.params().getOrDefault("entries", "");
+        String size = entries.endsWith("000000") ? entries.substring(0, entries.length() - 6) + " M" : entries;
+        Kind kind = impl.equals("jrcu") ? Kind.JRCU : Kind.PEER;
+        String jrcu = Measurement.id(m.benchmark(), Map.of("impl", "jrcu", "entries", entries), m.threads());
+        int order = 300 + (m.benchmark().equals("BytesMapWrite.putRemove") ? 20
+                : m.benchmark().endsWith("Writer") ? 10 : 0) + List.of("jrcu", "ohc", "chronicle", "chm").indexOf(impl);
+        String shortLabel = m.benchmark().equals("BytesMapWrite.putRemove") ? "RcuBytesMap put + remove"
+                : "RcuBytesMap get";
+        return new Figure(Section.MAP, kind, BYTES_MAP_LABELS.getOrDefault(impl, impl) + ", "
+                + BYTES_MAP_CASES.get(m.benchmark()) + ", " + size + " entries", shortLabel,
+                impl.equals("jrcu") ? null : jrcu, null, order);
     }
 
     private static int mapOrder(String impl) {

@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The targets of issue 5 ("Targets") and of issue 13 (RcuLongMap's lookups), each a ratio of two figures of the same
- * run with a bound, evaluated on whatever the run measured: a target whose figures are missing is reported as not
- * measured, never as met.
+ * The targets of issue 5 ("Targets"), of issue 13 (RcuLongMap's lookups) and of issue 14 (RcuBytesMap's), each a
+ * ratio of two figures of the same run with a bound, evaluated on whatever the run measured: a target whose figures
+ * are missing is reported as not measured, never as met.
  */
 final class Targets {
 
@@ -99,7 +99,17 @@ final class Targets {
                     1),
             mapRatio("RcuLongMap get ÷ Agrona + StampedLock, 10 M entries, 2 readers", "read", "agronaStamped", 2),
             mapRatio("RcuLongMap get ÷ Agrona + StampedLock, 10 M entries, 1 reader + writer", "readWithWriter",
-                    "agronaStamped", 1));
+                    "agronaStamped", 1),
+            bytesMapRatio("RcuBytesMap get ÷ OHC getDirect, 1 M entries, 2 readers", "BytesMapLookup.read", "ohc", 2,
+                    1),
+            bytesMapRatio("RcuBytesMap get ÷ OHC getDirect, 1 M entries, 1 reader + writer",
+                    "BytesMapLookup.readWithWriter", "ohc", 1, 1),
+            bytesMapRatio("RcuBytesMap get ÷ Chronicle Map getUsing, 1 M entries, 2 readers", "BytesMapLookup.read",
+                    "chronicle", 2, 1),
+            bytesMapRatio("RcuBytesMap get ÷ ConcurrentHashMap<ByteBuffer, byte[]>, 1 M entries, 2 readers",
+                    "BytesMapLookup.read", "chm", 2, 1),
+            bytesMapRatio("RcuBytesMap put + remove ÷ OHC's, 1 M entries", "BytesMapWrite.putRemove", "ohc", 1,
+                    0.5));
 
     /**
      * {@code benchmarks}' RcuArena of {@code flavor} against its malloc (measured once, in the memb trial: malloc
@@ -119,6 +129,15 @@ final class Targets {
         return new Ratio(label, Measurement.id(benchmark, Map.of("impl", "jrcuGet", "entries", "10000000"), threads),
                 Measurement.id(benchmark, Map.of("impl", peer, "entries", "10000000"), threads), false,
                 peer.equals("chm") ? 2 : 1);
+    }
+
+    /**
+     * Issue 14: RcuBytesMap against a peer in the same case at 1 M entries: lookups above every peer's, put + remove
+     * within 2× of OHC's (at least half its throughput).
+     */
+    private static Ratio bytesMapRatio(String label, String benchmark, String peer, int threads, double bound) {
+        return new Ratio(label, Measurement.id(benchmark, Map.of("impl", "jrcu", "entries", "1000000"), threads),
+                Measurement.id(benchmark, Map.of("impl", peer, "entries", "1000000"), threads), false, bound);
     }
 
     /** Every target: the ratios, then 0 B/op on jrcu's read paths. */

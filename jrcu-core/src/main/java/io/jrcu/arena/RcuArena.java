@@ -344,6 +344,35 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
     }
 
     /**
+     * The segment of the allocated block that starts at {@code address}, as {@link #allocate} handed it out but
+     * {@linkplain java.lang.foreign.MemorySegment#byteSize() sized} to the whole block (the request rounded up to its
+     * size class): for structures that keep blocks' addresses off-heap and free them by address. Blocks only: not a
+     * dedicated allocation (a request larger than a chunk, or aligned to more than 4096 bytes). Lock-free (a search of
+     * the chunks); allocates the segment.
+     *
+     * @param address the address of an allocated block of this arena
+     * @return the block, whose {@link #free} hands it back
+     * @throws IllegalArgumentException if no allocated block of this arena starts at {@code address}
+     * @throws IllegalStateException    if the arena is closed
+     */
+    public MemorySegment blockAt(long address) {
+        checkOpen("blockAt");
+        Slab slab = slabOf(address);
+        if (slab != null) {
+            SizeClass sc = slab.sizeClass;
+            long relative = address - slab.base;
+            long index = sc.blockIndex(relative);
+            // acquire; pairs with the release stores of the block's state (the allocation that handed it out)
+            if (index * sc.blockSize == relative && index < slab.blocks
+                    && slab.laState((int) index) == Slab.ALLOCATED) {
+                return slab.block((int) index, sc.blockSize);
+            }
+        }
+        throw new IllegalArgumentException("RcuArena '" + name + "': no allocated block starts at 0x"
+                + Long.toHexString(address));
+    }
+
+    /**
      * The index of the block of {@code slab} that {@code segment} (at {@code address}) starts, marked PENDING; throws
      * if the segment is not a block this arena handed out, or the block is not allocated (a double free).
      */

@@ -3,13 +3,16 @@ package io.jrcu.map;
 import io.jrcu.Rcu;
 import io.jrcu.internal.DeferRing;
 
+import java.util.function.Supplier;
+
 import static io.jrcu.map.RcuLongMapDescriptor.EMPTY;
 import static io.jrcu.map.RcuLongMapDescriptor.FREE;
 
 /**
- * The reclamation of an {@link RcuLongMap}'s removed entries: a FIFO of DELETED entries stamped with their cookies,
- * each freed once its grace period has passed (FREE, or EMPTY with the FREE run before it), in a writer's context and
- * never waiting. Used by {@link LongMapWriter} under the map's writer lock only.
+ * The reclamation of the removed entries of an {@link RcuLongMap} or an {@link RcuBytesMap}: a FIFO of DELETED
+ * entries stamped with their cookies, each freed once its grace period has passed (FREE, or EMPTY with the FREE run
+ * before it), in a writer's context and never waiting. Used by the map's writer ({@link LongMapWriter},
+ * {@link BytesMapWriter}) under its writer lock only.
  */
 final class EntryReclaimer {
     /*
@@ -38,16 +41,17 @@ final class EntryReclaimer {
      */
     private static final int SPARE_CHUNKS = 64;
 
-    private final RcuLongMap map;
+    /** The map's current table (the map's laTable). */
+    private final Supplier<LongTable> current;
     /**
      * DELETED entries ({@link LongTable#pendingEntry}) stamped with their cookies, in removal order (enqueued and
      * reclaimed under the writer lock; DEFER_QUEUE only).
      */
     private final DeferRing<Void> pendingSlots;
 
-    EntryReclaimer(RcuLongMap map, Rcu rcu) {
-        this.map = map;
-        this.pendingSlots = DeferRing.ofLongs(rcu, this::reclaimed, new DeferRing.Settings("RcuLongMap",
+    EntryReclaimer(Supplier<LongTable> current, Rcu rcu, String mapName) {
+        this.current = current;
+        this.pendingSlots = DeferRing.ofLongs(rcu, this::reclaimed, new DeferRing.Settings(mapName,
                 Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, true, false, SPARE_CHUNKS));
     }
 
@@ -83,7 +87,7 @@ final class EntryReclaimer {
 
     /** The ring's free function (writer lock: the map reclaims only under it): frees the current table's entries. */
     private void reclaimed(long[] entries, int count) {
-        LongTable t = map.laTable();   // acquire; pairs with srTable
+        LongTable t = current.get();   // the map's laTable: acquire; pairs with srTable
         for (int i = 0; i < count; i++) {
             if (t.holds(entries[i])) {
                 markFree(t, LongTable.slotOf(entries[i]));

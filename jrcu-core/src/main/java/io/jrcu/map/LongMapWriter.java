@@ -5,7 +5,6 @@ import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.map.RcuLongMap.Reclamation;
 import io.jrcu.map.RcuLongMap.Stats;
 
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongBinaryOperator;
 
@@ -19,8 +18,8 @@ import static io.jrcu.map.RcuLongMapDescriptor.encode;
 import static io.jrcu.map.RcuLongMapDescriptor.isState;
 
 /**
- * The writer side of an {@link RcuLongMap}: every write under the map's writer lock, and the tables' rebuild,
- * publication and release after a grace period; removed entries are reclaimed through an {@link EntryReclaimer}. The
+ * The writer side of an {@link RcuLongMap}: every write under the map's writer lock; the tables are rebuilt, published
+ * and released through a {@link TableKeeper}, removed entries reclaimed through an {@link EntryReclaimer}. The
  * map's public write methods check their arguments and call this; the map keeps the fields readers load (the table,
  * the size, the reserved keys' values) and this class stores them through the map's accessors.
  */
@@ -51,8 +50,8 @@ final class LongMapWriter {
      * writers after each other's plain writes (entries, counters, the FIFO). The grace period orders a reader's loads
      * before the reuse of an entry it saw (deferCookie: the DELETED store happens before it).
      *
-     * Nothing is padded: every field here is written under the writer lock only (offHeapBytes also by the callbacks
-     * that free old tables, rarely).
+     * Nothing is padded: every field here is written under the writer lock only. The tables' allocation, rebuild,
+     * publication and release are the TableKeeper's.
      *
      * Removed entries wait in the FIFO of an EntryReclaimer, whose overview has its design.
      */
@@ -68,8 +67,6 @@ final class LongMapWriter {
 
     /** Tombstones a write reuses at most before its own work, so that a write stays O(1) amortized. */
     private static final int RECLAIM_PER_WRITE = 2;
-    /** Smallest table. */
-    private static final int MIN_CAPACITY = 16;
     private static final int NO_SLOT = Integer.MIN_VALUE;
 
     private final RcuLongMap map;
@@ -83,18 +80,13 @@ final class LongMapWriter {
     /** The deliberately broken twin of the tests: a removed entry is reused before its grace period. */
     private final boolean brokenEarlyReuse;
 
-    private final AtomicLong offHeapBytes = new AtomicLong();
     private final ReentrantLock writeLock = new ReentrantLock();
     /** The FIFO of removed entries (DEFER_QUEUE only). */
     private final EntryReclaimer reclaimer;
     /** Reserved keys present (writer lock). */
     private int reservedCount;
-    /** Tables built after the first (writer lock). */
-    private long resizes;
-    /** Tables allocated: the next table's generation (writer lock, or the constructor). */
-    private long tablesBuilt;
-    /** A table replaced under the lock, retired by {@link #unlock()} (writer lock; at most one per write). */
-    private LongTable retiredUnderLock;
+    /** The tables: allocation, rebuild, publication, release. */
+    private final TableKeeper tables;
 
     /**
      * The writer of {@code map}; publishes the map's first table, sized for {@code maxEntries} if bounded, else for
@@ -110,8 +102,9 @@ final class LongMapWriter {
         this.maxEntries = maxEntries;
         this.brokenEarlyReuse = brokenEarlyReuse;
         this.minCapacity = powerOfTwoFor(maxEntries > 0 ? maxEntries : initialCapacity);
-        this.reclaimer = new EntryReclaimer(map, rcu);
-        map.srTable(allocate(minCapacity));   // release; pairs with the getAcquire in readers (both constructors)
+        this.reclaimer = new EntryReclaimer(map::laTable, rcu, "RcuLongMap");
+        this.tables = new TableKeeper(rcu, flavor, "RcuLongMap", map::srTable);
+        map.srTable(tables.allocate(minCapacity));   // release; pairs with the getAcquire in readers
     }
 
     // ------------------------------------------------------------------ writes
@@ -261,13 +254,13 @@ final class LongMapWriter {
         try {
             LongTable t = current();
             clearReserved();
-            LongTable next = allocate(minCapacity);
-            old = publish(t, next);
+            tables.publish(tables.allocate(minCapacity));
+            old = t;
             map.srSize(0);
         } finally {
             unlock();
         }
-        retire(old);
+        tables.retire(old);
     }
 
     /** {@link RcuLongMap#stats}, under the writer lock. */
@@ -275,7 +268,7 @@ final class LongMapWriter {
         writeLock.lock();
         try {
             LongTable t = map.laTable();   // acquire; pairs with srTable
-            return new Stats(map.size(), t.capacity, offHeapBytes.get(), t.pending, resizes);
+            return new Stats(map.size(), t.capacity, tables.offHeapBytes(), t.pending, tables.resizes());
         } finally {
             writeLock.unlock();
         }
@@ -299,7 +292,7 @@ final class LongMapWriter {
         } finally {
             writeLock.unlock();
         }
-        retire(old);
+        tables.retire(old);
     }
 
     private void clearReserved() {
@@ -321,8 +314,8 @@ final class LongMapWriter {
             reclaimer.enqueue(t, slot);
         }
         if (maxEntries == 0 && t.capacity > minCapacity && t.live < t.capacity / 8) {
-            retireLater(t);
-            rebuild(t, capacityFor(t.live));
+            tables.retireLater(t);
+            tables.rebuild(t, capacityFor(t.live), this::home);
         }
     }
 
@@ -370,8 +363,8 @@ final class LongMapWriter {
         if (found == NO_SLOT || t.keyPlain(slot) == EMPTY && t.used + 1 > t.maxUsed) {
             reclaimer.reclaimPassed(Integer.MAX_VALUE);
             if (t.used + 1 > t.maxUsed) {
-                retireLater(t);
-                t = rebuild(t, capacityFor(t.live + 1));
+                tables.retireLater(t);
+                t = tables.rebuild(t, capacityFor(t.live + 1), this::home);
             }
             slot = -1 - find(t, stored, key);
         }
@@ -410,68 +403,9 @@ final class LongMapWriter {
 
     // ------------------------------------------------------------------ tables: rebuild, publish, retire
 
-    /**
-     * Builds a table of {@code capacity} with the live entries of {@code t} and publishes it (writer lock). The
-     * caller retires {@code t} once it has released the lock. Pending entries die with {@code t}.
-     */
-    private LongTable rebuild(LongTable t, int capacity) {
-        LongTable next = allocate(capacity);
-        for (int slot = 0; slot < t.capacity; slot++) {
-            long word = t.keyPlain(slot);
-            if (!isState(word)) {
-                int to = (int) map.hash(decode(word)) & next.mask;
-                while (next.keyPlain(to) != EMPTY) {
-                    to = (to + 1) & next.mask;
-                }
-                next.valuePlain(to, t.valuePlain(slot));
-                next.keyRelease(to, word);   // unpublished table; the map's srTable publishes it
-            }
-        }
-        next.live = t.live;
-        next.used = t.live;
-        publish(t, next);
-        return next;
-    }
-
-    /** Makes {@code next} current (writer lock); returns the old table, for the caller to retire after unlock. */
-    private LongTable publish(LongTable old, LongTable next) {
-        map.srTable(next);   // release; pairs with the getAcquire in readers (next's entries)
-        resizes++;
-        return old;
-    }
-
-    private void retireLater(LongTable old) {
-        assert retiredUnderLock == null;
-        retiredUnderLock = old;
-    }
-
-    /** Releases {@code t}'s memory after a grace period (no lock held). */
-    private void retire(LongTable t) {
-        if (t == null || t == LongTable.CLOSED) {
-            return;
-        }
-        if (flavor.isClosed()) {
-            free(t);
-            return;
-        }
-        try {
-            rcu.call(() -> free(t));
-        } catch (IllegalStateException closing) {
-            flavor.checkCanBlock("RcuLongMap releasing a table while " + flavor.name() + " closes");
-            flavor.awaitGracePeriodOrClose();
-            free(t);
-        }
-    }
-
-    private void free(LongTable t) {
-        t.arena.close();
-        offHeapBytes.addAndGet(-t.bytes());
-    }
-
-    private LongTable allocate(int capacity) {
-        LongTable t = new LongTable(capacity, tablesBuilt++);
-        offHeapBytes.addAndGet(t.bytes());
-        return t;
+    /** The first slot of the probe of a stored key word, before masking (a rebuild's placement). */
+    private int home(long word) {
+        return (int) map.hash(decode(word));
     }
 
     /** Capacity of a table rebuilt for {@code entries} live entries: a bounded map keeps its size. */
@@ -480,12 +414,12 @@ final class LongMapWriter {
     }
 
     /** Capacity whose live entries fill at most half: a power of two, at least the smallest table. */
-    private static int powerOfTwoFor(long entries) {
+    static int powerOfTwoFor(long entries) {
         if (entries > MAX_CAPACITY / 2) {
             throw new IllegalStateException("RcuLongMap cannot hold " + entries + " entries (largest table "
                     + MAX_CAPACITY + " entries, at most half live)");
         }
-        int atLeast = (int) Math.max(MIN_CAPACITY, 2 * entries);
+        int atLeast = (int) Math.max(TableKeeper.MIN_CAPACITY, 2 * entries);
         int capacity = Integer.highestOneBit(atLeast);
         return capacity < atLeast ? capacity << 1 : capacity;
     }
@@ -507,10 +441,9 @@ final class LongMapWriter {
 
     /** Releases the writer lock, then retires the table the write replaced, if any. */
     private void unlock() {
-        LongTable old = retiredUnderLock;
-        retiredUnderLock = null;
+        LongTable old = tables.takeRetired();
         writeLock.unlock();
-        retire(old);
+        tables.retire(old);
     }
 
     /**

@@ -50,8 +50,9 @@ class MainTest {
     void helpOfACommandPrintsItsOptions() {
         assertThat(run("help", "torture")).isZero();
         assertThat(out()).contains("--flavor", "--virtual-readers", "--inject-fault skip-reader-wait",
-                "for proving the oracle works", "--mode", "sync|call|retire|defer|arena|arena-fast|misuse|map|all",
-                "arena-fast ", "misuse ", "map ", "--barrier-every");
+                "for proving the oracle works", "--mode",
+                "sync|call|retire|defer|arena|arena-fast|misuse|map|bytesmap|all",
+                "arena-fast ", "misuse ", "map ", "bytesmap ", "--barrier-every");
         outBytes.reset();
         assertThat(run("torture", "--help")).isZero();
         assertThat(out()).contains("usage: jrcu torture");
@@ -106,11 +107,13 @@ class MainTest {
                 .containsPattern("bp +arena-fast +2/20 .* 0 +- +- +0 +PASS")
                 .containsPattern("bp +misuse +2/20 .* - +- +0 +PASS")
                 .containsPattern("bp +map +2/20 .* +PASS")
+                .containsPattern("bp +bytesmap +2/20 .* +PASS")
                 .contains("lost: issued before a", "bp/arena: ", "bp/arena-fast: ", "all freed: reserved ",
                         "; closed: reserved ", "arena-fast: the same without debug", "bp/misuse: ",
                         " accepted; ", "misuse: as sync, with 2 more readers");
         assertThat(err()).contains(
-                "jrcu torture: bp; mode sync, call, retire, defer, arena, arena-fast, misuse, map; 0.3 s each",
+                "jrcu torture: bp; mode sync, call, retire, defer, arena, arena-fast, misuse, map, bytesmap; 0.3 s"
+                        + " each",
                 "bp call: 2 platform + 20 virtual readers, 1 writer, barrier every 500 callbacks",
                 "bp arena: 2 platform + 20 virtual readers, 1 writer")
                 .doesNotContain("bp arena: 2 platform + 20 virtual readers, 1 writer, barrier");

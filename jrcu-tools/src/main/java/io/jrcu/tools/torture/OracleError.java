@@ -8,7 +8,8 @@ import java.util.HexFormat;
 /**
  * The first observation of one reader that proves a grace period too short: an aged or freed object
  * ({@link Age}), an off-heap segment whose bytes were poisoned or overwritten under the reader ({@link Segment}), or
- * an {@link io.jrcu.map.RcuLongMap} lookup that returned what was never stored for its key ({@link MapValue}).
+ * an {@link io.jrcu.map.RcuLongMap} lookup that returned what was never stored for its key ({@link MapValue}), or an
+ * {@link io.jrcu.map.RcuBytesMap} read whose bytes were not exactly a value stored for its key ({@link BytesMapValue}).
  */
 public sealed interface OracleError {
 
@@ -118,6 +119,25 @@ public sealed interface OracleError {
             return held + " and read key " + owner + "'s generation " + MapCheck.generationOf(value) + (owner != key
                     ? ": another key's value (the entry was reused under the reader)"
                     : ": a value never stored (newest generation stored " + maxGeneration + ")");
+        }
+    }
+
+    /**
+     * A lookup, held view or traversal of the {@code bytesmap} mode's {@link io.jrcu.map.RcuBytesMap} whose bytes were
+     * not exactly a value stored for its key: another key's, torn, poisoned (freed under the reader), or refused.
+     *
+     * @param reader        the reader thread's name
+     * @param after         when, counted from the start of the run
+     * @param key           the key read (or the key the traversal reported; -1 if none)
+     * @param what          what was wrong, with the first bytes seen
+     * @param maxGeneration the newest generation stored for {@code key} when the reader checked, -1 if not read
+     */
+    record BytesMapValue(String reader, Duration after, long key, String what, long maxGeneration)
+            implements OracleError {
+
+        @Override
+        public String describe() {
+            return "after " + after.toMillis() + " ms, reader '" + reader + "' read key " + key + " and saw " + what;
         }
     }
 }

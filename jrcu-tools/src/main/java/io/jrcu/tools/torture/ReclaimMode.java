@@ -12,8 +12,9 @@ import java.util.stream.Collectors;
  * by freeing an off-heap segment into an {@link io.jrcu.arena.RcuArena} ({@link #ARENA} with debug checks,
  * {@link #ARENA_FAST} through its per-thread caches); or, in {@link #MISUSE}, as in {@code sync} on one bounded path
  * (startPoll and a timed await) while other threads misuse the domain; or, in {@link #MAP}, by removing entries of
- * an {@link io.jrcu.map.RcuLongMap}. {@code sync} and {@code misuse} run {@link TortureWriter}, the callback modes
- * {@link CallbackWriter}, the arena modes {@link ArenaWriter}, {@code map} {@link MapWriter}.
+ * an {@link io.jrcu.map.RcuLongMap} ({@link #BYTES_MAP}: of an {@link io.jrcu.map.RcuBytesMap}). {@code sync} and
+ * {@code misuse} run {@link TortureWriter}, the callback modes {@link CallbackWriter}, the arena modes
+ * {@link ArenaWriter}, {@code map} {@link MapWriter}, {@code bytesmap} {@link ByteMapWriter}.
  */
 public enum ReclaimMode {
     /** The writer waits for every grace period itself (the paths of {@link GracePeriodPath} in turn). */
@@ -63,7 +64,15 @@ public enum ReclaimMode {
      * generation, and make the table grow and shrink; readers look keys up and traverse the map, and must see only
      * values stored for their key (runs {@link MapWriter}, readers check with {@link MapCheck}).
      */
-    MAP("map", "RcuLongMap: values name their key; writers churn keys, grow and shrink the table");
+    MAP("map", "RcuLongMap: values name their key; writers churn keys, grow and shrink the table"),
+    /**
+     * An {@link io.jrcu.map.RcuBytesMap} with a debug arena: writers overwrite, remove and reinsert 16-byte keys whose
+     * 100-byte values embed the key and a generation, and make the index grow and shrink; readers copy values out,
+     * hold views across a linger, and traverse, checking every byte (runs {@link ByteMapWriter}, readers check with
+     * {@link ByteMapCheck}).
+     */
+    BYTES_MAP("bytesmap", "RcuBytesMap: values embed key and generation, checked byte for byte; freed records"
+            + " poisoned");
 
     private final String cliName;
     private final String description;
@@ -101,6 +110,11 @@ public enum ReclaimMode {
         return this == MAP;
     }
 
+    /** Whether writers churn an {@link io.jrcu.map.RcuBytesMap} (runs {@link ByteMapWriter}). */
+    public boolean bytesMap() {
+        return this == BYTES_MAP;
+    }
+
     /** Whether reclamation runs through callbacks, each checked by a {@link CallbackLedger}. */
     public boolean callbacks() {
         return this == CALL || this == RETIRE || this == DEFER;
@@ -126,7 +140,7 @@ public enum ReclaimMode {
         throw new IllegalArgumentException("unknown mode '" + name + "' (known: " + cliNames() + ")");
     }
 
-    /** "sync|call|retire|defer|arena|arena-fast|misuse|map". */
+    /** "sync|call|retire|defer|arena|arena-fast|misuse|map|bytesmap". */
     public static String cliNames() {
         return Arrays.stream(values()).map(ReclaimMode::cliName).collect(Collectors.joining("|"));
     }

@@ -8,6 +8,7 @@ import io.jrcu.RcuReference;
 import io.jrcu.RcuStats;
 import io.jrcu.arena.ArenaStats;
 import io.jrcu.arena.RcuArena;
+import io.jrcu.map.RcuBytesMap;
 import io.jrcu.map.RcuLongMap;
 
 import java.lang.foreign.MemorySegment;
@@ -139,6 +140,9 @@ public final class Torture {
     private final RcuLongMap map;
     private final AtomicLongArray newestGeneration;
     private final List<MapWriter> mapWriters = new ArrayList<>();
+    /** Bytes-map mode: the map (null in the other modes); newestGeneration holds its keys' generations. */
+    private final RcuBytesMap bytesMap;
+    private final List<ByteMapWriter> byteMapWriters = new ArrayList<>();
     /** What every reader's observation checks. */
     private final ReadCheck readCheck;
     /** Ids of objects made on demand (asynchronous modes). */
@@ -172,15 +176,18 @@ public final class Torture {
             newestGeneration = new AtomicLongArray(config.writers() * MapWriter.KEYS_PER_WRITER);
         } else {
             map = null;
-            newestGeneration = null;
+            newestGeneration = config.mode().bytesMap()
+                    ? new AtomicLongArray(config.writers() * ByteMapWriter.KEYS_PER_WRITER) : null;
         }
+        bytesMap = config.mode().bytesMap() ? RcuBytesMap.builder(rcu).debugArena(true).build() : null;
         if (config.mode().arena()) {
             segments = new SegmentSlots(rcu, "torture-" + config.flavor().shortName() + "-" + config.mode().cliName(),
                     config.mode() == ReclaimMode.ARENA);
             readCheck = new SegmentCheck(segments);
         } else {
             segments = null;
-            readCheck = map != null ? new MapCheck(map, newestGeneration) : new AgeCheck(current);
+            readCheck = map != null ? new MapCheck(map, newestGeneration)
+                    : bytesMap != null ? new ByteMapCheck(rcu, bytesMap, newestGeneration) : new AgeCheck(current);
         }
     }
 
@@ -250,6 +257,9 @@ public final class Torture {
                     }
                     if (map != null) {
                         closeMap();
+                    }
+                    if (bytesMap != null) {
+                        closeBytesMap();
                     }
                 } catch (RuntimeException e) {  // the arena refused a free or its close, or the map failed to close
                     threads.fail(Thread.currentThread().getName() + " (freeing the last segments, closing the arena)",
@@ -338,6 +348,21 @@ public final class Torture {
     }
 
     /**
+     * Bytes-map mode, after every thread was joined: closes the map (which waits for its readers and releases its
+     * index and arena), waits for the callbacks that release its rebuilds' old index tables, and fails the run if it
+     * still holds memory.
+     */
+    private void closeBytesMap() {
+        bytesMap.close();
+        rcu.barrier();
+        RcuBytesMap.Stats closed = bytesMap.stats();
+        if (closed.indexBytes() != 0 || closed.arena().bytesReserved() != 0) {
+            threads.fail(Thread.currentThread().getName() + " (closing the bytes map)", new IllegalStateException(
+                    "the closed map still holds memory: " + closed));
+        }
+    }
+
+    /**
      * Frees the published segments on a new platform thread and joins it. A new thread's first use of a non-debug
      * arena's cache (its first free of a small block) recovers the caches of the threads that have ended (the
      * writers'): their collected frees are queued, their magazines returned and their counters folded into the
@@ -382,6 +407,10 @@ public final class Torture {
             if (config.mode().map()) {
                 MapWriter w = new MapWriter(this, rcu, map, newestGeneration, i, config.writers());
                 mapWriters.add(w);
+                body = w;
+            } else if (config.mode().bytesMap()) {
+                ByteMapWriter w = new ByteMapWriter(this, bytesMap, newestGeneration, i, config.writers());
+                byteMapWriters.add(w);
                 body = w;
             } else if (config.mode().arena()) {
                 ArenaWriter w = new ArenaWriter(this, rcu, segments, i);
@@ -454,6 +483,9 @@ public final class Torture {
         for (MapWriter w : mapWriters) {
             updates += w.updates();
         }
+        for (ByteMapWriter w : byteMapWriters) {
+            updates += w.updates();
+        }
         RcuStats stats = rcu.stats();
         return new Progress(config.flavor(), config.mode(), Duration.ofNanos(now - startNanos), reads, perSecond,
                 updates, stats.gracePeriodsCompleted(), stats.callbacksInvoked(), ages.errors());
@@ -484,6 +516,9 @@ public final class Torture {
             updates += w.updates();
         }
         for (MapWriter w : mapWriters) {
+            updates += w.updates();
+        }
+        for (ByteMapWriter w : byteMapWriters) {
             updates += w.updates();
         }
         Optional<OracleError> firstError = readers.stream().map(TortureReader::firstError)

@@ -70,6 +70,9 @@ public final class TortureCommand implements Command {
         out.println("more (the table grows and shrinks); readers look keys up and now and then traverse the map,");
         out.println("lingering. Another key's value, a value never stored, or a table released under a reader is an");
         out.println("error; the map's off-heap bytes must stay within a bound, and be 0 once it is closed.");
+        out.println("The bytesmap mode does the same to an RcuBytesMap with a debug arena: 16-byte keys, 100-byte");
+        out.println("values embedding their key and a generation, checked byte for byte (copied out, or held as a");
+        out.println("view across a linger inside a section); poison, torn or foreign bytes are an error.");
         out.println("Progress on stderr, a table on stdout; exit 1 on any error.");
         out.println();
         out.println("options:");

@@ -51,11 +51,13 @@ class TortureCommandTest {
                         tuple(Flavor.QSBR, ReclaimMode.RETIRE), tuple(Flavor.QSBR, ReclaimMode.DEFER),
                         tuple(Flavor.QSBR, ReclaimMode.ARENA), tuple(Flavor.QSBR, ReclaimMode.ARENA_FAST),
                         tuple(Flavor.QSBR, ReclaimMode.MISUSE), tuple(Flavor.QSBR, ReclaimMode.MAP),
+                        tuple(Flavor.QSBR, ReclaimMode.BYTES_MAP),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.SYNC), tuple(Flavor.BULLET_PROOF, ReclaimMode.CALL),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.RETIRE),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.DEFER), tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA),
                         tuple(Flavor.BULLET_PROOF, ReclaimMode.ARENA_FAST),
-                        tuple(Flavor.BULLET_PROOF, ReclaimMode.MISUSE), tuple(Flavor.BULLET_PROOF, ReclaimMode.MAP));
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.MISUSE), tuple(Flavor.BULLET_PROOF, ReclaimMode.MAP),
+                        tuple(Flavor.BULLET_PROOF, ReclaimMode.BYTES_MAP));
     }
 
     @ParameterizedTest
@@ -74,7 +76,7 @@ class TortureCommandTest {
         assertThat(parse("--flavor", "memb", "--mode", "arena, arena-fast")).extracting(TortureConfig::mode)
                 .containsExactly(ReclaimMode.ARENA, ReclaimMode.ARENA_FAST);
         assertThatThrownBy(() -> parse("--mode", "fast")).isInstanceOf(UsageException.class)
-                .hasMessageContaining("(known: sync|call|retire|defer|arena|arena-fast|misuse|map|all)");
+                .hasMessageContaining("(known: sync|call|retire|defer|arena|arena-fast|misuse|map|bytesmap|all)");
         assertThat(ReclaimMode.ARENA_FAST.arena()).isTrue();
         assertThat(ReclaimMode.ARENA_FAST.callbacks()).isFalse();
     }
@@ -133,7 +135,8 @@ class TortureCommandTest {
             "--writers 0               | writers must be between 1 and 64",
             "--virtual-readers many    | not a whole number",
             "--inject-fault everything | unknown fault 'everything'",
-            "--mode async | unknown mode 'async' (known: sync|call|retire|defer|arena|arena-fast|misuse|map|all)",
+            "--mode async | unknown mode 'async' (known: sync|call|retire|defer|arena|arena-fast|misuse|map|bytesmap"
+                    + "|all)",
             "--mode call,              | unknown mode ''",
             "--barrier-every 0         | callbacks between barriers must be between 1 and 1000000",
             "--barrier-every 1000001   | callbacks between barriers must be between 1 and 1000000",

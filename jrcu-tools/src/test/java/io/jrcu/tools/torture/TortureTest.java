@@ -329,4 +329,36 @@ class TortureTest {
         assertThat(result.firstError()).containsInstanceOf(OracleError.MapValue.class);
         assertThat(result.passed()).isFalse();
     }
+
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void bytesMapReadersSeeOnlyWholeValuesOfTheirKeysAndTheMapReleasesItsMemory(Flavor flavor)
+            throws InterruptedException {
+        TortureResult result = Torture.run(TortureConfig.defaults(flavor).withMode(ReclaimMode.BYTES_MAP)
+                .withDuration(MAP_RUN), p -> { });
+
+        assertThat(result.threadFailures()).as("includes an arena bound exceeded, or memory held after close")
+                .isEmpty();
+        assertThat(result.firstError()).isEmpty();
+        assertThat(result.errors()).isZero();
+        assertThat(result.passed()).isTrue();
+        assertThat(result.reads()).isPositive();
+        assertThat(result.updates()).isGreaterThanOrEqualTo(ByteMapWriter.BURST_EVERY);
+    }
+
+    /**
+     * The broken twin: grace periods that do not wait for readers, so the debug arena poisons and reuses a record,
+     * or an index entry is reused, under a reader.
+     */
+    @ParameterizedTest
+    @EnumSource(Flavor.class)
+    void bytesMapOracleCatchesRecordsFreedUnderAReader(Flavor flavor) throws InterruptedException {
+        TortureConfig broken = TortureConfig.defaults(flavor).withMode(ReclaimMode.BYTES_MAP)
+                .withDuration(BROKEN_LIMIT).withSkipReaderWait(true);
+        TortureResult result = Torture.runUntilFirstError(broken, p -> { });
+
+        assertThat(result.errors()).as("bytes-map errors the oracle reports for a broken " + flavor).isPositive();
+        assertThat(result.firstError()).containsInstanceOf(OracleError.BytesMapValue.class);
+        assertThat(result.passed()).isFalse();
+    }
 }

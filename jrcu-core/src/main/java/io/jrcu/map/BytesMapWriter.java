@@ -1,0 +1,372 @@
+package io.jrcu.map;
+
+import io.jrcu.Rcu;
+import io.jrcu.arena.RcuArena;
+import io.jrcu.internal.LibraryFlavor;
+import io.jrcu.map.RcuLongMap.Reclamation;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static io.jrcu.map.RcuBytesMapDescriptor.home;
+import static io.jrcu.map.RcuBytesMapDescriptor.keyLength;
+import static io.jrcu.map.RcuBytesMapDescriptor.recordBytes;
+import static io.jrcu.map.RcuBytesMapDescriptor.valueLength;
+import static io.jrcu.map.RcuLongMapDescriptor.DELETED;
+import static io.jrcu.map.RcuLongMapDescriptor.EMPTY;
+import static io.jrcu.map.RcuLongMapDescriptor.FREE;
+import static io.jrcu.map.RcuLongMapDescriptor.isState;
+
+/**
+ * The writer side of an {@link RcuBytesMap}: every write under the map's writer lock. Records are allocated from and
+ * freed to the map's {@link RcuArena}; tables are rebuilt, published and released through a {@link TableKeeper}, and
+ * removed index entries reclaimed through an {@link EntryReclaimer}, as for an {@link RcuLongMap}.
+ */
+final class BytesMapWriter {
+    /*
+     * Design: LongMapWriter's (its overview has the invariants (1)-(3) on index entries, which hold here unchanged),
+     * with a record in the arena as an entry's value:
+     *
+     *   put(k,v):  lock; reclaim up to 2 passed tombstones; r = new record {k, v} (plain: unpublished)
+     *              k present at slot s: value(s) = r (release); arena.free(old record)
+     *              else insert at the first FREE entry of the probe (else its EMPTY): value = r (plain), key (release)
+     *   remove(k): lock; key(s) = DELETED (release); ring += (cookie, s); arena.free(record)
+     *   clear:     a new empty table (release); arena.free(every record of the old one); the old table retired
+     *
+     * A record is never written after the release store that publishes its address, and goes back to the arena only
+     * after that address is unreachable from the current table: the arena reuses it after a grace period that begins
+     * after the free, so a reader that loaded the address inside its section reads the record it was published with,
+     * whole, until its section ends. Two keys may share a hash word: find compares the record's key bytes.
+     *
+     * Memory ordering: as LongMapWriter's (table, key word and value word are release stores paired with the
+     * readers' acquire loads, RcuBytesMap's table); a record's bytes are written before the release store of its
+     * address. The arena orders a free before the next allocation of that memory after a grace period.
+     *
+     * Nothing is padded: every field is written under the writer lock only.
+     */
+
+    static final int PUT = 0;
+    static final int PUT_IF_ABSENT = 1;
+    static final int REPLACE = 2;
+
+    /** Tombstones a write reuses at most before its own work, so that a write stays O(1) amortized. */
+    private static final int RECLAIM_PER_WRITE = 2;
+    private static final int NO_SLOT = Integer.MIN_VALUE;
+
+    private final RcuBytesMap map;
+    private final Rcu rcu;
+    private final LibraryFlavor flavor;
+    final RcuArena arena;
+    final Reclamation reclamation;
+    /** 0: unbounded. */
+    final int maxEntries;
+    private final int minCapacity;
+    /** The broken twin of the tests: a replaced or removed record is overwritten before its grace period. */
+    private final boolean brokenEarlyFree;
+
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final EntryReclaimer reclaimer;
+    private final TableKeeper tables;
+
+    /** The writer of {@code map}; publishes the map's first table. The map's fields readers load are set before. */
+    BytesMapWriter(RcuBytesMap map, Rcu rcu, LibraryFlavor flavor, RcuArena arena, Reclamation reclamation,
+                   int maxEntries, int initialCapacity, boolean brokenEarlyFree) {
+        this.map = map;
+        this.rcu = rcu;
+        this.flavor = flavor;
+        this.arena = arena;
+        this.reclamation = reclamation;
+        this.maxEntries = maxEntries;
+        this.brokenEarlyFree = brokenEarlyFree;
+        this.minCapacity = LongMapWriter.powerOfTwoFor(maxEntries > 0 ? maxEntries : initialCapacity);
+        this.reclaimer = new EntryReclaimer(map::laTable, rcu, "RcuBytesMap");
+        this.tables = new TableKeeper(rcu, flavor, "RcuBytesMap", map::srTable);
+        map.srTable(tables.allocate(minCapacity));   // release; pairs with the getAcquire in readers
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /**
+     * put, putIfAbsent and replace of {@code klength} key bytes of {@code key} from {@code koffset} (a byte[], a
+     * MemorySegment or a ByteBuffer, as {@link ByteKeys} reads them) and {@code value} (a MemorySegment). PUT returns
+     * whether the key was absent; PUT_IF_ABSENT and REPLACE whether they stored the value.
+     */
+    boolean write(Object key, long koffset, int klength, MemorySegment value, int mode, String operation) {
+        lock(operation);
+        try {
+            LongTable t = current();
+            long word = map.hashWord(key, koffset, klength);
+            reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
+            int found = find(t, word, key, koffset, klength);
+            if (found >= 0) {
+                if (mode == PUT_IF_ABSENT) {
+                    return false;
+                }
+                long old = t.valuePlain(found);
+                long record = newRecord(key, koffset, klength, value);
+                t.valueRelease(found, record);   // release; pairs with the valueAcquire in readers (the record)
+                freeRecord(old);
+                return mode == REPLACE;
+            }
+            if (mode == REPLACE) {
+                return false;
+            }
+            haveRoom(t);
+            long record = newRecord(key, koffset, klength, value);
+            try {
+                insert(t, word, key, koffset, klength, record);
+            } catch (RuntimeException | Error e) {
+                arena.free(arena.blockAt(record));   // never published
+                throw e;
+            }
+            return true;
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * Removes the key (if {@code expected} is not null, only when its value has the bytes of {@code expected});
+     * returns whether it removed it.
+     */
+    boolean removeIf(Object key, long koffset, int klength, MemorySegment expected, String operation) {
+        int slot;
+        LongTable t;
+        lock(operation);
+        try {
+            t = current();
+            long word = map.hashWord(key, koffset, klength);
+            reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
+            slot = find(t, word, key, koffset, klength);
+            if (slot < 0) {
+                return false;
+            }
+            long record = t.valuePlain(slot);
+            if (expected != null && !map.valueEquals(record, expected)) {
+                return false;
+            }
+            unlink(t, slot);
+            freeRecord(record);
+        } finally {
+            unlock();
+        }
+        afterUnlink(t, slot);
+        return true;
+    }
+
+    /** {@link RcuBytesMap#clear}: publishes an empty table of the smallest size, frees every record of the old one. */
+    void clear() {
+        LongTable old;
+        lock("clear");
+        try {
+            old = current();
+            tables.publish(tables.allocate(minCapacity));
+            map.srSize(0);
+            for (int slot = 0; slot < old.capacity; slot++) {
+                if (!isState(old.keyPlain(slot))) {
+                    freeRecord(old.valuePlain(slot));
+                }
+            }
+        } finally {
+            unlock();
+        }
+        tables.retire(old);
+    }
+
+    /** {@link RcuBytesMap#stats}, under the writer lock. */
+    RcuBytesMap.Stats stats() {
+        writeLock.lock();
+        try {
+            LongTable t = map.laTable();   // acquire; pairs with srTable
+            return new RcuBytesMap.Stats(map.size(), t.capacity, tables.offHeapBytes(), t.pending, tables.resizes(),
+                    arena.stats());
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * {@link RcuBytesMap#close}: publishes {@link LongTable#CLOSED}, waits for the readers that may still hold the
+     * table or a record, then releases the table and the map's memory. Idempotent.
+     */
+    void close() {
+        LongTable old;
+        writeLock.lock();
+        try {
+            old = map.laTable();   // acquire; pairs with srTable (the lock orders it anyway)
+            if (old == LongTable.CLOSED) {
+                return;
+            }
+            if (!flavor.isClosed()) {
+                flavor.checkCanBlock("RcuBytesMap.close");
+            }
+            map.srTable(LongTable.CLOSED);   // release; pairs with the getAcquire in readers (they throw)
+            map.srSize(0);
+        } finally {
+            writeLock.unlock();
+        }
+        flavor.awaitGracePeriodOrClose();   // every section that could hold the table or a record has ended
+        tables.free(old);
+        map.releaseMemory();
+    }
+
+    /** Turns a live entry into a tombstone and queues it (DEFER_QUEUE); may shrink the table (writer lock). */
+    private void unlink(LongTable t, int slot) {
+        t.keyRelease(slot, DELETED);   // release; pairs with the keyAcquire in readers (the entry is gone)
+        t.live--;
+        t.pending++;
+        map.srSize(map.size() - 1);
+        if (reclamation == Reclamation.DEFER_QUEUE) {
+            reclaimer.enqueue(t, slot);
+        }
+        if (maxEntries == 0 && t.capacity > minCapacity && t.live < t.capacity / 8) {
+            tables.retireLater(t);
+            tables.rebuild(t, capacityFor(t.live), BytesMapWriter::homeOf);
+        }
+    }
+
+    /** SYNC mode, after unlock: waits for a grace period, then frees the entry if its table is still current. */
+    private void afterUnlink(LongTable t, int slot) {
+        if (reclamation != Reclamation.SYNC) {
+            return;
+        }
+        rcu.synchronize();
+        writeLock.lock();
+        try {
+            if (current() == t && t.keyPlain(slot) == DELETED) {
+                EntryReclaimer.markFree(t, slot);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** In a bounded map: live + pending below the limit after reclaiming what has passed, else throws. Writer lock. */
+    private void haveRoom(LongTable t) {
+        if (maxEntries == 0 || t.live + t.pending < maxEntries) {
+            return;
+        }
+        reclaimer.reclaimAllPassed();
+        if (t.live + t.pending < maxEntries) {
+            return;
+        }
+        reclaimer.requestOldest();
+        throw new IllegalStateException("RcuBytesMap is full: maxEntries " + maxEntries + ", entries " + t.live
+                + ", entries pending reclamation " + t.pending);
+    }
+
+    /** Inserts a key known absent (writer lock); rebuilds the table first if the insert would fill it. */
+    private void insert(LongTable t, long word, Object key, long koffset, int klength, long record) {
+        int found = find(t, word, key, koffset, klength);
+        int slot = -1 - found;
+        if (found == NO_SLOT || t.keyPlain(slot) == EMPTY && t.used + 1 > t.maxUsed) {
+            reclaimer.reclaimPassed(Integer.MAX_VALUE);
+            if (t.used + 1 > t.maxUsed) {
+                tables.retireLater(t);
+                t = tables.rebuild(t, capacityFor(t.live + 1), BytesMapWriter::homeOf);
+            }
+            slot = -1 - find(t, word, key, koffset, klength);
+        }
+        if (t.keyPlain(slot) == EMPTY) {
+            t.used++;
+        }
+        t.live++;
+        t.valuePlain(slot, record);     // unreachable until the key's release store below
+        t.keyRelease(slot, word);       // release; pairs with the keyAcquire in readers (publishes the record)
+        map.srSize(map.size() + 1);
+    }
+
+    /**
+     * The slot holding the key, else {@code -1 - s} where s is where an insert goes (the first FREE entry of the
+     * probe, else the EMPTY that ended it), else {@link #NO_SLOT}. Writer lock.
+     */
+    private int find(LongTable t, long word, Object key, long koffset, int klength) {
+        int mask = t.mask;
+        int slot = home(word, mask);
+        int firstFree = -1;
+        for (int probes = 0; probes <= mask; probes++) {
+            long w = t.keyPlain(slot);
+            if (w == word && map.keyEquals(t.valuePlain(slot), key, koffset, klength)) {
+                return slot;
+            }
+            if (w == EMPTY) {
+                return -1 - (firstFree >= 0 ? firstFree : slot);
+            }
+            if (w == FREE && firstFree < 0) {
+                firstFree = slot;
+            }
+            slot = (slot + 1) & mask;
+        }
+        return firstFree >= 0 ? -1 - firstFree : NO_SLOT;
+    }
+
+    private static int homeOf(long word) {
+        return home(word, -1);
+    }
+
+    /** A new record of the key and value bytes; its address (writer lock; published by the caller). */
+    private long newRecord(Object key, long koffset, int klength, MemorySegment value) {
+        MemorySegment r = arena.allocate(recordBytes(klength, (int) value.byteSize()),
+                RcuBytesMapDescriptor.RECORD_ALIGNMENT);
+        RcuBytesMapDescriptor.writeRecord(r, key, koffset, klength, value);
+        return r.address();
+    }
+
+    /** Hands a record no longer reachable from the current table back to the arena (writer lock). */
+    private void freeRecord(long record) {
+        if (brokenEarlyFree) {
+            map.recordView(record).fill(RcuArena.POISON);   // the broken twin: overwritten while readers read it
+        }
+        try {
+            arena.free(arena.blockAt(record));   // reused after a grace period that begins now
+        } catch (IllegalStateException domainClosing) {
+            if (flavor.isOpen()) {
+                throw domainClosing;
+            }
+            // the domain closes: the record stays allocated until the map's close releases the arena
+        }
+    }
+
+    /** Capacity of a table rebuilt for {@code entries} live entries: a bounded map keeps its size. */
+    private int capacityFor(long entries) {
+        return maxEntries > 0 ? minCapacity : Math.max(minCapacity, LongMapWriter.powerOfTwoFor(entries));
+    }
+
+    // ------------------------------------------------------------------ the writer lock and its checks
+
+    /** Takes the writer lock after the checks every write makes; throws with the lock released. */
+    private void lock(String operation) {
+        checkWritable(operation);
+        writeLock.lock();
+        if (map.laTable() == LongTable.CLOSED) {   // acquire; pairs with the srTable in close
+            writeLock.unlock();
+            throw map.closed(operation);
+        }
+    }
+
+    /** Releases the writer lock, then retires the table the write replaced, if any. */
+    private void unlock() {
+        LongTable old = tables.takeRetired();
+        writeLock.unlock();
+        tables.retire(old);
+    }
+
+    /** The checks every write makes before it takes the lock: the map and its domain are open, SYNC may block. */
+    private void checkWritable(String operation) {
+        if (map.laTable() == LongTable.CLOSED) {   // acquire; pairs with the srTable in close
+            throw map.closed(operation);
+        }
+        if (!flavor.isOpen()) {
+            throw new IllegalStateException("RcuBytesMap." + operation + " on a map of " + flavor.name()
+                    + ", which is closed or closing");
+        }
+        if (reclamation == Reclamation.SYNC) {
+            flavor.checkCanBlock("RcuBytesMap." + operation + " in SYNC mode");
+        }
+    }
+
+    /** The current table (writer lock, checked open). */
+    private LongTable current() {
+        return map.laTable();   // acquire; pairs with srTable
+    }
+}
