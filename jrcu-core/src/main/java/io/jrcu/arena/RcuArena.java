@@ -241,6 +241,25 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
+        // The common case stays small in compiled code, so that a caller's compilation inlines it and the segment
+        // it returns need not be allocated on the heap; anything else is a call.
+        if (byteSize >= 0 && byteSize <= chunkSize && byteAlignment > 0 && byteAlignment <= ArenaLayout.PAGE
+                && (byteAlignment & (byteAlignment - 1)) == 0) {
+            checkOpen("allocate");
+            checkDomainOpen("allocate");
+            SizeClass sc = classes[ArenaLayout.classIndex(Math.max(byteSize, 1))];
+            if (sc.alignment >= byteAlignment && sc.magazineCapacity > 0) {
+                ThreadCache tc = cache();
+                if (tc != null) {
+                    return tc.allocate(this, sc, byteSize);
+                }
+            }
+        }
+        return allocateUncached(byteSize, byteAlignment);
+    }
+
+    /** allocate, when the calling thread's cache cannot serve it: a shared or dedicated block, or a misuse. */
+    private MemorySegment allocateUncached(long byteSize, long byteAlignment) {
         if (byteSize < 0) {
             throw new IllegalArgumentException("byteSize must not be negative: " + byteSize);
         }
@@ -252,7 +271,7 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
         long size = Math.max(byteSize, 1);
         if (size <= chunkSize && byteAlignment <= ArenaLayout.PAGE) {
             int c = ArenaLayout.classIndex(size);
-            while (c < classes.length && ArenaLayout.classAlignment(c) < byteAlignment) {
+            while (c < classes.length && classes[c].alignment < byteAlignment) {
                 c++;   // a larger class whose blocks are aligned enough (the power-of-two classes always are)
             }
             if (c < classes.length) {
@@ -313,25 +332,39 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
         Objects.requireNonNull(segment, "segment");
         checkOpen("free");
         checkDomainOpen("free");   // before the block is marked: a refused free changes nothing
+        // The common case (a block of this thread's cache) stays small in compiled code, as allocate's does
         long address = segment.address();
         if (segment.scope().equals(scope)) {
             Slab slab = slabOf(address);
-            if (slab == null) {
-                throw notAllocatedHere(segment, "it lies in no block of the arena");
-            }
-            int block = freeBlock(slab, segment, address);
-            SizeClass sc = slab.sizeClass;
-            if (sc.magazineCapacity > 0) {
-                ThreadCache tc = cache();
-                if (tc != null) {
+            if (slab != null) {
+                int block = freeBlock(slab, segment, address);
+                SizeClass sc = slab.sizeClass;
+                ThreadCache tc;
+                if (sc.magazineCapacity > 0 && (tc = cache()) != null) {
                     tc.free(this, address, sc.blockSize);
-                    return;
+                } else {
+                    freeShared(sc, address);
                 }
+                return;
             }
-            sc.addFreed();
-        } else {
-            dedicated.free(segment, address, this);
+            throw notAllocatedHere(segment, "it lies in no block of the arena");
         }
+        freeDedicated(segment, address);
+    }
+
+    /** free of a block no thread cache takes: the shared queue. */
+    private void freeShared(SizeClass sc, long address) {
+        sc.addFreed();
+        enqueueShared(address);
+    }
+
+    /** free of a segment that is not a block of a chunk: a dedicated allocation of this arena, or a misuse. */
+    private void freeDedicated(MemorySegment segment, long address) {
+        dedicated.free(segment, address, this);
+        enqueueShared(address);
+    }
+
+    private void enqueueShared(long address) {
         try {
             deferred.enqueueLong(address);   // stamps the cookie; reclaimed(address) runs after its grace period
         } catch (IllegalStateException domainClosed) {
@@ -389,14 +422,19 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
         int i = (int) index;
         // CAS, so that of two racing frees exactly one wins; release: the block's state before it is queued
         if (!slab.casState(i, Slab.ALLOCATED, Slab.PENDING)) {
-            byte state = slab.laState(i); // for the message only; pairs with the release stores in allocate and
-                                          // pushLocked
-            throw new IllegalStateException("RcuArena '" + name + "': segment at 0x" + Long.toHexString(address)
-                    + " (block of " + sc.blockSize + " bytes) is " + (state == Slab.PENDING
-                    ? "already freed and waiting for its grace period (double free)"
-                    : "not allocated: it was freed and not reused (double free), or never handed out"));
+            throw notAllocated(slab, i, address);
         }
         return i;
+    }
+
+    /** The double free's exception: block {@code i} of {@code slab} is not ALLOCATED. */
+    private IllegalStateException notAllocated(Slab slab, int i, long address) {
+        byte state = slab.laState(i);   // for the message only; pairs with the release stores in allocate and
+                                        // pushLocked
+        return new IllegalStateException("RcuArena '" + name + "': segment at 0x" + Long.toHexString(address)
+                + " (block of " + slab.sizeClass.blockSize + " bytes) is " + (state == Slab.PENDING
+                ? "already freed and waiting for its grace period (double free)"
+                : "not allocated: it was freed and not reused (double free), or never handed out"));
     }
 
     IllegalArgumentException notAllocatedHere(MemorySegment segment, String why) {
@@ -623,9 +661,13 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
     private void checkDomainOpen(String operation) {
         // volatile load of the domain's lifecycle; partner: the CAS to CLOSING in its close()
         if (!domain.isOpen() && !domain.isDomainThread(Thread.currentThread())) {
-            throw new IllegalStateException(operation + " on RcuArena '" + name + "', whose domain " + domain.name()
-                    + " is " + (domain.isClosed() ? "closed" : "closing") + " (close the arena before its domain)");
+            throw domainNotOpen(operation);
         }
+    }
+
+    private IllegalStateException domainNotOpen(String operation) {
+        return new IllegalStateException(operation + " on RcuArena '" + name + "', whose domain " + domain.name()
+                + " is " + (domain.isClosed() ? "closed" : "closing") + " (close the arena before its domain)");
     }
 
     @Override

@@ -37,6 +37,8 @@ final class SizeClass {
 
     final int index;
     final long blockSize;
+    /** The alignment every block of this class has ({@link ArenaLayout#classAlignment}). */
+    final long alignment;
     /** Blocks a thread's magazine of this class holds at most; 0: not cached per thread. */
     final int magazineCapacity;
     private final long reciprocal;
@@ -62,6 +64,7 @@ final class SizeClass {
     SizeClass(int index) {
         this.index = index;
         this.blockSize = ArenaLayout.classSize(index);
+        this.alignment = ArenaLayout.classAlignment(index);
         int capacity = (int) Math.min(MAGAZINE_MAX, MAGAZINE_BYTES / blockSize);
         this.magazineCapacity = capacity >= MAGAZINE_MIN ? capacity : 0;
         this.reciprocal = ArenaLayout.reciprocal(blockSize);

@@ -60,8 +60,12 @@ final class ThreadCache {
      * frees costs a few nanoseconds per free.
      */
     private static final int START_AT = 16384;
-    /** Collected batches a thread keeps for reuse once their grace periods have passed (about 2 KiB each). */
-    private static final int SPARE_BATCHES = 16;
+    /**
+     * Collected batches a thread keeps for reuse once their grace periods have passed (about 2 KiB each): twice as
+     * many as wait before a thread starts a costly grace period itself (START_AT frees), so that a thread freeing
+     * steadily reuses its batches instead of allocating new ones; spares exist only as far as a thread needed them.
+     */
+    private static final int SPARE_BATCHES = 2 * START_AT / FreeBatch.PENDING_MAX;
     /** {@link SizeClass#RECLAIM_BATCH} in batches of a thread's queue. */
     static final int RECLAIM_BATCHES = SizeClass.RECLAIM_BATCH / FreeBatch.PENDING_MAX;
 
@@ -324,8 +328,7 @@ final class ThreadCache {
                 locked.lock.unlock();
             }
             if (toCache > 0) {
-                soReclaimedBytes(reclaimedBytes + toCache); // opaque;
-                                                                                              // read by stats()
+                soReclaimedBytes(reclaimedBytes + toCache);   // opaque; read by stats()
             }
             if (ownerRuns) {
                 recycle(batch);   // (run by another thread, the batch is left to the garbage collector)
