@@ -15,8 +15,8 @@ abstract class AbstractReaderPadBefore {
 
 /**
  * A thread's reader record: the part every flavor shares. It counts the thread's nesting depth, hands out the
- * reusable {@link ReadSection} objects (one per nesting level, so the read path allocates nothing once a level has
- * been reached) and enforces the misuse checks that cost a compare on the thread's own record. The flavor supplies
+ * reusable {@link ReadSection} objects (one per nesting level, the outermost one in a field of its own, so the read
+ * path allocates nothing once a level has been reached) and enforces the misuse checks that cost a compare on the thread's own record. The flavor supplies
  * what happens at the outermost entry and exit.
  */
 abstract class AbstractReader extends AbstractReaderPadBefore implements RcuReader {
@@ -35,8 +35,10 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
     final GracePeriodEngine<?> domain;
     /** Nesting depth of the owner's sections; plain, owner-only. */
     private int depth;
-    /** sections[level - 1] is the reusable section object for nesting level {@code level}. */
-    private Section[] sections = new Section[4];
+    /** The reusable section object of the outermost level, the one nearly every section uses. */
+    private final Section outermost = new Section(this, 1);
+    /** sections[level - 2] is the reusable section object for nesting level {@code level} >= 2. */
+    private Section[] sections = new Section[3];
 
     AbstractReader(GracePeriodEngine<?> domain, Thread owner) {
         this.domain = domain;
@@ -68,21 +70,23 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
     public final ReadSection read() {
         readLock();
         int level = depth;
-        Section[] s = sections;
-        if (level > s.length || s[level - 1] == null) {
-            return newSection(level);
-        }
-        return s[level - 1];
+        return level == 1 ? outermost : nested(level);
     }
 
-    private Section newSection(int level) {
-        if (level > sections.length) {
-            sections = Arrays.copyOf(sections,
-                    Math.min(Math.max(level, sections.length * 2), GracePeriodEngine.MAX_NESTING));
+    /** The section object of nesting level {@code level} >= 2, created on first use. */
+    private Section nested(int level) {
+        Section[] s = sections;
+        int i = level - 2;
+        if (i >= s.length) {
+            s = Arrays.copyOf(s, Math.min(Math.max(i + 1, s.length * 2), GracePeriodEngine.MAX_NESTING - 1));
+            sections = s;
         }
-        Section s = new Section(this, level);
-        sections[level - 1] = s;
-        return s;
+        Section section = s[i];
+        if (section == null) {
+            section = new Section(this, level);
+            s[i] = section;
+        }
+        return section;
     }
 
     @Override

@@ -258,6 +258,35 @@ class RcuConformanceTest extends DomainTestSupport {
     }
 
     @Test
+    void eachNestingLevelReusesItsOwnSectionObject() {
+        Rcu rcu = domain();
+        flavor.becomeReader(rcu);
+        RcuReader reader = rcu.reader();
+        int levels = 12;   // beyond the first growth of the nested levels' array
+        ReadSection[] first = new ReadSection[levels];
+        for (int round = 0; round < 2; round++) {
+            ReadSection[] open = new ReadSection[levels];
+            for (int level = 0; level < levels; level++) {
+                open[level] = reader.read();
+            }
+            assertThat(open).as("a distinct object per level").doesNotHaveDuplicates();
+            if (round == 0) {
+                System.arraycopy(open, 0, first, 0, levels);
+            } else {
+                for (int level = 0; level < levels; level++) {
+                    assertThat(open[level]).as("level %d in the second round", level + 1).isSameAs(first[level]);
+                }
+            }
+            for (int level = levels - 1; level >= 0; level--) {
+                open[level].close();
+            }
+            assertThat(reader.inReadSection()).isFalse();
+        }
+        assertThatThrownBy(first[0]::close).as("the outermost object once its section ended")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed twice");
+    }
+
+    @Test
     void aNestedSectionKeepsGracePeriodsWaitingUntilTheOutermostEnds() throws Exception {
         Rcu rcu = domain();
         try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "nested-reader")) {
