@@ -16,8 +16,8 @@ abstract class AbstractReaderPadBefore {
 /**
  * A thread's reader record: the part every flavor shares. It counts the thread's nesting depth, hands out the
  * reusable {@link ReadSection} objects (one per nesting level, the outermost one in a field of its own, so the read
- * path allocates nothing once a level has been reached) and enforces the misuse checks that cost a compare on the thread's own record. The flavor supplies
- * what happens at the outermost entry and exit.
+ * path allocates nothing once a level has been reached) and enforces the misuse checks that cost a compare on the
+ * thread's own record. The flavor supplies what happens at the outermost entry and exit.
  */
 abstract class AbstractReader extends AbstractReaderPadBefore implements RcuReader {
     /*
