@@ -143,7 +143,7 @@ public final class BenchMain {
         BenchReport report = BenchReport.of(measurements);
         long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
         Map<String, String> about = about(options, estimate, elapsed);
-        String table = header(about) + report.render();
+        String table = table(about, report, measurements);
         try {
             writeResults(folder, results, report, about, table);
             List<Path> charts = BenchChart.writeAll(report, folder);
@@ -255,6 +255,12 @@ public final class BenchMain {
     private static String header(Map<String, String> about) {
         return "jrcu bench, " + about.get("date").replace('T', ' ') + ", " + about.get("machine") + "\n"
                 + about.get("jvm") + "; " + about.get("run") + "; " + about.get("elapsedSeconds") + " s\n\n";
+    }
+
+    /** What the run prints and writes to table.txt: the header, the main table, the workload table. */
+    static String table(Map<String, String> about, BenchReport report, List<Measurement> measurements) {
+        String workloads = WorkloadTable.render(measurements);
+        return header(about) + report.render() + (workloads.isEmpty() ? "" : "\n" + workloads);
     }
 
     private static void writeResults(Path folder, List<RunResult> results, BenchReport report,

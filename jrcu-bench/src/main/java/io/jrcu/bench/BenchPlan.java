@@ -106,6 +106,8 @@ public record BenchPlan(List<Step> steps, Timing timing) {
         return new BenchPlan(List.of(
                 new Step("ReadSide\\.read", Map.of("impl", CURATED_READ_IMPLS), 1, true, List.of()),
                 new Step("ReadSide\\.read", Map.of("impl", CURATED_READ_IMPLS), 2, true, List.of()),
+                // QSBR as DPDK uses it: no section, a quiescent state every 1, 16, 1024 reads, and its limit
+                new Step("QsbrQuiescent\\.(volatileRead|online)", Map.of(), 1, false, List.of()),
                 new Step("GracePeriod\\.synchronize", Map.of("flavor", FLAVORS, "readers", List.of("busy")), 1,
                         false, List.of()),
                 new Step("GracePeriodPeers\\.(arenaClose|opOrderBarrier)", Map.of(), 1, false, List.of()),
@@ -119,6 +121,8 @@ public record BenchPlan(List<Step> steps, Timing timing) {
                 // without the busy reader: does the allocator itself scale to two threads?
                 new Step("ReclamationScaling\\.rcuArena", Map.of("flavor", FLAVORS), 2, false, List.of()),
                 new Step("ReclamationScaling\\.malloc", Map.of("flavor", List.of("memb")), 2, false, List.of()),
+                // which configuration for which workload: memb ASYMMETRIC and FULL, QSBR, bulletProof (WorkloadTable)
+                new Step("Workload\\.(readMostly|updateHeavy)", Map.of(), 0, false, List.of()),
                 // RcuLongMap against ConcurrentHashMap and Agrona at 10 M entries: (a) 2 readers, (b) 1 reader + writer
                 new Step("MapLookup\\.(read|readWithWriter)", Map.of("impl", CURATED_MAP_IMPLS,
                         "entries", List.of("10000000")), 0, true, List.of())),

@@ -19,6 +19,7 @@ class BenchPlanTest {
     private static final List<String> FLAVORS = List.of("memb", "qsbr", "bp");
     private static final List<String> MAPS = List.of("jrcuGet", "jrcuReader", "chm", "agronaStamped", "agronaRwLock");
     private static final List<String> ENTRIES = List.of("1000000", "10000000");
+    private static final List<String> CONFIGS = List.of("membAsymmetric", "membFull", "qsbr", "bp");
 
     /** The benchmarks of the contract, as the jar lists them. */
     private static List<BenchPlan.Available> contractBenchmarks() {
@@ -40,6 +41,10 @@ class BenchPlanTest {
                 new BenchPlan.Available("CallLatency.callToInvocation", Map.of("flavor", FLAVORS)),
                 new BenchPlan.Available("CallbackThroughput.intrusive", Map.of("flavor", FLAVORS)),
                 new BenchPlan.Available("CallbackThroughput.lambda", Map.of("flavor", FLAVORS)),
+                new BenchPlan.Available("QsbrQuiescent.volatileRead", Map.of()),
+                new BenchPlan.Available("QsbrQuiescent.online", Map.of("quiescentEvery", List.of("1", "16", "1024"))),
+                new BenchPlan.Available("Workload.readMostly", Map.of("config", CONFIGS)),
+                new BenchPlan.Available("Workload.updateHeavy", Map.of("config", CONFIGS)),
                 new BenchPlan.Available("MapLookup.read", Map.of("impl", MAPS, "entries", ENTRIES)),
                 new BenchPlan.Available("MapLookup.readWithWriter", Map.of("impl", MAPS, "entries", ENTRIES)),
                 new BenchPlan.Available("MapWrite.putRemove", Map.of("impl", MAPS.subList(1, 5),
@@ -47,19 +52,22 @@ class BenchPlanTest {
     }
 
     @Test
-    void curatedPlanIsFortyThreeForksWithinEightMinutes() {
+    void curatedPlanIsFiftyFiveForksWithinEightMinutes() {
         BenchPlan plan = BenchPlan.curated(BenchPlan.Timing.CURATED);
         List<String> missing = new ArrayList<>();
 
         List<BenchPlan.Resolved> steps = plan.resolve(contractBenchmarks(), Optional.empty(), missing);
 
         assertThat(missing).isEmpty();
-        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(8, 8, 3, 2, 3, 4, 2, 2, 1, 3, 1, 6);
+        assertThat(steps).extracting(BenchPlan.Resolved::forks)
+                .containsExactly(8, 8, 4, 3, 2, 3, 4, 2, 2, 1, 3, 1, 8, 6);
         int forks = steps.stream().mapToInt(BenchPlan.Resolved::forks).sum();
-        assertThat(plan.estimate(forks)).isEqualTo(Duration.ofSeconds(43 * 7))
+        assertThat(plan.estimate(forks)).isEqualTo(Duration.ofSeconds(55 * 7))
                 .isLessThan(Duration.ofMinutes(8).minus(LiburcuPeer.estimate(BenchPlan.Timing.CURATED)));
         // the maps (10 M entries, 3 maps, 2 cases) stay within the 3 minutes they may add
         assertThat(plan.estimate(steps.getLast().forks())).isLessThan(Duration.ofMinutes(3));
+        // the workload table (2 workloads, 4 configurations) within about a minute
+        assertThat(plan.estimate(steps.get(steps.size() - 2).forks())).isLessThanOrEqualTo(Duration.ofMinutes(1));
     }
 
     @Test
@@ -93,8 +101,8 @@ class BenchPlanTest {
                 .resolve(contractBenchmarks(), Optional.empty(), new ArrayList<>());
 
         // every benchmark: 3 × 13 read side + 9 grace periods + 1 + 2 + 4 × 3 + 2 × 3 + 3 + 2 × 3, then the extra
-        // steps; the maps: 2 lookup cases x 5 maps x 2 sizes + 4 writers
-        assertThat(steps.get(0).forks()).isEqualTo(39 + 9 + 1 + 2 + 12 + 6 + 3 + 6 + 20 + 4);
-        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(102, 13, 13, 6, 6);
+        // steps; the maps: 2 lookup cases x 5 maps x 2 sizes + 4 writers; the QSBR pattern: 1 + 3; the workloads: 2 × 4
+        assertThat(steps.get(0).forks()).isEqualTo(39 + 9 + 1 + 2 + 12 + 6 + 3 + 6 + 20 + 4 + 4 + 8);
+        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(114, 13, 13, 6, 6);
     }
 }
