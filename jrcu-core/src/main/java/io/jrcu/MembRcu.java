@@ -48,14 +48,15 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
      *           fullFence           store->load; partner: the grace period's volatile store of started followed by
      *                               its acquire load of ctr. Either the scan sees ctr, or this reader's later reads
      *                               see everything the writer did before starting the grace period.
-     *           (ReaderFences.ASYMMETRIC: acquireFence instead, a compiler barrier only — C2 orders no memory access across
-     *           any fence node, and x86 emits no instruction for it. The hardware half of the store->load order is
-     *           the grace period's membarrier, issued after it publishes started and before it scans: every CPU
-     *           running a reader executes a full barrier in between, so a reader whose loads ran before that
-     *           barrier has its ctr store visible to the scan, and one whose loads ran after it sees the writer's
-     *           unlinks and the new started. This is liburcu memb's argument; it rests on the kernel's guarantee
-     *           and HotSpot's compilation of fences, not on the Java memory model, so JCStress (with C2's
-     *           scheduling randomizers) checks it for this flavor.)
+     *           (a domain built with ReaderFences.ASYMMETRIC: acquireFence instead, a compiler barrier only — C2
+     *           orders no memory access across any fence node, and x86 emits no instruction for it. The hardware
+     *           half of the store->load order is the grace period's membarrier, issued after it publishes started
+     *           and before it scans: every CPU running a reader executes a full barrier in between, so a reader
+     *           whose loads ran before that barrier has its ctr store visible to the scan, and one whose loads ran
+     *           after it sees the writer's unlinks and the new started. This is liburcu memb's argument; it rests
+     *           on the kernel's guarantee and HotSpot's compilation of fences, not on the Java memory model, so
+     *           JCStress (with C2's scheduling randomizers) checks it in both modes. The record keeps the domain's
+     *           choice in a final field beside state and debug, which entry reads anyway: one predictable branch.)
      *           if closing: undo, throw   (after the fence: a reader the final grace period missed sees closing)
      *   exit:   ctr = 0             release store; partner: the acquire load of ctr in the scan, so the section's
      *                               accesses happen-before the end of the grace period

@@ -32,10 +32,11 @@ import java.util.Map;
 /**
  * {@code bin/jrcu bench}: runs a curated subset of the benchmarks of this module (or all of them with
  * {@code --full}) through JMH's Runner API, one fork per figure, and prints one table of every jrcu figure beside
- * its peers' with the ratios, then whether each target of issue 5 is met. See {@link BenchOptions#USAGE}.
+ * its peers' with the ratios, then whether each target of issue 5 is met, then which configuration wins which
+ * workload ({@link WorkloadTable}). See {@link BenchOptions#USAGE}.
  *
  * <pre>
- * bin/jrcu bench                     # the curated run, about 4 minutes on 2 cores
+ * bin/jrcu bench                     # the curated run, about 6 minutes on 2 cores
  * bin/jrcu bench --liburcu           # and liburcu's figures in the same table (needs liburcu-dev and gcc)
  * java --enable-native-access=ALL-UNNAMED -cp jrcu-bench/target/benchmarks.jar io.jrcu.bench.BenchMain --quick
  * </pre>

@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
  * What {@code bin/jrcu bench} runs: a list of JMH runs ({@link Step}s) and the iteration lengths of every fork
  * ({@link Timing}), with the time it will take. The curated plan covers every target row of issue 5 in about
  * four minutes on 2 cores, and RcuLongMap's lookups at 10 M entries against ConcurrentHashMap and Agrona (issue
- * 13: six forks, about two minutes more, most of it filling the maps); {@code --full} runs everything.
+ * 13: six forks, about two minutes more, most of it filling the maps), QSBR as DPDK uses it (issue 15: four forks)
+ * and the "which configuration for which workload" table (issue 15: eight forks, about a minute);
+ * {@code --full} runs everything.
  *
  * @param steps  the JMH runs, in order
  * @param timing warm-up and measurement of every fork

@@ -7,6 +7,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -23,11 +24,13 @@ import java.util.concurrent.TimeUnit;
  * {@code quiescentEvery} reads (1, 16, 1024), against the limit (a plain volatile read of the same data) in the
  * same run. The score is nanoseconds per read, the {@code quiescent()} calls included. No writer: what a read costs.
  *
+ * Each invocation is a loop of {@value #READS} reads (the score is per read), as a DPDK worker's loop, so that the
+ * loop's own cost is the same on both sides and the counters stay in registers.
  * <ul>
  *   <li>{@link #volatileRead}: the limit, as {@code ReadSide}'s {@code volatileRead}: load the current version
  *       from a volatile field, read its field.</li>
- *   <li>{@link #online}: load the current version through {@link RcuReference#get()}, read its field, and every
- *       {@code quiescentEvery} reads call {@link QsbrRcu.Reader#quiescent()} on the thread's kept handle. The
+ *   <li>{@link #online}: load the current version through {@link RcuReference#get()}, read its field, and after
+ *       every {@code quiescentEvery} reads call {@link QsbrRcu.Reader#quiescent()} on the thread's kept handle. The
  *       thread is online from the start to the end of each iteration (offline at JMH's end-of-iteration latch, as
  *       {@code ReadSide}'s readers).</li>
  * </ul>
@@ -46,6 +49,9 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @State(Scope.Benchmark)
 public class QsbrQuiescent extends ForkedBenchmark {
+
+    /** Reads per invocation, as DPDK's loop: a multiple of every {@code quiescentEvery}. */
+    static final int READS = 1024;
 
     /** A version of the data; plain field, published by the reference (or the volatile field) that holds it. */
     static final class Version {
@@ -73,21 +79,32 @@ public class QsbrQuiescent extends ForkedBenchmark {
         rcu.close();
     }
 
-    /** The limit: one volatile load and a field read. */
+    /** The limit: {@value #READS} times a volatile load and a field read. */
     @Benchmark
+    @OperationsPerInvocation(READS)
     public long volatileRead() {
-        return current.value;
+        long sum = 0;
+        for (int i = 0; i < READS; i++) {
+            sum += current.value;
+        }
+        return sum;
     }
 
-    /** One read of an online QSBR reader, and a quiescent state every {@code quiescentEvery} reads. */
+    /** {@value #READS} reads of an online QSBR reader, and a quiescent state after every {@code quiescentEvery}. */
     @Benchmark
+    @OperationsPerInvocation(READS)
     public long online(OnlineReader reader) {
-        long value = ref.get().value;
-        if (--reader.untilQuiescent == 0) {
-            reader.untilQuiescent = reader.quiescentEvery;
-            reader.handle.quiescent();
+        RcuReference<Version> ref = this.ref;
+        QsbrRcu.Reader handle = reader.handle;
+        int every = reader.quiescentEvery;
+        long sum = 0;
+        for (int i = 0; i < READS; ) {
+            for (int end = i + every; i < end; i++) {
+                sum += ref.get().value;
+            }
+            handle.quiescent();
         }
-        return value;
+        return sum;
     }
 
     /** A measuring thread's registration: online during each iteration, offline between them. */
@@ -96,7 +113,6 @@ public class QsbrQuiescent extends ForkedBenchmark {
         /** Reads per quiescent state. */
         @Param({"1", "16", "1024"})
         int quiescentEvery;
-        int untilQuiescent;
         QsbrRcu.Reader handle;
         private QsbrRcu rcu;
 
@@ -106,7 +122,6 @@ public class QsbrQuiescent extends ForkedBenchmark {
             rcu.registerThread();    // registered and online
             handle = rcu.reader();
             handle.offline();        // online only while an iteration runs
-            untilQuiescent = quiescentEvery;
         }
 
         @Setup(Level.Iteration)

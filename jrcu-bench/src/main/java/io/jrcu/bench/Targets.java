@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The targets of issue 5 ("Targets"), of issue 13 (RcuLongMap's lookups) and of issue 15 (QSBR as DPDK uses it), each a ratio of two figures of the same
- * run with a bound, evaluated on whatever the run measured: a target whose figures are missing is reported as not
- * measured, never as met.
+ * The targets of issue 5 ("Targets"), of issue 13 (RcuLongMap's lookups) and of issue 15 (QSBR as DPDK uses it), each a
+ * ratio of two figures of the same run with a bound, evaluated on whatever the run measured: a target whose figures are
+ * missing is reported as not measured, never as met.
  */
 final class Targets {
 
