@@ -103,7 +103,7 @@ public final class BenchMain {
             return 2;
         }
         int forks = steps.stream().mapToInt(BenchPlan.Resolved::forks).sum();
-        Duration estimate = plan.estimate(forks);
+        Duration estimate = plan.estimate(steps);
         if (options.liburcu()) {
             estimate = estimate.plus(LiburcuPeer.estimate(timing));
         }
@@ -122,7 +122,7 @@ public final class BenchMain {
         boolean aborted = false;
         for (BenchPlan.Resolved step : steps) {
             try {
-                results.addAll(new Runner(jmhOptions(step, timing), progress).run());
+                results.addAll(new Runner(jmhOptions(step, step.timing(timing)), progress).run());
             } catch (RunnerException | RuntimeException e) {
                 aborted = true;
                 err.println("jrcu bench: JMH stopped in " + step.benchmarks() + ": " + e.getMessage());
@@ -218,9 +218,12 @@ public final class BenchMain {
             b.append(s.step().threads() > 0 ? " -t " + s.step().threads() : "");
             b.append(s.step().gcProfiler() ? " -prof gc" : "");
             b.append(s.step().jvmArgs().isEmpty() ? "" : " " + String.join(" ", s.step().jvmArgs()));
+            BenchPlan.Timing brief = s.timing(timing);
+            b.append(s.step().brief() ? " (brief: warm-up " + brief.warmupIterations() + " × + measurement "
+                    + brief.measurementIterations() + " ×)" : "");
             err.println(b.append(": ").append(s.forks()));
         }
-        err.printf("time: %d × (warm-up %d × %s + measurement %d × %s + ~%s fork start)%s ≈ %s%n",
+        err.printf("time: %d × (warm-up %d × %s + measurement %d × %s + ~%s fork start), brief steps less%s ≈ %s%n",
                 forks, timing.warmupIterations(), seconds(timing.warmupTime()), timing.measurementIterations(),
                 seconds(timing.measurementTime()), seconds(timing.forkOverhead()),
                 options.liburcu() ? " + liburcu" : "", ProgressFormat.clock(estimate.toSeconds()));

@@ -4,6 +4,7 @@ import io.jrcu.BulletProofRcu;
 import io.jrcu.MembRcu;
 import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
+import io.jrcu.RcuCallback;
 import io.jrcu.RcuReader;
 import io.jrcu.RcuReference;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,6 +40,10 @@ import java.util.concurrent.locks.LockSupport;
  *       second: what the readers get while grace periods are rare.</li>
  *   <li>group {@code updateHeavy}: 1 reader, and an updater that updates as fast as it can. Decided by the update
  *       latency (p50 of publish + synchronize): what a writer waiting for grace periods on its hot path pays.</li>
+ *   <li>group {@code reclaiming}: 1 reader, and an updater that replaces the version as fast as it can and retires
+ *       the old one with {@link Rcu#call(RcuCallback)} instead of waiting (the callback poisons it after a grace
+ *       period; the domain's callback budget and backpressure bound what is pending). Decided by updates per
+ *       second: how fast a writer that never waits can retire objects.</li>
  * </ul>
  *
  * <p>Run (from the repository root, {@code java} a JDK 25 or later, native access for memb's membarrier):
@@ -84,12 +89,20 @@ public class Workload extends ForkedBenchmark {
         }
     }
 
-    /** A published version; the updater overwrites {@link #value} with {@link #POISON} once no reader can hold it. */
-    static final class Version {
+    /**
+     * A published version; the updater overwrites {@link #value} with {@link #POISON} once no reader can hold it
+     * (itself after {@code synchronize()}, or as a callback after a grace period).
+     */
+    static final class Version extends RcuCallback {
         long value;
 
         Version(long value) {
             this.value = value;
+        }
+
+        @Override
+        protected void invoke() {
+            value = POISON;
         }
     }
 
@@ -107,7 +120,7 @@ public class Workload extends ForkedBenchmark {
         ref = new RcuReference<>(new Version(0));
     }
 
-    /** Run once every thread has unregistered (their own trial tear-downs). */
+    /** Run once every thread has unregistered (their own trial tear-downs); runs the callbacks still pending. */
     @TearDown(Level.Trial)
     public void close() {
         rcu.close();
@@ -147,6 +160,24 @@ public class Workload extends ForkedBenchmark {
     @GroupThreads(1)
     public void eagerUpdater() {
         update();
+    }
+
+    // ------------------------------------------------------------------ reclaiming
+
+    /** {@value #READS_PER_OP} read sections; see the class documentation. */
+    @Benchmark
+    @Group("reclaiming")
+    @GroupThreads(1)
+    public long reclaimingReader(ReaderThread thread) {
+        return thread.readBatch(ref);
+    }
+
+    /** One update that does not wait: publish, and retire the old version with {@code call()}. */
+    @Benchmark
+    @Group("reclaiming")
+    @GroupThreads(1)
+    public void retiringUpdater() {
+        rcu.call(ref.getAndSet(new Version(++updates)));
     }
 
     /** Publishes a new version, waits for a grace period, frees (poisons) the old one. Single updater thread. */

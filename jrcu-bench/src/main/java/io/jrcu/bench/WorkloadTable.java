@@ -46,7 +46,10 @@ final class WorkloadTable {
             new Definition("read-mostly: 2 readers, an updater at 1,000 updates/s", "readMostly", "reader", 2,
                     "updater", List.of(Metric.READS_PER_SECOND, Metric.UPDATE_P50)),
             new Definition("update-heavy: 1 reader, an updater as fast as it can", "updateHeavy", "busyReader", 1,
-                    "eagerUpdater", List.of(Metric.UPDATE_P50, Metric.UPDATES_PER_SECOND, Metric.READS_PER_SECOND)));
+                    "eagerUpdater", List.of(Metric.UPDATE_P50, Metric.UPDATES_PER_SECOND, Metric.READS_PER_SECOND)),
+            new Definition("reclaiming: 1 reader, an updater retiring each replaced object with call()", "reclaiming",
+                    "reclaimingReader", 1, "retiringUpdater", List.of(Metric.UPDATES_PER_SECOND,
+                    Metric.READS_PER_SECOND)));
 
     /** Whether {@code m} belongs to this table rather than to the main one. */
     static boolean isWorkload(Measurement m) {

@@ -38,6 +38,15 @@ class WorkloadTableTest {
         m.add(member("updateHeavy", "eagerUpdater", "membFull", 1, 1_000, 900));
         m.add(member("updateHeavy", "eagerUpdater", "qsbr", 1, 6_000, 5_000));
         m.add(member("updateHeavy", "eagerUpdater", "bp", 1, 800, 600));
+        // reclaiming: the updater never waits; memb FULL retires the most
+        m.add(member("reclaiming", "reclaimingReader", "membAsymmetric", 1, 3_000, 2_000));
+        m.add(member("reclaiming", "reclaimingReader", "membFull", 1, 10_000, 9_000));
+        m.add(member("reclaiming", "reclaimingReader", "qsbr", 1, 2_000, 1_500));
+        m.add(member("reclaiming", "reclaimingReader", "bp", 1, 20_000, 19_000));
+        m.add(member("reclaiming", "retiringUpdater", "membAsymmetric", 1, 400, 100));
+        m.add(member("reclaiming", "retiringUpdater", "membFull", 1, 100, 80));
+        m.add(member("reclaiming", "retiringUpdater", "qsbr", 1, 200, 90));
+        m.add(member("reclaiming", "retiringUpdater", "bp", 1, 125, 90));
         return m;
     }
 
@@ -56,7 +65,10 @@ class WorkloadTableTest {
                 "update p50 \\(publish \\+ synchronize\\) \\(lower is better\\) +47.0 µs +900 ns +5.00 µs +600 ns "
                         + "+bulletProof\\n");
         assertThat(text).containsPattern("updates/s \\(higher is better\\) +20.0 k/s +1.00 M/s +167 k/s +1.25 M/s\\n");
+        assertThat(text.substring(text.indexOf("reclaiming"))).containsPattern(
+                "updates/s \\(higher is better\\) +2.50 M/s +10.0 M/s +5.00 M/s +8.00 M/s +memb FULL\\n");
         assertThat(text.indexOf("read-mostly")).isLessThan(text.indexOf("update-heavy"));
+        assertThat(text.indexOf("update-heavy")).isLessThan(text.indexOf("reclaiming"));
     }
 
     @Test
