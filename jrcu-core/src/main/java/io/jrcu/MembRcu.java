@@ -75,9 +75,10 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
     public enum ReaderFences {
         /**
          * Readers pay only a compiler barrier; each grace period issues Linux's {@code membarrier}, which makes every
-         * CPU running a thread of the process execute the fence (an interrupt per CPU, tens of microseconds per grace
-         * period). Needs membarrier: Linux on x86-64 or aarch64, native access enabled for jrcu, and not
-         * {@code -Djrcu.membarrier=false}. liburcu's memb flavor.
+         * CPU running a thread of the process execute the fence (an interrupt per CPU: about a microsecond when the
+         * other CPUs are idle, tens of microseconds when they run the process's threads). Needs membarrier: Linux on
+         * x86-64 or aarch64, native access enabled for jrcu, and not {@code -Djrcu.membarrier=false}. liburcu's memb
+         * flavor.
          */
         ASYMMETRIC,
         /**
