@@ -696,10 +696,15 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
         }
     }
 
+    /** The flavor's own settings for toString(), each as ", setting value"; empty when it has none. */
+    String settingsDescription() {
+        return "";
+    }
+
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + name + ", grace periods started " + state.lvStarted()
-                + ", completed " + lvCompleted() + (lvLifecycle() == OPEN ? "" : lvLifecycle() == CLOSING ? ", closing"
-                : ", closed") + "]";
+        return getClass().getSimpleName() + "[" + name + settingsDescription() + ", grace periods started "
+                + state.lvStarted() + ", completed " + lvCompleted()
+                + (lvLifecycle() == OPEN ? "" : lvLifecycle() == CLOSING ? ", closing" : ", closed") + "]";
     }
 }

@@ -3,6 +3,7 @@ package io.jrcu;
 import io.jrcu.internal.Membarrier;
 
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 
 /**
  * The default flavor: registered readers whose outermost section entry is a store to their own record and a
@@ -10,7 +11,8 @@ import java.lang.invoke.VarHandle;
  * {@code --enable-native-access=io.jrcu}, or {@code ALL-UNNAMED} on the class path), the fence is asymmetric as in
  * liburcu's memb flavor: readers only keep the compiler from reordering, and each grace period makes every CPU
  * running the process's threads execute the barrier for them (an IPI, about a microsecond). Otherwise each entry
- * issues a full fence (liburcu's mb flavor, specified by the Java memory model alone). Threads register on first use;
+ * issues a full fence (liburcu's mb flavor, specified by the Java memory model alone). A domain can also be built for
+ * either side explicitly: {@link Builder#readerFences(ReaderFences)}. Threads register on first use;
  * {@link #registerThread()} does it ahead. Sections may block or park: the grace period waits for them.
  *
  * <pre>{@code
@@ -46,43 +48,85 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
      *           fullFence           store->load; partner: the grace period's volatile store of started followed by
      *                               its acquire load of ctr. Either the scan sees ctr, or this reader's later reads
      *                               see everything the writer did before starting the grace period.
-     *           (ASYMMETRIC: acquireFence instead, a compiler barrier only — C2 orders no memory access across
-     *           any fence node, and x86 emits no instruction for it. The hardware half of the store->load order is
-     *           the grace period's membarrier, issued after it publishes started and before it scans: every CPU
-     *           running a reader executes a full barrier in between, so a reader whose loads ran before that
-     *           barrier has its ctr store visible to the scan, and one whose loads ran after it sees the writer's
-     *           unlinks and the new started. This is liburcu memb's argument; it rests on the kernel's guarantee
-     *           and HotSpot's compilation of fences, not on the Java memory model, so JCStress (with C2's
-     *           scheduling randomizers) checks it for this flavor.)
+     *           (a domain built with ReaderFences.ASYMMETRIC: acquireFence instead, a compiler barrier only — C2
+     *           orders no memory access across any fence node, and x86 emits no instruction for it. The hardware
+     *           half of the store->load order is the grace period's membarrier, issued after it publishes started
+     *           and before it scans: every CPU running a reader executes a full barrier in between, so a reader
+     *           whose loads ran before that barrier has its ctr store visible to the scan, and one whose loads ran
+     *           after it sees the writer's unlinks and the new started. This is liburcu memb's argument; it rests
+     *           on the kernel's guarantee and HotSpot's compilation of fences, not on the Java memory model, so
+     *           JCStress (with C2's scheduling randomizers) checks it in both modes. The record keeps the domain's
+     *           choice in a final field beside state and debug, which entry reads anyway: one predictable branch.)
      *           if closing: undo, throw   (after the fence: a reader the final grace period missed sees closing)
      *   exit:   ctr = 0             release store; partner: the acquire load of ctr in the scan, so the section's
      *                               accesses happen-before the end of the grace period
      *           if waiting: unpark  opaque load, no fence (a missed wake-up is bounded by the writer's park timeout)
      */
 
-    /** Whether readers use asymmetric fences (membarrier); decided once, before any reader exists. */
-    static final boolean ASYMMETRIC = Membarrier.AVAILABLE;
-
-    static {
-        GracePeriodEngine.LOG.log(System.Logger.Level.DEBUG, ASYMMETRIC
-                ? "jrcu: memb readers use asymmetric fences (membarrier)"
-                : "jrcu: memb readers use full fences: membarrier unavailable: " + Membarrier.UNAVAILABLE_BECAUSE);
+    /**
+     * Who pays for the store->load fence that orders a reader's section entry before its reads: the readers on every
+     * outermost entry, or each grace period. Choose {@link #ASYMMETRIC} when reads dominate and grace periods are
+     * rare or may take tens of microseconds (configuration, routing tables, caches replaced now and then); choose
+     * {@link #FULL} when updates are frequent or their latency matters (a writer waiting in {@code synchronize()}
+     * on a hot path, an arena or defer queue reclaiming continuously), and readers can afford a few nanoseconds more
+     * per section. {@code bin/jrcu bench} prints the "which configuration for which workload" table measured on the
+     * machine at hand; docs/bench.md explains its workloads.
+     */
+    public enum ReaderFences {
+        /**
+         * Readers pay only a compiler barrier; each grace period issues Linux's {@code membarrier}, which makes every
+         * CPU running a thread of the process execute the fence (an interrupt per CPU: about a microsecond when the
+         * other CPUs are idle, tens of microseconds when they run the process's threads). Needs membarrier: Linux on
+         * x86-64 or aarch64, native access enabled for jrcu, and not {@code -Djrcu.membarrier=false}. liburcu's memb
+         * flavor.
+         */
+        ASYMMETRIC,
+        /**
+         * Readers issue a full fence on every outermost section entry; grace periods cost what bulletProof's do
+         * (no system call). Works everywhere; specified by the Java memory model alone. liburcu's mb flavor.
+         */
+        FULL
     }
 
-    MembRcu(Builder builder, boolean processDefault) {
+    /** Who pays for the readers' store->load fence in this domain. */
+    private final ReaderFences readerFences;
+    /** readerFences == ASYMMETRIC; read by each MembReader once, at its registration. */
+    private final boolean asymmetric;
+
+    MembRcu(Builder builder, ReaderFences readerFences, boolean processDefault) {
         super(builder, "memb", processDefault);
+        this.readerFences = readerFences;
+        this.asymmetric = readerFences == ReaderFences.ASYMMETRIC;
+        LOG.log(System.Logger.Level.DEBUG, () -> "jrcu: memb domain " + name + ": readers use " + (asymmetric
+                ? "asymmetric fences (membarrier)" : "full fences" + (Membarrier.AVAILABLE ? ""
+                : " (membarrier unavailable: " + Membarrier.UNAVAILABLE_BECAUSE + ")")));
+    }
+
+    /**
+     * Who pays for the readers' store->load fence in this domain: what {@link Builder#readerFences} chose, or the
+     * default (asymmetric where membarrier is available, else full).
+     *
+     * @return this domain's reader fences; the same for its whole life
+     */
+    public ReaderFences readerFences() {
+        return readerFences;
     }
 
     @Override
     boolean gracePeriodStartIsCheap() {
-        return !ASYMMETRIC;
+        return !asymmetric;
     }
 
     @Override
     void afterGracePeriodStart() {
-        if (ASYMMETRIC) {
+        if (asymmetric) {
             Membarrier.fence();   // the readers' store->load fence, executed on their CPUs (see the overview)
         }
+    }
+
+    @Override
+    String settingsDescription() {
+        return ", reader fences " + readerFences;
     }
 
     /**
@@ -96,21 +140,61 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
 
     /** Builder for {@link MembRcu}; see {@link RcuBuilder} for the shared settings. */
     public static final class Builder extends RcuBuilder<Builder> {
+        /** null: the default (ASYMMETRIC where membarrier is available, else FULL). */
+        private ReaderFences readerFences;
+        /** Why membarrier cannot be used; null when it can. Membarrier's verdict unless a test overrides it. */
+        private String membarrierUnavailableBecause = Membarrier.UNAVAILABLE_BECAUSE;
+
         Builder() {
+        }
+
+        /**
+         * Who pays for the readers' store->load fence: the readers ({@link ReaderFences#FULL}) or each grace period
+         * ({@link ReaderFences#ASYMMETRIC}); see {@link ReaderFences} for which to choose. Default:
+         * {@code ASYMMETRIC} where membarrier is available, else {@code FULL}.
+         *
+         * @param fences the reader fences of the domains this builder builds
+         * @return this builder
+         * @throws NullPointerException if {@code fences} is null
+         */
+        public Builder readerFences(ReaderFences fences) {
+            this.readerFences = Objects.requireNonNull(fences, "fences");
+            return this;
+        }
+
+        /** Makes this builder see membarrier as unavailable, for {@code because} (tests of the misuse check). */
+        Builder assumeMembarrierUnavailable(String because) {
+            this.membarrierUnavailableBecause = Objects.requireNonNull(because, "because");
+            return this;
         }
 
         /**
          * A new memb domain with these settings. The builder may be used again.
          *
          * @return a new open domain, owned by the caller, who closes it
+         * @throws IllegalStateException if {@link ReaderFences#ASYMMETRIC} was asked for and membarrier is
+         *                               unavailable; the message says why it is
          */
         public MembRcu build() {
-            return new MembRcu(this, false);
+            return new MembRcu(this, chosenReaderFences(), false);
+        }
+
+        private ReaderFences chosenReaderFences() {
+            boolean available = membarrierUnavailableBecause == null;
+            if (readerFences == null) {
+                return available ? ReaderFences.ASYMMETRIC : ReaderFences.FULL;
+            }
+            if (readerFences == ReaderFences.ASYMMETRIC && !available) {
+                throw new IllegalStateException("readerFences(ASYMMETRIC)" + (name.isEmpty() ? "" : " for memb domain '"
+                        + name + "'") + " needs membarrier, which is unavailable: " + membarrierUnavailableBecause);
+            }
+            return readerFences;
         }
     }
 
     static final class DefaultDomainHolder {
-        static final MembRcu DEFAULT = new MembRcu(new Builder().name("default"), true);
+        private static final Builder BUILDER = new Builder().name("default");
+        static final MembRcu DEFAULT = new MembRcu(BUILDER, BUILDER.chosenReaderFences(), true);
     }
 
     /** The calling thread's handle; registers the thread on first use. */
@@ -176,6 +260,8 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
     static final class MembReader extends CounterRcu.PaddedCounterReader {
         private final GracePeriodState state;
         private final boolean debug;
+        /** The domain's choice, kept here (a line entry already reads) so that entry loads nothing else for it. */
+        private final boolean asymmetric;
         /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
         private boolean protectionCounted;
 
@@ -183,12 +269,13 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
             super(domain, owner);
             this.state = domain.state;
             this.debug = domain.debugChecks;
+            this.asymmetric = domain.asymmetric;
         }
 
         @Override
         void enterOutermost() {
             soCtr(state.laStarted() + 1); // opaque; only the owner writes ctr while registered
-            if (ASYMMETRIC) {
+            if (asymmetric) {
                 VarHandle.acquireFence(); // compiler barrier; partner: the grace period's membarrier (overview)
             } else {
                 VarHandle.fullFence();    // store->load; partner: volatile store of started + acquire scan of ctr

@@ -1,8 +1,12 @@
 package io.jrcu;
 
+import io.jrcu.MembRcu.ReaderFences;
 import io.jrcu.TestThreads.Agent;
 import io.jrcu.TestThreads.Held;
+import io.jrcu.internal.Membarrier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,10 +17,13 @@ import static io.jrcu.TestThreads.awaitBlockedIn;
 import static io.jrcu.TestThreads.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * What only {@link MembRcu} has: registration on first use, the process-wide {@link Rcu#defaultDomain()}, and the
- * registry of reader records that follows the threads alive. The shared contract is in {@link RcuConformanceTest}.
+ * What only {@link MembRcu} has: registration on first use, the process-wide {@link Rcu#defaultDomain()}, the
+ * registry of reader records that follows the threads alive, and the choice of reader fences. The shared contract is
+ * in {@link RcuConformanceTest}, which runs memb with the default fences (asymmetric where membarrier is available,
+ * as under Maven); {@link #eitherReaderFencesKeepTheGuarantee} runs the guarantee with each choice.
  */
 class MembRcuTest extends DomainTestSupport {
 
@@ -191,5 +198,64 @@ class MembRcuTest extends DomainTestSupport {
             assertThat(rcu.stats().gracePeriodsCompleted()).as("no grace period ran").isZero();
         }
         assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    // ------------------------------------------------------------------ reader fences
+
+    /**
+     * The guarantee with each choice of reader fences, for a platform and a virtual reader: a grace period waits for
+     * a section begun before it, in synchronize() and in a polled grace period, and ends once the section does.
+     * ASYMMETRIC runs only where membarrier is available (under Maven it is, on Linux x86-64 or aarch64).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ReaderFences.class)
+    void eitherReaderFencesKeepTheGuarantee(ReaderFences fences) throws Exception {
+        assumeTrue(fences == ReaderFences.FULL || Membarrier.AVAILABLE, "membarrier unavailable");
+        MembRcu rcu = track(MembRcu.builder().name("fences").readerFences(fences).build());
+        assertThat(rcu.readerFences()).isEqualTo(fences);
+        assertThat(rcu.toString()).contains("fences, reader fences " + fences);
+        assertThat(rcu.gracePeriodStartIsCheap()).as("cheap without membarrier").isEqualTo(fences == ReaderFences.FULL);
+        try (TestThreads threads = new TestThreads()) {
+            for (boolean virtual : new boolean[] {false, true}) {
+                Held reader = threads.hold(virtual, "reader", rcu::readLock, rcu::readUnlock);
+                long cookie;
+                try {
+                    cookie = rcu.startPoll();
+                    assertThat(rcu.synchronize(SHORT)).as("a pre-existing section is open (virtual: %s)", virtual)
+                            .isFalse();
+                    assertThat(rcu.poll(cookie)).isFalse();
+                } finally {
+                    reader.release();
+                }
+                assertThat(rcu.synchronize(LONG)).isTrue();
+                assertThat(rcu.poll(cookie)).isTrue();
+            }
+        }
+        try (ReadSection s = rcu.read()) {
+            assertThat(rcu.inReadSection()).isTrue();
+        }
+    }
+
+    @Test
+    void theDefaultReaderFencesAreAsymmetricWhereMembarrierIsAvailableElseFull() {
+        ReaderFences expected = Membarrier.AVAILABLE ? ReaderFences.ASYMMETRIC : ReaderFences.FULL;
+        assertThat(track(MembRcu.builder().build()).readerFences()).isEqualTo(expected);
+        assertThat(((MembRcu) Rcu.defaultDomain()).readerFences()).isEqualTo(expected);
+        MembRcu without = track(MembRcu.builder().assumeMembarrierUnavailable("a test says so").build());
+        assertThat(without.readerFences()).isEqualTo(ReaderFences.FULL);
+        assertThat(without.gracePeriodStartIsCheap()).isTrue();
+    }
+
+    @Test
+    void asymmetricReaderFencesWithoutMembarrierAreRefusedWithTheReason() {
+        MembRcu.Builder builder = MembRcu.builder().name("wants-membarrier")
+                .assumeMembarrierUnavailable("-Djrcu.membarrier=false").readerFences(ReaderFences.ASYMMETRIC);
+        assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("readerFences(ASYMMETRIC)")
+                .hasMessageContaining("'wants-membarrier'")
+                .hasMessageContaining("membarrier, which is unavailable: -Djrcu.membarrier=false");
+        MembRcu full = track(builder.readerFences(ReaderFences.FULL).build());
+        assertThat(full.readerFences()).isEqualTo(ReaderFences.FULL);
+        assertThatThrownBy(() -> MembRcu.builder().readerFences(null)).isInstanceOf(NullPointerException.class);
     }
 }

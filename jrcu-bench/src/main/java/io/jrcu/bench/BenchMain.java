@@ -32,10 +32,11 @@ import java.util.Map;
 /**
  * {@code bin/jrcu bench}: runs a curated subset of the benchmarks of this module (or all of them with
  * {@code --full}) through JMH's Runner API, one fork per figure, and prints one table of every jrcu figure beside
- * its peers' with the ratios, then whether each target of issue 5 is met. See {@link BenchOptions#USAGE}.
+ * its peers' with the ratios, then whether each target of issue 5 is met, then which configuration wins which
+ * workload ({@link WorkloadTable}). See {@link BenchOptions#USAGE}.
  *
  * <pre>
- * bin/jrcu bench                     # the curated run, about 4 minutes on 2 cores
+ * bin/jrcu bench                     # the curated run, about 6 minutes on 2 cores
  * bin/jrcu bench --liburcu           # and liburcu's figures in the same table (needs liburcu-dev and gcc)
  * java --enable-native-access=ALL-UNNAMED -cp jrcu-bench/target/benchmarks.jar io.jrcu.bench.BenchMain --quick
  * </pre>
@@ -102,7 +103,7 @@ public final class BenchMain {
             return 2;
         }
         int forks = steps.stream().mapToInt(BenchPlan.Resolved::forks).sum();
-        Duration estimate = plan.estimate(forks);
+        Duration estimate = plan.estimate(steps);
         if (options.liburcu()) {
             estimate = estimate.plus(LiburcuPeer.estimate(timing));
         }
@@ -121,7 +122,7 @@ public final class BenchMain {
         boolean aborted = false;
         for (BenchPlan.Resolved step : steps) {
             try {
-                results.addAll(new Runner(jmhOptions(step, timing), progress).run());
+                results.addAll(new Runner(jmhOptions(step, step.timing(timing)), progress).run());
             } catch (RunnerException | RuntimeException e) {
                 aborted = true;
                 err.println("jrcu bench: JMH stopped in " + step.benchmarks() + ": " + e.getMessage());
@@ -143,7 +144,7 @@ public final class BenchMain {
         BenchReport report = BenchReport.of(measurements);
         long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
         Map<String, String> about = about(options, estimate, elapsed);
-        String table = header(about) + report.render();
+        String table = table(about, report, measurements);
         try {
             writeResults(folder, results, report, about, table);
             List<Path> charts = BenchChart.writeAll(report, folder);
@@ -217,9 +218,12 @@ public final class BenchMain {
             b.append(s.step().threads() > 0 ? " -t " + s.step().threads() : "");
             b.append(s.step().gcProfiler() ? " -prof gc" : "");
             b.append(s.step().jvmArgs().isEmpty() ? "" : " " + String.join(" ", s.step().jvmArgs()));
+            BenchPlan.Timing brief = s.timing(timing);
+            b.append(s.step().brief() ? " (brief: warm-up " + brief.warmupIterations() + " × + measurement "
+                    + brief.measurementIterations() + " ×)" : "");
             err.println(b.append(": ").append(s.forks()));
         }
-        err.printf("time: %d × (warm-up %d × %s + measurement %d × %s + ~%s fork start)%s ≈ %s%n",
+        err.printf("time: %d × (warm-up %d × %s + measurement %d × %s + ~%s fork start), brief steps less%s ≈ %s%n",
                 forks, timing.warmupIterations(), seconds(timing.warmupTime()), timing.measurementIterations(),
                 seconds(timing.measurementTime()), seconds(timing.forkOverhead()),
                 options.liburcu() ? " + liburcu" : "", ProgressFormat.clock(estimate.toSeconds()));
@@ -255,6 +259,12 @@ public final class BenchMain {
     private static String header(Map<String, String> about) {
         return "jrcu bench, " + about.get("date").replace('T', ' ') + ", " + about.get("machine") + "\n"
                 + about.get("jvm") + "; " + about.get("run") + "; " + about.get("elapsedSeconds") + " s\n\n";
+    }
+
+    /** What the run prints and writes to table.txt: the header, the main table, the workload table. */
+    static String table(Map<String, String> about, BenchReport report, List<Measurement> measurements) {
+        String workloads = WorkloadTable.render(measurements);
+        return header(about) + report.render() + (workloads.isEmpty() ? "" : "\n" + workloads);
     }
 
     private static void writeResults(Path folder, List<RunResult> results, BenchReport report,

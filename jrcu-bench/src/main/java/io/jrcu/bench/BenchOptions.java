@@ -28,8 +28,9 @@ public record BenchOptions(boolean full, boolean quick, boolean liburcu, boolean
 
             Runs jrcu's benchmarks and its peers' in one JMH session and prints one table: each figure, its ratio
             to the limit (a plain volatile read, for the read side) and jrcu's ratio to each peer, then whether
-            each target of issue 5 is met. Writes the raw JMH results (JSON), a summary (JSON) and charts (PNG)
-            to a results folder and prints its name. The default, curated run takes about 4 minutes on 2 cores.
+            each target is met, and which configuration wins which workload. Writes the raw JMH results (JSON), a
+            summary (JSON) and charts (PNG) to a results folder and prints its name. The default, curated run
+            takes about 6 minutes on 2 cores.
 
             options:
               --full        every benchmark, every parameter, longer iterations (tens of minutes)

@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
  * What {@code bin/jrcu bench} runs: a list of JMH runs ({@link Step}s) and the iteration lengths of every fork
  * ({@link Timing}), with the time it will take. The curated plan covers every target row of issue 5 in about
  * four minutes on 2 cores, and RcuLongMap's lookups at 10 M entries against ConcurrentHashMap and Agrona (issue
- * 13: six forks, about two minutes more, most of it filling the maps), and RcuBytesMap's copy-out lookups against
- * OHC's (issue 14: two forks); {@code --full} runs everything.
+ * 13: six forks, about two minutes more, most of it filling the maps), RcuBytesMap's copy-out lookups against
+ * OHC's (issue 14: two forks), QSBR as DPDK uses it (issue 15: four forks) and the "which configuration for which
+ * workload" table (issue 15: twelve brief forks, about a minute); {@code --full} runs everything.
  *
  * @param steps  the JMH runs, in order
  * @param timing warm-up and measurement of every fork
@@ -41,12 +42,19 @@ public record BenchPlan(List<Step> steps, Timing timing) {
      * @param threads     JMH {@code -t}, 0 to keep the annotation
      * @param gcProfiler  attach JMH's GC profiler (allocation per operation)
      * @param jvmArgs     extra flags for the forked JVM
+     * @param brief       fewer iterations than the plan's ({@link Timing#brief()}): for steps of many forks
      */
     public record Step(String benchmarks, Map<String, List<String>> params, int threads, boolean gcProfiler,
-                       List<String> jvmArgs) {
+                       List<String> jvmArgs, boolean brief) {
         public Step {
             params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
             jvmArgs = List.copyOf(jvmArgs);
+        }
+
+        /** A step with the plan's iterations. */
+        public Step(String benchmarks, Map<String, List<String>> params, int threads, boolean gcProfiler,
+                    List<String> jvmArgs) {
+            this(benchmarks, params, threads, gcProfiler, jvmArgs, false);
         }
 
         boolean matches(String shortName) {
@@ -71,6 +79,12 @@ public record BenchPlan(List<Step> steps, Timing timing) {
         static final Timing QUICK = new Timing(1, Duration.ofMillis(100), 1, Duration.ofMillis(100),
                 Duration.ofMillis(1500));
 
+        /** One warm-up and at most two measured iterations, never more than this timing's: {@link Step#brief}. */
+        public Timing brief() {
+            return new Timing(Math.min(warmupIterations, 1), warmupTime, Math.min(measurementIterations, 2),
+                    measurementTime, forkOverhead);
+        }
+
         /** Wall time of one fork. */
         public Duration perFork() {
             return warmupTime.multipliedBy(warmupIterations).plus(measurementTime.multipliedBy(measurementIterations))
@@ -94,6 +108,11 @@ public record BenchPlan(List<Step> steps, Timing timing) {
      * @param forks      how many forks (benchmark × parameter combinations) JMH will start
      */
     public record Resolved(Step step, List<String> benchmarks, int forks) {
+        /** The iterations of this step's forks under the plan's {@code timing}. */
+        public Timing timing(Timing timing) {
+            return step.brief() ? timing.brief() : timing;
+        }
+
         /** JMH include regex selecting exactly {@link #benchmarks}. */
         public String includeRegex() {
             StringBuilder b = new StringBuilder("^(?:");
@@ -109,6 +128,8 @@ public record BenchPlan(List<Step> steps, Timing timing) {
         return new BenchPlan(List.of(
                 new Step("ReadSide\\.read", Map.of("impl", CURATED_READ_IMPLS), 1, true, List.of()),
                 new Step("ReadSide\\.read", Map.of("impl", CURATED_READ_IMPLS), 2, true, List.of()),
+                // QSBR as DPDK uses it: no section, a quiescent state every 1, 16, 1024 reads, and its limit
+                new Step("QsbrQuiescent\\.(volatileRead|online)", Map.of(), 1, false, List.of()),
                 new Step("GracePeriod\\.synchronize", Map.of("flavor", FLAVORS, "readers", List.of("busy")), 1,
                         false, List.of()),
                 new Step("GracePeriodPeers\\.(arenaClose|opOrderBarrier)", Map.of(), 1, false, List.of()),
@@ -122,6 +143,8 @@ public record BenchPlan(List<Step> steps, Timing timing) {
                 // without the busy reader: does the allocator itself scale to two threads?
                 new Step("ReclamationScaling\\.rcuArena", Map.of("flavor", FLAVORS), 2, false, List.of()),
                 new Step("ReclamationScaling\\.malloc", Map.of("flavor", List.of("memb")), 2, false, List.of()),
+                // which configuration for which workload: memb ASYMMETRIC and FULL, QSBR, bulletProof (WorkloadTable)
+                new Step("Workload\\.(readMostly|updateHeavy|reclaiming)", Map.of(), 0, false, List.of(), true),
                 // RcuLongMap against ConcurrentHashMap and Agrona at 10 M entries: (a) 2 readers, (b) 1 reader + writer
                 new Step("MapLookup\\.(read|readWithWriter)", Map.of("impl", CURATED_MAP_IMPLS,
                         "entries", List.of("10000000")), 0, true, List.of()),
@@ -182,5 +205,11 @@ public record BenchPlan(List<Step> steps, Timing timing) {
     /** Wall time of {@code forks} forks with this plan's timing. */
     public Duration estimate(int forks) {
         return timing.perFork().multipliedBy(forks);
+    }
+
+    /** Wall time of {@code steps}, each with its own iterations. */
+    public Duration estimate(List<Resolved> steps) {
+        return steps.stream().map(s -> s.timing(timing).perFork().multipliedBy(s.forks()))
+                .reduce(Duration.ZERO, Duration::plus);
     }
 }

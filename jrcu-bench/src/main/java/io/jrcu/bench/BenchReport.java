@@ -25,25 +25,30 @@ record BenchReport(List<Row> rows, List<Targets.Result> targets) {
      * One line of the table.
      *
      * @param vsLimit      this figure ÷ the limit, or NaN
+     * @param overLimit    this figure − the limit (ns for a time), or NaN where vsLimit is
      * @param comparedWith the jrcu figure this peer is compared with (its short label), or null
      * @param jrcuFactor   how many times faster that jrcu figure is than this one (below 1: slower), or NaN
      */
-    record Row(Section section, Kind kind, String label, Measurement measurement, double vsLimit,
+    record Row(Section section, Kind kind, String label, Measurement measurement, double vsLimit, double overLimit,
                String comparedWith, double jrcuFactor, int order) {
     }
 
     static BenchReport of(List<Measurement> measurements) {
         Map<String, Measurement> byId = new LinkedHashMap<>();
         for (Measurement m : measurements) {
-            byId.put(m.id(), m);
+            if (!WorkloadTable.isWorkload(m)) {   // their own table: WorkloadTable
+                byId.put(m.id(), m);
+            }
         }
         List<Row> rows = new ArrayList<>();
         for (Measurement m : byId.values()) {
             Figure f = FigureCatalog.describe(m);
             double vsLimit = Double.NaN;
+            double overLimit = Double.NaN;
             Measurement limit = f.limit() == null ? null : byId.get(f.limit());
             if (limit != null && !m.throughput() && !limit.throughput()) {
                 vsLimit = m.value() / limit.value();
+                overLimit = m.value() - limit.value();
             }
             String comparedWith = null;
             double factor = Double.NaN;
@@ -53,7 +58,7 @@ record BenchReport(List<Row> rows, List<Targets.Result> targets) {
                 comparedWith = jf.shortLabel() != null ? jf.shortLabel() : jf.label();
                 factor = m.throughput() ? jrcu.value() / m.value() : m.value() / jrcu.value();
             }
-            rows.add(new Row(f.section(), f.kind(), f.label(), m, vsLimit, comparedWith, factor, f.order()));
+            rows.add(new Row(f.section(), f.kind(), f.label(), m, vsLimit, overLimit, comparedWith, factor, f.order()));
         }
         rows.sort(Comparator.comparing(Row::section).thenComparingInt(r -> r.measurement().threads())
                 .thenComparingInt(Row::order).thenComparing(Row::label));
@@ -63,7 +68,7 @@ record BenchReport(List<Row> rows, List<Targets.Result> targets) {
     /** The table and the targets as text, columns aligned. */
     String render() {
         List<String[]> lines = new ArrayList<>();
-        String[] header = {"figure", "kind", "thr", "value", "× limit", "jrcu vs this", "B/op"};
+        String[] header = {"figure", "kind", "thr", "value", "× limit (+ns)", "jrcu vs this", "B/op"};
         Section current = null;
         List<Integer> sectionStarts = new ArrayList<>();
         for (Row r : rows) {
@@ -75,7 +80,7 @@ record BenchReport(List<Row> rows, List<Targets.Result> targets) {
             Measurement m = r.measurement();
             lines.add(new String[] {
                 "  " + r.label(), r.kind().tag, Integer.toString(m.threads()), value(m),
-                Double.isNaN(r.vsLimit()) ? "" : ratio(r.vsLimit()) + "×",
+                Double.isNaN(r.vsLimit()) ? "" : ratio(r.vsLimit()) + "× (" + overhead(r.overLimit()) + ")",
                 r.comparedWith() == null ? "" : versus(r.comparedWith(), r.jrcuFactor()),
                 Double.isNaN(m.allocBytesPerOp()) ? "" : String.format(Locale.ROOT, "%.2g", m.allocBytesPerOp())});
         }
@@ -100,7 +105,7 @@ record BenchReport(List<Row> rows, List<Targets.Result> targets) {
                 appendAligned(out, line, width);
             }
         }
-        out.append('\n').append("Targets (issues 5 and 13)\n");
+        out.append('\n').append("Targets (issues 5, 13 and 15)\n");
         for (Targets.Result t : targets) {
             String status = switch (t.status()) {
                 case MET -> "met     ";
@@ -129,6 +134,11 @@ record BenchReport(List<Row> rows, List<Targets.Result> targets) {
     /** "jrcu memb handle 6.3× faster" or "… 1.5× slower". */
     static String versus(String jrcu, double factor) {
         return factor >= 1 ? jrcu + " " + ratio(factor) + "× faster" : jrcu + " " + ratio(1 / factor) + "× slower";
+    }
+
+    /** An overhead over the limit with its sign: "+2.50 ns", "-0.100 ns", "+1.20 µs". */
+    static String overhead(double nanos) {
+        return (nanos < 0 ? "-" : "+") + duration(Math.abs(nanos));
     }
 
     /** A ratio with about three significant digits: 1.23, 12.3, 123, 1234. */

@@ -119,6 +119,12 @@ final class FigureCatalog {
             case "liburcu.call_bulk" -> new Figure(Section.RECLAIM, Kind.LIBURCU,
                     "liburcu " + flavor + " call_rcu, all then one rcu_barrier", null, intrusive(flavor), null,
                     45 + flavorOrder(flavor));
+            case "QsbrQuiescent.volatileRead" -> new Figure(Section.READ, Kind.LIMIT,
+                    "plain volatile read (the limit of the QSBR pattern)", null, null, null, 50);
+            case "QsbrQuiescent.online" -> new Figure(Section.READ, Kind.JRCU,
+                    "jrcu qsbr online, no section, quiescent() every " + m.params().get("quiescentEvery") + " reads",
+                    "qsbr online", null, Measurement.id("QsbrQuiescent.volatileRead", Map.of(), t),
+                    51 + m.params().getOrDefault("quiescentEvery", "").length()); // 1, 16, 1024 in that order
             case "MapLookup.read", "MapLookup.readWithWriter", "MapWrite.putRemove" -> describeMap(m);
             case "BytesMapLookup.read", "BytesMapLookup.readWithWriter", "BytesMapWrite.putRemove" ->
                     describeBytesMap(m);

@@ -37,6 +37,7 @@ final class SummaryJson {
             optional(b, "p99", m.p99());
             optional(b, "allocBytesPerOp", m.allocBytesPerOp());
             optional(b, "vsLimit", r.vsLimit());
+            optional(b, "overLimitNanos", r.overLimit());
             if (r.comparedWith() != null) {
                 field(b, "comparedWith", string(r.comparedWith()), false);
                 optional(b, "jrcuFactor", r.jrcuFactor());

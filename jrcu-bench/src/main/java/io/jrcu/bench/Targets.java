@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The targets of issue 5 ("Targets"), of issue 13 (RcuLongMap's lookups) and of issue 14 (RcuBytesMap's), each a
- * ratio of two figures of the same run with a bound, evaluated on whatever the run measured: a target whose figures
- * are missing is reported as not measured, never as met.
+ * The targets of issue 5 ("Targets"), of issue 13 (RcuLongMap's lookups), of issue 14 (RcuBytesMap's) and of issue
+ * 15 (QSBR as DPDK uses it), each a ratio of two figures of the same run with a bound, evaluated on whatever the run
+ * measured: a target whose figures are missing is reported as not measured, never as met.
  */
 final class Targets {
 
@@ -65,6 +65,9 @@ final class Targets {
                     true, 5),
             new Ratio("bulletProof kept handle ÷ volatile read, 1 thread", read("bpHandle", 1),
                     read("volatileRead", 1), true, 12),
+            new Ratio("qsbr online, quiescent() every 1,024 reads ÷ volatile read, 1 thread",
+                    Measurement.id("QsbrQuiescent.online", Map.of("quiescentEvery", "1024"), 1),
+                    Measurement.id("QsbrQuiescent.volatileRead", Map.of(), 1), true, 1.2),
             new Ratio("ReentrantReadWriteLock ÷ memb handle, 2 threads", read("rwLock", 2), read("membHandle", 2),
                     false, 30),
             new Ratio("AtomicInteger refcount ÷ memb handle, 2 threads", read("refCount", 2), read("membHandle", 2),

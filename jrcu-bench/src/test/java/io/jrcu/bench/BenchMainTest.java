@@ -7,7 +7,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -56,6 +58,23 @@ class BenchMainTest {
     }
 
     @Test
+    void theTablePrintsTheWorkloadTableAfterTheTargetsWhenTheRunMeasuredWorkloads() {
+        Map<String, String> about = Map.of("date", "2026-12-07T19:00:00", "machine", "a CPU, 2 cores, Linux amd64",
+                "jvm", "a JVM", "run", "curated", "elapsedSeconds", "60");
+        List<Measurement> figures = new ArrayList<>(SyntheticRun.figures());
+        figures.addAll(WorkloadTableTest.figures());
+
+        String table = BenchMain.table(about, BenchReport.of(figures), figures);
+        String withoutWorkloads = BenchMain.table(about, BenchReport.of(SyntheticRun.figures()),
+                SyntheticRun.figures());
+
+        assertThat(table).startsWith("jrcu bench, 2026-12-07 19:00:00, a CPU, 2 cores").contains("Targets (issues");
+        assertThat(table.indexOf("Which configuration for which workload")).isGreaterThan(table.indexOf("Targets"));
+        assertThat(table).contains("read-mostly: 2 readers", "update-heavy: 1 reader");
+        assertThat(withoutWorkloads).doesNotContain("Which configuration").contains("Targets (issues");
+    }
+
+    @Test
     @Timeout(120)
     void quickRunOfOneBenchmarkWritesTheTableTheJsonAndTheChart(@TempDir Path dir) throws Exception {
         // other JMH runs on a shared machine hold JMH's lock; a smoke run does not need it
@@ -71,7 +90,7 @@ class BenchMainTest {
         assertThat(code).as(err()).isZero();
         assertThat(err()).contains("3 measurements", "[1/3] CallbackThroughput.intrusive flavor=memb t=1",
                 "[3/3] CallbackThroughput.intrusive flavor=bp t=1");
-        assertThat(out()).contains("jrcu memb call() through barrier(), intrusive", "Targets (issues 5 and 13)",
+        assertThat(out()).contains("jrcu memb call() through barrier(), intrusive", "Targets (issues 5, 13 and 15)",
                 "results: " + results);
         assertThat(Files.readString(results.resolve("jmh-results.json")))
                 .contains("\"benchmark\" : \"io.jrcu.bench.CallbackThroughput.intrusive\"");

@@ -20,6 +20,7 @@ class BenchPlanTest {
     private static final List<String> MAPS = List.of("jrcuGet", "jrcuReader", "chm", "agronaStamped", "agronaRwLock");
     private static final List<String> ENTRIES = List.of("1000000", "10000000");
     private static final List<String> BYTES_MAPS = List.of("jrcu", "ohc", "chronicle", "chm");
+    private static final List<String> CONFIGS = List.of("membAsymmetric", "membFull", "qsbr", "bp");
 
     /** The benchmarks of the contract, as the jar lists them. */
     private static List<BenchPlan.Available> contractBenchmarks() {
@@ -41,6 +42,11 @@ class BenchPlanTest {
                 new BenchPlan.Available("CallLatency.callToInvocation", Map.of("flavor", FLAVORS)),
                 new BenchPlan.Available("CallbackThroughput.intrusive", Map.of("flavor", FLAVORS)),
                 new BenchPlan.Available("CallbackThroughput.lambda", Map.of("flavor", FLAVORS)),
+                new BenchPlan.Available("QsbrQuiescent.volatileRead", Map.of()),
+                new BenchPlan.Available("QsbrQuiescent.online", Map.of("quiescentEvery", List.of("1", "16", "1024"))),
+                new BenchPlan.Available("Workload.readMostly", Map.of("config", CONFIGS)),
+                new BenchPlan.Available("Workload.updateHeavy", Map.of("config", CONFIGS)),
+                new BenchPlan.Available("Workload.reclaiming", Map.of("config", CONFIGS)),
                 new BenchPlan.Available("MapLookup.read", Map.of("impl", MAPS, "entries", ENTRIES)),
                 new BenchPlan.Available("MapLookup.readWithWriter", Map.of("impl", MAPS, "entries", ENTRIES)),
                 new BenchPlan.Available("MapWrite.putRemove", Map.of("impl", MAPS.subList(1, 5),
@@ -54,19 +60,34 @@ class BenchPlanTest {
     }
 
     @Test
-    void curatedPlanIsFortyFiveForksWithinEightMinutes() {
+    void curatedPlanIsSixtyOneForksWithinEightMinutes() {
         BenchPlan plan = BenchPlan.curated(BenchPlan.Timing.CURATED);
         List<String> missing = new ArrayList<>();
 
         List<BenchPlan.Resolved> steps = plan.resolve(contractBenchmarks(), Optional.empty(), missing);
 
         assertThat(missing).isEmpty();
-        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(8, 8, 3, 2, 3, 4, 2, 2, 1, 3, 1, 6, 2);
-        int forks = steps.stream().mapToInt(BenchPlan.Resolved::forks).sum();
-        assertThat(plan.estimate(forks)).isEqualTo(Duration.ofSeconds(45 * 7))
+        assertThat(steps).extracting(BenchPlan.Resolved::forks)
+                .containsExactly(8, 8, 4, 3, 2, 3, 4, 2, 2, 1, 3, 1, 12, 6, 2);
+        // 49 forks of 2 + 3 iterations of 1 s and a 2 s start; the workloads' 12 brief ones, of 1 + 2
+        assertThat(plan.estimate(steps)).isEqualTo(Duration.ofSeconds(49 * 7 + 12 * 5))
                 .isLessThan(Duration.ofMinutes(8).minus(LiburcuPeer.estimate(BenchPlan.Timing.CURATED)));
         // the maps (10 M entries, 3 maps, 2 cases) stay within the 3 minutes they may add
         assertThat(plan.estimate(steps.get(steps.size() - 2).forks())).isLessThan(Duration.ofMinutes(3));
+        // the workload table (3 workloads, 4 configurations, brief forks) within about a minute
+        assertThat(plan.estimate(List.of(steps.get(steps.size() - 3)))).isLessThanOrEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void aBriefStepRunsOneWarmUpAndAtMostTwoMeasuredIterations() {
+        BenchPlan.Step brief = new BenchPlan.Step("Workload\\..*", Map.of(), 0, false, List.of(), true);
+        BenchPlan.Resolved resolved = new BenchPlan.Resolved(brief, List.of("Workload.reclaiming"), 4);
+
+        assertThat(resolved.timing(BenchPlan.Timing.CURATED)).isEqualTo(new BenchPlan.Timing(1, Duration.ofSeconds(1),
+                2, Duration.ofSeconds(1), Duration.ofSeconds(2)));
+        assertThat(resolved.timing(BenchPlan.Timing.QUICK)).isEqualTo(BenchPlan.Timing.QUICK);
+        assertThat(new BenchPlan(List.of(brief), BenchPlan.Timing.CURATED).estimate(List.of(resolved)))
+                .isEqualTo(Duration.ofSeconds(4 * 5));
     }
 
     @Test
@@ -100,8 +121,9 @@ class BenchPlanTest {
                 .resolve(contractBenchmarks(), Optional.empty(), new ArrayList<>());
 
         // every benchmark: 3 × 13 read side + 9 grace periods + 1 + 2 + 4 × 3 + 2 × 3 + 3 + 2 × 3, then the extra
-        // steps; the maps: 2 lookup cases x 5 maps x 2 sizes + 4 writers; the byte maps: 3 cases x 4 maps
-        assertThat(steps.get(0).forks()).isEqualTo(39 + 9 + 1 + 2 + 12 + 6 + 3 + 6 + 20 + 4 + 12);
-        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(114, 13, 13, 6, 6);
+        // steps; the maps: 2 lookup cases x 5 maps x 2 sizes + 4 writers; the byte maps: 3 cases x 4 maps; the QSBR
+        // pattern: 1 + 3; the workloads: 3 x 4
+        assertThat(steps.get(0).forks()).isEqualTo(39 + 9 + 1 + 2 + 12 + 6 + 3 + 6 + 20 + 4 + 12 + 4 + 12);
+        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(130, 13, 13, 6, 6);
     }
 }

@@ -22,8 +22,8 @@ class SummaryJsonTest {
                 .contains("\"machine\": \"a \\\"quoted\\\" CPU\\\\2 cores\"")
                 .contains("{\"id\": \"ReadSide.read impl=rwLock t=2\", \"label\": \"ReentrantReadWriteLock read lock "
                         + "+ unlock\", \"section\": \"read\", \"kind\": \"peer\", \"threads\": 2, \"unit\": \"ns/op\", "
-                        + "\"score\": 150, \"allocBytesPerOp\": 1.0E-4, \"vsLimit\": 300, \"comparedWith\": "
-                        + "\"memb handle\", \"jrcuFactor\": 150}")
+                        + "\"score\": 150, \"allocBytesPerOp\": 1.0E-4, \"vsLimit\": 300, \"overLimitNanos\": 149.5, "
+                        + "\"comparedWith\": \"memb handle\", \"jrcuFactor\": 150}")
                 .contains("\"p50\": 70000, \"p99\": 200000")
                 .contains("\"unit\": \"ops/s\", \"score\": 23000000")
                 .contains("{\"target\": \"memb kept handle ÷ volatile read, 1 thread\", \"status\": \"missed\", "

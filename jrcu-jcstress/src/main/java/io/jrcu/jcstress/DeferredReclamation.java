@@ -111,6 +111,38 @@ public final class DeferredReclamation {
 
     @JCStressTest
     @JCStressMeta(Outcomes.class)
+    public static class MembFull {
+        static final Setup S = new Setup(Protection.membFull());
+
+        @Actor
+        public void writer(Data d) {
+            unlinkEnqueueReclaim(S, d);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadTwice(S, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenOutcomes.class)
+    public static class BrokenMembFull {
+        static final Setup S = new Setup(Protection.brokenMembFull());
+
+        @Actor
+        public void writer(Data d) {
+            unlinkEnqueueReclaim(S, d);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadTwice(S, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
     public static class Qsbr {
         static final Setup S = new Setup(Protection.qsbr());
 

@@ -31,7 +31,9 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * ({@code c = startPoll(); await(c)}), {@code Snapshot} ({@code c = snapshot(); await(c)}) and, for QSBR,
  * {@code StartCheck} ({@code t = start()}, then {@code check(t, false)} until true: the check looks at the readers
  * itself). {@code Guarantee.BulletProofTokenSynchronize} protects the reader with a bulletProof token section instead,
- * {@code BulletProofFarTokenSynchronize} with one in a slot outside the token table's first chunk.
+ * {@code BulletProofFarTokenSynchronize} with one in a slot outside the token table's first chunk. {@code MembFull*}
+ * are memb built with {@code readerFences(FULL)} (readers fence, grace periods issue no membarrier); {@code Memb*}
+ * use the default (asymmetric fences where membarrier is available: the forks have native access).
  * {@code Guarantee.Broken<Flavor>Synchronize}, {@code BrokenQsbrStartCheck}, {@code BrokenBulletProofTokenSynchronize}
  * and {@code BrokenBulletProofFarTokenSynchronize} are the deliberately broken twins: the same code against a domain
  * whose grace periods skip the wait for readers (and whose check sees every grace period ended), where {@code 0, 0} is
@@ -162,6 +164,70 @@ public final class Guarantee {
     @JCStressMeta(BrokenOutcomes.class)
     public static class BrokenMembSynchronize {
         static final Protection F = Protection.brokenMemb();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class MembFullSynchronize {
+        static final Protection F = Protection.membFull();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSynchronize(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class MembFullStartPoll {
+        static final Protection F = Protection.membFull();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenStartPollAwait(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class MembFullSnapshot {
+        static final Protection F = Protection.membFull();
+
+        @Actor
+        public void writer(Data d, II_Result r) {
+            writeThenSnapshotAwait(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenOutcomes.class)
+    public static class BrokenMembFullSynchronize {
+        static final Protection F = Protection.brokenMembFull();
 
         @Actor
         public void writer(Data d, II_Result r) {

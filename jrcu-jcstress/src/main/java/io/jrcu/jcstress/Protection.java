@@ -1,6 +1,7 @@
 package io.jrcu.jcstress;
 
 import io.jrcu.BulletProofRcu;
+import io.jrcu.MembRcu;
 import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
 import io.jrcu.internal.Faults;
@@ -14,7 +15,9 @@ import io.jrcu.testkit.Flavor;
  *
  * <p>Protection per flavor:
  * <ul>
- *   <li>memb, bulletProof: a read-side section ({@code readLock()} / {@code readUnlock()});</li>
+ *   <li>memb, bulletProof: a read-side section ({@code readLock()} / {@code readUnlock()}); memb with its default
+ *       reader fences (asymmetric: the forks have native access) and, in the {@code MembFull*} tests, with
+ *       {@code readerFences(FULL)};</li>
  *   <li>bulletProof tokens: a token section ({@code readLockToken()} / {@code readUnlock(token)});</li>
  *   <li>bulletProof far tokens: a token section in a slot outside the token table's first chunk, found by random
  *       probes (the domain's table has grown, and the thread's hint slot is taken while it opens);</li>
@@ -52,6 +55,12 @@ abstract class Protection {
         return of(Flavor.MEMB.build(b -> b.name("jcstress-memb")));
     }
 
+    /** memb whose readers issue full fences and whose grace periods issue no membarrier. */
+    static Protection membFull() {
+        return of(Flavor.MEMB.build(b -> ((MembRcu.Builder) b.name("jcstress-memb-full"))
+                .readerFences(MembRcu.ReaderFences.FULL)));
+    }
+
     static Protection qsbr() {
         return of(Flavor.QSBR.build(b -> b.name("jcstress-qsbr")));
     }
@@ -70,6 +79,11 @@ abstract class Protection {
 
     static Protection brokenMemb() {
         return of(Flavor.MEMB.buildBroken(b -> b.name("jcstress-memb-broken")));
+    }
+
+    static Protection brokenMembFull() {
+        return of(Flavor.MEMB.buildBroken(b -> ((MembRcu.Builder) b.name("jcstress-memb-full-broken"))
+                .readerFences(MembRcu.ReaderFences.FULL)));
     }
 
     static Protection brokenQsbr() {

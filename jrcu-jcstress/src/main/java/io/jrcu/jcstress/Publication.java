@@ -89,6 +89,22 @@ public final class Publication {
 
     @JCStressTest
     @JCStressMeta(Outcomes.class)
+    public static class MembFull {
+        static final Protection F = Protection.membFull();
+
+        @Actor
+        public void writer(Data d) {
+            fillThenPublish(d);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedDereference(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
     public static class Qsbr {
         static final Protection F = Protection.qsbr();
 

@@ -125,6 +125,38 @@ public final class Reclamation {
         }
     }
 
+    @JCStressTest
+    @JCStressMeta(Outcomes.class)
+    public static class MembFull {
+        static final Protection F = Protection.membFull();
+
+        @Actor
+        public void writer(Data d) {
+            unlinkWaitFree(F, d);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadTwice(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenOutcomes.class)
+    public static class BrokenMembFull {
+        static final Protection F = Protection.brokenMembFull();
+
+        @Actor
+        public void writer(Data d) {
+            unlinkWaitFree(F, d);
+        }
+
+        @Actor
+        public void reader(Data d, II_Result r) {
+            protectedReadTwice(F, d, r);
+        }
+    }
+
     // ------------------------------------------------------------------ qsbr
 
     @JCStressTest
