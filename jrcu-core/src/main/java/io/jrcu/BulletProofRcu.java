@@ -290,7 +290,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         if (state.loClosing()) {       // after the CAS: a section the final grace period missed sees closing
             throw refuseClosing(token);
         }
-        if (debugChecks || DebugProtection.enabled) {  // as read(): every domain's section counts once one checks
+        if (DebugProtection.enabled()) {  // as read(): every domain's section counts once one checks
             trackOwner(token, me);
         }
         return token;
@@ -319,7 +319,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         if (!tokens.close(token)) {    // volatile CAS: orders the section before it
             throw notLive(token);
         }
-        if (debugChecks || DebugProtection.enabled) {  // a token opened before the switch is not in the map
+        if (DebugProtection.enabled()) {  // a token opened before the switch is not in the map
             untrackOwner(token);
         }
         afterTokenClosed(token);
@@ -491,7 +491,6 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         private final BulletProofRcu bp;
         private final int stripe;
         final ThreadState thread;
-        private final boolean debug;
         /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
         private boolean protectionCounted;
 
@@ -500,13 +499,12 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             this.bp = domain;
             this.stripe = stripe;
             this.thread = new ThreadState(owner.getName());
-            this.debug = domain.debugChecks;
         }
 
         @Override
         void enterOutermost() {
             thread.soOpenToken(bp.lock(stripe));
-            if (debug || DebugProtection.enabled) {  // any domain's section counts once some domain checks
+            if (DebugProtection.enabled()) {  // any domain's section counts once some domain checks
                 DebugProtection.enter();
                 protectionCounted = true;
             }

@@ -259,7 +259,6 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
     /** A memb reader record. */
     static final class MembReader extends CounterRcu.PaddedCounterReader {
         private final GracePeriodState state;
-        private final boolean debug;
         /** The domain's choice, kept here (a line entry already reads) so that entry loads nothing else for it. */
         private final boolean asymmetric;
         /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
@@ -268,23 +267,23 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
         MembReader(MembRcu domain, Thread owner) {
             super(domain, owner);
             this.state = domain.state;
-            this.debug = domain.debugChecks;
             this.asymmetric = domain.asymmetric;
         }
 
         @Override
         void enterOutermost() {
-            soCtr(state.laStarted() + 1); // opaque; only the owner writes ctr while registered
+            GracePeriodState s = state;   // a local: the fence below would make the JIT load the field again
+            soCtr(s.laStarted() + 1);     // opaque; only the owner writes ctr while registered
             if (asymmetric) {
                 VarHandle.acquireFence(); // compiler barrier; partner: the grace period's membarrier (overview)
             } else {
                 VarHandle.fullFence();    // store->load; partner: volatile store of started + acquire scan of ctr
             }
-            if (state.loClosing()) {
+            if (s.loClosing()) {
                 srCtr(0L);
                 throw domain.closedException("read()");
             }
-            if (debug || DebugProtection.enabled) {  // any domain's section counts once some domain checks
+            if (DebugProtection.enabled()) {  // any domain's section counts once some domain checks
                 DebugProtection.enter();
                 protectionCounted = true;
             }

@@ -296,14 +296,12 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
     /** A QSBR reader record. */
     static final class QsbrReader extends CounterRcu.PaddedCounterReader implements Reader {
         private final GracePeriodState state;
-        private final boolean debug;
         /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
         private boolean protectionCounted;
 
         QsbrReader(QsbrRcu domain, Thread owner) {
             super(domain, owner);
             this.state = domain.state;
-            this.debug = domain.debugChecks;
         }
 
         @Override
@@ -357,7 +355,7 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
         void comeBackOnline() {
             soCtr(state.laStarted() + 1);
             VarHandle.fullFence(); // store->load; partner: volatile store of started + acquire scan of ctr
-            if (debug || DebugProtection.enabled) {  // any domain's section counts once some domain checks
+            if (DebugProtection.enabled()) {  // any domain's section counts once some domain checks
                 DebugProtection.enter();
                 protectionCounted = true;
             }

@@ -54,7 +54,7 @@ public final class RcuReference<T> {
      */
     @SuppressWarnings("unchecked")
     public T get() {
-        if (DebugProtection.enabled) {
+        if (DebugProtection.enabled()) {
             DebugProtection.check();
         }
         return (T) VALUE.getAcquire(this);

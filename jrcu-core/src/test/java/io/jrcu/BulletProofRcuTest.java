@@ -554,8 +554,8 @@ class BulletProofRcuTest extends DomainTestSupport {
      */
     @Test
     void aTokenSectionOfADomainWithoutDebugChecksProtectsGetOnceAnyDomainChecks() {
-        boolean wasEnabled = DebugProtection.enabled;
-        DebugProtection.enabled = false;
+        boolean wasEnabled = DebugProtection.enabled();
+        DebugProtection.setEnabled(false);
         BulletProofRcu plain = domain();
         RcuReference<String> ref = new RcuReference<>("v");
         try {

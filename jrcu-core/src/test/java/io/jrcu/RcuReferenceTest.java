@@ -90,8 +90,8 @@ class RcuReferenceTest {
      */
     @Test
     void onceADebugDomainExistsGetPassesInsideASectionOfEveryDomainAndThrowsOutsideAllOfThem() {
-        boolean wasEnabled = DebugProtection.enabled;
-        DebugProtection.enabled = false;
+        boolean wasEnabled = DebugProtection.enabled();
+        DebugProtection.setEnabled(false);
         try (TestThreads threads = new TestThreads()) {
             threads.platform("no-section-yet", () -> {
                 RcuReference<String> ref = new RcuReference<>("v");
