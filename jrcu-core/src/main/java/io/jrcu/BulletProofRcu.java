@@ -512,7 +512,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
         @Override
         void exitOutermost() {
-            if (protectionCounted) {                 // exactly the entries that counted
+            if (DebugProtection.enabled() && protectionCounted) {  // exactly the entries that counted
                 DebugProtection.exit();
                 protectionCounted = false;
             }

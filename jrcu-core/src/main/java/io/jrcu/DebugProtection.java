@@ -41,7 +41,10 @@ final class DebugProtection {
         setEnabled(true);
     }
 
-    /** Switches the counting on or off; off only for tests that start as if no debug domain existed. */
+    /**
+     * Switches the counting on or off. Off only for tests that start as if no debug domain existed, between sections:
+     * an exit checks the switch before its own record of having counted, so that compiled exits skip both while off.
+     */
     static synchronized void setEnabled(boolean on) {
         if (enabled() != on) {
             ENABLED.setTarget(MethodHandles.constant(boolean.class, on));

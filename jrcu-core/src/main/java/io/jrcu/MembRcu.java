@@ -291,7 +291,7 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
 
         @Override
         void exitOutermost() {
-            if (protectionCounted) {                 // exactly the entries that counted
+            if (DebugProtection.enabled() && protectionCounted) {  // exactly the entries that counted
                 DebugProtection.exit();
                 protectionCounted = false;
             }

@@ -371,7 +371,7 @@ public final class QsbrRcu extends CounterRcu<QsbrRcu.QsbrReader> implements Rcu
             if (lpCtr() == 0) {
                 return;
             }
-            if (protectionCounted) {                 // exactly the entries that counted
+            if (DebugProtection.enabled() && protectionCounted) {  // exactly the entries that counted
                 DebugProtection.exit();
                 protectionCounted = false;
             }
