@@ -22,9 +22,12 @@ public record BenchPlan(List<Step> steps, Timing timing) {
     /** Package of the benchmarks; a benchmark's short name ({@code ReadSide.read}) is its name without it. */
     static final String PACKAGE = "io.jrcu.bench.";
 
-    /** The read-side implementations of the curated run: the limit, the kept handles, and the four peers. */
+    /**
+     * The read-side implementations of the curated run: the limit, the kept handles, bulletProof's token section,
+     * and the four peers.
+     */
     static final List<String> CURATED_READ_IMPLS = List.of("volatileRead", "membHandle", "qsbrHandle", "bpHandle",
-            "rwLock", "stampedRead", "refCount", "opOrder");
+            "bpToken", "rwLock", "stampedRead", "refCount", "opOrder");
     static final List<String> FLAVORS = List.of("memb", "qsbr", "bp");
     /** The maps of the curated run: RcuLongMap.get(key), ConcurrentHashMap, Agrona under StampedLock. */
     static final List<String> CURATED_MAP_IMPLS = List.of("jrcuGet", "chm", "agronaStamped");
@@ -106,6 +109,9 @@ public record BenchPlan(List<Step> steps, Timing timing) {
         return new BenchPlan(List.of(
                 new Step("ReadSide\\.read", Map.of("impl", CURATED_READ_IMPLS), 1, true, List.of()),
                 new Step("ReadSide\\.read", Map.of("impl", CURATED_READ_IMPLS), 2, true, List.of()),
+                // a bulletProof section on a virtual thread
+                new Step("ReadSide\\.readVirtual", Map.of("impl", List.of("bpImplicit")), 1, true, List.of()),
+                new Step("ReadSide\\.readVirtual", Map.of("impl", List.of("bpImplicit")), 2, true, List.of()),
                 new Step("GracePeriod\\.synchronize", Map.of("flavor", FLAVORS, "readers", List.of("busy")), 1,
                         false, List.of()),
                 new Step("GracePeriodPeers\\.(arenaClose|opOrderBarrier)", Map.of(), 1, false, List.of()),

@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The targets of issue 5 ("Targets") and of issue 13 (RcuLongMap's lookups), each a ratio of two figures of the same
- * run with a bound, evaluated on whatever the run measured: a target whose figures are missing is reported as not
- * measured, never as met.
+ * The targets of issue 5 ("Targets"), of issue 13 (RcuLongMap's lookups) and of issue 15 (bulletProof's section
+ * against memb's and the locks'), each a ratio of two figures of the same run with a bound, evaluated on whatever the
+ * run measured: a target whose figures are missing is reported as not measured, never as met.
  */
 final class Targets {
 
@@ -99,7 +99,19 @@ final class Targets {
                     1),
             mapRatio("RcuLongMap get ÷ Agrona + StampedLock, 10 M entries, 2 readers", "read", "agronaStamped", 2),
             mapRatio("RcuLongMap get ÷ Agrona + StampedLock, 10 M entries, 1 reader + writer", "readWithWriter",
-                    "agronaStamped", 1));
+                    "agronaStamped", 1),
+            new Ratio("bulletProof kept handle ÷ memb kept handle, 1 thread", read("bpHandle", 1),
+                    read("membHandle", 1), true, 1.5),
+            new Ratio("bulletProof kept handle ÷ memb kept handle, 2 threads", read("bpHandle", 2),
+                    read("membHandle", 2), true, 1.5),
+            new Ratio("StampedLock read lock ÷ bulletProof kept handle, 1 thread", read("stampedRead", 1),
+                    read("bpHandle", 1), false, 1),
+            new Ratio("ReentrantReadWriteLock ÷ bulletProof kept handle, 1 thread", read("rwLock", 1),
+                    read("bpHandle", 1), false, 1),
+            new Ratio("AtomicInteger refcount ÷ bulletProof kept handle, 1 thread", read("refCount", 1),
+                    read("bpHandle", 1), false, 1),
+            new Ratio("Cassandra OpOrder ÷ bulletProof kept handle, 1 thread", read("opOrder", 1),
+                    read("bpHandle", 1), false, 1));
 
     /**
      * {@code benchmarks}' RcuArena of {@code flavor} against its malloc (measured once, in the memb trial: malloc
