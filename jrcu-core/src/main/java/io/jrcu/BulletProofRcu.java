@@ -13,9 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Bullet-proof RCU: no registration, safe for millions of virtual threads (liburcu bp; Linux SRCU's counters).
- * Readers share no single counter or lock: a section increments one of a few striped lock counters and remembers
- * its stripe and phase; leaving it increments the matching unlock counter. A grace period compares sums of those
- * counters, so its cost does not grow with the number of threads.
+ * Readers share no single counter or lock. A platform thread's section is a store to a record of its own (created on
+ * its first section, as liburcu bp registers a thread then) followed by a full fence. A virtual thread's section
+ * increments one of a few striped lock counters and remembers its stripe and phase; leaving it increments the
+ * matching unlock counter. A grace period compares sums of those counters and reads the platform threads' records,
+ * so its cost follows the platform threads that use the domain, never the number of virtual threads.
  *
  * <pre>{@code
  * BulletProofRcu rcu = Rcu.bulletProof();
@@ -48,60 +50,93 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A thread that terminates inside a {@code read()} section is found when a grace period has waited a while (at
  * the latest at the stall timeout), reported and released; that search costs O(threads) and happens only on that
- * slow path. Token sections belong to no thread and are never released that way: stall reports name each open one
+ * slow path (a platform thread's record may also be found earlier, when another platform thread makes its record). Token sections belong to no thread and are never released that way: stall reports name each open one
  * with the id of the thread that opened it (and, while debug checks are on in any domain, its name and age).
  *
- * <p><b>Cost of a grace period:</b> it sums the striped counters (a few per CPU) and reads every slot of the token
- * table once per phase it waits for: a wait that finds an open token section resumes at that slot when it wakes
+ * <p><b>Cost of a grace period:</b> it sums the striped counters (a few per CPU), reads the record of every live
+ * platform thread that has opened a section of the domain (the records of terminated threads are dropped as other
+ * threads make theirs, and every few dozen grace periods), and reads every slot of the token table once per phase it
+ * waits for: a wait that finds an open token section resumes at that slot when it wakes
  * up, it does not start over, and only sections of the phase it waits for wake it. The table doubles when it is
  * crowded and never shrinks: it settles at 2 to 4 slots per token section that was open at once (16 bytes each),
  * so the cost follows the most token sections that were ever open at once, not how many were opened or closed.
  */
 public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> implements Rcu {
     /*
-     * Overview (after Linux's classic SRCU, srcu_readers_active_idx_check).
+     * Overview (after Linux's classic SRCU, srcu_readers_active_idx_check, and liburcu bp's per-thread records).
      *
-     * Counters: for each stripe s and phase p in {0,1}, lock[s][p] and unlock[s][p], monotonically increasing longs.
-     * Each stripe's four counters share one 128-byte cell of `cells` (padded against its neighbours; the four are
-     * written by the same threads). A thread's stripe comes from a hash of its id.
+     * Three kinds of section, one phase bit p = state.phase (0 or 1), flipped once per grace period:
+     *   platform thread's read()/readLock():  its BpReader's word `ctr` (CounterReader's) = SECTION | p
+     *   virtual thread's read()/readLock():   lock[s][p] += 1 on stripe s, then unlock[s][p] += 1
+     *   readLockToken() / readUnlock(token):  a slot of the token table `tokens` (TokenTable) holding {open, p}
+     * A reader record decides once, when its thread makes it, whether it uses its word or the stripes
+     * (Thread.isVirtual(); the fault READ_AS_VIRTUAL_THREAD switches a platform thread's record to the stripes).
      *
-     *   lock:    p = phase (opaque); lock[s][p] += 1 (volatile getAndAdd: a full fence, SRCU's barrier B)
-     *            the section's word = (SECTION, stripe s, phase p), kept by the thread for its unlock
-     *   unlock:  unlock[s][p] += 1 (volatile getAndAdd: the section's accesses before it, SRCU's barrier C);
-     *            if a grace period is parked waiting for phase p (volatile load after the RMW: Dekker with the grace
-     *            period's volatile store of gracePeriodParkedFor and re-check), unpark it. A close of the other
-     *            phase cannot end that wait, so it wakes nothing.
+     *   record enter:  p = phase (opaque); ctr = SECTION | p (opaque: only the owner writes it while registered);
+     *                  fullFence (store->load; partner: the grace period's volatile flip, fenced, then its acquire
+     *                  loads of the records)
+     *   record exit:   ctr = 0 (release; partner: the acquire load of ctr in drained); if a grace period is parked
+     *                  for p (opaque load, no fence: a missed wake-up costs it at most GracePeriodWait.MAX_PARK_NANOS),
+     *                  unpark it
+     *   stripe lock:   p = phase (opaque); lock[s][p] += 1 (volatile getAndAdd: a full fence, SRCU's barrier B);
+     *                  the section's word = (SECTION, stripe s, phase p), kept by the thread for its unlock
+     *   stripe unlock: unlock[s][p] += 1 (volatile getAndAdd: the section's accesses before it, SRCU's barrier C);
+     *                  if a grace period is parked waiting for p (volatile load after the RMW: Dekker with the grace
+     *                  period's volatile store of gracePeriodParkedFor and re-check), unpark it. A close of the other
+     *                  phase cannot end that wait, so it wakes nothing.
      *
      *   grace period (resumable; `step` survives a timed-out caller):
      *     step 0: wait until phase 1-p drains      stragglers that read the phase before the previous flip
      *             phase = 1-p  (volatile store: full fence)
      *     step 1: wait until phase p drains        everyone that entered before the flip
-     *   drained(p): no token section of phase p open (below; the scan resumes at tokenScanFrom, the slot where
-     *               the previous call of this wait stopped: see TokenTable), and sum of unlock[*][p], then sum of
-     *               lock[*][p] (volatile loads, in that order), equal.
+     *   drained(p): no token section of phase p open (the scan resumes at tokenScanFrom, the slot where the previous
+     *               call of this wait stopped: see TokenTable); the sum of unlock[*][p], then the sum of lock[*][p]
+     *               (volatile loads, in that order), equal; and no record's ctr (acquire loads) == SECTION | p.
      *
-     * Why equality means no pre-existing reader remains: an unlock counted in the first sum had its lock before it,
-     * so that lock is counted in the second; a reader still inside whose lock was counted makes the lock sum larger.
-     * A reader whose lock increment the second sum missed increments after the scan, and its atomic increment orders
-     * its reads after the writer's earlier unlink (store-buffering argument, as in memb). Stragglers are bounded: a
-     * thread can enter the old phase at most once per flip.
+     * Why the counters' equality means no pre-existing reader remains: an unlock counted in the first sum had its
+     * lock before it, so that lock is counted in the second; a reader still inside whose lock was counted makes the
+     * lock sum larger. A reader whose lock increment the second sum missed increments after the scan, and its atomic
+     * increment orders its reads after the writer's earlier unlink (store buffering). Stragglers are bounded: a thread
+     * can enter the old phase at most once per flip.
      *
-     * Dead threads: read() records keep their open section (SECTION | stripe << 1 | phase) in a small ThreadState
-     * that a weak registry (weakly referencing the Thread) also holds. The registry is touched once per thread (on
-     * its first read()) and scanned only when a grace period has waited FIRST_DEAD_THREAD_SCAN_NANOS, then with
-     * backoff up to the stall timeout. A thread that is dead or collected while inside a read() section has that
-     * section released (an unlock increment).
+     * Why a record that shows no section of p is safe (store buffering, as memb's): reader  W(ctr) F R(data)  /
+     * grace period  W(unlink) ... W(phase) F R(ctr). If the acquire load of ctr misses the reader's store, the
+     * reader's fence comes after the grace period's, so its reads see the unlink. A record that shows SECTION | p is
+     * waited for until its release store of 0, which orders the section's accesses before the grace period's end. A
+     * record found showing the other phase entered after the flip (or is a straggler of the previous one, which step
+     * 0 of the next grace period waits for), so no section of p can hide behind it.
+     *
+     * Records: platform threads' BpReaders live in a ReaderRegistry (memb's; see there), added by a thread's first
+     * section (no unregistration: unregisterThread stays a no-op) and scanned by drained. A record whose owner is no
+     * longer alive is dropped by the registry as other threads register, every CounterRcu.PRUNE_PERIOD grace periods,
+     * and by the dead-thread search below; one that shows an open section is reported and released then (its ctr
+     * set to 0). Virtual threads never get a record in the registry, so 100,000 live virtual threads cost a grace
+     * period nothing.
+     *
+     * Dead virtual threads: a striped section's word (SECTION | stripe << 1 | phase) is kept in a small ThreadState
+     * that a weak registry (weakly referencing the Thread) also holds. The registry is touched once per thread (on its
+     * first read()) and scanned only when a grace period has waited FIRST_DEAD_THREAD_SCAN_NANOS, then with backoff up
+     * to the stall timeout. A thread that is dead or collected while inside a read() section has that section released
+     * (an unlock increment). The same search releases the dead platform threads' records.
      *
      * Token sections (readLockToken / readUnlock(token)) do not use the counters: each holds a slot of `tokens` (a
      * TokenTable, see there), claimed with one CAS that writes {open, phase, stamp} and freed with one CAS that only
-     * the live token wins; drained(p) also requires that no slot of phase p is open. Counters would let misuse
-     * corrupt the domain: a second readUnlock of a token, or a token of another domain, would add an unlock that
-     * matches no lock — a grace period then completes while a section is open, and once that section ends the sums
-     * never match again. With the table a token names its section, so every such call fails and changes nothing, for
-     * one atomic operation each way, as a read() section pays; a grace period pays a scan of the table instead.
-     * The slot also keeps the opener's thread id, so that the paths about to block can ask "does the calling thread
-     * hold a token it opened" (callerHoldsSection, O(table)) without any cost on the fast path beyond a plain load of
-     * tokensOpened, a flag set once by the first readLockToken: a domain that never opened a token skips the scan.
+     * the live token wins. Counters would let misuse corrupt the domain: a second readUnlock of a token, or a token of
+     * another domain, would add an unlock that matches no lock — a grace period then completes while a section is
+     * open, and once that section ends the sums never match again. With the table a token names its section, so every
+     * such call fails and changes nothing, for one atomic operation each way; a grace period pays a scan of the table
+     * instead. The slot also keeps the opener's thread id, so that the paths about to block can ask "does the calling
+     * thread hold a token it opened" (callerHoldsSection, O(table)) without any cost on the fast path beyond a plain
+     * load of tokensOpened, a flag set once by the first readLockToken: a domain that never opened a token skips the
+     * scan.
+     *
+     * Pairing table:
+     *   record ctr store + fullFence  <->  volatile flip of phase (step 0), then acquire loads of ctr in drained
+     *   record ctr release store of 0  <->  acquire load of ctr in drained
+     *   stripe lock/unlock getAndAdd  <->  volatile loads of the cells in drained (unlocks first, then locks)
+     *   token open/close CAS  <->  TokenTable.firstOpen's volatile loads
+     *   stripe unlock / token close: volatile load of gracePeriodParkedFor  <->  its volatile store in awaitDrained
+     *   record exit: opaque load of gracePeriodParkedFor  <->  the same store (no fence; bounded by the park timeout)
      */
 
     /** Marks a thread-bound section's (stripe, phase) word, so that it is never 0 (0: no section open). */
@@ -134,6 +169,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     private static final VarHandle TOKEN_SCANS = VarHandles.field(MethodHandles.lookup(), "tokenScans", long.class);
 
     final ThreadLocal<BpReader> readers = new ThreadLocal<>();
+    /** The platform threads' records (their section words), which drained reads. */
+    private final ReaderRegistry records;
+    /** Grace periods started since the records were last pruned of dead owners; under the grace-period lock. */
+    private int gracePeriodsSincePrune;
+    /** The virtual threads' records, for the dead-thread search of striped sections. */
     private final Set<ThreadEntry> threadRegistry = ConcurrentHashMap.newKeySet();
     private final ReferenceQueue<Thread> collectedThreads = new ReferenceQueue<>();
 
@@ -159,6 +199,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         this.stripeMask = stripes - 1;
         this.cells = new long[(stripes + 2) * CELL];
         this.tokens = new TokenTable(name, stripes);
+        this.records = new ReaderRegistry(name);
     }
 
     /**
@@ -255,6 +296,10 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         if (found >= 0) {
             return false;
         }
+        return stripesDrained(phase) && !recordOpen(phase);
+    }
+
+    private boolean stripesDrained(int phase) {
         long unlocks = 0;
         long locks = 0;
         for (int s = 0; s <= stripeMask; s++) {
@@ -264,6 +309,19 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             locks += lvCell(index(s, phase, LOCK0));     // ... then all locks (SRCU A)
         }
         return locks == unlocks;
+    }
+
+    /** Whether a platform thread's record shows an open section of {@code phase}. */
+    private boolean recordOpen(int phase) {
+        long open = SECTION | phase;
+        CounterRcu.CounterReader[] a = records.lvSlots();
+        for (int i = 0; i < a.length; i++) {
+            CounterRcu.CounterReader r = ReaderRegistry.laSlot(a, i); // pairs with the release in ReaderRegistry.add
+            if (r != null && r.laCtr() == open) {  // acquire; partner: the record's stores (see the overview)
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ token sections
@@ -384,14 +442,44 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         return r != null ? r : newReader();
     }
 
+    /** The calling thread's first section: a record in the registry for a platform thread, the stripes otherwise. */
     private BpReader newReader() {
         checkOpen("read()");
-        expungeCollectedThreads();
         Thread me = Thread.currentThread();
         BpReader r = new BpReader(this, me, stripeOf(me));
-        threadRegistry.add(new ThreadEntry(me, r.thread, collectedThreads));
+        if (me.isVirtual()) {
+            useStripes(r);
+        } else {
+            records.add(r);
+        }
         readers.set(r);
         return r;
+    }
+
+    /** From now on {@code r}'s sections take the striped counters; its thread is put in the dead-thread registry. */
+    private void useStripes(BpReader r) {
+        expungeCollectedThreads();
+        if (r.thread == null) {
+            r.thread = new ThreadState(r.owner.getName());
+            threadRegistry.add(new ThreadEntry(r.owner, r.thread, collectedThreads));
+        }
+        r.striped = true;
+    }
+
+    @Override
+    void readAsVirtualThread(boolean on) {
+        BpReader r = current();
+        if (r.depth() > 0) {
+            throw new IllegalStateException("READ_AS_VIRTUAL_THREAD inside a read section of " + name + " (thread '"
+                    + r.owner.getName() + "', nesting depth " + r.depth() + ")");
+        }
+        if (on && !r.striped) {
+            records.remove(r);
+            useStripes(r);
+        } else if (!on && r.striped && !r.owner.isVirtual()) {
+            r.striped = false;
+            records.add(r);
+        }
     }
 
     /** The calling thread's handle (created on first use; there is no registration). */
@@ -486,11 +574,20 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
     }
 
-    /** A bulletProof thread record. */
-    static final class BpReader extends PaddedReader {
+    /**
+     * A bulletProof thread record. On a platform thread its word {@code ctr} (CounterReader's, in the registry
+     * {@code records}) holds SECTION | phase while a section is open, 0 otherwise; on a virtual thread its sections
+     * take the stripes and {@code thread} holds the open section's word for the dead-thread search.
+     */
+    static final class BpReader extends CounterRcu.PaddedCounterReader {
         private final BulletProofRcu bp;
+        private final GracePeriodState state;
         private final int stripe;
-        final ThreadState thread;
+        /** Whether the sections take the striped counters; decided when the record is made. Owner only, outside a
+         *  section (the fault READ_AS_VIRTUAL_THREAD changes it there). */
+        private boolean striped;
+        /** The striped section's word for the dead-thread search; null until the record first takes the stripes. */
+        ThreadState thread;
         private final boolean debug;
         /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
         private boolean protectionCounted;
@@ -498,14 +595,23 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         BpReader(BulletProofRcu domain, Thread owner, int stripe) {
             super(domain, owner);
             this.bp = domain;
+            this.state = domain.state;
             this.stripe = stripe;
-            this.thread = new ThreadState(owner.getName());
             this.debug = domain.debugChecks;
         }
 
         @Override
         void enterOutermost() {
-            thread.soOpenToken(bp.lock(stripe));
+            if (striped) {
+                thread.soOpenToken(bp.lock(stripe));
+            } else {
+                soCtr(SECTION | (state.loPhase() & 1)); // opaque; only the owner writes ctr while registered
+                VarHandle.fullFence();  // store->load; partner: the flip, then the acquire loads of ctr in drained
+                if (state.loClosing()) {  // after the fence: a reader the final grace period missed sees closing
+                    srCtr(0L);
+                    throw bp.closedException("read()");
+                }
+            }
             if (debug || DebugProtection.enabled) {  // any domain's section counts once some domain checks
                 DebugProtection.enter();
                 protectionCounted = true;
@@ -518,11 +624,24 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
                 DebugProtection.exit();
                 protectionCounted = false;
             }
+            if (!striped) {
+                int phase = (int) lpCtr() & 1;
+                srCtr(0L);          // release; partner: the acquire load of ctr in drained
+                if (state.loGracePeriodParkedFor(phase)) {  // opaque, no fence (see the overview)
+                    bp.wakeGracePeriodWaiter();
+                }
+                return;
+            }
             long token = thread.loOpenToken();
             if (token == 0 || !thread.casOpenToken(token, 0L)) {
                 return; // released by a dead-thread scan: only possible if the owner was wrongly seen dead
             }
             bp.unlock(stripeOfToken(token), (int) token & 1);
+        }
+
+        @Override
+        String protectedStateDescription() {
+            return "inside a read section";
         }
     }
 
@@ -532,6 +651,10 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     void onGracePeriodStarted(long gp) {
         step = 0;
         tokenScanFrom = 0;
+        if (++gracePeriodsSincePrune >= CounterRcu.PRUNE_PERIOD) {
+            gracePeriodsSincePrune = 0;
+            records.releaseDeadReaders();
+        }
     }
 
     @Override
@@ -558,6 +681,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             while (!drained(phase)) {
                 if (!parked && wait.parksNext()) {
                     state.svGracePeriodParkedFor(phase); // volatile, then drained() re-checks: Dekker with unlock()
+                                                         // and token closes; record exits load it without a fence
                     parked = true;
                     continue;
                 }
@@ -585,6 +709,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     }
 
     private void releaseSectionsOfDeadThreads() {
+        records.releaseDeadReaders();
         expungeCollectedThreads();
         for (ThreadEntry e : threadRegistry) {
             Thread t = e.get();
@@ -617,6 +742,18 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             }
         }
         int threads = 0;
+        long open = SECTION | waitingPhase;
+        CounterRcu.CounterReader[] a = records.lvSlots();
+        for (int i = 0; i < a.length; i++) {
+            CounterRcu.CounterReader r = ReaderRegistry.laSlot(a, i);
+            if (r != null && r.laCtr() == open && threads++ < STALL_REPORT_LINES) {
+                Thread t = r.owner;
+                out.append("\n\t'").append(t.getName()).append("' (platform thread ").append(t.threadId())
+                        .append(", ").append(t.getState()).append(") inside a read section for at least ")
+                        .append(ageMillis).append(" ms");
+                appendStack(out, t);
+            }
+        }
         for (ThreadEntry e : threadRegistry) {
             long token = e.state.loOpenToken();
             Thread t = e.get();
@@ -640,6 +777,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             return owner == null ? "" : ", '" + owner.threadName() + "', "
                     + TimeUnit.NANOSECONDS.toMillis(now - owner.openedNanos()) + " ms ago";
         });
+    }
+
+    /** Platform threads' records in the registry (tests). */
+    int registeredRecords() {
+        return records.registeredReaders();
     }
 
     /** Token-table slots the grace periods have read (tests; opaque load, see the field). */
