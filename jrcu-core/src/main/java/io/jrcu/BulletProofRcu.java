@@ -50,8 +50,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A thread that terminates inside a {@code read()} section is found when a grace period has waited a while (at
  * the latest at the stall timeout), reported and released; that search costs O(threads) and happens only on that
- * slow path (a platform thread's record may also be found earlier, when another platform thread makes its record). Token sections belong to no thread and are never released that way: stall reports name each open one
- * with the id of the thread that opened it (and, while debug checks are on in any domain, its name and age).
+ * slow path (a platform thread's record may also be found earlier, when another platform thread makes its record).
+ * Token sections belong to no thread and are never released that way: stall reports name each open one with the id
+ * of the thread that opened it (and, while debug checks are on in any domain, its name and age).
  *
  * <p><b>Cost of a grace period:</b> it sums the striped counters (a few per CPU), reads the record of every live
  * platform thread that has opened a section of the domain (the records of terminated threads are dropped as other
@@ -458,8 +459,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
     /** From now on {@code r}'s sections take the striped counters; its thread is put in the dead-thread registry. */
     private void useStripes(BpReader r) {
-        expungeCollectedThreads();
         if (r.thread == null) {
+            expungeCollectedThreads();
             r.thread = new ThreadState(r.owner.getName());
             threadRegistry.add(new ThreadEntry(r.owner, r.thread, collectedThreads));
         }
@@ -473,12 +474,10 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             throw new IllegalStateException("READ_AS_VIRTUAL_THREAD inside a read section of " + name + " (thread '"
                     + r.owner.getName() + "', nesting depth " + r.depth() + ")");
         }
-        if (on && !r.striped) {
-            records.remove(r);
-            useStripes(r);
-        } else if (!on && r.striped && !r.owner.isVirtual()) {
+        if (on) {
+            useStripes(r);   // a platform thread's record stays registered, its word 0 while the stripes are used
+        } else if (!r.owner.isVirtual()) {
             r.striped = false;
-            records.add(r);
         }
     }
 

@@ -8,6 +8,7 @@ import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
@@ -32,8 +33,12 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * {@code StartCheck} ({@code t = start()}, then {@code check(t, false)} until true: the check looks at the readers
  * itself). {@code Guarantee.BulletProofTokenSynchronize} protects the reader with a bulletProof token section instead,
  * {@code BulletProofFarTokenSynchronize} with one in a slot outside the token table's first chunk.
- * {@code Guarantee.Broken<Flavor>Synchronize}, {@code BrokenQsbrStartCheck}, {@code BrokenBulletProofTokenSynchronize}
- * and {@code BrokenBulletProofFarTokenSynchronize} are the deliberately broken twins: the same code against a domain
+ * {@code BulletProofMixedSynchronize} runs two read sections of one domain against one grace period, one on the
+ * platform thread's own record and then one on the striped counters a virtual thread's section takes (see
+ * {@link Protection.Mixed}; the shape is below, at the test).
+ * {@code Guarantee.Broken<Flavor>Synchronize}, {@code BrokenQsbrStartCheck}, {@code BrokenBulletProofTokenSynchronize},
+ * {@code BrokenBulletProofFarTokenSynchronize} and {@code BrokenBulletProofMixedSynchronize} are the deliberately
+ * broken twins: the same code against a domain
  * whose grace periods skip the wait for readers (and whose check sees every grace period ended), where {@code 0, 0} is
  * {@code ACCEPTABLE_INTERESTING} (the report shows how often the test caught it).
  */
@@ -46,6 +51,8 @@ public final class Guarantee {
     public static class Data {
         int x;
         int y;
+        /** Only the mixed tests' striped section writes it. */
+        int z;
     }
 
     // ------------------------------------------------------------------ the shared test logic
@@ -401,6 +408,86 @@ public final class Guarantee {
         @Actor
         public void reader(Data d, II_Result r) {
             protectedReadSide(F, d, r);
+        }
+    }
+
+    // ------------------------------------------------------------------ bulletProof: both thread-bound paths at once
+
+    /**
+     * {@code writer: x = 1; synchronize(); r1 = y; r3 = z}  ||  reader: {@code record section { y = 1; r2 = x };
+     * striped section { z = 1; r4 = x }}. Each section with the writer is the store-buffering shape of the class
+     * documentation: {@code r1 == 0 && r2 == 0} (the grace period missed the record's section) and
+     * {@code r3 == 0 && r4 == 0} (it missed the striped one) are forbidden, whatever the other pair shows. The
+     * reader is one actor (JCStress runs no more actors than there are CPUs, and CI has two), so its two sections
+     * follow each other; the grace period may overlap either, or both.
+     */
+    static void writeThenSynchronizeBoth(Protection.Mixed f, Data d, IIII_Result r) {
+        d.x = 1;
+        f.rcu.synchronize();
+        r.r1 = d.y;
+        r.r3 = d.z;
+    }
+
+    static void recordThenStripedReadSide(Protection.Mixed f, Data d, IIII_Result r) {
+        f.record.enter();
+        d.y = 1;
+        r.r2 = d.x;
+        f.record.exit();
+        f.striped.enter();
+        d.z = 1;
+        r.r4 = d.x;
+        f.striped.exit();
+    }
+
+    @Outcome(id = {"1, 0, 1, 0", "1, 0, 0, 1", "1, 0, 1, 1", "0, 1, 1, 0", "0, 1, 0, 1", "0, 1, 1, 1", "1, 1, 1, 0",
+            "1, 1, 0, 1", "1, 1, 1, 1"}, expect = ACCEPTABLE,
+            desc = "Each reader was protected before the grace period (the writer sees its write) or after it began.")
+    @Outcome(expect = FORBIDDEN,
+            desc = "Grace period ended while a reader that saw neither write (record: r1, r2; stripes: r3, r4) was "
+                    + "still protected.")
+    @Description("RCU guarantee, both bulletProof thread-bound paths against one grace period: x=1; grace period; "
+            + "r1=y; r3=z  ||  record section { y=1; r2=x }; striped section { z=1; r4=x }")
+    static final class MixedOutcomes {
+    }
+
+    @Outcome(id = {"0, 0, 0, 0", "0, 0, 0, 1", "0, 0, 1, 0", "0, 0, 1, 1"}, expect = ACCEPTABLE_INTERESTING,
+            desc = "Caught on the record: the broken grace period did not wait for the platform thread's section.")
+    @Outcome(id = {"0, 1, 0, 0", "1, 0, 0, 0", "1, 1, 0, 0"}, expect = ACCEPTABLE_INTERESTING,
+            desc = "Caught on the stripes: the broken grace period did not wait for the virtual-path section.")
+    @Outcome(expect = ACCEPTABLE, desc = "Each reader was protected before the grace period or after it began.")
+    @Description("BROKEN TWIN (grace periods skip the reader wait): 0, 0 on either pair shows the litmus can fail.")
+    static final class BrokenMixedOutcomes {
+    }
+
+    @JCStressTest
+    @JCStressMeta(MixedOutcomes.class)
+    public static class BulletProofMixedSynchronize {
+        static final Protection.Mixed F = Protection.bulletProofMixed();
+
+        @Actor
+        public void writer(Data d, IIII_Result r) {
+            writeThenSynchronizeBoth(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, IIII_Result r) {
+            recordThenStripedReadSide(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenMixedOutcomes.class)
+    public static class BrokenBulletProofMixedSynchronize {
+        static final Protection.Mixed F = Protection.brokenBulletProofMixed();
+
+        @Actor
+        public void writer(Data d, IIII_Result r) {
+            writeThenSynchronizeBoth(F, d, r);
+        }
+
+        @Actor
+        public void reader(Data d, IIII_Result r) {
+            recordThenStripedReadSide(F, d, r);
         }
     }
 }
