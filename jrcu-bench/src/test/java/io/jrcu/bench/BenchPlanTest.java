@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 class BenchPlanTest {
 
     private static final List<String> IMPLS = List.of("volatileRead", "membHandle", "membImplicit", "qsbrHandle",
-            "qsbrImplicit", "bpHandle", "bpImplicit", "bpToken", "rwLock", "stampedRead", "stampedOptimistic", "refCount",
-            "arenaShared", "opOrder");
+            "qsbrImplicit", "bpHandle", "bpImplicit", "bpToken", "rwLock", "stampedRead", "stampedOptimistic",
+            "refCount", "arenaShared", "opOrder");
     private static final List<String> FLAVORS = List.of("memb", "qsbr", "bp");
     private static final List<String> MAPS = List.of("jrcuGet", "jrcuReader", "chm", "agronaStamped", "agronaRwLock");
     private static final List<String> ENTRIES = List.of("1000000", "10000000");
@@ -55,7 +55,8 @@ class BenchPlanTest {
         List<BenchPlan.Resolved> steps = plan.resolve(contractBenchmarks(), Optional.empty(), missing);
 
         assertThat(missing).isEmpty();
-        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(9, 9, 1, 1, 3, 2, 3, 4, 2, 2, 1, 3, 1, 6);
+        assertThat(steps).extracting(BenchPlan.Resolved::forks)
+                .containsExactly(9, 9, 1, 1, 3, 2, 3, 4, 2, 2, 1, 3, 1, 6);
         int forks = steps.stream().mapToInt(BenchPlan.Resolved::forks).sum();
         assertThat(plan.estimate(forks)).isEqualTo(Duration.ofSeconds(47 * 7))
                 .isLessThan(Duration.ofMinutes(8).minus(LiburcuPeer.estimate(BenchPlan.Timing.CURATED)));

@@ -11,6 +11,8 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.openjdk.jcstress.infra.results.II_Result;
 
+import java.util.concurrent.ThreadLocalRandom;
+
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
@@ -34,7 +36,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * itself). {@code Guarantee.BulletProofTokenSynchronize} protects the reader with a bulletProof token section instead,
  * {@code BulletProofFarTokenSynchronize} with one in a slot outside the token table's first chunk.
  * {@code BulletProofMixedSynchronize} runs two read sections of one domain against one grace period, one on the
- * platform thread's own record and then one on the striped counters a virtual thread's section takes (see
+ * platform thread's own record and one on the striped counters a virtual thread's section takes (see
  * {@link Protection.Mixed}; the shape is below, at the test).
  * {@code Guarantee.Broken<Flavor>Synchronize}, {@code BrokenQsbrStartCheck}, {@code BrokenBulletProofTokenSynchronize},
  * {@code BrokenBulletProofFarTokenSynchronize} and {@code BrokenBulletProofMixedSynchronize} are the deliberately
@@ -51,8 +53,19 @@ public final class Guarantee {
     public static class Data {
         int x;
         int y;
-        /** Only the mixed tests' striped section writes it. */
+    }
+
+    /**
+     * The mixed tests' litmus data: {@code y} for the record's section, {@code z} for the striped one, and which of the
+     * reader's two sections comes first in this sample (a coin toss per sample: the second section of a sample is
+     * almost never in flight when the writer's grace period starts, so each path must come first in half of them).
+     */
+    @State
+    public static class MixedData {
+        int x;
+        int y;
         int z;
+        final boolean stripedFirst = ThreadLocalRandom.current().nextBoolean();
     }
 
     // ------------------------------------------------------------------ the shared test logic
@@ -414,25 +427,38 @@ public final class Guarantee {
     // ------------------------------------------------------------------ bulletProof: both thread-bound paths at once
 
     /**
-     * {@code writer: x = 1; synchronize(); r1 = y; r3 = z}  ||  reader: {@code record section { y = 1; r2 = x };
-     * striped section { z = 1; r4 = x }}. Each section with the writer is the store-buffering shape of the class
-     * documentation: {@code r1 == 0 && r2 == 0} (the grace period missed the record's section) and
-     * {@code r3 == 0 && r4 == 0} (it missed the striped one) are forbidden, whatever the other pair shows. The
-     * reader is one actor (JCStress runs no more actors than there are CPUs, and CI has two), so its two sections
-     * follow each other; the grace period may overlap either, or both.
+     * {@code writer: x = 1; synchronize(); r1 = y; r3 = z}  ||  reader: {@code record section { y = 1; r2 = x }} and
+     * {@code striped section { z = 1; r4 = x }}, in the order the sample's coin chose. Each section with the writer is
+     * the store-buffering shape of the class documentation: {@code r1 == 0 && r2 == 0} (the grace period missed the
+     * record's section) and {@code r3 == 0 && r4 == 0} (it missed the striped one) are forbidden, whatever the other
+     * pair shows. The reader is one actor (JCStress runs no more actors than there are CPUs, and CI has two), so its
+     * two sections follow each other; the grace period may overlap either, or both.
      */
-    static void writeThenSynchronizeBoth(Protection.Mixed f, Data d, IIII_Result r) {
+    static void writeThenSynchronizeBoth(Protection.Mixed f, MixedData d, IIII_Result r) {
         d.x = 1;
         f.rcu.synchronize();
         r.r1 = d.y;
         r.r3 = d.z;
     }
 
-    static void recordThenStripedReadSide(Protection.Mixed f, Data d, IIII_Result r) {
+    static void recordAndStripedReadSides(Protection.Mixed f, MixedData d, IIII_Result r) {
+        if (d.stripedFirst) {
+            stripedReadSide(f, d, r);
+            recordReadSide(f, d, r);
+        } else {
+            recordReadSide(f, d, r);
+            stripedReadSide(f, d, r);
+        }
+    }
+
+    private static void recordReadSide(Protection.Mixed f, MixedData d, IIII_Result r) {
         f.record.enter();
         d.y = 1;
         r.r2 = d.x;
         f.record.exit();
+    }
+
+    private static void stripedReadSide(Protection.Mixed f, MixedData d, IIII_Result r) {
         f.striped.enter();
         d.z = 1;
         r.r4 = d.x;
@@ -446,7 +472,7 @@ public final class Guarantee {
             desc = "Grace period ended while a reader that saw neither write (record: r1, r2; stripes: r3, r4) was "
                     + "still protected.")
     @Description("RCU guarantee, both bulletProof thread-bound paths against one grace period: x=1; grace period; "
-            + "r1=y; r3=z  ||  record section { y=1; r2=x }; striped section { z=1; r4=x }")
+            + "r1=y; r3=z  ||  record section { y=1; r2=x } and striped section { z=1; r4=x }, in either order")
     static final class MixedOutcomes {
     }
 
@@ -465,13 +491,13 @@ public final class Guarantee {
         static final Protection.Mixed F = Protection.bulletProofMixed();
 
         @Actor
-        public void writer(Data d, IIII_Result r) {
+        public void writer(MixedData d, IIII_Result r) {
             writeThenSynchronizeBoth(F, d, r);
         }
 
         @Actor
-        public void reader(Data d, IIII_Result r) {
-            recordThenStripedReadSide(F, d, r);
+        public void reader(MixedData d, IIII_Result r) {
+            recordAndStripedReadSides(F, d, r);
         }
     }
 
@@ -481,13 +507,13 @@ public final class Guarantee {
         static final Protection.Mixed F = Protection.brokenBulletProofMixed();
 
         @Actor
-        public void writer(Data d, IIII_Result r) {
+        public void writer(MixedData d, IIII_Result r) {
             writeThenSynchronizeBoth(F, d, r);
         }
 
         @Actor
-        public void reader(Data d, IIII_Result r) {
-            recordThenStripedReadSide(F, d, r);
+        public void reader(MixedData d, IIII_Result r) {
+            recordAndStripedReadSides(F, d, r);
         }
     }
 }
