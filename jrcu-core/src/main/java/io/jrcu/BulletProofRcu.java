@@ -57,10 +57,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Cost of a grace period:</b> it sums the striped counters (a few per CPU), reads the record of every live
  * platform thread that has opened a section of the domain (the records of terminated threads are dropped as other
  * threads make theirs, and every few dozen grace periods), and reads every slot of the token table once per phase it
- * waits for: a wait that finds an open token section resumes at that slot when it wakes
- * up, it does not start over, and only sections of the phase it waits for wake it. The table doubles when it is
- * crowded and never shrinks: it settles at 2 to 4 slots per token section that was open at once (16 bytes each),
- * so the cost follows the most token sections that were ever open at once, not how many were opened or closed.
+ * waits for: a wait that finds an open token section resumes at that slot when it wakes up, it does not start over, and
+ * only sections of the phase it waits for wake it. The table doubles when it is crowded and never shrinks: it settles
+ * at 2 to 4 slots per token section that was open at once (16 bytes each), so the cost follows the most token sections
+ * that were ever open at once, not how many were opened or closed.
  */
 public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> implements Rcu {
     /*
