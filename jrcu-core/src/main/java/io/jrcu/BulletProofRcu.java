@@ -2,11 +2,8 @@ package io.jrcu;
 
 import io.jrcu.internal.VarHandles;
 
-import java.lang.ref.ReferenceQueue;
-import java.lang.ref.WeakReference;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -67,13 +64,14 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * Overview (after Linux's classic SRCU, srcu_readers_active_idx_check, and liburcu bp's per-thread records).
      *
      * Three kinds of section, one phase bit p = state.phase (0 or 1), flipped once per grace period:
-     *   platform thread's read()/readLock():  its BpReader's word `ctr` (CounterReader's) = SECTION | p
+     *   platform thread's read()/readLock():  its BpReader's word `ctr` (CounterReader's) = SECTION | n << 1 | p,
+     *                                         n the number of the thread's section (so consecutive words differ)
      *   virtual thread's read()/readLock():   lock[s][p] += 1 on stripe s, then unlock[s][p] += 1
      *   readLockToken() / readUnlock(token):  a slot of the token table `tokens` (TokenTable) holding {open, p}
      * A reader record decides once, when its thread makes it, whether it uses its word or the stripes
      * (Thread.isVirtual(); the fault READ_AS_VIRTUAL_THREAD switches a platform thread's record to the stripes).
      *
-     *   record enter:  p = phase (opaque); ctr = SECTION | p (opaque: only the owner writes it while registered);
+     *   record enter:  p = phase (opaque); ctr = SECTION | n << 1 | p (opaque: only the owner writes it);
      *                  fullFence (store->load; partner: the grace period's volatile flip, fenced, then its acquire
      *                  loads of the records)
      *   record exit:   ctr = 0 (release; partner: the acquire load of ctr in drained); if a grace period is parked
@@ -92,7 +90,9 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      *     step 1: wait until phase p drains        everyone that entered before the flip
      *   drained(p): no token section of phase p open (the scan resumes at tokenScanFrom, the slot where the previous
      *               call of this wait stopped: see TokenTable); the sum of unlock[*][p], then the sum of lock[*][p]
-     *               (volatile loads, in that order), equal; and no record's ctr (acquire loads) == SECTION | p.
+     *               (volatile loads, in that order), equal; and no record shows (acquire loads of ctr) a section of
+     *               phase p that it already showed when this step first looked at it (the scan resumes at the
+     *               record where it stopped, and passes it once its word changed).
      *
      * Why the counters' equality means no pre-existing reader remains: an unlock counted in the first sum had its
      * lock before it, so that lock is counted in the second; a reader still inside whose lock was counted makes the
@@ -100,12 +100,15 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * increment orders its reads after the writer's earlier unlink (store buffering). Stragglers are bounded: a thread
      * can enter the old phase at most once per flip.
      *
-     * Why a record that shows no section of p is safe (store buffering, as memb's): reader  W(ctr) F R(data)  /
-     * grace period  W(unlink) ... W(phase) F R(ctr). If the acquire load of ctr misses the reader's store, the
-     * reader's fence comes after the grace period's, so its reads see the unlink. A record that shows SECTION | p is
-     * waited for until its release store of 0, which orders the section's accesses before the grace period's end. A
-     * record found showing the other phase entered after the flip (or is a straggler of the previous one, which step
-     * 0 of the next grace period waits for), so no section of p can hide behind it.
+     * Why the records' check is safe (store buffering, as memb's): reader  W(ctr) F R(data)  /  grace period
+     * W(unlink) F ... R(ctr), every look after the grace period's start fence. If a look reads a word older than a
+     * section's store (no section, or an earlier one), that section's fence comes after the grace period's, so its
+     * reads see the unlink: it may go unwaited. A section a look does see is waited for until the record's word
+     * changes, which its release store of 0 precedes: its accesses happen-before the grace period's end. So every
+     * record is waited for until the section that was open at the step's first look ends; the sections numbers make
+     * "changed" exact (the same word twice is the same section). Each open section is seen in the step that waits
+     * for its phase (step 0 for 1-p, step 1 for p), so the two steps together cover both phases. With a busy reader
+     * a step waits only for the end of the section it saw, not for the reader to see the flip.
      *
      * Records: platform threads' BpReaders live in a ReaderRegistry (memb's; see there), added by a thread's first
      * section (no unregistration: unregisterThread stays a no-op) and scanned by drained. A record whose owner is no
@@ -114,11 +117,9 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * set to 0). Virtual threads never get a record in the registry, so 100,000 live virtual threads cost a grace
      * period nothing.
      *
-     * Dead virtual threads: a striped section's word (SECTION | stripe << 1 | phase) is kept in a small ThreadState
-     * that a weak registry (weakly referencing the Thread) also holds. The registry is touched once per thread (on its
-     * first read()) and scanned only when a grace period has waited FIRST_DEAD_THREAD_SCAN_NANOS, then with backoff up
-     * to the stall timeout. A thread that is dead or collected while inside a read() section has that section released
-     * (an unlock increment). The same search releases the dead platform threads' records.
+     * Dead virtual threads: a striped section's word (SECTION | stripe << 1 | phase) is also kept where the
+     * dead-thread search finds it (StripedThreads, see there), which a grace period runs only when it has waited a
+     * while; it releases such a section with an unlock increment, and the dead platform threads' records too.
      *
      * Token sections (readLockToken / readUnlock(token)) do not use the counters: each holds a slot of `tokens` (a
      * TokenTable, see there), claimed with one CAS that writes {open, phase, stamp} and freed with one CAS that only
@@ -132,7 +133,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * scan.
      *
      * Pairing table:
-     *   record ctr store + fullFence  <->  volatile flip of phase (step 0), then acquire loads of ctr in drained
+     *   record ctr store + fullFence  <->  runUntil's start fence (and the flip), then acquire loads of ctr
      *   record ctr release store of 0  <->  acquire load of ctr in drained
      *   stripe lock/unlock getAndAdd  <->  volatile loads of the cells in drained (unlocks first, then locks)
      *   token open/close CAS  <->  TokenTable.firstOpen's volatile loads
@@ -142,7 +143,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
 
     /** Marks a thread-bound section's (stripe, phase) word, so that it is never 0 (0: no section open). */
     private static final long SECTION = 1L << 62;
-    private static final int STRIPE_BITS = 15;
+    /** A record's word: SECTION | (its section's number << 1, bits 1 to 61) | phase. */
+    private static final long SEQUENCE_MASK = SECTION - 2;
     /** longs per cell: 128 bytes, two cache lines on x86 (its adjacent-line prefetcher pairs lines). */
     private static final int CELL = 16;
     private static final int LOCK0 = 0, UNLOCK0 = 1;  // phase p: lock at 2p, unlock at 2p + 1
@@ -160,6 +162,14 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     /** The slot where this step's token scan resumes (see drained); under the grace-period lock. */
     private int tokenScanFrom;
     /**
+     * The records' scan of this step (see recordOpen): the registry array it reads, the slot where it resumes, and
+     * the record found open there with the word it showed. Under the grace-period lock.
+     */
+    private CounterRcu.CounterReader[] recordScanArray;
+    private int recordScanFrom;
+    private CounterRcu.CounterReader openRecord;
+    private long openRecordWord;
+    /**
      * Token-table slots the grace periods read, and the scans that read them (for tests). Written only under the
      * grace-period lock, with opaque stores (no fence in the grace-period loop): a test polls them from another
      * thread while a grace period waits, with opaque loads, and needs no ordering with anything else.
@@ -174,9 +184,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     private final ReaderRegistry records;
     /** Grace periods started since the records were last pruned of dead owners; under the grace-period lock. */
     private int gracePeriodsSincePrune;
-    /** The virtual threads' records, for the dead-thread search of striped sections. */
-    private final Set<ThreadEntry> threadRegistry = ConcurrentHashMap.newKeySet();
-    private final ReferenceQueue<Thread> collectedThreads = new ReferenceQueue<>();
+    /** The threads whose sections take the stripes (virtual threads), for the dead-thread search. */
+    private final StripedThreads stripedThreads;
 
     /** The open token sections. */
     final TokenTable tokens;
@@ -201,6 +210,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         this.cells = new long[(stripes + 2) * CELL];
         this.tokens = new TokenTable(name, stripes);
         this.records = new ReaderRegistry(name);
+        this.stripedThreads = new StripedThreads(name, word -> unlock(StripedThreads.stripeOf(word), (int) word & 1));
     }
 
     /**
@@ -256,10 +266,6 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
     }
 
-    private static int stripeOfToken(long token) {
-        return (int) (token >>> 1) & ((1 << STRIPE_BITS) - 1);
-    }
-
     private long open(int phase, int stripe) {
         return lvCell(index(stripe, phase, LOCK0)) - lvCell(index(stripe, phase, UNLOCK0));
     }
@@ -312,17 +318,41 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         return locks == unlocks;
     }
 
-    /** Whether a platform thread's record shows an open section of {@code phase}. */
+    /**
+     * Whether a platform thread's record shows a section of {@code phase} that was open when this step first looked
+     * at the record: the scan resumes at the record where it stopped, and passes it once its word has changed (that
+     * section ended; a later one began after this step's first look, see the overview). A registry array replaced
+     * since (grown or compacted: records move) is scanned again from its first slot.
+     */
     private boolean recordOpen(int phase) {
-        long open = SECTION | phase;
         CounterRcu.CounterReader[] a = records.lvSlots();
-        for (int i = 0; i < a.length; i++) {
-            CounterRcu.CounterReader r = ReaderRegistry.laSlot(a, i); // pairs with the release in ReaderRegistry.add
-            if (r != null && r.laCtr() == open) {  // acquire; partner: the record's stores (see the overview)
-                return true;
-            }
+        if (a != recordScanArray) {
+            recordScanArray = a;
+            recordScanFrom = 0;
         }
+        for (int i = recordScanFrom; i < a.length; i++) {
+            CounterRcu.CounterReader r = ReaderRegistry.laSlot(a, i); // pairs with the release in ReaderRegistry.add
+            if (r == null) {
+                continue;
+            }
+            long word = r.laCtr();   // acquire; partner: the record's stores (see the overview)
+            if (word == 0 || (word & 1) != phase || (r == openRecord && word != openRecordWord)) {
+                continue;
+            }
+            recordScanFrom = i;
+            openRecord = r;
+            openRecordWord = word;
+            return true;
+        }
+        recordScanFrom = a.length;
         return false;
+    }
+
+    /** A new step of the grace period: its scans start over. */
+    private void startStep() {
+        tokenScanFrom = 0;
+        recordScanArray = null;
+        openRecord = null;
     }
 
     // ------------------------------------------------------------------ token sections
@@ -460,9 +490,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     /** From now on {@code r}'s sections take the striped counters; its thread is put in the dead-thread registry. */
     private void useStripes(BpReader r) {
         if (r.thread == null) {
-            expungeCollectedThreads();
-            r.thread = new ThreadState(r.owner.getName());
-            threadRegistry.add(new ThreadEntry(r.owner, r.thread, collectedThreads));
+            r.thread = stripedThreads.add(r.owner);
         }
         r.striped = true;
     }
@@ -537,46 +565,10 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
     }
 
-    /** The shared part of a thread's record: what is needed to release a dead thread's section. */
-    static final class ThreadState {
-        final String threadName;
-        private static final VarHandle OPEN_TOKEN = VarHandles.field(MethodHandles.lookup(), "openToken", long.class);
-        /** The word of the owner's open outermost section (see lock), or 0. Owner writes; dead-thread scans read. */
-        @SuppressWarnings("unused") // through OPEN_TOKEN
-        private volatile long openToken;
-
-        ThreadState(String threadName) {
-            this.threadName = threadName;
-        }
-
-        /** Opaque: only the owner writes; a scan acts on it only once the owner is dead. */
-        void soOpenToken(long token) {
-            OPEN_TOKEN.setOpaque(this, token);
-        }
-
-        long loOpenToken() {
-            return (long) OPEN_TOKEN.getOpaque(this);
-        }
-
-        boolean casOpenToken(long expected, long value) {
-            return OPEN_TOKEN.compareAndSet(this, expected, value);
-        }
-    }
-
-    /** Registry entry: weak to the thread (a dead thread must stay collectable), strong to its state. */
-    private static final class ThreadEntry extends WeakReference<Thread> {
-        final ThreadState state;
-
-        ThreadEntry(Thread t, ThreadState state, ReferenceQueue<Thread> queue) {
-            super(t, queue);
-            this.state = state;
-        }
-    }
-
     /**
      * A bulletProof thread record. On a platform thread its word {@code ctr} (CounterReader's, in the registry
-     * {@code records}) holds SECTION | phase while a section is open, 0 otherwise; on a virtual thread its sections
-     * take the stripes and {@code thread} holds the open section's word for the dead-thread search.
+     * {@code records}) holds SECTION | n << 1 | phase while section n is open, 0 otherwise; on a virtual thread its
+     * sections take the stripes and {@code thread} holds the open section's word for the dead-thread search.
      */
     static final class BpReader extends CounterRcu.PaddedCounterReader {
         private final BulletProofRcu bp;
@@ -586,7 +578,9 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
          *  section (the fault READ_AS_VIRTUAL_THREAD changes it there). */
         private boolean striped;
         /** The striped section's word for the dead-thread search; null until the record first takes the stripes. */
-        ThreadState thread;
+        StripedThreads.ThreadState thread;
+        /** Twice the number of record sections the owner opened; owner only (see the record's word). */
+        private long sections;
         private final boolean debug;
         /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
         private boolean protectionCounted;
@@ -604,7 +598,9 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             if (striped) {
                 thread.soOpenToken(bp.lock(stripe));
             } else {
-                soCtr(SECTION | (state.loPhase() & 1)); // opaque; only the owner writes ctr while registered
+                long next = sections + 2;   // bits 1..61: the section's number, so that consecutive words differ
+                sections = next;
+                soCtr(SECTION | (next & SEQUENCE_MASK) | (state.loPhase() & 1)); // opaque; owner-only writes
                 VarHandle.fullFence();  // store->load; partner: the flip, then the acquire loads of ctr in drained
                 if (state.loClosing()) {  // after the fence: a reader the final grace period missed sees closing
                     srCtr(0L);
@@ -635,7 +631,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             if (token == 0 || !thread.casOpenToken(token, 0L)) {
                 return; // released by a dead-thread scan: only possible if the owner was wrongly seen dead
             }
-            bp.unlock(stripeOfToken(token), (int) token & 1);
+            bp.unlock(StripedThreads.stripeOf(token), (int) token & 1);
         }
 
         @Override
@@ -649,7 +645,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     @Override
     void onGracePeriodStarted(long gp) {
         step = 0;
-        tokenScanFrom = 0;
+        startStep();
         if (++gracePeriodsSincePrune >= CounterRcu.PRUNE_PERIOD) {
             gracePeriodsSincePrune = 0;
             records.releaseDeadReaders();
@@ -665,7 +661,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             }
             state.svPhase(1 - active); // volatile store: full fence between the two waits
             step = 1;
-            tokenScanFrom = 0;
+            startStep();
         }
         if (!awaitDrained(1 - state.lvPhase(), wait)) {
             return false;
@@ -699,33 +695,9 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
     }
 
-    private void expungeCollectedThreads() {
-        for (Object ref; (ref = collectedThreads.poll()) != null; ) {
-            ThreadEntry e = (ThreadEntry) ref;
-            threadRegistry.remove(e);
-            releaseIfOpen(e.state);
-        }
-    }
-
     private void releaseSectionsOfDeadThreads() {
         records.releaseDeadReaders();
-        expungeCollectedThreads();
-        for (ThreadEntry e : threadRegistry) {
-            Thread t = e.get();
-            if (t == null || !t.isAlive()) {
-                threadRegistry.remove(e);
-                releaseIfOpen(e.state);
-            }
-        }
-    }
-
-    private void releaseIfOpen(ThreadState ts) {
-        long token = ts.loOpenToken();
-        if (token != 0 && ts.casOpenToken(token, 0L)) {
-            LOG.log(System.Logger.Level.WARNING, "jrcu: reader thread '" + ts.threadName + "' of " + name
-                    + " terminated inside a read section; released so that grace periods go on");
-            unlock(stripeOfToken(token), (int) token & 1);
-        }
+        stripedThreads.releaseSectionsOfDeadThreads();
     }
 
     @Override
@@ -741,11 +713,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             }
         }
         int threads = 0;
-        long open = SECTION | waitingPhase;
         CounterRcu.CounterReader[] a = records.lvSlots();
         for (int i = 0; i < a.length; i++) {
             CounterRcu.CounterReader r = ReaderRegistry.laSlot(a, i);
-            if (r != null && r.laCtr() == open && threads++ < STALL_REPORT_LINES) {
+            long word = r == null ? 0 : r.laCtr();
+            if (word != 0 && (word & 1) == waitingPhase && threads++ < STALL_REPORT_LINES) {
                 Thread t = r.owner;
                 out.append("\n\t'").append(t.getName()).append("' (platform thread ").append(t.threadId())
                         .append(", ").append(t.getState()).append(") inside a read section for at least ")
@@ -753,20 +725,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
                 appendStack(out, t);
             }
         }
-        for (ThreadEntry e : threadRegistry) {
-            long token = e.state.loOpenToken();
-            Thread t = e.get();
-            if (token != 0 && ((int) token & 1) == waitingPhase && threads++ < STALL_REPORT_LINES) {
-                out.append("\n\t'").append(e.state.threadName).append("' (")
-                        .append(t == null ? "collected" : (t.isVirtual() ? "virtual" : "platform") + " thread "
-                                + t.threadId() + ", " + t.getState())
-                        .append(") inside a read section on stripe ").append(stripeOfToken(token))
-                        .append(" for at least ").append(ageMillis).append(" ms");
-                if (t != null) {
-                    appendStack(out, t);
-                }
-            }
-        }
+        threads = stripedThreads.describe(waitingPhase, ageMillis, out, threads, STALL_REPORT_LINES);
         if (threads > STALL_REPORT_LINES) {
             out.append("\n\tand ").append(threads - STALL_REPORT_LINES).append(" more thread(s) inside a read section");
         }
