@@ -565,12 +565,31 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
     }
 
+    /** The record's own written field, kept before the padding (see PaddedCounterReader). */
+    abstract static class BpReaderFields extends CounterRcu.CounterReader {
+        /** Twice the number of record sections the owner opened; owner only (see the record's word). */
+        long sections;
+
+        BpReaderFields(GracePeriodEngine<?> domain, Thread owner) {
+            super(domain, owner);
+        }
+    }
+
+    /** 128 bytes after the written fields of a bulletProof record, as PaddedCounterReader pads memb's. */
+    abstract static class PaddedBpReaderFields extends BpReaderFields {
+        long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+
+        PaddedBpReaderFields(GracePeriodEngine<?> domain, Thread owner) {
+            super(domain, owner);
+        }
+    }
+
     /**
      * A bulletProof thread record. On a platform thread its word {@code ctr} (CounterReader's, in the registry
      * {@code records}) holds SECTION | n << 1 | phase while section n is open, 0 otherwise; on a virtual thread its
      * sections take the stripes and {@code thread} holds the open section's word for the dead-thread search.
      */
-    static final class BpReader extends CounterRcu.PaddedCounterReader {
+    static final class BpReader extends PaddedBpReaderFields {
         private final BulletProofRcu bp;
         private final GracePeriodState state;
         private final int stripe;
@@ -579,8 +598,6 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         private boolean striped;
         /** The striped section's word for the dead-thread search; null until the record first takes the stripes. */
         StripedThreads.ThreadState thread;
-        /** Twice the number of record sections the owner opened; owner only (see the record's word). */
-        private long sections;
         private final boolean debug;
         /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
         private boolean protectionCounted;
