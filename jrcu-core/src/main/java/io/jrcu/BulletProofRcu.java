@@ -72,8 +72,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * (Thread.isVirtual(); the fault READ_AS_VIRTUAL_THREAD switches a platform thread's record to the stripes).
      *
      *   record enter:  p = phase (opaque); ctr = SECTION | n << 1 | p (opaque: only the owner writes it);
-     *                  fullFence (store->load; partner: the grace period's volatile flip, fenced, then its acquire
-     *                  loads of the records)
+     *                  fullFence (store->load; partner: runUntil's start fence, after the caller's unlinks, then
+     *                  the acquire loads of the records in drained)
      *   record exit:   ctr = 0 (release; partner: the acquire load of ctr in drained); if a grace period is parked
      *                  for p (opaque load, no fence: a missed wake-up costs it at most GracePeriodWait.MAX_PARK_NANOS),
      *                  unpark it
@@ -105,7 +105,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * section's store (no section, or an earlier one), that section's fence comes after the grace period's, so its
      * reads see the unlink: it may go unwaited. A section a look does see is waited for until the record's word
      * changes, which its release store of 0 precedes: its accesses happen-before the grace period's end. So every
-     * record is waited for until the section that was open at the step's first look ends; the sections numbers make
+     * record is waited for until the section that was open at the step's first look ends; the section numbers make
      * "changed" exact (the same word twice is the same section). Each open section is seen in the step that waits
      * for its phase (step 0 for 1-p, step 1 for p), so the two steps together cover both phases. With a busy reader
      * a step waits only for the end of the section it saw, not for the reader to see the flip.
@@ -115,7 +115,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      * longer alive is dropped by the registry as other threads register, every CounterRcu.PRUNE_PERIOD grace periods,
      * and by the dead-thread search below; one that shows an open section is reported and released then (its ctr
      * set to 0). Virtual threads never get a record in the registry, so 100,000 live virtual threads cost a grace
-     * period nothing.
+     * period nothing. A record is padded on both sides as memb's (AbstractReaderPadBefore, PaddedBpReaderFields):
+     * its owner writes ctr and the section number on every section, and a grace period reads ctr.
      *
      * Dead virtual threads: a striped section's word (SECTION | stripe << 1 | phase) is also kept where the
      * dead-thread search finds it (StripedThreads, see there), which a grace period runs only when it has waited a
@@ -618,7 +619,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
                 long next = sections + 2;   // bits 1..61: the section's number, so that consecutive words differ
                 sections = next;
                 soCtr(SECTION | (next & SEQUENCE_MASK) | (state.loPhase() & 1)); // opaque; owner-only writes
-                VarHandle.fullFence();  // store->load; partner: the flip, then the acquire loads of ctr in drained
+                VarHandle.fullFence();  // store->load; partner: runUntil's start fence, then drained's acquire loads
                 if (state.loClosing()) {  // after the fence: a reader the final grace period missed sees closing
                     srCtr(0L);
                     throw bp.closedException("read()");
