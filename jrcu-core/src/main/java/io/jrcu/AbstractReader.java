@@ -193,15 +193,3 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         }
     }
 }
-
-/**
- * 128 bytes after the written fields of a reader record (see {@link AbstractReaderPadBefore}); a flavor's record
- * extends it below its last written field, so only read-mostly fields of its own lie beyond the padding.
- */
-abstract class PaddedReader extends AbstractReader {
-    long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
-
-    PaddedReader(GracePeriodEngine<?> domain, Thread owner) {
-        super(domain, owner);
-    }
-}

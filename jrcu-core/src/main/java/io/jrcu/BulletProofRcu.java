@@ -2,20 +2,19 @@ package io.jrcu;
 
 import io.jrcu.internal.VarHandles;
 
-import java.lang.ref.ReferenceQueue;
-import java.lang.ref.WeakReference;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Bullet-proof RCU: no registration, safe for millions of virtual threads (liburcu bp; Linux SRCU's counters).
- * Readers share no single counter or lock: a section increments one of a few striped lock counters and remembers
- * its stripe and phase; leaving it increments the matching unlock counter. A grace period compares sums of those
- * counters, so its cost does not grow with the number of threads.
+ * Readers share no single counter or lock. A platform thread's section is a store to a record of its own (created on
+ * its first section, as liburcu bp registers a thread then) followed by a full fence. A virtual thread's section
+ * increments one of a few striped lock counters and remembers its stripe and phase; leaving it increments the
+ * matching unlock counter. A grace period compares sums of those counters and reads the platform threads' records,
+ * so its cost follows the platform threads that use the domain, never the number of virtual threads.
  *
  * <pre>{@code
  * BulletProofRcu rcu = Rcu.bulletProof();
@@ -48,65 +47,105 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A thread that terminates inside a {@code read()} section is found when a grace period has waited a while (at
  * the latest at the stall timeout), reported and released; that search costs O(threads) and happens only on that
- * slow path. Token sections belong to no thread and are never released that way: stall reports name each open one
- * with the id of the thread that opened it (and, while debug checks are on in any domain, its name and age).
+ * slow path (a platform thread's record may also be found earlier, when another platform thread makes its record).
+ * Token sections belong to no thread and are never released that way: stall reports name each open one with the id
+ * of the thread that opened it (and, while debug checks are on in any domain, its name and age).
  *
- * <p><b>Cost of a grace period:</b> it sums the striped counters (a few per CPU) and reads every slot of the token
- * table once per phase it waits for: a wait that finds an open token section resumes at that slot when it wakes
- * up, it does not start over, and only sections of the phase it waits for wake it. The table doubles when it is
- * crowded and never shrinks: it settles at 2 to 4 slots per token section that was open at once (16 bytes each),
- * so the cost follows the most token sections that were ever open at once, not how many were opened or closed.
+ * <p><b>Cost of a grace period:</b> it sums the striped counters (a few per CPU), reads the record of every live
+ * platform thread that has opened a section of the domain (the records of terminated threads are dropped as other
+ * threads make theirs, and every few dozen grace periods), and reads every slot of the token table once per phase it
+ * waits for: a wait that finds an open token section resumes at that slot when it wakes up, it does not start over, and
+ * only sections of the phase it waits for wake it. The table doubles when it is crowded and never shrinks: it settles
+ * at 2 to 4 slots per token section that was open at once (16 bytes each), so the cost follows the most token sections
+ * that were ever open at once, not how many were opened or closed.
  */
 public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> implements Rcu {
     /*
-     * Overview (after Linux's classic SRCU, srcu_readers_active_idx_check).
+     * Overview (after Linux's classic SRCU, srcu_readers_active_idx_check, and liburcu bp's per-thread records).
      *
-     * Counters: for each stripe s and phase p in {0,1}, lock[s][p] and unlock[s][p], monotonically increasing longs.
-     * Each stripe's four counters share one 128-byte cell of `cells` (padded against its neighbours; the four are
-     * written by the same threads). A thread's stripe comes from a hash of its id.
+     * Three kinds of section, one phase bit p = state.phase (0 or 1), flipped once per grace period:
+     *   platform thread's read()/readLock():  its BpReader's word `ctr` (CounterReader's) = SECTION | n << 1 | p,
+     *                                         n the number of the thread's section (so consecutive words differ)
+     *   virtual thread's read()/readLock():   lock[s][p] += 1 on stripe s, then unlock[s][p] += 1
+     *   readLockToken() / readUnlock(token):  a slot of the token table `tokens` (TokenTable) holding {open, p}
+     * A reader record decides once, when its thread makes it, whether it uses its word or the stripes
+     * (Thread.isVirtual(); the fault READ_AS_VIRTUAL_THREAD switches a platform thread's record to the stripes).
      *
-     *   lock:    p = phase (opaque); lock[s][p] += 1 (volatile getAndAdd: a full fence, SRCU's barrier B)
-     *            the section's word = (SECTION, stripe s, phase p), kept by the thread for its unlock
-     *   unlock:  unlock[s][p] += 1 (volatile getAndAdd: the section's accesses before it, SRCU's barrier C);
-     *            if a grace period is parked waiting for phase p (volatile load after the RMW: Dekker with the grace
-     *            period's volatile store of gracePeriodParkedFor and re-check), unpark it. A close of the other
-     *            phase cannot end that wait, so it wakes nothing.
+     *   record enter:  p = phase (opaque); ctr = SECTION | n << 1 | p (opaque: only the owner writes it);
+     *                  fullFence (store->load; partner: runUntil's start fence, after the caller's unlinks, then
+     *                  the acquire loads of the records in drained)
+     *   record exit:   ctr = 0 (release; partner: the acquire load of ctr in drained); if a grace period is parked
+     *                  for p (opaque load, no fence: a missed wake-up costs it at most GracePeriodWait.MAX_PARK_NANOS),
+     *                  unpark it
+     *   stripe lock:   p = phase (opaque); lock[s][p] += 1 (volatile getAndAdd: a full fence, SRCU's barrier B);
+     *                  the section's word = (SECTION, stripe s, phase p), kept by the thread for its unlock
+     *   stripe unlock: unlock[s][p] += 1 (volatile getAndAdd: the section's accesses before it, SRCU's barrier C);
+     *                  if a grace period is parked waiting for p (volatile load after the RMW: Dekker with the grace
+     *                  period's volatile store of gracePeriodParkedFor and re-check), unpark it. A close of the other
+     *                  phase cannot end that wait, so it wakes nothing.
      *
      *   grace period (resumable; `step` survives a timed-out caller):
      *     step 0: wait until phase 1-p drains      stragglers that read the phase before the previous flip
      *             phase = 1-p  (volatile store: full fence)
      *     step 1: wait until phase p drains        everyone that entered before the flip
-     *   drained(p): no token section of phase p open (below; the scan resumes at tokenScanFrom, the slot where
-     *               the previous call of this wait stopped: see TokenTable), and sum of unlock[*][p], then sum of
-     *               lock[*][p] (volatile loads, in that order), equal.
+     *   drained(p): no token section of phase p open (the scan resumes at tokenScanFrom, the slot where the previous
+     *               call of this wait stopped: see TokenTable); the sum of unlock[*][p], then the sum of lock[*][p]
+     *               (volatile loads, in that order), equal; and no record shows (acquire loads of ctr) a section of
+     *               phase p that it already showed when this step first looked at it (the scan resumes at the
+     *               record where it stopped, and passes it once its word changed).
      *
-     * Why equality means no pre-existing reader remains: an unlock counted in the first sum had its lock before it,
-     * so that lock is counted in the second; a reader still inside whose lock was counted makes the lock sum larger.
-     * A reader whose lock increment the second sum missed increments after the scan, and its atomic increment orders
-     * its reads after the writer's earlier unlink (store-buffering argument, as in memb). Stragglers are bounded: a
-     * thread can enter the old phase at most once per flip.
+     * Why the counters' equality means no pre-existing reader remains: an unlock counted in the first sum had its
+     * lock before it, so that lock is counted in the second; a reader still inside whose lock was counted makes the
+     * lock sum larger. A reader whose lock increment the second sum missed increments after the scan, and its atomic
+     * increment orders its reads after the writer's earlier unlink (store buffering). Stragglers are bounded: a thread
+     * can enter the old phase at most once per flip.
      *
-     * Dead threads: read() records keep their open section (SECTION | stripe << 1 | phase) in a small ThreadState
-     * that a weak registry (weakly referencing the Thread) also holds. The registry is touched once per thread (on
-     * its first read()) and scanned only when a grace period has waited FIRST_DEAD_THREAD_SCAN_NANOS, then with
-     * backoff up to the stall timeout. A thread that is dead or collected while inside a read() section has that
-     * section released (an unlock increment).
+     * Why the records' check is safe (store buffering, as memb's): reader  W(ctr) F R(data)  /  grace period
+     * W(unlink) F ... R(ctr), every look after the grace period's start fence. If a look reads a word older than a
+     * section's store (no section, or an earlier one), that section's fence comes after the grace period's, so its
+     * reads see the unlink: it may go unwaited. A section a look does see is waited for until the record's word
+     * changes, which its release store of 0 precedes: its accesses happen-before the grace period's end. So every
+     * record is waited for until the section that was open at the step's first look ends; the section numbers make
+     * "changed" exact (the same word twice is the same section). Each open section is seen in the step that waits
+     * for its phase (step 0 for 1-p, step 1 for p), so the two steps together cover both phases. With a busy reader
+     * a step waits only for the end of the section it saw, not for the reader to see the flip.
+     *
+     * Records: platform threads' BpReaders live in a ReaderRegistry (memb's; see there), added by a thread's first
+     * section (no unregistration: unregisterThread stays a no-op) and scanned by drained. A record whose owner is no
+     * longer alive is dropped by the registry as other threads register, every CounterRcu.PRUNE_PERIOD grace periods,
+     * and by the dead-thread search below; one that shows an open section is reported and released then (its ctr
+     * set to 0). Virtual threads never get a record in the registry, so 100,000 live virtual threads cost a grace
+     * period nothing. A record is padded on both sides as memb's (AbstractReaderPadBefore, PaddedBpReaderFields):
+     * its owner writes ctr and the section number on every section, and a grace period reads ctr.
+     *
+     * Dead virtual threads: a striped section's word (SECTION | stripe << 1 | phase) is also kept where the
+     * dead-thread search finds it (StripedThreads, see there), which a grace period runs only when it has waited a
+     * while; it releases such a section with an unlock increment, and the dead platform threads' records too.
      *
      * Token sections (readLockToken / readUnlock(token)) do not use the counters: each holds a slot of `tokens` (a
      * TokenTable, see there), claimed with one CAS that writes {open, phase, stamp} and freed with one CAS that only
-     * the live token wins; drained(p) also requires that no slot of phase p is open. Counters would let misuse
-     * corrupt the domain: a second readUnlock of a token, or a token of another domain, would add an unlock that
-     * matches no lock — a grace period then completes while a section is open, and once that section ends the sums
-     * never match again. With the table a token names its section, so every such call fails and changes nothing, for
-     * one atomic operation each way, as a read() section pays; a grace period pays a scan of the table instead.
-     * The slot also keeps the opener's thread id, so that the paths about to block can ask "does the calling thread
-     * hold a token it opened" (callerHoldsSection, O(table)) without any cost on the fast path beyond a plain load of
-     * tokensOpened, a flag set once by the first readLockToken: a domain that never opened a token skips the scan.
+     * the live token wins. Counters would let misuse corrupt the domain: a second readUnlock of a token, or a token of
+     * another domain, would add an unlock that matches no lock — a grace period then completes while a section is
+     * open, and once that section ends the sums never match again. With the table a token names its section, so every
+     * such call fails and changes nothing, for one atomic operation each way; a grace period pays a scan of the table
+     * instead. The slot also keeps the opener's thread id, so that the paths about to block can ask "does the calling
+     * thread hold a token it opened" (callerHoldsSection, O(table)) without any cost on the fast path beyond a plain
+     * load of tokensOpened, a flag set once by the first readLockToken: a domain that never opened a token skips the
+     * scan.
+     *
+     * Pairing table:
+     *   record ctr store + fullFence  <->  runUntil's start fence (and the flip), then acquire loads of ctr
+     *   record ctr release store of 0  <->  acquire load of ctr in drained
+     *   stripe lock/unlock getAndAdd  <->  volatile loads of the cells in drained (unlocks first, then locks)
+     *   token open/close CAS  <->  TokenTable.firstOpen's volatile loads
+     *   stripe unlock / token close: volatile load of gracePeriodParkedFor  <->  its volatile store in awaitDrained
+     *   record exit: opaque load of gracePeriodParkedFor  <->  the same store (no fence; bounded by the park timeout)
      */
 
     /** Marks a thread-bound section's (stripe, phase) word, so that it is never 0 (0: no section open). */
     private static final long SECTION = 1L << 62;
-    private static final int STRIPE_BITS = 15;
+    /** A record's word: SECTION | (its section's number << 1, bits 1 to 61) | phase. */
+    private static final long SEQUENCE_MASK = SECTION - 2;
     /** longs per cell: 128 bytes, two cache lines on x86 (its adjacent-line prefetcher pairs lines). */
     private static final int CELL = 16;
     private static final int LOCK0 = 0, UNLOCK0 = 1;  // phase p: lock at 2p, unlock at 2p + 1
@@ -124,6 +163,14 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     /** The slot where this step's token scan resumes (see drained); under the grace-period lock. */
     private int tokenScanFrom;
     /**
+     * The records' scan of this step (see recordOpen): the registry array it reads, the slot where it resumes, and
+     * the record found open there with the word it showed. Under the grace-period lock.
+     */
+    private CounterRcu.CounterReader[] recordScanArray;
+    private int recordScanFrom;
+    private CounterRcu.CounterReader openRecord;
+    private long openRecordWord;
+    /**
      * Token-table slots the grace periods read, and the scans that read them (for tests). Written only under the
      * grace-period lock, with opaque stores (no fence in the grace-period loop): a test polls them from another
      * thread while a grace period waits, with opaque loads, and needs no ordering with anything else.
@@ -134,8 +181,12 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     private static final VarHandle TOKEN_SCANS = VarHandles.field(MethodHandles.lookup(), "tokenScans", long.class);
 
     final ThreadLocal<BpReader> readers = new ThreadLocal<>();
-    private final Set<ThreadEntry> threadRegistry = ConcurrentHashMap.newKeySet();
-    private final ReferenceQueue<Thread> collectedThreads = new ReferenceQueue<>();
+    /** The platform threads' records (their section words), which drained reads. */
+    private final ReaderRegistry records;
+    /** Grace periods started since the records were last pruned of dead owners; under the grace-period lock. */
+    private int gracePeriodsSincePrune;
+    /** The threads whose sections take the stripes (virtual threads), for the dead-thread search. */
+    private final StripedThreads stripedThreads;
 
     /** The open token sections. */
     final TokenTable tokens;
@@ -159,6 +210,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         this.stripeMask = stripes - 1;
         this.cells = new long[(stripes + 2) * CELL];
         this.tokens = new TokenTable(name, stripes);
+        this.records = new ReaderRegistry(name);
+        this.stripedThreads = new StripedThreads(name, word -> unlock(StripedThreads.stripeOf(word), (int) word & 1));
     }
 
     /**
@@ -214,10 +267,6 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
     }
 
-    private static int stripeOfToken(long token) {
-        return (int) (token >>> 1) & ((1 << STRIPE_BITS) - 1);
-    }
-
     private long open(int phase, int stripe) {
         return lvCell(index(stripe, phase, LOCK0)) - lvCell(index(stripe, phase, UNLOCK0));
     }
@@ -255,6 +304,10 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         if (found >= 0) {
             return false;
         }
+        return stripesDrained(phase) && !recordOpen(phase);
+    }
+
+    private boolean stripesDrained(int phase) {
         long unlocks = 0;
         long locks = 0;
         for (int s = 0; s <= stripeMask; s++) {
@@ -264,6 +317,43 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             locks += lvCell(index(s, phase, LOCK0));     // ... then all locks (SRCU A)
         }
         return locks == unlocks;
+    }
+
+    /**
+     * Whether a platform thread's record shows a section of {@code phase} that was open when this step first looked
+     * at the record: the scan resumes at the record where it stopped, and passes it once its word has changed (that
+     * section ended; a later one began after this step's first look, see the overview). A registry array replaced
+     * since (grown or compacted: records move) is scanned again from its first slot.
+     */
+    private boolean recordOpen(int phase) {
+        CounterRcu.CounterReader[] a = records.lvSlots();
+        if (a != recordScanArray) {
+            recordScanArray = a;
+            recordScanFrom = 0;
+        }
+        for (int i = recordScanFrom; i < a.length; i++) {
+            CounterRcu.CounterReader r = ReaderRegistry.laSlot(a, i); // pairs with the release in ReaderRegistry.add
+            if (r == null) {
+                continue;
+            }
+            long word = r.laCtr();   // acquire; partner: the record's stores (see the overview)
+            if (word == 0 || (word & 1) != phase || (r == openRecord && word != openRecordWord)) {
+                continue;
+            }
+            recordScanFrom = i;
+            openRecord = r;
+            openRecordWord = word;
+            return true;
+        }
+        recordScanFrom = a.length;
+        return false;
+    }
+
+    /** A new step of the grace period: its scans start over. */
+    private void startStep() {
+        tokenScanFrom = 0;
+        recordScanArray = null;
+        openRecord = null;
     }
 
     // ------------------------------------------------------------------ token sections
@@ -384,14 +474,40 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         return r != null ? r : newReader();
     }
 
+    /** The calling thread's first section: a record in the registry for a platform thread, the stripes otherwise. */
     private BpReader newReader() {
         checkOpen("read()");
-        expungeCollectedThreads();
         Thread me = Thread.currentThread();
         BpReader r = new BpReader(this, me, stripeOf(me));
-        threadRegistry.add(new ThreadEntry(me, r.thread, collectedThreads));
+        if (me.isVirtual()) {
+            useStripes(r);
+        } else {
+            records.add(r);
+        }
         readers.set(r);
         return r;
+    }
+
+    /** From now on {@code r}'s sections take the striped counters; its thread is put in the dead-thread registry. */
+    private void useStripes(BpReader r) {
+        if (r.thread == null) {
+            r.thread = stripedThreads.add(r.owner);
+        }
+        r.striped = true;
+    }
+
+    @Override
+    void readAsVirtualThread(boolean on) {
+        BpReader r = current();
+        if (r.depth() > 0) {
+            throw new IllegalStateException("READ_AS_VIRTUAL_THREAD inside a read section of " + name + " (thread '"
+                    + r.owner.getName() + "', nesting depth " + r.depth() + ")");
+        }
+        if (on) {
+            useStripes(r);   // a platform thread's record stays registered, its word 0 while the stripes are used
+        } else if (!r.owner.isVirtual()) {
+            r.striped = false;
+        }
     }
 
     /** The calling thread's handle (created on first use; there is no registration). */
@@ -450,60 +566,64 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
     }
 
-    /** The shared part of a thread's record: what is needed to release a dead thread's section. */
-    static final class ThreadState {
-        final String threadName;
-        private static final VarHandle OPEN_TOKEN = VarHandles.field(MethodHandles.lookup(), "openToken", long.class);
-        /** The word of the owner's open outermost section (see lock), or 0. Owner writes; dead-thread scans read. */
-        @SuppressWarnings("unused") // through OPEN_TOKEN
-        private volatile long openToken;
+    /** The record's own written field, kept before the padding (see PaddedCounterReader). */
+    abstract static class BpReaderFields extends CounterRcu.CounterReader {
+        /** Twice the number of record sections the owner opened; owner only (see the record's word). */
+        long sections;
 
-        ThreadState(String threadName) {
-            this.threadName = threadName;
-        }
-
-        /** Opaque: only the owner writes; a scan acts on it only once the owner is dead. */
-        void soOpenToken(long token) {
-            OPEN_TOKEN.setOpaque(this, token);
-        }
-
-        long loOpenToken() {
-            return (long) OPEN_TOKEN.getOpaque(this);
-        }
-
-        boolean casOpenToken(long expected, long value) {
-            return OPEN_TOKEN.compareAndSet(this, expected, value);
+        BpReaderFields(GracePeriodEngine<?> domain, Thread owner) {
+            super(domain, owner);
         }
     }
 
-    /** Registry entry: weak to the thread (a dead thread must stay collectable), strong to its state. */
-    private static final class ThreadEntry extends WeakReference<Thread> {
-        final ThreadState state;
+    /** 128 bytes after the written fields of a bulletProof record, as PaddedCounterReader pads memb's. */
+    abstract static class PaddedBpReaderFields extends BpReaderFields {
+        long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
 
-        ThreadEntry(Thread t, ThreadState state, ReferenceQueue<Thread> queue) {
-            super(t, queue);
-            this.state = state;
+        PaddedBpReaderFields(GracePeriodEngine<?> domain, Thread owner) {
+            super(domain, owner);
         }
     }
 
-    /** A bulletProof thread record. */
-    static final class BpReader extends PaddedReader {
+    /**
+     * A bulletProof thread record. On a platform thread its word {@code ctr} (CounterReader's, in the registry
+     * {@code records}) holds SECTION | n << 1 | phase while section n is open, 0 otherwise; on a virtual thread its
+     * sections take the stripes and {@code thread} holds the open section's word for the dead-thread search.
+     */
+    static final class BpReader extends PaddedBpReaderFields {
         private final BulletProofRcu bp;
+        private final GracePeriodState state;
         private final int stripe;
-        final ThreadState thread;
+        /** Whether the sections take the striped counters; decided when the record is made. Owner only, outside a
+         *  section (the fault READ_AS_VIRTUAL_THREAD changes it there). */
+        private boolean striped;
+        /** The striped section's word for the dead-thread search; null until the record first takes the stripes. */
+        StripedThreads.ThreadState thread;
         /** Whether the open section (or online state) was counted in DebugProtection; owner only. */
         private boolean protectionCounted;
 
         BpReader(BulletProofRcu domain, Thread owner, int stripe) {
             super(domain, owner);
             this.bp = domain;
+            this.state = domain.state;
             this.stripe = stripe;
-            this.thread = new ThreadState(owner.getName());
         }
 
         @Override
         void enterOutermost() {
-            thread.soOpenToken(bp.lock(stripe));
+            if (striped) {
+                thread.soOpenToken(bp.lock(stripe));
+            } else {
+                GracePeriodState s = state;   // a local: the fence below would make the JIT load the field again
+                long next = sections + 2;     // bits 1..61: the section's number, so that consecutive words differ
+                sections = next;
+                soCtr(SECTION | (next & SEQUENCE_MASK) | (s.loPhase() & 1)); // opaque; owner-only writes
+                VarHandle.fullFence();  // store->load; partner: runUntil's start fence, then drained's acquire loads
+                if (s.loClosing()) {    // after the fence: a reader the final grace period missed sees closing
+                    srCtr(0L);
+                    throw bp.closedException("read()");
+                }
+            }
             if (DebugProtection.enabled()) {  // any domain's section counts once some domain checks
                 DebugProtection.enter();
                 protectionCounted = true;
@@ -516,11 +636,24 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
                 DebugProtection.exit();
                 protectionCounted = false;
             }
+            if (!striped) {
+                int phase = (int) lpCtr() & 1;
+                srCtr(0L);          // release; partner: the acquire load of ctr in drained
+                if (state.loGracePeriodParkedFor(phase)) {  // opaque, no fence (see the overview)
+                    bp.wakeGracePeriodWaiter();
+                }
+                return;
+            }
             long token = thread.loOpenToken();
             if (token == 0 || !thread.casOpenToken(token, 0L)) {
                 return; // released by a dead-thread scan: only possible if the owner was wrongly seen dead
             }
-            bp.unlock(stripeOfToken(token), (int) token & 1);
+            bp.unlock(StripedThreads.stripeOf(token), (int) token & 1);
+        }
+
+        @Override
+        String protectedStateDescription() {
+            return "inside a read section";
         }
     }
 
@@ -529,7 +662,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     @Override
     void onGracePeriodStarted(long gp) {
         step = 0;
-        tokenScanFrom = 0;
+        startStep();
+        if (++gracePeriodsSincePrune >= CounterRcu.PRUNE_PERIOD) {
+            gracePeriodsSincePrune = 0;
+            records.releaseDeadReaders();
+        }
     }
 
     @Override
@@ -541,7 +678,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             }
             state.svPhase(1 - active); // volatile store: full fence between the two waits
             step = 1;
-            tokenScanFrom = 0;
+            startStep();
         }
         if (!awaitDrained(1 - state.lvPhase(), wait)) {
             return false;
@@ -556,6 +693,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             while (!drained(phase)) {
                 if (!parked && wait.parksNext()) {
                     state.svGracePeriodParkedFor(phase); // volatile, then drained() re-checks: Dekker with unlock()
+                                                         // and token closes; record exits load it without a fence
                     parked = true;
                     continue;
                 }
@@ -574,32 +712,9 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         }
     }
 
-    private void expungeCollectedThreads() {
-        for (Object ref; (ref = collectedThreads.poll()) != null; ) {
-            ThreadEntry e = (ThreadEntry) ref;
-            threadRegistry.remove(e);
-            releaseIfOpen(e.state);
-        }
-    }
-
     private void releaseSectionsOfDeadThreads() {
-        expungeCollectedThreads();
-        for (ThreadEntry e : threadRegistry) {
-            Thread t = e.get();
-            if (t == null || !t.isAlive()) {
-                threadRegistry.remove(e);
-                releaseIfOpen(e.state);
-            }
-        }
-    }
-
-    private void releaseIfOpen(ThreadState ts) {
-        long token = ts.loOpenToken();
-        if (token != 0 && ts.casOpenToken(token, 0L)) {
-            LOG.log(System.Logger.Level.WARNING, "jrcu: reader thread '" + ts.threadName + "' of " + name
-                    + " terminated inside a read section; released so that grace periods go on");
-            unlock(stripeOfToken(token), (int) token & 1);
-        }
+        records.releaseDeadReaders();
+        stripedThreads.releaseSectionsOfDeadThreads();
     }
 
     @Override
@@ -615,20 +730,19 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             }
         }
         int threads = 0;
-        for (ThreadEntry e : threadRegistry) {
-            long token = e.state.loOpenToken();
-            Thread t = e.get();
-            if (token != 0 && ((int) token & 1) == waitingPhase && threads++ < STALL_REPORT_LINES) {
-                out.append("\n\t'").append(e.state.threadName).append("' (")
-                        .append(t == null ? "collected" : (t.isVirtual() ? "virtual" : "platform") + " thread "
-                                + t.threadId() + ", " + t.getState())
-                        .append(") inside a read section on stripe ").append(stripeOfToken(token))
-                        .append(" for at least ").append(ageMillis).append(" ms");
-                if (t != null) {
-                    appendStack(out, t);
-                }
+        CounterRcu.CounterReader[] a = records.lvSlots();
+        for (int i = 0; i < a.length; i++) {
+            CounterRcu.CounterReader r = ReaderRegistry.laSlot(a, i);
+            long word = r == null ? 0 : r.laCtr();
+            if (word != 0 && (word & 1) == waitingPhase && threads++ < STALL_REPORT_LINES) {
+                Thread t = r.owner;
+                out.append("\n\t'").append(t.getName()).append("' (platform thread ").append(t.threadId())
+                        .append(", ").append(t.getState()).append(") inside a read section for at least ")
+                        .append(ageMillis).append(" ms");
+                appendStack(out, t);
             }
         }
+        threads = stripedThreads.describe(waitingPhase, ageMillis, out, threads, STALL_REPORT_LINES);
         if (threads > STALL_REPORT_LINES) {
             out.append("\n\tand ").append(threads - STALL_REPORT_LINES).append(" more thread(s) inside a read section");
         }
@@ -638,6 +752,11 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             return owner == null ? "" : ", '" + owner.threadName() + "', "
                     + TimeUnit.NANOSECONDS.toMillis(now - owner.openedNanos()) + " ms ago";
         });
+    }
+
+    /** Platform threads' records in the registry (tests). */
+    int registeredRecords() {
+        return records.registeredReaders();
     }
 
     /** Token-table slots the grace periods have read (tests; opaque load, see the field). */

@@ -100,7 +100,7 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         afterGracePeriodStart();
         if (++gracePeriodsSincePrune >= PRUNE_PERIOD) {  // counted: QSBR tokens make the numbers jump
             gracePeriodsSincePrune = 0;
-            pruneDeadReaders();
+            registry.releaseDeadReaders();
         }
     }
 
@@ -171,16 +171,6 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         } finally {
             if (marked) {
                 r.soWaiting(false);
-            }
-        }
-    }
-
-    private void pruneDeadReaders() {
-        CounterReader[] a = registry.lvSlots();
-        for (int i = 0; i < a.length; i++) {
-            CounterReader r = ReaderRegistry.laSlot(a, i);
-            if (r != null && !r.owner.isAlive()) {
-                registry.releaseDeadReader(r);
             }
         }
     }

@@ -681,11 +681,18 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
      *
      * @throws IllegalArgumentException when told to turn {@link Faults.Fault#NO_DOMAIN_THREAD} off
      */
+    /** Faults.Fault.READ_AS_VIRTUAL_THREAD for the calling thread; only bulletProof has that path. */
+    void readAsVirtualThread(boolean on) {
+        throw new IllegalArgumentException("the fault READ_AS_VIRTUAL_THREAD applies to bulletProof domains only, not "
+                + "to " + name);
+    }
+
     final void injectFault(Faults.Fault fault, boolean on) {
         switch (fault) {
             case SKIP_READER_WAIT -> skipReaderWait = on;
             case MANUAL_GRACE_PERIODS -> manualGracePeriods = on;
             case DOMAIN_THREAD_START_FAILS -> domainThread.startFails = on;
+            case READ_AS_VIRTUAL_THREAD -> readAsVirtualThread(on);
             case NO_DOMAIN_THREAD -> {
                 if (!on) {
                     throw new IllegalArgumentException("the fault NO_DOMAIN_THREAD cannot be turned off: the domain "

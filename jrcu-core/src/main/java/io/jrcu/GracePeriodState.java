@@ -57,6 +57,8 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
             "closing", boolean.class);
     private static final VarHandle PHASE = VarHandles.field(MethodHandles.lookup(), GracePeriodStateFields.class,
             "phase", int.class);
+    private static final VarHandle PARKED_FOR = VarHandles.field(MethodHandles.lookup(),
+            GracePeriodStateFields.class, "gracePeriodParkedFor", int.class);
 
     /**
      * Acquire load; pairs with the volatile CAS/increment in {@link #casStarted} and {@link #incStarted}, so a
@@ -126,5 +128,13 @@ final class GracePeriodState extends GracePeriodStatePadAfter {
     /** Volatile load: whether a grace period is parked waiting for sections of {@code phase} to end. */
     boolean lvGracePeriodParkedFor(int phase) {
         return gracePeriodParkedFor == phase + 1;
+    }
+
+    /**
+     * Opaque load of the same, for a platform thread's section exit (a release store, no fence: a wake-up it misses
+     * costs the parked grace period at most GracePeriodWait.MAX_PARK_NANOS, as memb's exit; see BulletProofRcu).
+     */
+    boolean loGracePeriodParkedFor(int phase) {
+        return (int) PARKED_FOR.getOpaque(this) == phase + 1;
     }
 }

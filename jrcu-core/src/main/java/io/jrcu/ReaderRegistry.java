@@ -214,6 +214,17 @@ final class ReaderRegistry {
         return slots.length;   // volatile
     }
 
+    /** Drops the record of every terminated owner, reporting and releasing those that died protected. */
+    void releaseDeadReaders() {
+        CounterReader[] a = lvSlots();
+        for (int i = 0; i < a.length; i++) {
+            CounterReader r = laSlot(a, i);
+            if (r != null && !r.owner.isAlive()) {
+                releaseDeadReader(r);
+            }
+        }
+    }
+
     /** The owner is dead: report it if it died protected, release its counter and drop the record. */
     void releaseDeadReader(CounterReader r) {
         String death;

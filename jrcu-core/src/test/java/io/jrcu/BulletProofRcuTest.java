@@ -5,6 +5,7 @@ import io.jrcu.CallbackConformanceTest.Probe;
 import io.jrcu.RcuConformanceTest.Box;
 import io.jrcu.TestThreads.Agent;
 import io.jrcu.TestThreads.Held;
+import io.jrcu.internal.Faults;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,7 +42,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * What only {@link BulletProofRcu} has: token sections ({@code readLockToken()} / {@code readUnlock(long)}) that
+ * What only {@link BulletProofRcu} has: platform threads' sections on records of their own beside virtual threads'
+ * sections on the striped counters, and token sections ({@code readLockToken()} / {@code readUnlock(long)}) that
  * belong to no thread and may end on any thread, and what they mean for callbacks and stall reports. The shared
  * contract is in {@link RcuConformanceTest} and {@link CallbackConformanceTest}.
  */
@@ -100,6 +102,158 @@ class BulletProofRcuTest extends DomainTestSupport {
         }
         assertThat(returned).isTrue();
         assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    // ------------------------------------------------------------------ platform threads' records
+
+    /** What a stall report of grace period {@code gp} would list now. */
+    private static String blockingReaders(BulletProofRcu rcu) {
+        StringBuilder report = new StringBuilder();
+        rcu.describeBlockingReaders(0, 0, report);
+        return report.toString();
+    }
+
+    @Test
+    void aPlatformThreadsSectionIsOnItsOwnRecordAndBlocksAGracePeriodUntilItEnds() throws Exception {
+        BulletProofRcu rcu = domain();
+        try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "record-reader")) {
+            reader.run(rcu::readLock);
+            assertThat(rcu.registeredRecords()).isEqualTo(1);
+            assertThat(rcu.synchronize(SHORT)).as("a grace period while the section is open").isFalse();
+            assertThat(blockingReaders(rcu)).contains("'record-reader-").contains("' (platform thread")
+                    .contains("inside a read section for at least").doesNotContain("stripe");
+            reader.run(rcu::readUnlock);
+        }
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    @Test
+    void virtualThreadsSectionsTakeTheStripesAndMakeNoRecord() throws Exception {
+        BulletProofRcu rcu = domain();
+        try (TestThreads threads = new TestThreads()) {
+            for (int i = 0; i < 20; i++) {
+                threads.virtual("virtual-reader", () -> rcu.read().close());
+            }
+            threads.join();
+            try (Agent reader = threads.agent(true, "virtual-holder")) {
+                reader.run(rcu::readLock);
+                assertThat(rcu.synchronize(SHORT)).as("a grace period while the section is open").isFalse();
+                assertThat(blockingReaders(rcu)).contains("open section(s) of phase")
+                        .contains("'virtual-holder-").contains("' (virtual thread");
+                reader.run(rcu::readUnlock);
+            }
+        }
+        assertThat(rcu.registeredRecords()).as("virtual threads are never in the records' registry").isZero();
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    /**
+     * One grace period waits for a record's section and a striped section at once: it goes on waiting when either
+     * ends alone (each order), and returns once both have.
+     */
+    @ParameterizedTest(name = "the platform thread's ends first: {0}")
+    @ValueSource(booleans = {true, false})
+    void aPlatformThreadsSectionAndAVirtualThreadsSectionBothBlockTheSameGracePeriod(boolean platformFirst)
+            throws Exception {
+        BulletProofRcu rcu = domain();
+        AtomicBoolean returned = new AtomicBoolean();
+        try (TestThreads threads = new TestThreads(); Agent platform = threads.agent(false, "platform-reader");
+             Agent virtual = threads.agent(true, "virtual-reader")) {
+            platform.run(rcu::readLock);
+            virtual.run(rcu::readLock);
+            Thread writer = threads.platform("writer", () -> {
+                rcu.synchronize();
+                returned.set(true);
+            });
+            awaitBlockedIn(writer, "synchronize");
+            (platformFirst ? platform : virtual).run(rcu::readUnlock);
+            assertThat(writer.join(SHORT)).as("the other section is open").isFalse();
+            (platformFirst ? virtual : platform).run(rcu::readUnlock);
+            assertThat(writer.join(LONG)).as("both sections it waits for ended").isTrue();
+            assertThat(returned).isTrue();
+        }
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    /**
+     * A record section opened before the grace period's phase flip holds the flip's second step: the phase has
+     * flipped, and the grace period still waits. A section the thread opens after the flip (the new phase) does not.
+     */
+    @Test
+    void aRecordSectionOpenedBeforeThePhaseFlipBlocksTheSecondStep() throws Exception {
+        BulletProofRcu rcu = domain();
+        AtomicBoolean returned = new AtomicBoolean();
+        try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "record-reader")) {
+            int before = rcu.state.lvPhase();
+            reader.run(rcu::readLock);
+            Thread writer = threads.platform("writer", () -> {
+                rcu.synchronize();
+                returned.set(true);
+            });
+            awaitCondition("the first step's flip", LONG, () -> rcu.state.lvPhase() != before);
+            assertThat(writer.join(SHORT)).as("waits in its second step").isFalse();
+            reader.run(rcu::readUnlock);
+            reader.run(rcu::readLock);   // the new phase
+            assertThat(writer.join(LONG)).as("the section after the flip is not waited for").isTrue();
+            assertThat(returned).isTrue();
+            reader.run(rcu::readUnlock);
+        }
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    @Test
+    void aNestedRecordSectionEndsForGracePeriodsOnlyWithItsOutermostSection() throws Exception {
+        BulletProofRcu rcu = domain();
+        try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "nesting-reader")) {
+            reader.run(rcu::readLock);
+            reader.run(() -> rcu.read().close());
+            reader.run(rcu::readLock);
+            reader.run(rcu::readUnlock);
+            assertThat(rcu.synchronize(SHORT)).as("the outermost section is still open").isFalse();
+            reader.run(rcu::readUnlock);
+        }
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    /** The dead-thread search reports and releases a dead platform thread's open section and drops its record. */
+    @Test
+    void aPlatformThreadThatEndedInsideASectionIsReleasedAndItsRecordDropped() throws Exception {
+        BulletProofRcu rcu = domain(b -> b.stallTimeout(Duration.ofMillis(100)));
+        try (LogCapture log = LogCapture.start(); TestThreads threads = new TestThreads()) {
+            Thread dead = threads.platform("ends-inside-a-section", rcu::readLock);
+            assertThat(dead.join(LONG)).as("the reader ended").isTrue();
+            assertThat(rcu.registeredRecords()).isEqualTo(1);
+            assertThat(rcu.synchronize(LONG)).as("grace period after the reader died inside its section").isTrue();
+            assertThat(log.text()).contains("ends-inside-a-section").contains("terminated inside a read section");
+        }
+        assertThat(rcu.registeredRecords()).isZero();
+        assertThat(rcu.synchronize(LONG)).isTrue();
+    }
+
+    @Test
+    void readAsVirtualThreadMovesThePlatformThreadsSectionsToTheStripesAndBack() throws Exception {
+        BulletProofRcu rcu = domain();
+        try (TestThreads threads = new TestThreads(); Agent reader = threads.agent(false, "switching-reader")) {
+            reader.run(rcu::readLock);
+            assertThat(reader.thrown(() -> Faults.inject(rcu, Faults.Fault.READ_AS_VIRTUAL_THREAD, true)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("inside a read section");
+            reader.run(rcu::readUnlock);
+            reader.run(() -> Faults.inject(rcu, Faults.Fault.READ_AS_VIRTUAL_THREAD, true));
+            reader.run(rcu::readLock);
+            assertThat(rcu.synchronize(SHORT)).isFalse();
+            assertThat(blockingReaders(rcu)).contains("open section(s) of phase")
+                    .contains("'switching-reader-").contains("' (platform thread").contains("on stripe");
+            reader.run(rcu::readUnlock);
+            reader.run(() -> Faults.inject(rcu, Faults.Fault.READ_AS_VIRTUAL_THREAD, false));
+            reader.run(rcu::readLock);
+            assertThat(rcu.synchronize(SHORT)).isFalse();
+            assertThat(blockingReaders(rcu)).doesNotContain("stripe");
+            reader.run(rcu::readUnlock);
+        }
+        assertThat(rcu.synchronize(LONG)).isTrue();
+        Rcu memb = track(Rcu.memb());
+        assertThatThrownBy(() -> Faults.inject(memb, Faults.Fault.READ_AS_VIRTUAL_THREAD, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bulletProof domains only");
     }
 
     /** Runs {@code action} on a new thread and returns its result: token sections it opens are not this thread's. */

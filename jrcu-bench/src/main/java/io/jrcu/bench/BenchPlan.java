@@ -24,9 +24,12 @@ public record BenchPlan(List<Step> steps, Timing timing) {
     /** Package of the benchmarks; a benchmark's short name ({@code ReadSide.read}) is its name without it. */
     static final String PACKAGE = "io.jrcu.bench.";
 
-    /** The read-side implementations of the curated run: the limit, the kept handles, and the four peers. */
+    /**
+     * The read-side implementations of the curated run: the limit, the kept handles, bulletProof's token section,
+     * and the four peers.
+     */
     static final List<String> CURATED_READ_IMPLS = List.of("volatileRead", "membHandle", "qsbrHandle", "bpHandle",
-            "rwLock", "stampedRead", "refCount", "opOrder");
+            "bpToken", "rwLock", "stampedRead", "refCount", "opOrder");
     static final List<String> FLAVORS = List.of("memb", "qsbr", "bp");
     /** The maps of the curated run: RcuLongMap.get(key), ConcurrentHashMap, Agrona under StampedLock. */
     static final List<String> CURATED_MAP_IMPLS = List.of("jrcuGet", "chm", "agronaStamped");
@@ -130,6 +133,9 @@ public record BenchPlan(List<Step> steps, Timing timing) {
                 new Step("ReadSide\\.read", Map.of("impl", CURATED_READ_IMPLS), 2, true, List.of()),
                 // QSBR as DPDK uses it: no section, a quiescent state every 1, 16, 1024 reads, and its limit
                 new Step("QsbrQuiescent\\.(volatileRead|online)", Map.of(), 1, false, List.of()),
+                // a bulletProof section on a virtual thread
+                new Step("ReadSide\\.readVirtual", Map.of("impl", List.of("bpImplicit")), 1, true, List.of()),
+                new Step("ReadSide\\.readVirtual", Map.of("impl", List.of("bpImplicit")), 2, true, List.of()),
                 new Step("GracePeriod\\.synchronize", Map.of("flavor", FLAVORS, "readers", List.of("busy")), 1,
                         false, List.of()),
                 new Step("GracePeriodPeers\\.(arenaClose|opOrderBarrier)", Map.of(), 1, false, List.of()),

@@ -143,10 +143,13 @@ final class FigureCatalog {
                     : Kind.PEER;
             String shortLabel = kind == Kind.JRCU ? impl.replace("Handle", " handle").replace("Implicit", " read()")
                     .replace("Token", " token") : null;
-            String sameMethod = b.equals("ReadSide.read") ? "" : ", " + method;
+            String sameMethod = b.equals("ReadSide.read") ? ""
+                    : ", " + (method.equals("readVirtual") ? "on a virtual thread" : method);
+            // a read on a virtual thread is divided by the same limit: the volatile read on a JMH thread
+            String limitMethod = method.equals("readVirtual") ? "ReadSide.read" : b;
             return new Figure(Section.READ, kind, label + sameMethod, shortLabel,
                     kind == Kind.PEER ? Measurement.id(b, Map.of("impl", "membHandle"), m.threads()) : null,
-                    Measurement.id(b, Map.of("impl", "volatileRead"), m.threads()),
+                    Measurement.id(limitMethod, Map.of("impl", "volatileRead"), m.threads()),
                     READ_ORDER.getOrDefault(impl, 29) + (b.equals("ReadSide.read") ? 0 : 100));
         }
         if (b.startsWith("CallbackThroughput.")) {

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -27,6 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,6 +36,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.concurrent.locks.StampedLock;
+import java.util.function.LongSupplier;
 
 /**
  * The read side against the peers: one read-side critical section that loads the current version of a small
@@ -69,6 +72,14 @@ import java.util.concurrent.locks.StampedLock;
  *       during set-up ({@link MegamorphicCallSites}): what an application with several domain types pays. Only
  *       meaningful for the six jrcu handle and {@code rcu.read()} impls; for {@code bpToken} and the peers it
  *       measures the same as {@code read()}.</li>
+ *   <li>{@link #readVirtual}: as {@code read()}, but on a virtual thread. JMH's threads are platform threads, so
+ *       each JMH thread owns one long-lived virtual thread ({@link VirtualReaderThread}) that makes its own reader
+ *       (registers, opens sections, goes online and offline: all on the virtual thread) and runs
+ *       {@value #VIRTUAL_BATCH} reads per invocation; the invocation hands the batch over and waits for its sum
+ *       (two {@link SynchronousQueue} hand-offs, a park and an unpark each way: microseconds against the
+ *       milliseconds of the batch, so under 1% of the score for the jrcu impls). The score is nanoseconds per read
+ *       ({@code @OperationsPerInvocation}). What a bulletProof section costs where the thread is virtual; the
+ *       curated run measures {@code bpImplicit} this way.</li>
  * </ul>
  * Garbage stays bounded everywhere: a retired version is freed within a grace period (jrcu's callback budget and
  * the trial's check that every retired version was freed) or at once (the others).
@@ -80,6 +91,7 @@ import java.util.concurrent.locks.StampedLock;
  * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.read$' -t 1 -prof gc
  * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.read$' -t 2
  * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.read$' -p impl=bpToken,bpHandle -t 1   # then -t 2
+ * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.readVirtual' -p impl=bpImplicit,bpHandle -t 1   # then -t 2
  * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.updated'
  * java -jar jrcu-bench/target/benchmarks.jar 'ReadSide.readPolymorphic' -prof gc -jvmArgsAppend -XX:-DoEscapeAnalysis \
  *     -p impl=membHandle,membImplicit,qsbrHandle,qsbrImplicit,bpHandle,bpImplicit
@@ -99,6 +111,8 @@ public class ReadSide extends ForkedBenchmark {
     static final long UPDATE_INTERVAL_NANOS = 10_000;
     /** What a freed version's field holds; a reader returning it would have read freed memory. */
     static final long POISON = 0xDEAD_BEEFL;
+    /** Reads per invocation of {@link #readVirtual}: enough that the hand-off to the virtual thread is noise. */
+    static final int VIRTUAL_BATCH = 100_000;
 
     /** The read paths, named as {@code -p impl=} takes them. */
     public enum Impl {
@@ -220,6 +234,16 @@ public class ReadSide extends ForkedBenchmark {
         return thread.reader.read();
     }
 
+    /**
+     * {@value #VIRTUAL_BATCH} reads on the calling JMH thread's virtual thread; the score is per read. See the
+     * class documentation for the command.
+     */
+    @Benchmark
+    @OperationsPerInvocation(VIRTUAL_BATCH)
+    public long readVirtual(VirtualReaderThread thread) {
+        return thread.readBatch();
+    }
+
     /** The reader of the {@code updated} group: one read while {@link #updater} publishes new versions. */
     @Benchmark
     @Group("updated")
@@ -279,6 +303,108 @@ public class ReadSide extends ForkedBenchmark {
         public void unregister() {
             reader.close();
         }
+    }
+
+    /**
+     * A JMH thread's virtual thread, which makes its own {@link Reader} and runs everything on it: the reader's
+     * creation, {@code resume}/{@code pause} (QSBR online and offline, as {@link ReaderThread}) and the batches of
+     * {@link #readVirtual}. The JMH thread hands each task over through {@code tasks} and waits for its outcome on
+     * {@code outcomes}; a failure of the task is rethrown on the JMH thread. The virtual thread is joined in the
+     * trial's tear-down.
+     */
+    @State(Scope.Thread)
+    public static class VirtualReaderThread {
+        private final SynchronousQueue<LongSupplier> tasks = new SynchronousQueue<>();
+        private final SynchronousQueue<Outcome> outcomes = new SynchronousQueue<>();
+        private Thread virtual;
+        /** Made and used on the virtual thread only. */
+        private Reader reader;
+
+        private record Outcome(long value, RuntimeException failure) {
+        }
+
+        @Setup(Level.Trial)
+        public void start(ReadSide bench) {
+            virtual = Thread.ofVirtual().name("jmh-virtual-reader").start(this::serve);
+            run(() -> {
+                reader = bench.peer.newReader();
+                return 0;
+            });
+        }
+
+        private void serve() {
+            try {
+                for (LongSupplier task; (task = tasks.take()) != STOP; ) {
+                    Outcome outcome;
+                    try {
+                        outcome = new Outcome(task.getAsLong(), null);
+                    } catch (RuntimeException e) {
+                        outcome = new Outcome(0, e);
+                    }
+                    outcomes.put(outcome);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private long run(LongSupplier task) {
+            try {
+                tasks.put(task);
+                Outcome outcome = outcomes.take();
+                if (outcome.failure() != null) {
+                    throw new IllegalStateException("on the virtual reader thread", outcome.failure());
+                }
+                return outcome.value();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the virtual reader thread ran a task", e);
+            }
+        }
+
+        private final LongSupplier batch = () -> {
+            long sum = 0;
+            for (int i = 0; i < VIRTUAL_BATCH; i++) {
+                sum += reader.read();
+            }
+            return sum;
+        };
+
+        long readBatch() {
+            return run(batch);
+        }
+
+        @Setup(Level.Iteration)
+        public void resume() {
+            run(() -> {
+                reader.resume();
+                return 0;
+            });
+        }
+
+        @TearDown(Level.Iteration)
+        public void pause() {
+            run(() -> {
+                reader.pause();
+                return 0;
+            });
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws InterruptedException {
+            try {
+                run(() -> {
+                    reader.close();
+                    return 0;
+                });
+            } finally {
+                tasks.put(STOP);
+                virtual.join();
+            }
+        }
+
+        /** The task that ends {@link #serve}; compared by identity. */
+        private static final LongSupplier STOP = () -> 0;
     }
 
     /**

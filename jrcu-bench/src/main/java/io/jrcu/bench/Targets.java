@@ -7,8 +7,9 @@ import java.util.Optional;
 
 /**
  * The targets of issue 5 ("Targets"), of issue 13 (RcuLongMap's lookups), of issue 14 (RcuBytesMap's) and of issue
- * 15 (QSBR as DPDK uses it), each a ratio of two figures of the same run with a bound, evaluated on whatever the run
- * measured: a target whose figures are missing is reported as not measured, never as met.
+ * 15 (QSBR as DPDK uses it; bulletProof's section against memb's and the locks'), each a ratio of two figures of the
+ * same run with a bound, evaluated on whatever the run measured: a target whose figures are missing is reported as
+ * not measured, never as met.
  */
 final class Targets {
 
@@ -112,7 +113,19 @@ final class Targets {
             bytesMapRatio("RcuBytesMap get ÷ ConcurrentHashMap<ByteBuffer, byte[]>, 1 M entries, 2 readers",
                     "BytesMapLookup.read", "chm", 2, 1),
             bytesMapRatio("RcuBytesMap put + remove ÷ OHC's, 1 M entries", "BytesMapWrite.putRemove", "ohc", 1,
-                    0.5));
+                    0.5),
+            new Ratio("bulletProof kept handle ÷ memb kept handle, 1 thread", read("bpHandle", 1),
+                    read("membHandle", 1), true, 1.5),
+            new Ratio("bulletProof kept handle ÷ memb kept handle, 2 threads", read("bpHandle", 2),
+                    read("membHandle", 2), true, 1.5),
+            new Ratio("StampedLock read lock ÷ bulletProof kept handle, 1 thread", read("stampedRead", 1),
+                    read("bpHandle", 1), false, 1),
+            new Ratio("ReentrantReadWriteLock ÷ bulletProof kept handle, 1 thread", read("rwLock", 1),
+                    read("bpHandle", 1), false, 1),
+            new Ratio("AtomicInteger refcount ÷ bulletProof kept handle, 1 thread", read("refCount", 1),
+                    read("bpHandle", 1), false, 1),
+            new Ratio("Cassandra OpOrder ÷ bulletProof kept handle, 1 thread", read("opOrder", 1),
+                    read("bpHandle", 1), false, 1));
 
     /**
      * {@code benchmarks}' RcuArena of {@code flavor} against its malloc (measured once, in the memb trial: malloc

@@ -34,7 +34,16 @@ public final class Faults {
          * "unable to create native thread"), while the fault is on: the request that needed the thread throws it,
          * and a request after the fault is off starts the thread.
          */
-        DOMAIN_THREAD_START_FAILS
+        DOMAIN_THREAD_START_FAILS,
+        /**
+         * bulletProof only: the calling thread's read sections of the domain take the path a virtual thread's take
+         * (the striped counters, and the dead-thread registry a virtual thread's record is in) instead of its own
+         * per-thread record, while the fault is on; off, they use the record again. Lets tests and JCStress actors
+         * (platform threads) run a virtual thread's read-side code without the cost of a virtual thread. Set it
+         * outside any section of the domain: inside one it throws {@link IllegalStateException}; other flavors throw
+         * {@link IllegalArgumentException}.
+         */
+        READ_AS_VIRTUAL_THREAD
     }
 
     private Faults() {

@@ -8,7 +8,10 @@ import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.openjdk.jcstress.infra.results.II_Result;
+
+import java.util.concurrent.ThreadLocalRandom;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
@@ -31,11 +34,15 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * ({@code c = startPoll(); await(c)}), {@code Snapshot} ({@code c = snapshot(); await(c)}) and, for QSBR,
  * {@code StartCheck} ({@code t = start()}, then {@code check(t, false)} until true: the check looks at the readers
  * itself). {@code Guarantee.BulletProofTokenSynchronize} protects the reader with a bulletProof token section instead,
- * {@code BulletProofFarTokenSynchronize} with one in a slot outside the token table's first chunk. {@code MembFull*}
- * are memb built with {@code readerFences(FULL)} (readers fence, grace periods issue no membarrier); {@code Memb*}
- * use the default (asymmetric fences where membarrier is available: the forks have native access).
- * {@code Guarantee.Broken<Flavor>Synchronize}, {@code BrokenQsbrStartCheck}, {@code BrokenBulletProofTokenSynchronize}
- * and {@code BrokenBulletProofFarTokenSynchronize} are the deliberately broken twins: the same code against a domain
+ * {@code BulletProofFarTokenSynchronize} with one in a slot outside the token table's first chunk.
+ * {@code BulletProofMixedSynchronize} runs two read sections of one domain against one grace period, one on the
+ * platform thread's own record and one on the striped counters a virtual thread's section takes (see
+ * {@link Protection.Mixed}; the shape is below, at the test). {@code MembFull*} are memb built with
+ * {@code readerFences(FULL)} (readers fence, grace periods issue no membarrier); {@code Memb*} use the default
+ * (asymmetric fences where membarrier is available: the forks have native access).
+ * {@code Guarantee.Broken<Flavor>Synchronize}, {@code BrokenQsbrStartCheck}, {@code BrokenBulletProofTokenSynchronize},
+ * {@code BrokenBulletProofFarTokenSynchronize} and {@code BrokenBulletProofMixedSynchronize} are the deliberately
+ * broken twins: the same code against a domain
  * whose grace periods skip the wait for readers (and whose check sees every grace period ended), where {@code 0, 0} is
  * {@code ACCEPTABLE_INTERESTING} (the report shows how often the test caught it).
  */
@@ -48,6 +55,19 @@ public final class Guarantee {
     public static class Data {
         int x;
         int y;
+    }
+
+    /**
+     * The mixed tests' litmus data: {@code y} for the record's section, {@code z} for the striped one, and which of the
+     * reader's two sections comes first in this sample (a coin toss per sample: the second section of a sample is
+     * almost never in flight when the writer's grace period starts, so each path must come first in half of them).
+     */
+    @State
+    public static class MixedData {
+        int x;
+        int y;
+        int z;
+        final boolean stripedFirst = ThreadLocalRandom.current().nextBoolean();
     }
 
     // ------------------------------------------------------------------ the shared test logic
@@ -467,6 +487,99 @@ public final class Guarantee {
         @Actor
         public void reader(Data d, II_Result r) {
             protectedReadSide(F, d, r);
+        }
+    }
+
+    // ------------------------------------------------------------------ bulletProof: both thread-bound paths at once
+
+    /**
+     * {@code writer: x = 1; synchronize(); r1 = y; r3 = z}  ||  reader: {@code record section { y = 1; r2 = x }} and
+     * {@code striped section { z = 1; r4 = x }}, in the order the sample's coin chose. Each section with the writer is
+     * the store-buffering shape of the class documentation: {@code r1 == 0 && r2 == 0} (the grace period missed the
+     * record's section) and {@code r3 == 0 && r4 == 0} (it missed the striped one) are forbidden, whatever the other
+     * pair shows. The reader is one actor (JCStress runs no more actors than there are CPUs, and CI has two), so its
+     * two sections follow each other; the grace period may overlap either, or both.
+     */
+    static void writeThenSynchronizeBoth(Protection.Mixed f, MixedData d, IIII_Result r) {
+        d.x = 1;
+        f.rcu.synchronize();
+        r.r1 = d.y;
+        r.r3 = d.z;
+    }
+
+    static void recordAndStripedReadSides(Protection.Mixed f, MixedData d, IIII_Result r) {
+        if (d.stripedFirst) {
+            stripedReadSide(f, d, r);
+            recordReadSide(f, d, r);
+        } else {
+            recordReadSide(f, d, r);
+            stripedReadSide(f, d, r);
+        }
+    }
+
+    private static void recordReadSide(Protection.Mixed f, MixedData d, IIII_Result r) {
+        f.record.enter();
+        d.y = 1;
+        r.r2 = d.x;
+        f.record.exit();
+    }
+
+    private static void stripedReadSide(Protection.Mixed f, MixedData d, IIII_Result r) {
+        f.striped.enter();
+        d.z = 1;
+        r.r4 = d.x;
+        f.striped.exit();
+    }
+
+    @Outcome(id = {"1, 0, 1, 0", "1, 0, 0, 1", "1, 0, 1, 1", "0, 1, 1, 0", "0, 1, 0, 1", "0, 1, 1, 1", "1, 1, 1, 0",
+            "1, 1, 0, 1", "1, 1, 1, 1"}, expect = ACCEPTABLE,
+            desc = "Each reader was protected before the grace period (the writer sees its write) or after it began.")
+    @Outcome(expect = FORBIDDEN,
+            desc = "Grace period ended while a reader that saw neither write (record: r1, r2; stripes: r3, r4) was "
+                    + "still protected.")
+    @Description("RCU guarantee, both bulletProof thread-bound paths against one grace period: x=1; grace period; "
+            + "r1=y; r3=z  ||  record section { y=1; r2=x } and striped section { z=1; r4=x }, in either order")
+    static final class MixedOutcomes {
+    }
+
+    @Outcome(id = {"0, 0, 0, 0", "0, 0, 0, 1", "0, 0, 1, 0", "0, 0, 1, 1"}, expect = ACCEPTABLE_INTERESTING,
+            desc = "Caught on the record: the broken grace period did not wait for the platform thread's section.")
+    @Outcome(id = {"0, 1, 0, 0", "1, 0, 0, 0", "1, 1, 0, 0"}, expect = ACCEPTABLE_INTERESTING,
+            desc = "Caught on the stripes: the broken grace period did not wait for the virtual-path section.")
+    @Outcome(expect = ACCEPTABLE, desc = "Each reader was protected before the grace period or after it began.")
+    @Description("BROKEN TWIN (grace periods skip the reader wait): 0, 0 on either pair shows the litmus can fail.")
+    static final class BrokenMixedOutcomes {
+    }
+
+    @JCStressTest
+    @JCStressMeta(MixedOutcomes.class)
+    public static class BulletProofMixedSynchronize {
+        static final Protection.Mixed F = Protection.bulletProofMixed();
+
+        @Actor
+        public void writer(MixedData d, IIII_Result r) {
+            writeThenSynchronizeBoth(F, d, r);
+        }
+
+        @Actor
+        public void reader(MixedData d, IIII_Result r) {
+            recordAndStripedReadSides(F, d, r);
+        }
+    }
+
+    @JCStressTest
+    @JCStressMeta(BrokenMixedOutcomes.class)
+    public static class BrokenBulletProofMixedSynchronize {
+        static final Protection.Mixed F = Protection.brokenBulletProofMixed();
+
+        @Actor
+        public void writer(MixedData d, IIII_Result r) {
+            writeThenSynchronizeBoth(F, d, r);
+        }
+
+        @Actor
+        public void reader(MixedData d, IIII_Result r) {
+            recordAndStripedReadSides(F, d, r);
         }
     }
 }

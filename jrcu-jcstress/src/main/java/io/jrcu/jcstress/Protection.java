@@ -19,6 +19,9 @@ import io.jrcu.testkit.Flavor;
  *       reader fences (asymmetric: the forks have native access) and, in the {@code MembFull*} tests, with
  *       {@code readerFences(FULL)};</li>
  *   <li>bulletProof tokens: a token section ({@code readLockToken()} / {@code readUnlock(token)});</li>
+ *   <li>bulletProof mixed ({@link Mixed}): read-side sections of one domain on the platform-thread path (the
+ *       thread's own record) or on the virtual-thread path (the striped counters), the second through
+ *       {@link Faults.Fault#READ_AS_VIRTUAL_THREAD} (see there for why);</li>
  *   <li>bulletProof far tokens: a token section in a slot outside the token table's first chunk, found by random
  *       probes (the domain's table has grown, and the thread's hint slot is taken while it opens);</li>
  *   <li>qsbr: being online. The actor thread registers on its first use (JCStress reuses actor threads), goes
@@ -77,6 +80,14 @@ abstract class Protection {
         return new FarTokens((BulletProofRcu) Flavor.BULLET_PROOF.build(b -> b.name("jcstress-bp-far-token")));
     }
 
+    static Mixed bulletProofMixed() {
+        return new Mixed(Flavor.BULLET_PROOF.build(b -> b.name("jcstress-bp-mixed")));
+    }
+
+    static Mixed brokenBulletProofMixed() {
+        return new Mixed(Flavor.BULLET_PROOF.buildBroken(b -> b.name("jcstress-bp-mixed-broken")));
+    }
+
     static Protection brokenMemb() {
         return of(Flavor.MEMB.buildBroken(b -> b.name("jcstress-memb-broken")));
     }
@@ -117,6 +128,54 @@ abstract class Protection {
         @Override
         void exit() {
             rcu.readUnlock();
+        }
+    }
+
+    /**
+     * One bulletProof domain read along both of its thread-bound paths: {@link #record} opens a section on the calling
+     * platform thread's own record, {@link #striped} on the striped counters a virtual thread's section takes.
+     * JCStress actors are platform threads, and a virtual thread started or woken per sample would cost far more than
+     * the race window the test needs; so {@code striped} switches the actor thread's record to the virtual threads'
+     * path with {@link Faults.Fault#READ_AS_VIRTUAL_THREAD}, which runs exactly the code a virtual thread's record runs
+     * (only the decision, {@code Thread.isVirtual()} when the record is made, is skipped). Each path sets the mode of
+     * the calling thread when it differs, outside any section: a flag on the thread's record, so one actor can open
+     * a section on each path in turn.
+     */
+    static final class Mixed {
+        final Rcu rcu;
+        final Protection record;
+        final Protection striped;
+        /** Whether the calling thread's sections take the striped path now. */
+        private final ThreadLocal<boolean[]> stripedNow = ThreadLocal.withInitial(() -> new boolean[1]);
+
+        private Mixed(Rcu rcu) {
+            this.rcu = rcu;
+            this.record = new Path(rcu, false);
+            this.striped = new Path(rcu, true);
+        }
+
+        private final class Path extends Protection {
+            private final boolean stripes;
+
+            Path(Rcu rcu, boolean stripes) {
+                super(rcu);
+                this.stripes = stripes;
+            }
+
+            @Override
+            void enter() {
+                boolean[] now = stripedNow.get();
+                if (now[0] != stripes) {
+                    Faults.inject(rcu, Faults.Fault.READ_AS_VIRTUAL_THREAD, stripes);
+                    now[0] = stripes;
+                }
+                rcu.readLock();
+            }
+
+            @Override
+            void exit() {
+                rcu.readUnlock();
+            }
         }
     }
 
