@@ -10,7 +10,6 @@ import io.jrcu.internal.BackoffIdle;
 import io.jrcu.internal.Bridge;
 import io.jrcu.internal.DeferRing;
 import io.jrcu.internal.Faults;
-import io.jrcu.internal.HugePages;
 import io.jrcu.internal.JfrEvents;
 import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.internal.Membarrier;
@@ -55,7 +54,7 @@ class LayerTest {
     }
 
     static final Class<?>[] SUPPORT = {VarHandles.class, BackoffIdle.class, Uninterruptibly.class, Membarrier.class,
-            NativeCpu.class, HugePages.class, JfrEvents.class, DebugProtection.class};
+            NativeCpu.class, JfrEvents.class, DebugProtection.class};
     static final Class<?>[] API = {Rcu.class, RcuReader.class, ReadSection.class, RcuBuilder.class, RcuCallback.class,
             CallbackWorker.class, CallbackWorkers.class, WorkerOptions.class, Backpressure.class, RcuStats.class,
             RcuReference.class, LibraryVersion.class};

@@ -1,7 +1,5 @@
 package io.jrcu.map;
 
-import io.jrcu.internal.HugePages;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -56,8 +54,7 @@ final class LongTable {
     LongTable(int capacity, long generation) {
         this.arena = Arena.ofShared();
         try {
-            // huge pages where Linux offers them: readers probe the table at random (internal.HugePages)
-            this.entries = HugePages.allocateZeroed(arena, tableBytes(capacity), TABLE_ALIGNMENT);
+            this.entries = arena.allocate(tableBytes(capacity), TABLE_ALIGNMENT);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
