@@ -676,17 +676,17 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
         }
     }
 
-    /**
-     * Turns a fault on or off; reached through {@link Faults#inject}.
-     *
-     * @throws IllegalArgumentException when told to turn {@link Faults.Fault#NO_DOMAIN_THREAD} off
-     */
     /** Faults.Fault.READ_AS_VIRTUAL_THREAD for the calling thread; only bulletProof has that path. */
     void readAsVirtualThread(boolean on) {
         throw new IllegalArgumentException("the fault READ_AS_VIRTUAL_THREAD applies to bulletProof domains only, not "
                 + "to " + name);
     }
 
+    /**
+     * Turns a fault on or off; reached through {@link Faults#inject}.
+     *
+     * @throws IllegalArgumentException when told to turn {@link Faults.Fault#NO_DOMAIN_THREAD} off
+     */
     final void injectFault(Faults.Fault fault, boolean on) {
         switch (fault) {
             case SKIP_READER_WAIT -> skipReaderWait = on;

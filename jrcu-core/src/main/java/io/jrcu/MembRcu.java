@@ -56,7 +56,7 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
      *           after it sees the writer's unlinks and the new started. This is liburcu memb's argument; it rests
      *           on the kernel's guarantee and HotSpot's compilation of fences, not on the Java memory model, so
      *           JCStress (with C2's scheduling randomizers) checks it in both modes. The record keeps the domain's
-     *           choice in a final field beside state and debug, which entry reads anyway: one predictable branch.)
+     *           choice in a final field beside state, which entry reads anyway: one predictable branch.)
      *           if closing: undo, throw   (after the fence: a reader the final grace period missed sees closing)
      *   exit:   ctr = 0             release store; partner: the acquire load of ctr in the scan, so the section's
      *                               accesses happen-before the end of the grace period

@@ -9,8 +9,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The registry of a memb or QSBR domain's reader records ({@link CounterRcu.CounterReader}): registration, removal,
- * and dropping the records of terminated threads. The grace period that scans it is {@link CounterRcu}'s.
+ * The registry of a domain's reader records ({@link CounterRcu.CounterReader}: memb's, QSBR's, and bulletProof's for
+ * platform threads): registration, removal, and dropping the records of terminated threads. The grace periods that
+ * scan it are CounterRcu's and BulletProofRcu's.
  */
 final class ReaderRegistry {
     /*
@@ -37,14 +38,14 @@ final class ReaderRegistry {
      * (the owner check stays one compare) and leaves the ReadSection objects of the dead owner bound to a retired
      * record. A grace period drops them too: every PRUNE_PERIOD grace periods (for a registry nobody registers with any
      * more) and when it finds that it waits for a dead reader. Liveness is asked of the thread (isAlive: one volatile
-     * load for a virtual thread), not learned from a weak reference and a ReferenceQueue as in BulletProofRcu's thread
-     * registry: that learns of a death only after a collection found the thread unreachable, and a record could not
-     * hold its owner (the owner check compares it) without keeping it reachable.
+     * load for a virtual thread), not learned from a weak reference and a ReferenceQueue as in StripedThreads
+     * (bulletProof's virtual threads): that learns of a death only after a collection found the thread unreachable,
+     * and a record could not hold its owner (the owner check compares it) without keeping it reachable.
      *
      * Why dropping is safe while a grace period runs. A record is dropped only when its owner's Thread.isAlive()
      * is false: the owner is terminated and every action of it happens-before that observation (JLS 17.4.4), so
-     * it is in no section and never writes the record again. A record whose owner died protected (memb: inside a
-     * section; QSBR: online) is reported and its counter released (release store; partner: the scan's acquire
+     * it is in no section and never writes the record again. A record whose owner died protected (memb, bulletProof:
+     * inside a section; QSBR: online) is reported and its counter released (release store; partner: the scan's acquire
      * load, so the dead owner's accesses happen-before the end of the grace period that sees 0); the release and
      * the drop happen once, under registryLock, whoever finds the record first (a registration, the prune, or a
      * grace period waiting for it). A grace period holding the record (an older array, or waiting in awaitReader)

@@ -76,10 +76,10 @@ import static io.jrcu.map.RcuLongMapDescriptor.isState;
  * {@link NullPointerException}. A {@link ByteBuffer}'s bytes are those from its position to its limit (its position
  * is not changed).
  *
- * <p><b>Native access.</b> The map reads records by address through a segment that spans the address space (bound to
- * the map's lifetime, so reads after {@link #close()} throw): a restricted method. Grant the module native access
- * ({@code --enable-native-access=io.jrcu}, or {@code ALL-UNNAMED} on the class path), or the JDK prints a warning when
- * the first map is built.
+ * <p><b>Native access.</b> Records are read through a segment spanning the address space (bound to the map's life:
+ * reads after {@link #close()} throw), made by a restricted method: grant native access ({@code
+ * --enable-native-access=io.jrcu}, or {@code ALL-UNNAMED}), or the first map built prints the JDK's warning (with
+ * {@code --illegal-native-access=deny} it throws the JDK's {@link IllegalCallerException} and leaves nothing behind).
  */
 public final class RcuBytesMap implements AutoCloseable {
     /*
@@ -166,9 +166,14 @@ public final class RcuBytesMap implements AutoCloseable {
         this.maxValueBytes = b.maxValueBytes;
         long record = recordBytes(maxKeyBytes, maxValueBytes);
         long chunk = Math.max(1 << 20, Long.highestOneBit(record - 1) << 1);   // every record fits a chunk
-        RcuArena arena = RcuArena.builder(rcu).name("RcuBytesMap").chunkSize(chunk).debug(b.debugArena).build();
         this.liveness = Arena.ofShared();
-        this.memory = MemorySegment.NULL.reinterpret(Long.MAX_VALUE, liveness, null);
+        try {   // restricted: before the arena exists, so that a JVM denying native access leaves nothing behind
+            this.memory = MemorySegment.NULL.reinterpret(Long.MAX_VALUE, liveness, null);
+        } catch (RuntimeException e) {
+            liveness.close();
+            throw e;
+        }
+        RcuArena arena = RcuArena.builder(rcu).name("RcuBytesMap").chunkSize(chunk).debug(b.debugArena).build();
         // last: publishes the first table
         this.writer = new BytesMapWriter(this, rcu, flavor, arena, b.reclamation, b.maxEntries, b.initialCapacity,
                 b.brokenEarlyFree);
