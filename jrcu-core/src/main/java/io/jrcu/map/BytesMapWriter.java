@@ -6,9 +6,7 @@ import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.map.RcuLongMap.Reclamation;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.locks.ReentrantLock;
 
-import static io.jrcu.map.RcuBytesMapDescriptor.home;
 import static io.jrcu.map.RcuBytesMapDescriptor.keyLength;
 import static io.jrcu.map.RcuBytesMapDescriptor.recordBytes;
 import static io.jrcu.map.RcuBytesMapDescriptor.valueLength;
@@ -22,7 +20,7 @@ import static io.jrcu.map.RcuLongMapDescriptor.isState;
  * freed to the map's {@link RcuArena}; tables are rebuilt, published and released through a {@link TableKeeper}, and
  * removed index entries reclaimed through an {@link EntryReclaimer}, as for an {@link RcuLongMap}.
  */
-final class BytesMapWriter {
+final class BytesMapWriter extends TableWriter {
     /*
      * Design: LongMapWriter's (its overview has the invariants (1)-(3) on index entries, which hold here unchanged),
      * with a record in the arena as an entry's value:
@@ -54,34 +52,17 @@ final class BytesMapWriter {
     private static final int NO_SLOT = Integer.MIN_VALUE;
 
     private final RcuBytesMap map;
-    private final Rcu rcu;
-    private final LibraryFlavor flavor;
     final RcuArena arena;
-    final Reclamation reclamation;
-    /** 0: unbounded. */
-    final int maxEntries;
-    private final int minCapacity;
     /** The broken twin of the tests: a replaced or removed record is overwritten before its grace period. */
     private final boolean brokenEarlyFree;
-
-    private final ReentrantLock writeLock = new ReentrantLock();
-    private final EntryReclaimer reclaimer;
-    private final TableKeeper tables;
 
     /** The writer of {@code map}; publishes the map's first table. The map's fields readers load are set before. */
     BytesMapWriter(RcuBytesMap map, Rcu rcu, LibraryFlavor flavor, RcuArena arena, Reclamation reclamation,
                    int maxEntries, int initialCapacity, boolean brokenEarlyFree) {
+        super("RcuBytesMap", rcu, flavor, reclamation, maxEntries, initialCapacity, map::laTable, map::srTable, false);
         this.map = map;
-        this.rcu = rcu;
-        this.flavor = flavor;
         this.arena = arena;
-        this.reclamation = reclamation;
-        this.maxEntries = maxEntries;
         this.brokenEarlyFree = brokenEarlyFree;
-        this.minCapacity = LongMapWriter.powerOfTwoFor(maxEntries > 0 ? maxEntries : initialCapacity);
-        this.reclaimer = new EntryReclaimer(map::laTable, rcu, "RcuBytesMap");
-        this.tables = new TableKeeper(rcu, flavor, "RcuBytesMap", map::srTable);
-        map.srTable(tables.allocate(minCapacity));   // release; pairs with the getAcquire in readers
     }
 
     // ------------------------------------------------------------------ writes
@@ -210,37 +191,6 @@ final class BytesMapWriter {
         map.releaseMemory();
     }
 
-    /** Turns a live entry into a tombstone and queues it (DEFER_QUEUE); may shrink the table (writer lock). */
-    private void unlink(LongTable t, int slot) {
-        t.keyRelease(slot, DELETED);   // release; pairs with the keyAcquire in readers (the entry is gone)
-        t.live--;
-        t.pending++;
-        map.srSize(map.size() - 1);
-        if (reclamation == Reclamation.DEFER_QUEUE) {
-            reclaimer.enqueue(t, slot);
-        }
-        if (maxEntries == 0 && t.capacity > minCapacity && t.live < t.capacity / 8) {
-            tables.retireLater(t);
-            tables.rebuild(t, capacityFor(t.live), BytesMapWriter::homeOf);
-        }
-    }
-
-    /** SYNC mode, after unlock: waits for a grace period, then frees the entry if its table is still current. */
-    private void afterUnlink(LongTable t, int slot) {
-        if (reclamation != Reclamation.SYNC) {
-            return;
-        }
-        rcu.synchronize();
-        writeLock.lock();
-        try {
-            if (current() == t && t.keyPlain(slot) == DELETED) {
-                EntryReclaimer.markFree(t, slot);
-            }
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
     /** In a bounded map: live + pending below the limit after reclaiming what has passed, else throws. Writer lock. */
     private void haveRoom(LongTable t) {
         if (maxEntries == 0 || t.live + t.pending < maxEntries) {
@@ -263,7 +213,7 @@ final class BytesMapWriter {
             reclaimer.reclaimPassed(Integer.MAX_VALUE);
             if (t.used + 1 > t.maxUsed) {
                 tables.retireLater(t);
-                t = tables.rebuild(t, capacityFor(t.live + 1), BytesMapWriter::homeOf);
+                t = tables.rebuild(t, capacityFor(t.live + 1), this::home);
             }
             slot = -1 - find(t, word, key, koffset, klength);
         }
@@ -273,7 +223,7 @@ final class BytesMapWriter {
         t.live++;
         t.valuePlain(slot, record);     // unreachable until the key's release store below
         t.keyRelease(slot, word);       // release; pairs with the keyAcquire in readers (publishes the record)
-        map.srSize(map.size() + 1);
+        srSize(size() + 1);
     }
 
     /**
@@ -282,7 +232,7 @@ final class BytesMapWriter {
      */
     private int find(LongTable t, long word, Object key, long koffset, int klength) {
         int mask = t.mask;
-        int slot = home(word, mask);
+        int slot = RcuBytesMapDescriptor.home(word, mask);
         int firstFree = -1;
         for (int probes = 0; probes <= mask; probes++) {
             long w = t.keyPlain(slot);
@@ -298,10 +248,6 @@ final class BytesMapWriter {
             slot = (slot + 1) & mask;
         }
         return firstFree >= 0 ? -1 - firstFree : NO_SLOT;
-    }
-
-    private static int homeOf(long word) {
-        return home(word, -1);
     }
 
     /** A new record of the key and value bytes; its address (writer lock; published by the caller). */
@@ -327,46 +273,30 @@ final class BytesMapWriter {
         }
     }
 
-    /** Capacity of a table rebuilt for {@code entries} live entries: a bounded map keeps its size. */
-    private int capacityFor(long entries) {
-        return maxEntries > 0 ? minCapacity : Math.max(minCapacity, LongMapWriter.powerOfTwoFor(entries));
-    }
-
     // ------------------------------------------------------------------ the writer lock and its checks
 
-    /** Takes the writer lock after the checks every write makes; throws with the lock released. */
-    private void lock(String operation) {
-        checkWritable(operation);
-        writeLock.lock();
-        if (map.laTable() == LongTable.CLOSED) {   // acquire; pairs with the srTable in close
-            writeLock.unlock();
-            throw map.closed(operation);
-        }
-    }
-
-    /** Releases the writer lock, then retires the table the write replaced, if any. */
-    private void unlock() {
-        LongTable old = tables.takeRetired();
-        writeLock.unlock();
-        tables.retire(old);
-    }
-
-    /** The checks every write makes before it takes the lock: the map and its domain are open, SYNC may block. */
-    private void checkWritable(String operation) {
-        if (map.laTable() == LongTable.CLOSED) {   // acquire; pairs with the srTable in close
-            throw map.closed(operation);
-        }
-        if (!flavor.isOpen()) {
-            throw new IllegalStateException("RcuBytesMap." + operation + " on a map of " + flavor.name()
-                    + ", which is closed or closing");
-        }
-        if (reclamation == Reclamation.SYNC) {
-            flavor.checkCanBlock("RcuBytesMap." + operation + " in SYNC mode");
-        }
-    }
-
-    /** The current table (writer lock, checked open). */
-    private LongTable current() {
+    @Override
+    LongTable current() {
         return map.laTable();   // acquire; pairs with srTable
+    }
+
+    @Override
+    IllegalStateException closed(String operation) {
+        return map.closed(operation);
+    }
+
+    @Override
+    long size() {
+        return map.size();
+    }
+
+    @Override
+    void srSize(long n) {
+        map.srSize(n);   // release; pairs with the getAcquire in RcuBytesMap.size()
+    }
+
+    @Override
+    int home(long word) {
+        return RcuBytesMapDescriptor.home(word, -1);
     }
 }

@@ -5,13 +5,11 @@ import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.map.RcuLongMap.Reclamation;
 import io.jrcu.map.RcuLongMap.Stats;
 
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongBinaryOperator;
 
 import static io.jrcu.map.RcuLongMapDescriptor.DELETED;
 import static io.jrcu.map.RcuLongMapDescriptor.EMPTY;
 import static io.jrcu.map.RcuLongMapDescriptor.FREE;
-import static io.jrcu.map.RcuLongMapDescriptor.MAX_CAPACITY;
 import static io.jrcu.map.RcuLongMapDescriptor.STATE_COUNT;
 import static io.jrcu.map.RcuLongMapDescriptor.decode;
 import static io.jrcu.map.RcuLongMapDescriptor.encode;
@@ -23,7 +21,7 @@ import static io.jrcu.map.RcuLongMapDescriptor.isState;
  * map's public write methods check their arguments and call this; the map keeps the fields readers load (the table,
  * the size, the reserved keys' values) and this class stores them through the map's accessors.
  */
-final class LongMapWriter {
+final class LongMapWriter extends TableWriter {
     /*
      * Design (DPDK rte_hash's key-store slots freed through a token FIFO, liburcu rculfhash's removal with call_rcu,
      * QEMU's resizable array published as a copy); the readers' side and the complete pairing table are in
@@ -70,23 +68,9 @@ final class LongMapWriter {
     private static final int NO_SLOT = Integer.MIN_VALUE;
 
     private final RcuLongMap map;
-    private final Rcu rcu;
-    private final LibraryFlavor flavor;
     private final long missingValue;
-    final Reclamation reclamation;
-    /** 0: unbounded. */
-    final int maxEntries;
-    private final int minCapacity;
-    /** The deliberately broken twin of the tests: a removed entry is reused before its grace period. */
-    private final boolean brokenEarlyReuse;
-
-    private final ReentrantLock writeLock = new ReentrantLock();
-    /** The FIFO of removed entries (DEFER_QUEUE only). */
-    private final EntryReclaimer reclaimer;
     /** Reserved keys present (writer lock). */
     private int reservedCount;
-    /** The tables: allocation, rebuild, publication, release. */
-    private final TableKeeper tables;
 
     /**
      * The writer of {@code map}; publishes the map's first table, sized for {@code maxEntries} if bounded, else for
@@ -94,17 +78,10 @@ final class LongMapWriter {
      */
     LongMapWriter(RcuLongMap map, Rcu rcu, LibraryFlavor flavor, long missingValue, Reclamation reclamation,
                   int maxEntries, int initialCapacity, boolean brokenEarlyReuse) {
+        super("RcuLongMap", rcu, flavor, reclamation, maxEntries, initialCapacity, map::laTable, map::srTable,
+                brokenEarlyReuse);
         this.map = map;
-        this.rcu = rcu;
-        this.flavor = flavor;
         this.missingValue = missingValue;
-        this.reclamation = reclamation;
-        this.maxEntries = maxEntries;
-        this.brokenEarlyReuse = brokenEarlyReuse;
-        this.minCapacity = powerOfTwoFor(maxEntries > 0 ? maxEntries : initialCapacity);
-        this.reclaimer = new EntryReclaimer(map::laTable, rcu, "RcuLongMap");
-        this.tables = new TableKeeper(rcu, flavor, "RcuLongMap", map::srTable);
-        map.srTable(tables.allocate(minCapacity));   // release; pairs with the getAcquire in readers
     }
 
     // ------------------------------------------------------------------ writes
@@ -133,7 +110,7 @@ final class LongMapWriter {
                     map.srReserved((int) stored, value);
                     if (boxed == null) {
                         reservedCount++;
-                        map.srSize(map.size() + 1);
+                        srSize(size() + 1);
                     }
                 }
                 return flag ? (store ? STORED : NOT_STORED) : old;
@@ -182,7 +159,7 @@ final class LongMapWriter {
                 map.srReserved((int) stored, next == missingValue ? null : next);
                 int delta = (boxed == null ? 1 : 0) - (next == missingValue ? 1 : 0);
                 reservedCount += delta;
-                map.srSize(map.size() + delta);
+                srSize(size() + delta);
                 return next;
             }
             reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
@@ -227,7 +204,7 @@ final class LongMapWriter {
                 }
                 map.srReserved((int) stored, null);
                 reservedCount--;
-                map.srSize(map.size() - 1);
+                srSize(size() - 1);
                 return boxed;
             }
             reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
@@ -302,39 +279,6 @@ final class LongMapWriter {
         reservedCount = 0;
     }
 
-    /** Turns a live entry into a tombstone and queues it (DEFER_QUEUE); may shrink the table (writer lock). */
-    private void unlink(LongTable t, int slot) {
-        t.keyRelease(slot, DELETED);   // release; pairs with the keyAcquire in readers (the entry is gone)
-        t.live--;
-        t.pending++;
-        map.srSize(map.size() - 1);
-        if (brokenEarlyReuse) {
-            EntryReclaimer.markFree(t, slot);   // the broken twin: reusable before any grace period
-        } else if (reclamation == Reclamation.DEFER_QUEUE) {
-            reclaimer.enqueue(t, slot);
-        }
-        if (maxEntries == 0 && t.capacity > minCapacity && t.live < t.capacity / 8) {
-            tables.retireLater(t);
-            tables.rebuild(t, capacityFor(t.live), this::home);
-        }
-    }
-
-    /** SYNC mode, after unlock: waits for a grace period, then frees the entry if its table is still current. */
-    private void afterUnlink(LongTable t, int slot) {
-        if (reclamation != Reclamation.SYNC) {
-            return;
-        }
-        rcu.synchronize();
-        writeLock.lock();
-        try {
-            if (current() == t && t.keyPlain(slot) == DELETED) {
-                EntryReclaimer.markFree(t, slot);
-            }
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
     /**
      * Whether a new entry fits: in a bounded map, live + pending below the limit after reclaiming what has passed
      * (and one non-blocking attempt to advance the oldest cookie). A full map throws for put, returns false for
@@ -374,7 +318,7 @@ final class LongMapWriter {
         t.live++;
         t.valuePlain(slot, value);       // unreachable until the key's release store below
         t.keyRelease(slot, stored);      // release; pairs with the keyAcquire in readers (publishes the value)
-        map.srSize(map.size() + 1);
+        srSize(size() + 1);
     }
 
     /**
@@ -403,69 +347,40 @@ final class LongMapWriter {
 
     // ------------------------------------------------------------------ tables: rebuild, publish, retire
 
-    /** The first slot of the probe of a stored key word, before masking (a rebuild's placement). */
-    private int home(long word) {
+    @Override
+    int home(long word) {
         return (int) map.hash(decode(word));
-    }
-
-    /** Capacity of a table rebuilt for {@code entries} live entries: a bounded map keeps its size. */
-    private int capacityFor(long entries) {
-        return maxEntries > 0 ? minCapacity : Math.max(minCapacity, powerOfTwoFor(entries));
-    }
-
-    /** Capacity whose live entries fill at most half: a power of two, at least the smallest table. */
-    static int powerOfTwoFor(long entries) {
-        if (entries > MAX_CAPACITY / 2) {
-            throw new IllegalStateException("RcuLongMap cannot hold " + entries + " entries (largest table "
-                    + MAX_CAPACITY + " entries, at most half live)");
-        }
-        int atLeast = (int) Math.max(TableKeeper.MIN_CAPACITY, 2 * entries);
-        int capacity = Integer.highestOneBit(atLeast);
-        return capacity < atLeast ? capacity << 1 : capacity;
     }
 
     // ------------------------------------------------------------------ the writer lock and its checks
 
-    /** Takes the writer lock after the checks every write makes; throws with the lock released. */
-    private void lock(String operation) {
+    /** The writer lock, refused inside compute's function (which holds it). */
+    @Override
+    void lock(String operation) {
         if (writeLock.isHeldByCurrentThread()) {
             throw new IllegalStateException("RcuLongMap." + operation + " from inside compute's function");
         }
-        checkWritable(operation);
-        writeLock.lock();
-        if (map.laTable() == LongTable.CLOSED) {   // acquire; pairs with the srTable in close
-            writeLock.unlock();
-            throw map.closed(operation);
-        }
+        super.lock(operation);
     }
 
-    /** Releases the writer lock, then retires the table the write replaced, if any. */
-    private void unlock() {
-        LongTable old = tables.takeRetired();
-        writeLock.unlock();
-        tables.retire(old);
-    }
-
-    /**
-     * The checks every write makes before it takes the lock (and all that {@code remove(key, missingValue)} makes):
-     * the map and its domain are open, and a SYNC write may block.
-     */
-    void checkWritable(String operation) {
-        if (map.laTable() == LongTable.CLOSED) {   // acquire; pairs with the srTable in close
-            throw map.closed(operation);
-        }
-        if (!flavor.isOpen()) {
-            throw new IllegalStateException("RcuLongMap." + operation + " on a map of " + flavor.name()
-                    + ", which is closed or closing");
-        }
-        if (reclamation == Reclamation.SYNC) {
-            flavor.checkCanBlock("RcuLongMap." + operation + " in SYNC mode");
-        }
-    }
-
-    /** The current table (writer lock, checked open). */
-    private LongTable current() {
+    @Override
+    LongTable current() {
         return map.laTable();   // acquire; pairs with srTable
+    }
+
+    @Override
+    IllegalStateException closed(String operation) {
+        return map.closed(operation);
+    }
+
+    @Override
+    long size() {
+        return map.size();
+    }
+
+    @Override
+    void srSize(long n) {
+        map.srSize(n);   // release; pairs with the getAcquire in RcuLongMap.size()
     }
 
     private void checkValue(long value) {
