@@ -19,7 +19,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Copy-out lookups of present 16-byte keys in a map of {@code entries} entries of 100-byte values, each key drawn
@@ -65,8 +64,7 @@ public class BytesMapLookup {
 
     Rcu rcu;
     BytesMapPeer map;
-    private Thread writer;
-    private volatile boolean stop;
+    private PacedWriter writer;
 
     @Setup(Level.Trial)
     public void build() {
@@ -93,36 +91,17 @@ public class BytesMapLookup {
 
     /** Starts the background writer of {@link #readWithWriter}: replacements of random keys' values. */
     void startWriter() {
-        stop = false;
-        writer = new Thread(() -> {
-            long period = TimeUnit.SECONDS.toNanos(1) * WRITE_BATCH / WRITES_PER_SECOND;
-            SplittableRandom random = new SplittableRandom(7);
-            byte[] value = new byte[BytesMapPeer.VALUE_BYTES];
-            long next = System.nanoTime();
-            long generation = 1;
-            while (!stop) {
-                for (int i = 0; i < WRITE_BATCH; i++) {
-                    BytesMapPeer.value(value, generation++);
-                    map.put(random.nextInt(entries), value);
-                }
-                next += period;
-                long wait = next - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                } else {
-                    next = System.nanoTime();   // behind (a slow map): no burst to catch up
-                }
-            }
-        }, "bytes-map-writer");
-        writer.setDaemon(true);
-        writer.start();
+        byte[] value = new byte[BytesMapPeer.VALUE_BYTES];   // the writer thread's only
+        writer = new PacedWriter("bytes-map-writer", WRITES_PER_SECOND, WRITE_BATCH, (random, generation) -> {
+            BytesMapPeer.value(value, generation);
+            map.put(random.nextInt(entries), value);
+        });
     }
 
     @TearDown(Level.Trial)
     public void close() throws InterruptedException {
-        stop = true;
         if (writer != null) {
-            writer.join();
+            writer.close();
         }
         map.close();
         rcu.close();

@@ -20,7 +20,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Lookups of present keys in a map of {@code entries} entries, each key drawn uniformly at random from a precomputed
@@ -62,8 +61,7 @@ public class MapLookup extends ForkedBenchmark {
     Rcu rcu;
     MapPeer map;
     long[] keys;
-    private Thread writer;
-    private volatile boolean stop;
+    private PacedWriter writer;
 
     @Setup(Level.Trial)
     public void build() {
@@ -89,36 +87,17 @@ public class MapLookup extends ForkedBenchmark {
 
     /** Starts the background writer of {@link #readWithWriter}. */
     void startWriter() {
-        stop = false;
-        writer = new Thread(() -> {
-            long period = TimeUnit.SECONDS.toNanos(1) * WRITE_BATCH / WRITES_PER_SECOND;
-            SplittableRandom random = new SplittableRandom(7);
-            long next = System.nanoTime();
-            long generation = 1;
-            while (!stop) {
-                for (int i = 0; i < WRITE_BATCH; i++) {
-                    int index = random.nextInt(keys.length);
-                    map.remove(index);
-                    map.put(index, generation++);
-                }
-                next += period;
-                long wait = next - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                } else {
-                    next = System.nanoTime();   // behind (a slow map): no burst to catch up
-                }
-            }
-        }, "map-writer");
-        writer.setDaemon(true);
-        writer.start();
+        writer = new PacedWriter("map-writer", WRITES_PER_SECOND, WRITE_BATCH, (random, generation) -> {
+            int index = random.nextInt(keys.length);
+            map.remove(index);
+            map.put(index, generation);
+        });
     }
 
     @TearDown(Level.Trial)
     public void close() throws InterruptedException {
-        stop = true;
         if (writer != null) {
-            writer.join();
+            writer.close();
         }
         map.close();
         rcu.close();
