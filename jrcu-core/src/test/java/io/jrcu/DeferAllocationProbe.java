@@ -18,16 +18,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * queue behind another thread's grace period. The {@code defer} call sites see all three flavors.
  *
  * <p>The JVM itself now and then allocates a few hundred bytes on the measuring thread, with or without
- * {@code defer} in the window (seen with a window that only spins). So each measurement takes the best of up to
- * {@value #ATTEMPTS} windows: an allocation of {@code defer}'s own, per call or per batch ({@value #DEFERS} calls
- * are 200 batches), shows in every window.
+ * {@code defer} in the window (seen with a window that only spins). Most of it is the JVM's, once per class: the
+ * thread whose call asks C2 to compile a method first resolves every string constant of that method's class, a
+ * {@code String} and its bytes each (seen with JFR's allocation events under {@code -XX:-UseTLAB}: about 1 KB at
+ * the entry of {@code TokenTable.firstOpen}, never with C1 alone). On a loaded machine C2 compiles late, so such
+ * requests fall into the measured windows, up to three in a row for one flavor. So each measurement takes the best
+ * of up to {@value #ATTEMPTS} windows: an allocation of {@code defer}'s own, per call or per batch
+ * ({@value #DEFERS} calls are 200 batches), shows in every window.
  */
 public final class DeferAllocationProbe {
 
     static final int DEFERS = 200 * DeferBatches.CAPACITY;
     static final int WARMUP_ROUNDS = 20;
     static final int WARMUP_DEFERS = 20 * DeferBatches.CAPACITY;
-    static final int ATTEMPTS = 3;
+    static final int ATTEMPTS = 10;
 
     /** How many deferred callbacks ran, on whatever thread. */
     static final AtomicLong RUNS = new AtomicLong();
