@@ -152,6 +152,8 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
      * not reference the arena (a thread's map holds them strongly: the arena could never be collected).
      */
     private final ThreadLocal<ThreadCache> threadCache;
+    /** The same caches by thread id, the fast paths' lookup ({@link CacheSlots}); empty with debug checks. */
+    private final ThreadCache[] cacheSlots = CacheSlots.create();
     /** The chunks, for lookups by address and carving (apart from the arena: thread caches' free functions use it). */
     final ChunkTable table;
     private final MemorySegment.Scope scope;
@@ -506,16 +508,23 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
 
     /** The calling thread's cache, registered on first use; null for virtual threads and debug arenas. */
     private ThreadCache cache() {
-        ThreadLocal<ThreadCache> local = threadCache;
-        if (local == null) {
-            return null;
-        }
         Thread t = Thread.currentThread();
-        if (t.isVirtual()) {
-            return null;   // millions of them, each briefly: a cache each would strand memory in most
+        ThreadCache tc = CacheSlots.get(cacheSlots, t);
+        return tc != null ? tc : cacheFromThreadLocal(t);
+    }
+
+    /** {@link #cache()} when the caller's slot does not hold its cache (first use, or a slot another thread holds). */
+    private ThreadCache cacheFromThreadLocal(Thread t) {
+        ThreadLocal<ThreadCache> local = threadCache;
+        if (local == null || t.isVirtual()) {
+            return null;   // virtual: millions of them, each briefly; a cache each would strand memory in most
         }
         ThreadCache tc = local.get();
-        return tc != null ? tc : register(t);
+        if (tc == null) {
+            return register(t);
+        }
+        CacheSlots.offer(cacheSlots, tc);   // the slot may have been freed since
+        return tc;
     }
 
     /**
@@ -538,6 +547,7 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
                     }
                     if (c.queue.pending() == 0) {
                         ledger.retire(c);
+                        CacheSlots.remove(cacheSlots, c);
                         continue;
                     }
                 }
@@ -547,6 +557,7 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
             ledger.caches = Arrays.copyOf(next, n);   // volatile store; read by stats() and reclaimOthers()
         }
         threadCache.set(tc);
+        CacheSlots.offer(cacheSlots, tc);
         return tc;
     }
 
@@ -576,6 +587,11 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
         ThreadLocal<ThreadCache> local = threadCache;
         ThreadCache tc = local == null ? null : local.get();
         return tc == null ? 0 : tc.queuedFrees();
+    }
+
+    /** The owner of the cache in the slot of {@code t} ({@link CacheSlots}), or null. Tests. */
+    Thread cacheSlotOwner(Thread t) {
+        return CacheSlots.ownerAt(cacheSlots, t);
     }
 
     /** Frees the calling thread has collected in its cache and not yet queued (0 without a cache). Tests. */

@@ -8,6 +8,7 @@ import io.jrcu.internal.VarHandles;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -72,10 +73,8 @@ final class ThreadCache {
     final Thread owner;
     private final ChunkTable table;
     private final Ledger ledger;
-    /** Per class (created on first use): a LIFO stack of FREE blocks this thread owns. */
-    final Slab[][] slabs;
-    final int[][] blocks;
-    final int[] counts;
+    /** Per class: a LIFO stack of FREE blocks this thread owns ({@link Magazine#NONE} until the class's first use). */
+    private final Magazine[] magazines;
     /** Blocks freed by this thread and not yet queued (PENDING). */
     FreeBatch collecting = new FreeBatch();
     /** Batches back from the queue, for reuse: touched only by the owner (or the recoverer, after it ended). */
@@ -121,9 +120,8 @@ final class ThreadCache {
         this.owner = owner;
         this.table = table;
         this.ledger = ledger;
-        this.slabs = new Slab[classCount][];
-        this.blocks = new int[classCount][];
-        this.counts = new int[classCount];
+        this.magazines = new Magazine[classCount];
+        Arrays.fill(magazines, Magazine.NONE);
         this.stash = new BlockStack[classCount];
         // single producer: the owner (or its recoverer); not reported when dropped: the arena's Cleaner reports
         this.queue = DeferRing.of(rcu, this::reclaimed,
@@ -145,15 +143,16 @@ final class ThreadCache {
      * {@code arena} is this cache's arena (a refill may fill from its class).
      */
     MemorySegment allocate(RcuArena arena, SizeClass sc, long byteSize) {
-        int c = sc.index;
-        int n = counts[c];
+        Magazine m = magazines[sc.index];
+        int n = m.count;
         if (n == 0) {
-            n = refill(arena, sc);
+            m = refill(arena, sc);
+            n = m.count;
         }
         n--;
-        Slab slab = slabs[c][n];
-        int block = blocks[c][n];
-        counts[c] = n;
+        Slab slab = m.slabs[n];
+        int block = m.blocks[n];
+        m.count = n;
         slab.srState(block, Slab.ALLOCATED);  // release; read by the CAS in free()
         soAllocatedBytes(allocatedBytes + sc.blockSize);  // opaque; read by stats()
         return slab.block(block, byteSize);
@@ -162,33 +161,26 @@ final class ThreadCache {
     /**
      * Refills this thread's empty magazine of {@code sc}: first from the thread's own frees that have passed their
      * grace period (its collected frees are queued first, so that their grace period starts now), then from its
-     * stash, else with half its capacity (at least one block) from the class. Returns the magazine's count.
+     * stash, else with half its capacity (at least one block) from the class. Returns the magazine, not empty.
      */
-    private int refill(RcuArena arena, SizeClass sc) {
+    private Magazine refill(RcuArena arena, SizeClass sc) {
         if (collecting.count > 0) {
             flush(arena);
         }
         reclaimOwn(arena.domain);
-        int c = sc.index;
-        if (counts[c] > 0) {
-            return counts[c];
+        if (magazines[sc.index].count > 0 || takeStashed(sc) > 0) {
+            return magazines[sc.index];
         }
-        int stashed = takeStashed(sc);
-        if (stashed > 0) {
-            return stashed;
-        }
-        ensureMagazine(sc);
+        Magazine m = ensureMagazine(sc);
         // fill writes into the magazine while its reclaims may run this cache's own free function: that one must
         // then use the free lists (which fill takes from), not the magazine fill is writing
         filling = true;
-        int n;
         try {
-            n = sc.fill(arena, slabs[c], blocks[c], Math.max(1, sc.magazineCapacity / 2));
+            m.count = sc.fill(arena, m.slabs, m.blocks, Math.max(1, sc.magazineCapacity / 2));
         } finally {
             filling = false;
         }
-        counts[c] = n;
-        return n;
+        return m;
     }
 
     /**
@@ -254,22 +246,25 @@ final class ThreadCache {
             flush(arena);
         }
         SizeClass[] classes = ledger.classes;
-        for (int c = 0; c < counts.length; c++) {
-            int n = counts[c];
-            if (n == 0) {
+        for (int c = 0; c < magazines.length; c++) {
+            Magazine m = magazines[c];
+            if (m.count == 0) {
                 continue;
             }
-            classes[c].returnAll(slabs[c], blocks[c], n);
-            counts[c] = 0;
+            classes[c].returnAll(m.slabs, m.blocks, m.count);
+            m.count = 0;
         }
         drainStash(classes);
     }
 
-    void ensureMagazine(SizeClass sc) {
-        if (slabs[sc.index] == null) {
-            slabs[sc.index] = new Slab[sc.magazineCapacity];
-            blocks[sc.index] = new int[sc.magazineCapacity];
+    /** The magazine of {@code sc}, made on the class's first use. Owner only. */
+    private Magazine ensureMagazine(SizeClass sc) {
+        Magazine m = magazines[sc.index];
+        if (m == Magazine.NONE) {
+            m = new Magazine(sc.magazineCapacity);
+            magazines[sc.index] = m;
         }
+        return m;
     }
 
     /**
@@ -301,10 +296,11 @@ final class ThreadCache {
                 if (own) {
                     slab.srState(block, Slab.FREE);  // release; read by the CAS in free()
                     toCache += sc.blockSize;
-                    if (counts[c] < sc.magazineCapacity) {
-                        ensureMagazine(sc);
-                        slabs[c][counts[c]] = slab;
-                        blocks[c][counts[c]++] = block;
+                    Magazine m = magazines[c];
+                    if (m.count < sc.magazineCapacity) {
+                        m = ensureMagazine(sc);
+                        m.slabs[m.count] = slab;
+                        m.blocks[m.count++] = block;
                     } else {
                         if (!stashLocked) {
                             stashLock.lock();
@@ -360,9 +356,9 @@ final class ThreadCache {
             if (bs == null || bs.count() == 0) {
                 return 0;
             }
-            ensureMagazine(sc);
-            int n = bs.popInto(slabs[c], blocks[c], 0, Math.max(1, sc.magazineCapacity / 2));
-            counts[c] = n;
+            Magazine m = ensureMagazine(sc);
+            int n = bs.popInto(m.slabs, m.blocks, 0, Math.max(1, sc.magazineCapacity / 2));
+            m.count = n;
             soStashedBlocks(stashedBlocks - n);  // opaque; a hint for drainers
             return n;
         } finally {
@@ -470,5 +466,23 @@ final class ThreadCache {
 
     long reclaimedBytes() {
         return (long) RECLAIMED_BYTES.getOpaque(this);  // pairs with the owner's opaque store
+    }
+
+    /**
+     * One class's LIFO stack of FREE blocks a thread owns: the block at {@code count - 1} is the next one handed out.
+     * Owner only (or the recoverer, after it ended).
+     */
+    static final class Magazine {
+        /** The magazine of every class a thread has not used yet: always empty, never written (no room). */
+        static final Magazine NONE = new Magazine(0);
+
+        final Slab[] slabs;
+        final int[] blocks;
+        int count;
+
+        Magazine(int capacity) {
+            this.slabs = new Slab[capacity];
+            this.blocks = new int[capacity];
+        }
     }
 }
