@@ -187,6 +187,11 @@ abstract class AbstractRcu<R extends AbstractReader> extends GracePeriodEngine<R
         }
 
         @Override
+        public boolean owns(RcuReader reader) {
+            return reader instanceof AbstractReader r && r.domain == AbstractRcu.this;
+        }
+
+        @Override
         public long deferCookie() {
             return AbstractRcu.this.deferCookie();
         }

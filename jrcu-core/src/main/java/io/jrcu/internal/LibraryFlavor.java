@@ -1,6 +1,7 @@
 package io.jrcu.internal;
 
 import io.jrcu.Rcu;
+import io.jrcu.RcuReader;
 
 /**
  * What a library built on a domain sees of its flavor: {@code DeferQueue}, the arena and the maps use this and the
@@ -83,6 +84,9 @@ public interface LibraryFlavor {
 
     /** Whether the domain is open (not closing, not closed). */
     boolean isOpen();
+
+    /** Whether {@code reader} is a reader of this domain (any thread's). */
+    boolean owns(RcuReader reader);
 
     /** Whether the domain is closed (its close has finished). */
     boolean isClosed();

@@ -26,10 +26,26 @@ final class LongTable {
      */
     private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
 
+    /**
+     * One segment over the whole address space, in the global scope, through which readers load the words of a
+     * table at their addresses ({@link #base} + offset). It is a constant, so C2 drops the class, bounds and
+     * liveness checks that an access through a table's own segment, loaded anew by every lookup, makes (they cost a
+     * lookup at 10 M entries about a quarter of its throughput). A reader reaches only a table it found inside its
+     * read section, and a table is freed a grace period after it was replaced; the closed map's table is checked
+     * before any load ({@link #CLOSED}). Made by a restricted method, so only where the module has native access
+     * (as membarrier: no JDK warning ever). Null without it, or with {@code -Djrcu.map.checkedReads=true}: readers
+     * then use {@link #entries}, whose liveness check turns a table freed under a reader (a bug, or a test's injected
+     * fault) into an {@link IllegalStateException} instead of a read of freed memory.
+     */
+    static final MemorySegment ADDRESS_SPACE = Boolean.getBoolean("jrcu.map.checkedReads")
+            || !LongTable.class.getModule().isNativeAccessEnabled() ? null : addressSpace();
+
     /** Used by no table: what close publishes, so that a reader that loads it fails cleanly. */
     static final LongTable CLOSED = new LongTable();
 
     final MemorySegment entries;
+    /** The address of {@link #entries}: readers load through {@link #ADDRESS_SPACE} at base + offset. */
+    final long base;
     /** Owns {@link #entries}; closed once no reader can see this table any more. */
     final Arena arena;
     final int capacity;
@@ -59,6 +75,7 @@ final class LongTable {
             arena.close();
             throw e;
         }
+        this.base = entries.address();
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.maxUsed = capacity - capacity / 4;
@@ -69,6 +86,7 @@ final class LongTable {
     private LongTable() {
         this.arena = null;
         this.entries = MemorySegment.NULL;
+        this.base = 0;
         this.capacity = 0;
         this.mask = 0;
         this.maxUsed = 0;
@@ -100,9 +118,17 @@ final class LongTable {
         return tableBytes(capacity);
     }
 
-    /** Readers: acquire; pairs with the release in {@link #keyRelease}. */
+    @SuppressWarnings("restricted") // see ADDRESS_SPACE; guarded by isNativeAccessEnabled there
+    private static MemorySegment addressSpace() {
+        return MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    }
+
+    /** Readers (inside a read section, never on {@link #CLOSED}): acquire; pairs with the release in keyRelease. */
     long keyAcquire(int slot) {
-        return (long) WORD.getAcquire(entries, keyOffset(slot));
+        MemorySegment all = ADDRESS_SPACE;   // a constant: C2 keeps one of the two loads
+        return all != null
+                ? (long) WORD.getAcquire(all, base + keyOffset(slot))
+                : (long) WORD.getAcquire(entries, keyOffset(slot));
     }
 
     /** Writers under the lock. */
@@ -115,9 +141,12 @@ final class LongTable {
         WORD.setRelease(entries, keyOffset(slot), stored);
     }
 
-    /** Readers: acquire, after the key's acquire; pairs with the release in {@link #valueRelease}. */
+    /** Readers, as {@link #keyAcquire}: acquire, after the key's; pairs with the release in valueRelease. */
     long valueAcquire(int slot) {
-        return (long) WORD.getAcquire(entries, valueOffset(slot));
+        MemorySegment all = ADDRESS_SPACE;
+        return all != null
+                ? (long) WORD.getAcquire(all, base + valueOffset(slot))
+                : (long) WORD.getAcquire(entries, valueOffset(slot));
     }
 
     /** Writers under the lock. */

@@ -129,8 +129,6 @@ public final class RcuLongMap implements AutoCloseable {
     private static final VarHandle SIZE = VarHandles.field(MethodHandles.lookup(), "size", long.class);
     private static final VarHandle RESERVED = MethodHandles.arrayElementVarHandle(Long[].class);
 
-    /** {@code -Djrcu.map.checkReader=true}: get(reader, key) checks that the reader is the caller's of the domain. */
-    private static final boolean CHECK_READER = Boolean.getBoolean("jrcu.map.checkReader");
 
     private final Rcu rcu;
     private final LibraryFlavor flavor;
@@ -206,16 +204,17 @@ public final class RcuLongMap implements AutoCloseable {
     /**
      * As {@link #get(long)}, through a reader handle kept by the calling thread (no thread-local lookup).
      *
-     * @param reader the calling thread's reader of this map's domain ({@link Rcu#reader()}); with another domain's
-     *               reader the lookup is unprotected ({@code -Djrcu.map.checkReader=true} checks it)
+     * @param reader the calling thread's reader of this map's domain ({@link Rcu#reader()})
      * @param key    any key
      * @return its value, or the missing value
-     * @throws IllegalStateException as {@link #get(long)}, or if the reader is not the calling thread's
+     * @throws IllegalStateException    as {@link #get(long)}, or if the reader is not the calling thread's
+     * @throws IllegalArgumentException if the reader is of another domain (its section would not protect the
+     *                                  lookup)
+     * @throws NullPointerException     if the reader is null
      */
     public long get(RcuReader reader, long key) {
-        if (CHECK_READER && reader != rcu.reader()) {
-            throw new IllegalStateException("RcuLongMap.get: " + reader + " is not the calling thread's reader of "
-                    + flavor.name());
+        if (!flavor.owns(reader)) {   // a field compare: the lookup reads the table only inside this domain's section
+            throw notOurReader(reader);
         }
         reader.readLock();
         try {
@@ -234,6 +233,14 @@ public final class RcuLongMap implements AutoCloseable {
      */
     public boolean containsKey(long key) {
         return get(key) != missingValue;
+    }
+
+    private RuntimeException notOurReader(RcuReader reader) {
+        if (reader == null) {
+            return new NullPointerException("reader");
+        }
+        return new IllegalArgumentException("RcuLongMap.get: " + reader + " is not a reader of " + flavor.name()
+                + ", the map's domain");
     }
 
     /** The lookup; the caller holds a read section. */

@@ -2,7 +2,9 @@ package io.jrcu.map;
 
 import io.jrcu.QsbrRcu;
 import io.jrcu.Rcu;
+import io.jrcu.RcuReader;
 import io.jrcu.TestFlavor;
+import io.jrcu.TestThreads;
 import io.jrcu.map.RcuLongMap.Reclamation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static io.jrcu.map.RcuLongMapDescriptor.KEY_FLIP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * The contract of {@link RcuLongMap} for every flavor: each method, growth and shrinking, the bounded form, both
@@ -350,6 +353,48 @@ class RcuLongMapTest {
         assertThat(map.size()).isZero();
         rcu.barrier();
         assertThat(map.stats().offHeapBytes()).isZero();
+    }
+
+    /**
+     * {@code get(reader, key)} takes only a reader of the map's domain, of the calling thread: another domain's
+     * section would not keep the table from being freed under the lookup. Nothing is read and no section is left
+     * open on refusal.
+     */
+    @Test
+    void getWithAReaderOfAnotherDomainOrThreadIsRefused() throws Exception {
+        RcuLongMap map = map();
+        map.put(1, 10);
+        Rcu other = flavor.build(b -> b.name("other-domain"));
+        try {
+            flavor.becomeReader(other);
+            try {
+                RcuReader foreign = other.reader();
+                assertThatThrownBy(() -> map.get(foreign, 1)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("other-domain").hasMessageContaining("map-test");
+                assertThat(other.inReadSection()).isFalse();
+                assertThat(rcu.inReadSection()).isFalse();
+            } finally {
+                flavor.leaveReader(other);
+            }
+        } finally {
+            other.close();
+        }
+        assertThatThrownBy(() -> map.get(null, 1)).isInstanceOf(NullPointerException.class);
+        RcuReader mine = rcu.reader();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        try (TestThreads threads = new TestThreads()) {
+            threads.platform("not-the-owner", () -> thrown.set(catchThrowable(() -> map.get(mine, 1))));
+        }
+        assertThat(thrown.get()).as("another thread's reader").isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("belongs to its thread");
+        assertThat(map.get(mine, 1)).isEqualTo(10);
+    }
+
+    /** The suite's JVM grants native access, so readers take the address-space path that every test here checks. */
+    @Test
+    void readersLoadThroughTheAddressSpaceSegmentWhenNativeAccessIsGranted() {
+        assertThat(LongTable.ADDRESS_SPACE).isNotNull();
+        assertThat(LongTable.ADDRESS_SPACE.byteSize()).isEqualTo(Long.MAX_VALUE);
     }
 
     @Test

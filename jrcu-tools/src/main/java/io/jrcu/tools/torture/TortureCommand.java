@@ -102,6 +102,11 @@ public final class TortureCommand implements Command {
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         List<TortureConfig> configs = parse(args);
+        if (configs.stream().anyMatch(c -> c.skipReaderWait() && (c.mode().map() || c.mode().bytesMap()))) {
+            // before the first map is built: a table the fault frees under a reader then fails that reader's load
+            // with an IllegalStateException (an error the oracle reports) instead of reading freed memory
+            System.setProperty("jrcu.map.checkedReads", "true");
+        }
         err.printf(Locale.ROOT, "jrcu torture: %s; mode %s; %s s each, on Java %s with %d CPUs%n",
                 String.join(", ", configs.stream().map(c -> c.flavor().shortName()).distinct().toList()),
                 String.join(", ", configs.stream().map(c -> c.mode().cliName()).distinct().toList()),
