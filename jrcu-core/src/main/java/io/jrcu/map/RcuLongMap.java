@@ -193,11 +193,12 @@ public final class RcuLongMap implements AutoCloseable {
      *                               unregistered or offline; any flavor: the domain is closed)
      */
     public long get(long key) {
-        rcu.readLock();
+        RcuReader reader = rcu.reader();   // one thread-local lookup for both ends of the section
+        reader.readLock();
         try {
             return lookup(key);
         } finally {
-            rcu.readUnlock();
+            reader.readUnlock();
         }
     }
 
