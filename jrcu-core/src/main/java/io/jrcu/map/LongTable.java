@@ -131,6 +131,20 @@ final class LongTable {
                 : (long) WORD.getAcquire(entries, keyOffset(slot));
     }
 
+    /**
+     * Traversals: as {@link #keyAcquire}, through the table's own segment. A traversal runs the caller's code between
+     * its loads; should that code end the traversal's section (a misuse), a load of this table freed meanwhile then
+     * fails with the FFM runtime's {@link IllegalStateException} instead of reading freed memory.
+     */
+    long keyAcquireChecked(int slot) {
+        return (long) WORD.getAcquire(entries, keyOffset(slot));   // acquire; partner: the release in keyRelease
+    }
+
+    /** Traversals: as {@link #valueAcquire}, through the table's own segment (see {@link #keyAcquireChecked}). */
+    long valueAcquireChecked(int slot) {
+        return (long) WORD.getAcquire(entries, valueOffset(slot));   // acquire; partner: the release in valueRelease
+    }
+
     /** Writers under the lock. */
     long keyPlain(int slot) {
         return (long) WORD.get(entries, keyOffset(slot));

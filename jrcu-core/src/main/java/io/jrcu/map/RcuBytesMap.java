@@ -436,8 +436,8 @@ public final class RcuBytesMap implements AutoCloseable {
                 throw closed("forEach");
             }
             for (int slot = 0; slot < t.capacity; slot++) {
-                if (!isState(t.keyAcquire(slot))) {
-                    long record = t.valueAcquire(slot);
+                if (!isState(t.keyAcquireChecked(slot))) {   // checked: the action runs between the loads
+                    long record = t.valueAcquireChecked(slot);
                     int k = keyLength(memory, record);
                     action.accept(memory.asSlice(record + KEY_OFFSET, k).asReadOnly(),
                             memory.asSlice(valueAddress(record, k), valueLength(memory, record)).asReadOnly());

@@ -129,7 +129,6 @@ public final class RcuLongMap implements AutoCloseable {
     private static final VarHandle SIZE = VarHandles.field(MethodHandles.lookup(), "size", long.class);
     private static final VarHandle RESERVED = MethodHandles.arrayElementVarHandle(Long[].class);
 
-
     private final Rcu rcu;
     private final LibraryFlavor flavor;
     private final long missingValue;
@@ -214,7 +213,7 @@ public final class RcuLongMap implements AutoCloseable {
      * @throws NullPointerException     if the reader is null
      */
     public long get(RcuReader reader, long key) {
-        if (!flavor.owns(reader)) {   // a field compare: the lookup reads the table only inside this domain's section
+        if (!flavor.owns(reader)) {   // the lookup reads the table only inside a section of this domain
             throw notOurReader(reader);
         }
         reader.readLock();
@@ -295,9 +294,9 @@ public final class RcuLongMap implements AutoCloseable {
                 }
             }
             for (int slot = 0; slot < t.capacity; slot++) {
-                long word = t.keyAcquire(slot);
+                long word = t.keyAcquireChecked(slot);   // checked: the action runs between the loads
                 if (!isState(word)) {
-                    action.accept(decode(word), t.valueAcquire(slot));
+                    action.accept(decode(word), t.valueAcquireChecked(slot));
                 }
             }
         } finally {

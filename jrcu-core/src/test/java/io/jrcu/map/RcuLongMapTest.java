@@ -25,6 +25,7 @@ import static io.jrcu.map.RcuLongMapDescriptor.KEY_FLIP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * The contract of {@link RcuLongMap} for every flavor: each method, growth and shrinking, the bounded form, both
@@ -390,9 +391,38 @@ class RcuLongMapTest {
         assertThat(map.get(mine, 1)).isEqualTo(10);
     }
 
+    /**
+     * A {@code forEach} action that ends the traversal's section (a misuse) and lets a rebuild release the traversed
+     * table: the traversal's next load fails with an {@link IllegalStateException}, never reads the released table.
+     */
+    @Test
+    void aTraversalWhoseSectionItsActionEndedFailsCleanly() {
+        RcuLongMap map = map();
+        for (int i = 0; i < 100; i++) {
+            map.put(i, i);
+        }
+        int capacity = map.stats().capacity();
+        boolean[] once = {false};
+        assertThatThrownBy(() -> map.forEach((k, v) -> {
+            if (!once[0]) {
+                once[0] = true;
+                rcu.readUnlock();                   // ends the traversal's section
+                for (int i = 100; i < 10_000; i++) {
+                    map.put(i, i);                  // rebuilds: the traversed table is retired
+                }
+                rcu.synchronize();
+                rcu.barrier();                      // its release has run
+                rcu.readLock();                     // a new section, which does not hold the old table
+            }
+        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThat(map.stats().capacity()).isGreaterThan(capacity);
+        assertThat(rcu.inReadSection()).isFalse();
+    }
+
     /** The suite's JVM grants native access, so readers take the address-space path that every test here checks. */
     @Test
     void readersLoadThroughTheAddressSpaceSegmentWhenNativeAccessIsGranted() {
+        assumeFalse(Boolean.getBoolean("jrcu.map.checkedReads"), "checked reads asked for");
         assertThat(LongTable.ADDRESS_SPACE).isNotNull();
         assertThat(LongTable.ADDRESS_SPACE.byteSize()).isEqualTo(Long.MAX_VALUE);
     }
