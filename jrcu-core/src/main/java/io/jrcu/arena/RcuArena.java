@@ -513,6 +513,13 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
         return tc != null ? tc : cacheFromThreadLocal(t);
     }
 
+    /** The calling thread's cache as {@link #cache()} finds it, or null if it has none: no registration. */
+    private ThreadCache existingCache() {
+        ThreadCache tc = CacheSlots.get(cacheSlots, Thread.currentThread());
+        ThreadLocal<ThreadCache> local = threadCache;
+        return tc != null || local == null ? tc : local.get();
+    }
+
     /** {@link #cache()} when the caller's slot does not hold its cache (first use, or a slot another thread holds). */
     private ThreadCache cacheFromThreadLocal(Thread t) {
         ThreadLocal<ThreadCache> local = threadCache;
@@ -575,8 +582,7 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
      */
     public void flushThreadCache() {
         checkOpen("flushThreadCache");
-        ThreadLocal<ThreadCache> local = threadCache;
-        ThreadCache tc = local == null ? null : local.get();
+        ThreadCache tc = existingCache();
         if (tc != null) {
             tc.handBack(this);
         }
@@ -584,8 +590,7 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
 
     /** Frees in the calling thread's own queue, not yet reclaimed (0 without a cache): START_AT's count. Tests. */
     long queuedFrees() {
-        ThreadLocal<ThreadCache> local = threadCache;
-        ThreadCache tc = local == null ? null : local.get();
+        ThreadCache tc = existingCache();
         return tc == null ? 0 : tc.queuedFrees();
     }
 
@@ -596,8 +601,7 @@ public final class RcuArena implements SegmentAllocator, AutoCloseable {
 
     /** Frees the calling thread has collected in its cache and not yet queued (0 without a cache). Tests. */
     int collectedFrees() {
-        ThreadLocal<ThreadCache> local = threadCache;
-        ThreadCache tc = local == null ? null : local.get();
+        ThreadCache tc = existingCache();
         return tc == null ? 0 : tc.collecting.count;
     }
 

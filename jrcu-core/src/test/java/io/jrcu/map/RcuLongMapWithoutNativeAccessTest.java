@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -15,22 +16,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * In a JVM that denies native access ({@code --illegal-native-access=deny}) readers have no address-space segment
- * ({@link LongTable#ADDRESS_SPACE} is null) and load through each table's own segment: the map works the same.
- * Runs {@link Child} in a child JVM (the same {@code java} binary).
+ * Where readers have no address-space segment ({@link LongTable#ADDRESS_SPACE} is null) they load through each
+ * table's own segment, and the map works the same: in a JVM that denies native access
+ * ({@code --illegal-native-access=deny}), and with {@code -Djrcu.map.checkedReads=true} though native access is
+ * granted. Runs {@link Child} in a child JVM (the same {@code java} binary).
  */
 class RcuLongMapWithoutNativeAccessTest {
 
     @Test
     void theMapWorksThroughTheTablesSegmentsWhenNativeAccessIsDenied() throws Exception {
+        runChild("--illegal-native-access=deny");
+    }
+
+    @Test
+    void checkedReadsTakeTheTablesSegmentsThoughNativeAccessIsGranted() throws Exception {
+        runChild("--enable-native-access=ALL-UNNAMED", "-Djrcu.map.checkedReads=true");
+    }
+
+    static void runChild(String... flags) throws Exception {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Set<String> classPath = new LinkedHashSet<>();
         for (Class<?> c : new Class<?>[] {Rcu.class, Child.class}) {
             classPath.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
-        List<String> command = List.of(java, "--illegal-native-access=deny", "-Xmx128m", "-cp",
-                String.join(File.pathSeparator, classPath), Child.class.getName());
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(List.of(flags));
+        command.addAll(List.of("-Xmx128m", "-cp", String.join(File.pathSeparator, classPath), Child.class.getName()));
         Path output = Files.createTempFile("jrcu-no-native-access", ".txt");
         try {
             Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())

@@ -104,7 +104,9 @@ public final class TortureCommand implements Command {
         List<TortureConfig> configs = parse(args);
         if (configs.stream().anyMatch(c -> c.skipReaderWait() && (c.mode().map() || c.mode().bytesMap()))) {
             // before the first map is built: a table the fault frees under a reader then fails that reader's load
-            // with an IllegalStateException (an error the oracle reports) instead of reading freed memory
+            // with an IllegalStateException (an error the oracle reports) instead of reading freed memory. Read once,
+            // when the map's table class is first used: in a JVM that used a map before this call it comes too late
+            // (the tools' test JVM sets it on its command line for that reason)
             System.setProperty("jrcu.map.checkedReads", "true");
         }
         err.printf(Locale.ROOT, "jrcu torture: %s; mode %s; %s s each, on Java %s with %d CPUs%n",
