@@ -99,8 +99,8 @@ public final class RcuBytesMap implements AutoCloseable {
      * reused (or, in a debug arena, poisoned) only after a grace period that waits for the reader's section.
      *
      * Memory ordering (every non-plain access and its partner; every store is the writer's, under its lock):
-     *   table      srTable (constructor, rebuild, clear, close)       pairs with  getAcquire in find / forEach
-     *   key word   keyRelease in insert / unlink, markFree           pairs with  keyAcquire in find / forEach
+     *   table      srTable (constructor, rebuild, clear, close)       pairs with  laTable in find / forEach
+     *   key word   keyRelease in insert / unlink, markFree           pairs with  keyAcquire(Checked) in find / forEach
      *   value word valueRelease in write (a live key's new record)    pairs with  valueAcquire after keyAcquire: the
      *              (a new entry's record is published by its key's               record's bytes, written before, are
      *              release store)                                                visible
@@ -395,7 +395,7 @@ public final class RcuBytesMap implements AutoCloseable {
 
     /** The address of the record of the key, or 0; the caller holds a read section. */
     private long find(Object key, long offset, int length, String operation) {
-        LongTable t = (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
+        LongTable t = laTable();
         if (t == LongTable.CLOSED) {
             throw closed(operation);
         }
@@ -431,7 +431,7 @@ public final class RcuBytesMap implements AutoCloseable {
         Objects.requireNonNull(action, "action");
         rcu.readLock();
         try {
-            LongTable t = (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
+            LongTable t = laTable();
             if (t == LongTable.CLOSED) {
                 throw closed("forEach");
             }
@@ -750,14 +750,14 @@ public final class RcuBytesMap implements AutoCloseable {
 
     // ------------------------------------------------------------------ what the writer and the readers share
 
-    /** The current table (the writer's lock and close checks, the reclaimer). */
+    /** The current table (find, forEach, the writer's lock and close checks, the reclaimer). */
     LongTable laTable() {
         return (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
     }
 
     /** Publishes {@code t} (the writer: a new table, or CLOSED), with the entries written to it before. */
     void srTable(LongTable t) {
-        TABLE.setRelease(this, t);   // release; pairs with the getAcquire in find / forEach and laTable
+        TABLE.setRelease(this, t);   // release; pairs with the getAcquire in laTable
     }
 
     void srSize(long n) {

@@ -81,13 +81,15 @@ public final class RcuLongMap implements AutoCloseable {
      * writer. The writer stores the fields readers load through the accessors below (srTable, srSize, srReserved).
      *
      * Memory ordering (every non-plain access and its partner; every store is the writer's, under its lock):
-     *   table      srTable in the writer (constructor, publish, close)  pairs with  getAcquire in lookup / forEach,
-     *              (the new table's entries, written plainly before,                laTable in the writer's checks
+     *   table      srTable in the writer (constructor, publish, close)  pairs with  laTable in lookup / forEach and
+     *              (the new table's entries, written plainly before,                in the writer's checks
      *              are visible to whoever loads it)
-     *   key word   keyRelease in insert / unlink, EntryReclaimer's      pairs with  keyAcquire in lookup / forEach: a
+     *   key word   keyRelease in insert / unlink, EntryReclaimer's      pairs with  keyAcquire(Checked) in lookup /
+     *                                                                               forEach: a
      *              markFree                                                         reader that sees a key sees the
      *                                                                               value stored before it
-     *   value word valueRelease in write / compute (a live key)         pairs with  valueAcquire in lookup / forEach,
+     *   value word valueRelease in write / compute (a live key)         pairs with  valueAcquire(Checked) in lookup /
+     *                                                                               forEach,
      *                                                                               after the key's keyAcquire
      *   reserved   srReserved (a reserved key's box)                    pairs with  getAcquire in lookup / forEach
      *   size       srSize                                               pairs with  getAcquire in size()
@@ -245,7 +247,7 @@ public final class RcuLongMap implements AutoCloseable {
 
     /** The lookup; the caller holds a read section. */
     private long lookup(long key) {
-        LongTable t = (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
+        LongTable t = laTable();
         if (t == LongTable.CLOSED) {
             throw closed("get");
         }
@@ -283,7 +285,7 @@ public final class RcuLongMap implements AutoCloseable {
         Objects.requireNonNull(action, "action");
         rcu.readLock();
         try {
-            LongTable t = (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
+            LongTable t = laTable();
             if (t == LongTable.CLOSED) {
                 throw closed("forEach");
             }
@@ -501,14 +503,14 @@ public final class RcuLongMap implements AutoCloseable {
 
     // ------------------------------------------------------------------ what the writer and the readers share
 
-    /** The current table (the writer's lock and close checks). */
+    /** The current table (lookups, forEach, the writer's lock and close checks). */
     LongTable laTable() {
         return (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
     }
 
     /** Publishes {@code t} (the writer: a new table, or CLOSED), with the entries written to it before. */
     void srTable(LongTable t) {
-        TABLE.setRelease(this, t);   // release; pairs with the getAcquire in lookup / forEach and laTable
+        TABLE.setRelease(this, t);   // release; pairs with the getAcquire in laTable
     }
 
     void srSize(long n) {
