@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * {@code jrcu} ({@code RcuBytesMap.get(key, byte[])} on a memb domain), {@code ohc} (OHC {@code getDirect}, copied
  * out), {@code chronicle} (Chronicle Map {@code getUsing}), {@code chm} ({@code ConcurrentHashMap<ByteBuffer,
  * byte[]>}, copied out). The trial's set-up prints the heap each map holds per entry (after GC). The fork opens the
- * JDK packages Chronicle Map needs on JDK 25 ({@link #CHRONICLE_FLAGS}).
+ * JDK packages Chronicle Map needs on JDK 25 ({@link ChronicleForkedBenchmark}).
  *
  * <p>Run (from the repository root, with a JDK 25 {@code java}):
  * <pre>
@@ -41,18 +41,8 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @State(Scope.Benchmark)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-        "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-        "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-        "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
-        "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
-        "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-        "--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED", "-Dchronicle.analytics.disable=true"})
-public class BytesMapLookup {
+public class BytesMapLookup extends ChronicleForkedBenchmark {
 
-    /** The flags of the fork beyond ForkedBenchmark's: what Chronicle Map 3.27ea0 needs on JDK 25. */
-    static final String CHRONICLE_FLAGS = "--add-opens/--add-exports of java.base, jdk.unsupported, jdk.compiler";
     static final int WRITES_PER_SECOND = 100_000;
     static final int WRITE_BATCH = 100;
 

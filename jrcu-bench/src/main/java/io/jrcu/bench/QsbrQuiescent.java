@@ -118,6 +118,9 @@ public class QsbrQuiescent extends ForkedBenchmark {
 
         @Setup(Level.Trial)
         public void register(QsbrQuiescent bench) {
+            if (quiescentEvery <= 0 || READS % quiescentEvery != 0) {   // the loop reads READS in whole runs
+                throw new IllegalArgumentException("quiescentEvery must divide " + READS + ": " + quiescentEvery);
+            }
             rcu = bench.rcu;
             rcu.registerThread();    // registered and online
             handle = rcu.reader();

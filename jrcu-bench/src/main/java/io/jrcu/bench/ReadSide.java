@@ -320,7 +320,7 @@ public class ReadSide extends ForkedBenchmark {
         /** Made and used on the virtual thread only. */
         private Reader reader;
 
-        private record Outcome(long value, RuntimeException failure) {
+        private record Outcome(long value, Throwable failure) {
         }
 
         @Setup(Level.Trial)
@@ -338,7 +338,7 @@ public class ReadSide extends ForkedBenchmark {
                     Outcome outcome;
                     try {
                         outcome = new Outcome(task.getAsLong(), null);
-                    } catch (RuntimeException e) {
+                    } catch (Throwable e) {   // an Error too: the JMH thread waits for an outcome
                         outcome = new Outcome(0, e);
                     }
                     outcomes.put(outcome);

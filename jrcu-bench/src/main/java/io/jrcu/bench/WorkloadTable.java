@@ -148,6 +148,7 @@ final class WorkloadTable {
             return "n/a";
         }
         return metric == Metric.UPDATE_P50 ? BenchReport.duration(value)
+                : value >= 1e9 ? String.format(Locale.ROOT, "%.3g G/s", value / 1e9)
                 : value >= 1e6 ? String.format(Locale.ROOT, "%.3g M/s", value / 1e6)
                 : String.format(Locale.ROOT, "%.3g k/s", value / 1e3);
     }

@@ -90,7 +90,7 @@ class BenchMainTest {
         assertThat(code).as(err()).isZero();
         assertThat(err()).contains("3 measurements", "[1/3] CallbackThroughput.intrusive flavor=memb t=1",
                 "[3/3] CallbackThroughput.intrusive flavor=bp t=1");
-        assertThat(out()).contains("jrcu memb call() through barrier(), intrusive", "Targets (issues 5, 13 and 15)",
+        assertThat(out()).contains("jrcu memb call() through barrier(), intrusive", "Targets (issues 5, 13, 14 and 15)",
                 "results: " + results);
         assertThat(Files.readString(results.resolve("jmh-results.json")))
                 .contains("\"benchmark\" : \"io.jrcu.bench.CallbackThroughput.intrusive\"");

@@ -107,7 +107,7 @@ class BenchReportTest {
     void theTableHasOneLinePerFigureBySectionAndTheTargets() {
         String text = report.render();
 
-        assertThat(text).contains("Read side:", "Grace periods:", "Reclamation:", "Targets (issues 5, 13 and 15)");
+        assertThat(text).contains("Read side:", "Grace periods:", "Reclamation:", "Targets (issues 5, 13, 14 and 15)");
         assertThat(text.indexOf("Read side:")).isLessThan(text.indexOf("Grace periods:"));
         assertThat(text).containsPattern("ReentrantReadWriteLock read lock \\+ unlock +peer +2 +150 ns "
                 + "+300× \\(\\+150 ns\\) +memb handle 150× faster");
