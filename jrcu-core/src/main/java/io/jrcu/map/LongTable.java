@@ -29,8 +29,8 @@ final class LongTable {
     /**
      * One segment over the whole address space, in the global scope, through which readers load the words of a
      * table at their addresses ({@link #base} + offset). It is a constant, so C2 drops the class, bounds and
-     * liveness checks that an access through a table's own segment, loaded anew by every lookup, makes (they cost a
-     * lookup at 10 M entries about a quarter of its throughput). A reader reaches only a table it found inside its
+     * liveness checks that an access through a table's own segment, loaded anew by every lookup, makes (their cost is
+     * in docs/maps.md). A reader reaches only a table it found inside its
      * read section, and a table is freed a grace period after it was replaced; the closed map's table is checked
      * before any load ({@link #CLOSED}). Made by a restricted method, so only where the module has native access
      * (as membarrier: no JDK warning ever). Null without it, or with {@code -Djrcu.map.checkedReads=true}: readers

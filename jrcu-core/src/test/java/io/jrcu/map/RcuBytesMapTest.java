@@ -325,6 +325,33 @@ class RcuBytesMapTest {
         assertThat(copy(map, bytes("a"))).isEqualTo(bytes("b"));
     }
 
+    /**
+     * A {@code forEach} action that ends the traversal's section (a misuse) and lets a rebuild release the traversed
+     * index table: the traversal's next load fails with an {@link IllegalStateException}, never reads the released
+     * table.
+     */
+    @Test
+    void aTraversalWhoseSectionItsActionEndedFailsCleanly() {
+        RcuBytesMap map = map();
+        for (int i = 0; i < 100; i++) {
+            map.put(bytes("k" + i), bytes("v" + i));
+        }
+        boolean[] once = {false};
+        assertThatThrownBy(() -> map.forEach((k, v) -> {
+            if (!once[0]) {
+                once[0] = true;
+                rcu.readUnlock();                   // ends the traversal's section
+                for (int i = 100; i < 5_000; i++) {
+                    map.put(bytes("k" + i), bytes("v" + i));   // rebuilds: the traversed table is retired
+                }
+                rcu.synchronize();
+                rcu.barrier();                      // its release has run
+                rcu.readLock();                     // a new section, which does not hold the old table
+            }
+        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThat(rcu.inReadSection()).isFalse();
+    }
+
     @Test
     void syncModeRemovesAfterAGracePeriodAndRefusesWritesInsideASection() {
         RcuBytesMap map = map(RcuBytesMap.builder(rcu).reclamation(Reclamation.SYNC).maxEntries(2));

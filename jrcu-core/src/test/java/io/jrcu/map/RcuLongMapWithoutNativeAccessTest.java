@@ -64,6 +64,7 @@ class RcuLongMapWithoutNativeAccessTest {
         public static void main(String[] args) {
             System.out.println("address space: " + (LongTable.ADDRESS_SPACE == null ? "none" : "present"));
             Rcu rcu = Rcu.bulletProof();
+            boolean ok;
             try (RcuLongMap map = RcuLongMap.builder(rcu).initialCapacity(16).build()) {
                 for (long k = 0; k < 10_000; k++) {
                     map.put(k, k * 3);
@@ -73,13 +74,13 @@ class RcuLongMapWithoutNativeAccessTest {
                 }
                 long[] sum = {0};
                 map.forEach((k, v) -> sum[0] += v);
-                boolean ok = map.size() == 5_000 && map.get(1) == 3 && map.get(rcu.reader(), 9_999) == 29_997
+                ok = map.size() == 5_000 && map.get(1) == 3 && map.get(rcu.reader(), 9_999) == 29_997
                         && map.get(2) == map.missingValue() && sum[0] == 3 * 25_000_000L;
                 System.out.println(ok ? "PASS" : "FAIL: size " + map.size() + ", sum " + sum[0]);
-                System.exit(ok ? 0 : 1);
             } finally {
                 rcu.close();
             }
+            System.exit(ok ? 0 : 1);   // after the map and the domain are closed
         }
     }
 }
