@@ -74,7 +74,6 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
     private static final VarHandle MAX_ISSUED = VarHandles.field(MethodHandles.lookup(), "maxIssued", long.class);
     private static final VarHandle STATE = VarHandles.field(MethodHandles.lookup(), "lifecycle", int.class);
 
-    final boolean debugChecks;
     private final boolean processDefault;
 
     /** Highest cookie handed out by snapshot()/startPoll(); raised by CAS, about once per grace period. */
@@ -121,7 +120,6 @@ abstract class GracePeriodEngine<R extends AbstractReader> extends GracePeriodSe
     GracePeriodEngine(String name, String flavor, boolean debugChecks, Duration stallTimeout,
                       Consumer<Throwable> errorHandler, boolean processDefault) {
         super(name.isEmpty() ? flavor + "-" + DOMAIN_NUMBERS.incrementAndGet() : name, stallTimeout, errorHandler);
-        this.debugChecks = debugChecks;
         this.processDefault = processDefault;
         if (debugChecks) {
             DebugProtection.enable();

@@ -90,14 +90,11 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
 
     /** Who pays for the readers' store->load fence in this domain. */
     private final ReaderFences readerFences;
-    /** readerFences == ASYMMETRIC; read by each MembReader once, at its registration. */
-    private final boolean asymmetric;
 
     MembRcu(Builder builder, ReaderFences readerFences, boolean processDefault) {
         super(builder, "memb", processDefault);
         this.readerFences = readerFences;
-        this.asymmetric = readerFences == ReaderFences.ASYMMETRIC;
-        LOG.log(System.Logger.Level.DEBUG, () -> "jrcu: memb domain " + name + ": readers use " + (asymmetric
+        LOG.log(System.Logger.Level.DEBUG, () -> "jrcu: memb domain " + name + ": readers use " + (asymmetric()
                 ? "asymmetric fences (membarrier)" : "full fences" + (Membarrier.AVAILABLE ? ""
                 : " (membarrier unavailable: " + Membarrier.UNAVAILABLE_BECAUSE + ")")));
     }
@@ -112,14 +109,18 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
         return readerFences;
     }
 
+    private boolean asymmetric() {
+        return readerFences == ReaderFences.ASYMMETRIC;
+    }
+
     @Override
     boolean gracePeriodStartIsCheap() {
-        return !asymmetric;
+        return !asymmetric();
     }
 
     @Override
     void afterGracePeriodStart() {
-        if (asymmetric) {
+        if (asymmetric()) {
             Membarrier.fence();   // the readers' store->load fence, executed on their CPUs (see the overview)
         }
     }
@@ -267,7 +268,7 @@ public final class MembRcu extends CounterRcu<MembRcu.MembReader> implements Rcu
         MembReader(MembRcu domain, Thread owner) {
             super(domain, owner);
             this.state = domain.state;
-            this.asymmetric = domain.asymmetric;
+            this.asymmetric = domain.asymmetric();
         }
 
         @Override

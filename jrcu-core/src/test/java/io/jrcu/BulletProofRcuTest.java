@@ -106,7 +106,7 @@ class BulletProofRcuTest extends DomainTestSupport {
 
     // ------------------------------------------------------------------ platform threads' records
 
-    /** What a stall report of grace period {@code gp} would list now. */
+    /** What a stall report would list now. */
     private static String blockingReaders(BulletProofRcu rcu) {
         StringBuilder report = new StringBuilder();
         rcu.describeBlockingReaders(0, 0, report);
