@@ -112,11 +112,12 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
      *
      * Records: platform threads' BpReaders live in a ReaderRegistry (memb's; see there), added by a thread's first
      * section (no unregistration: unregisterThread stays a no-op) and scanned by drained. A record whose owner is no
-     * longer alive is dropped by the registry as other threads register, every CounterRcu.PRUNE_PERIOD grace periods,
-     * and by the dead-thread search below; one that shows an open section is reported and released then (its ctr
-     * set to 0). Virtual threads never get a record in the registry, so 100,000 live virtual threads cost a grace
-     * period nothing. A record is padded on both sides as memb's (AbstractReaderPadBefore, PaddedBpReaderFields):
-     * its owner writes ctr and the section number on every section, and a grace period reads ctr.
+     * longer alive is dropped by the registry as other threads register, every PRUNE_PERIOD grace periods (the
+     * registry's onGracePeriodStarted), and by the dead-thread search below; one that shows an open section is
+     * reported and released then (its ctr set to 0). Virtual threads never get a record in the registry, so 100,000
+     * live virtual threads cost a grace period nothing. A record is padded on both sides as memb's
+     * (AbstractReaderPadBefore, PaddedBpReaderFields): its owner writes ctr and the section number on every section,
+     * and a grace period reads ctr.
      *
      * Dead virtual threads: a striped section's word (SECTION | stripe << 1 | phase) is also kept where the
      * dead-thread search finds it (StripedThreads, see there), which a grace period runs only when it has waited a
@@ -183,8 +184,6 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     final ThreadLocal<BpReader> readers = new ThreadLocal<>();
     /** The platform threads' records (their section words), which drained reads. */
     private final ReaderRegistry records;
-    /** Grace periods started since the records were last pruned of dead owners; under the grace-period lock. */
-    private int gracePeriodsSincePrune;
     /** The threads whose sections take the stripes (virtual threads), for the dead-thread search. */
     private final StripedThreads stripedThreads;
 
@@ -663,10 +662,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
     void onGracePeriodStarted(long gp) {
         step = 0;
         startStep();
-        if (++gracePeriodsSincePrune >= CounterRcu.PRUNE_PERIOD) {
-            gracePeriodsSincePrune = 0;
-            records.releaseDeadReaders();
-        }
+        records.onGracePeriodStarted();
     }
 
     @Override

@@ -29,9 +29,10 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
      *
      * The records live in a ReaderRegistry (registration, removal, dropping the records of terminated threads; see
      * its overview for the slots array and why dropping is safe while a grace period runs). A grace period drops
-     * records too: every PRUNE_PERIOD grace periods (for a registry nobody registers with any more) and when it finds
-     * that it waits for a dead reader. A grace period holding a dropped record (an older array, or waiting in
-     * awaitReader) reads ctr == 0 from then on and moves on, which is right: the owner is gone.
+     * records too: every PRUNE_PERIOD grace periods (ReaderRegistry.onGracePeriodStarted, for a registry nobody
+     * registers with any more) and when it finds that it waits for a dead reader. A grace period holding a dropped
+     * record (an older array, or waiting in awaitReader) reads ctr == 0 from then on and moves on, which is right:
+     * the owner is gone.
      *
      * Pairing table:
      *   reader ctr store (memb entry opaque+fence, QSBR online volatile+fence)  <->  volatile store of started, then
@@ -46,7 +47,6 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
      * entry in `readers` needs nothing: the JDK drops a terminated thread's thread locals (virtual threads too).
      */
 
-    static final int PRUNE_PERIOD = 64;
     /** The reader records a grace period scans. */
     private final ReaderRegistry registry;
 
@@ -98,10 +98,7 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
     @Override
     final void onGracePeriodStarted(long gp) {
         afterGracePeriodStart();
-        if (++gracePeriodsSincePrune >= PRUNE_PERIOD) {  // counted: QSBR tokens make the numbers jump
-            gracePeriodsSincePrune = 0;
-            registry.releaseDeadReaders();
-        }
+        registry.onGracePeriodStarted();
     }
 
     /**
@@ -111,8 +108,6 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
     void afterGracePeriodStart() {
     }
 
-    /** Grace periods started since the last prune; under gpLock. */
-    private int gracePeriodsSincePrune;
 
     @Override
     final boolean awaitReaders(long gp, GracePeriodWait wait) {

@@ -77,6 +77,10 @@ final class ReaderRegistry {
     private final String domainName;
     /** Guards the fields above and every record's {@code slot}; a record is dropped once, under it. */
     private final Object registryLock = new Object();
+    /** Grace periods between two prunes of the records of terminated owners. */
+    static final int PRUNE_PERIOD = 64;
+    /** Grace periods started since the last prune; under the domain's gpLock (see onGracePeriodStarted). */
+    private int gracePeriodsSincePrune;
 
     ReaderRegistry(String domainName) {
         this.domainName = domainName;
@@ -213,6 +217,18 @@ final class ReaderRegistry {
     /** Slots a grace period's scan reads: the registry array's length (tests). */
     int registrySlots() {
         return slots.length;   // volatile
+    }
+
+    /**
+     * A grace period has started (under the domain's gpLock, the only caller): every PRUNE_PERIOD of them, drops the
+     * records of terminated owners, for a registry nobody registers with any more. Counted, not derived from the
+     * grace-period number, which QSBR's tokens make jump.
+     */
+    void onGracePeriodStarted() {
+        if (++gracePeriodsSincePrune >= PRUNE_PERIOD) {
+            gracePeriodsSincePrune = 0;
+            releaseDeadReaders();
+        }
     }
 
     /** Drops the record of every terminated owner, reporting and releasing those that died protected. */

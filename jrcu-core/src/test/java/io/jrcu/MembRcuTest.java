@@ -140,7 +140,7 @@ class MembRcuTest extends DomainTestSupport {
                 end.countDown();
             }
         }
-        for (int i = 0; i < CounterRcu.PRUNE_PERIOD; i++) {
+        for (int i = 0; i < ReaderRegistry.PRUNE_PERIOD; i++) {
             assertThat(rcu.synchronize(LONG)).isTrue();
         }
         assertThat(rcu.registeredReaders()).as("records left once every reader ended").isZero();
