@@ -1,5 +1,7 @@
 package io.jrcu.tools.torture;
 
+import io.jrcu.Rcu;
+import io.jrcu.arena.ArenaStats;
 import io.jrcu.map.RcuBytesMap;
 
 import java.util.concurrent.ThreadLocalRandom;
@@ -23,24 +25,32 @@ final class ByteMapWriter implements Runnable {
      *
      * The arena reuses a freed record only after its grace period, so what it reserves follows the live records plus
      * about one grace period's worth of frees; the bound allows every key live, a debug quarantine, and 64 MiB of
-     * pending frees.
+     * pending frees. Long grace periods (thousands of lingering virtual readers) can leave more pending than that
+     * without any reader error, so once more than PENDING_SOFT_LIMIT bytes wait the writer waits for a grace period
+     * itself (as MapWriter calls barrier() above its soft limit), after which its next allocations reclaim them.
      */
 
     static final int CHURN_KEYS = 64;
     static final int BURST_KEYS = 1024;
     static final int KEYS_PER_WRITER = CHURN_KEYS + BURST_KEYS;
     static final int BURST_EVERY = 4096;
+    /** Bytes of arena memory a record may take: the largest value and key, rounded up to their size class. */
+    static final int RECORD_BYTES = 256;
+    /** Pending frees above which the writer waits for a grace period (half the bound's 64 MiB allowance). */
+    static final long PENDING_SOFT_LIMIT = 32L << 20;
     private static final int UPDATES = 0, COUNTERS = 1;
 
     private final Torture torture;
+    private final Rcu rcu;
     private final RcuBytesMap map;
     private final AtomicLongArray newest;
     private final int firstKey;
     private final long bound;
     private final OwnerCounters counts = new OwnerCounters(COUNTERS);
 
-    ByteMapWriter(Torture torture, RcuBytesMap map, AtomicLongArray newest, int index, int writers) {
+    ByteMapWriter(Torture torture, Rcu rcu, RcuBytesMap map, AtomicLongArray newest, int index, int writers) {
         this.torture = torture;
+        this.rcu = rcu;
         this.map = map;
         this.newest = newest;
         this.firstKey = index * KEYS_PER_WRITER;
@@ -49,7 +59,7 @@ final class ByteMapWriter implements Runnable {
 
     /** The most bytes the map's arena may reserve: every key live, the quarantine, and 64 MiB pending. */
     static long arenaBound(int writers) {
-        return (long) writers * KEYS_PER_WRITER * 256 + 1024 * 256 + (64L << 20);
+        return (long) writers * KEYS_PER_WRITER * RECORD_BYTES + 1024 * RECORD_BYTES + (64L << 20);
     }
 
     @Override
@@ -71,10 +81,13 @@ final class ByteMapWriter implements Runnable {
             for (int key = firstKey + CHURN_KEYS; key < firstKey + KEYS_PER_WRITER; key++) {
                 map.remove(ByteMapCheck.key(key));
             }
-            long reserved = map.stats().arena().bytesReserved();
-            if (reserved > bound) {
-                throw new IllegalStateException("the map's arena reserves " + reserved + " bytes, above the bound "
-                        + bound + ": " + map.stats());
+            ArenaStats arena = map.stats().arena();
+            if (arena.bytesReserved() > bound) {
+                throw new IllegalStateException("the map's arena reserves " + arena.bytesReserved()
+                        + " bytes, above the bound " + bound + ": " + map.stats());
+            }
+            if (arena.bytesPendingFree() > PENDING_SOFT_LIMIT) {
+                rcu.synchronize();
             }
         }
     }
@@ -90,4 +103,5 @@ final class ByteMapWriter implements Runnable {
     long updates() {
         return counts.get(UPDATES);
     }
+
 }

@@ -409,7 +409,7 @@ public final class Torture {
                 mapWriters.add(w);
                 body = w;
             } else if (config.mode().bytesMap()) {
-                ByteMapWriter w = new ByteMapWriter(this, bytesMap, newestGeneration, i, config.writers());
+                ByteMapWriter w = new ByteMapWriter(this, rcu, bytesMap, newestGeneration, i, config.writers());
                 byteMapWriters.add(w);
                 body = w;
             } else if (config.mode().arena()) {
