@@ -59,7 +59,7 @@ final class BytesMapWriter extends TableWriter {
     /** The writer of {@code map}; publishes the map's first table. The map's fields readers load are set before. */
     BytesMapWriter(RcuBytesMap map, Rcu rcu, LibraryFlavor flavor, RcuArena arena, Reclamation reclamation,
                    int maxEntries, int initialCapacity, boolean brokenEarlyFree) {
-        super("RcuBytesMap", rcu, flavor, reclamation, maxEntries, initialCapacity, map::laTable, map::srTable, false);
+        super("RcuBytesMap", map, rcu, flavor, reclamation, maxEntries, initialCapacity, false);
         this.map = map;
         this.arena = arena;
         this.brokenEarlyFree = brokenEarlyFree;
@@ -142,7 +142,7 @@ final class BytesMapWriter extends TableWriter {
         try {
             old = current();
             tables.publish(tables.allocate(minCapacity));
-            map.srSize(0);
+            srSize(0);
             for (int slot = 0; slot < old.capacity; slot++) {
                 if (!isState(old.keyPlain(slot))) {
                     freeRecord(old.valuePlain(slot));
@@ -158,8 +158,8 @@ final class BytesMapWriter extends TableWriter {
     RcuBytesMap.Stats stats() {
         writeLock.lock();
         try {
-            LongTable t = map.laTable();   // acquire; pairs with srTable
-            return new RcuBytesMap.Stats(map.size(), t.capacity, tables.offHeapBytes(), t.pending, tables.resizes(),
+            LongTable t = current();
+            return new RcuBytesMap.Stats(size(), t.capacity, tables.offHeapBytes(), t.pending, tables.resizes(),
                     arena.stats());
         } finally {
             writeLock.unlock();
@@ -174,7 +174,7 @@ final class BytesMapWriter extends TableWriter {
         LongTable old;
         writeLock.lock();
         try {
-            old = map.laTable();   // acquire; pairs with srTable (the lock orders it anyway)
+            old = current();   // the lock orders it anyway
             if (old == LongTable.CLOSED) {
                 return;
             }
@@ -182,7 +182,7 @@ final class BytesMapWriter extends TableWriter {
                 flavor.checkCanBlock("RcuBytesMap.close");
             }
             map.srTable(LongTable.CLOSED);   // release; pairs with the getAcquire in readers (they throw)
-            map.srSize(0);
+            srSize(0);
         } finally {
             writeLock.unlock();
         }
@@ -271,28 +271,6 @@ final class BytesMapWriter extends TableWriter {
             }
             // the domain closes: the record stays allocated until the map's close releases the arena
         }
-    }
-
-    // ------------------------------------------------------------------ the writer lock and its checks
-
-    @Override
-    LongTable current() {
-        return map.laTable();   // acquire; pairs with srTable
-    }
-
-    @Override
-    IllegalStateException closed(String operation) {
-        return map.closed(operation);
-    }
-
-    @Override
-    long size() {
-        return map.size();
-    }
-
-    @Override
-    void srSize(long n) {
-        map.srSize(n);   // release; pairs with the getAcquire in RcuBytesMap.size()
     }
 
     @Override

@@ -78,8 +78,7 @@ final class LongMapWriter extends TableWriter {
      */
     LongMapWriter(RcuLongMap map, Rcu rcu, LibraryFlavor flavor, long missingValue, Reclamation reclamation,
                   int maxEntries, int initialCapacity, boolean brokenEarlyReuse) {
-        super("RcuLongMap", rcu, flavor, reclamation, maxEntries, initialCapacity, map::laTable, map::srTable,
-                brokenEarlyReuse);
+        super("RcuLongMap", map, rcu, flavor, reclamation, maxEntries, initialCapacity, brokenEarlyReuse);
         this.map = map;
         this.missingValue = missingValue;
     }
@@ -233,7 +232,7 @@ final class LongMapWriter extends TableWriter {
             clearReserved();
             tables.publish(tables.allocate(minCapacity));
             old = t;
-            map.srSize(0);
+            srSize(0);
         } finally {
             unlock();
         }
@@ -244,8 +243,8 @@ final class LongMapWriter extends TableWriter {
     Stats stats() {
         writeLock.lock();
         try {
-            LongTable t = map.laTable();   // acquire; pairs with srTable
-            return new Stats(map.size(), t.capacity, tables.offHeapBytes(), t.pending, tables.resizes());
+            LongTable t = current();
+            return new Stats(size(), t.capacity, tables.offHeapBytes(), t.pending, tables.resizes());
         } finally {
             writeLock.unlock();
         }
@@ -259,13 +258,13 @@ final class LongMapWriter extends TableWriter {
             if (writeLock.getHoldCount() > 1) {
                 throw new IllegalStateException("RcuLongMap.close from inside compute's function");
             }
-            old = map.laTable();   // acquire; pairs with srTable (the lock orders it anyway)
+            old = current();   // the lock orders it anyway
             if (old == LongTable.CLOSED) {
                 return;
             }
             clearReserved();
             map.srTable(LongTable.CLOSED);   // release; pairs with the getAcquire in readers (they throw)
-            map.srSize(0);
+            srSize(0);
         } finally {
             writeLock.unlock();
         }
@@ -361,26 +360,6 @@ final class LongMapWriter extends TableWriter {
             throw new IllegalStateException("RcuLongMap." + operation + " from inside compute's function");
         }
         super.lock(operation);
-    }
-
-    @Override
-    LongTable current() {
-        return map.laTable();   // acquire; pairs with srTable
-    }
-
-    @Override
-    IllegalStateException closed(String operation) {
-        return map.closed(operation);
-    }
-
-    @Override
-    long size() {
-        return map.size();
-    }
-
-    @Override
-    void srSize(long n) {
-        map.srSize(n);   // release; pairs with the getAcquire in RcuLongMap.size()
     }
 
     private void checkValue(long value) {

@@ -5,14 +5,11 @@ import io.jrcu.arena.ArenaStats;
 import io.jrcu.arena.RcuArena;
 import io.jrcu.internal.Bridge;
 import io.jrcu.internal.LibraryFlavor;
-import io.jrcu.internal.VarHandles;
 import io.jrcu.map.RcuLongMap.Reclamation;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -81,7 +78,7 @@ import static io.jrcu.map.RcuLongMapDescriptor.isState;
  * --enable-native-access=io.jrcu}, or {@code ALL-UNNAMED}), or the first map built prints the JDK's warning (with
  * {@code --illegal-native-access=deny} it throws the JDK's {@link IllegalCallerException} and leaves nothing behind).
  */
-public final class RcuBytesMap implements AutoCloseable {
+public final class RcuBytesMap extends TableMap implements AutoCloseable {
     /*
      * Design: RcuLongMap's (its overview and LongMapWriter's have the index's algorithm and invariants), with the
      * value word of an index entry holding the address of an immutable record in the map's RcuArena. This class is
@@ -104,7 +101,7 @@ public final class RcuBytesMap implements AutoCloseable {
      *   value word valueRelease in write (a live key's new record)    pairs with  valueAcquire after keyAcquire: the
      *              (a new entry's record is published by its key's               record's bytes, written before, are
      *              release store)                                                visible
-     *   size       srSize                                             pairs with  getAcquire in size()
+     *   size       srSize (TableMap)                                  pairs with  laSize in size()
      *
      * Nothing is padded: readers read final fields and the table reference, which changes only on a rebuild.
      */
@@ -132,8 +129,6 @@ public final class RcuBytesMap implements AutoCloseable {
                         ArenaStats arena) {
     }
 
-    private static final VarHandle TABLE = VarHandles.field(MethodHandles.lookup(), "table", LongTable.class);
-    private static final VarHandle SIZE = VarHandles.field(MethodHandles.lookup(), "size", long.class);
 
     private final Rcu rcu;
     private final LibraryFlavor flavor;
@@ -145,12 +140,6 @@ public final class RcuBytesMap implements AutoCloseable {
     /** Spans the address space, bound to {@link #liveness}: records are read at their address. */
     private final MemorySegment memory;
 
-    /** Current index table; {@link LongTable#CLOSED} after close. Access: TABLE. */
-    @SuppressWarnings("unused")
-    private LongTable table;
-    /** Entries in the map. Access: SIZE. */
-    @SuppressWarnings("unused")
-    private long size;
 
     private final BytesMapWriter writer;
 
@@ -454,7 +443,7 @@ public final class RcuBytesMap implements AutoCloseable {
      * @return entries in the map
      */
     public long size() {
-        return (long) SIZE.getAcquire(this);   // acquire; pairs with srSize
+        return laSize();
     }
 
     /**
@@ -750,20 +739,6 @@ public final class RcuBytesMap implements AutoCloseable {
 
     // ------------------------------------------------------------------ what the writer and the readers share
 
-    /** The current table (find, forEach, the writer's lock and close checks, the reclaimer). */
-    LongTable laTable() {
-        return (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
-    }
-
-    /** Publishes {@code t} (the writer: a new table, or CLOSED), with the entries written to it before. */
-    void srTable(LongTable t) {
-        TABLE.setRelease(this, t);   // release; pairs with the getAcquire in laTable
-    }
-
-    void srSize(long n) {
-        SIZE.setRelease(this, n);   // release; pairs with the getAcquire in size()
-    }
-
     /** The index's key word of the key. */
     long hashWord(Object key, long offset, int length) {
         return RcuBytesMapDescriptor.hashWord(ByteKeys.hash(seed, key, offset, length));
@@ -793,6 +768,7 @@ public final class RcuBytesMap implements AutoCloseable {
         writer.arena.close();
     }
 
+    @Override
     IllegalStateException closed(String operation) {
         return new IllegalStateException("RcuBytesMap." + operation + " on a closed map (domain " + flavor.name()
                 + ")");

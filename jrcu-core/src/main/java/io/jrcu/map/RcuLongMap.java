@@ -4,7 +4,6 @@ import io.jrcu.Rcu;
 import io.jrcu.RcuReader;
 import io.jrcu.internal.Bridge;
 import io.jrcu.internal.LibraryFlavor;
-import io.jrcu.internal.VarHandles;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -64,7 +63,7 @@ import static io.jrcu.map.RcuLongMapDescriptor.isState;
  * {@link Builder#hashSeed} sets it. Three keys ({@code 0x6A09E667F3BCC908L} and it XOR 1, XOR 2) encode as entry
  * states; the map keeps them beside the table, on the heap (a write of one of them may box its value).
  */
-public final class RcuLongMap implements AutoCloseable {
+public final class RcuLongMap extends TableMap implements AutoCloseable {
     /*
      * Design (liburcu rculfhash's flavor parameter and removal with call_rcu, DPDK rte_hash's key-store slots freed
      * through a token FIFO, QEMU's resizable array published as a copy). This class is the facade: the read path,
@@ -92,7 +91,7 @@ public final class RcuLongMap implements AutoCloseable {
      *                                                                               forEach,
      *                                                                               after the key's keyAcquire
      *   reserved   srReserved (a reserved key's box)                    pairs with  getAcquire in lookup / forEach
-     *   size       srSize                                               pairs with  getAcquire in size()
+     *   size       srSize (TableMap)                                    pairs with  laSize in size()
      *   Writer lock: writers see each other's plain writes (entries, counters, FIFO). The grace period orders a
      *   reader's loads before the reuse of an entry it saw (deferCookie: the DELETED store happens before it).
      *
@@ -127,8 +126,6 @@ public final class RcuLongMap implements AutoCloseable {
     public record Stats(long entries, int capacity, long offHeapBytes, long pendingReclamation, long resizes) {
     }
 
-    private static final VarHandle TABLE = VarHandles.field(MethodHandles.lookup(), "table", LongTable.class);
-    private static final VarHandle SIZE = VarHandles.field(MethodHandles.lookup(), "size", long.class);
     private static final VarHandle RESERVED = MethodHandles.arrayElementVarHandle(Long[].class);
 
     private final Rcu rcu;
@@ -136,12 +133,6 @@ public final class RcuLongMap implements AutoCloseable {
     private final long missingValue;
     private final long seed;
 
-    /** Current table; {@link LongTable#CLOSED} after close. Access: TABLE. */
-    @SuppressWarnings("unused")
-    private LongTable table;
-    /** Entries in the map. Access: SIZE. */
-    @SuppressWarnings("unused")
-    private long size;
     /** Values of the reserved keys (index: their stored word), null when absent. Access: RESERVED. */
     private final Long[] reserved = new Long[(int) STATE_COUNT];
 
@@ -312,7 +303,7 @@ public final class RcuLongMap implements AutoCloseable {
      * @return entries in the map
      */
     public long size() {
-        return (long) SIZE.getAcquire(this);   // acquire; pairs with srSize
+        return laSize();
     }
 
     /**
@@ -503,20 +494,6 @@ public final class RcuLongMap implements AutoCloseable {
 
     // ------------------------------------------------------------------ what the writer and the readers share
 
-    /** The current table (lookups, forEach, the writer's lock and close checks). */
-    LongTable laTable() {
-        return (LongTable) TABLE.getAcquire(this);   // acquire; pairs with srTable
-    }
-
-    /** Publishes {@code t} (the writer: a new table, or CLOSED), with the entries written to it before. */
-    void srTable(LongTable t) {
-        TABLE.setRelease(this, t);   // release; pairs with the getAcquire in laTable
-    }
-
-    void srSize(long n) {
-        SIZE.setRelease(this, n);   // release; pairs with the getAcquire in size()
-    }
-
     /** The value of a reserved key, or null (writer lock: the last writer's store). */
     Long lpReserved(int stored) {
         return reserved[stored];
@@ -526,6 +503,7 @@ public final class RcuLongMap implements AutoCloseable {
         RESERVED.setRelease(reserved, stored, value);   // release; pairs with the getAcquire in lookup / forEach
     }
 
+    @Override
     IllegalStateException closed(String operation) {
         return new IllegalStateException("RcuLongMap." + operation + " on a closed map (domain " + flavor.name()
                 + ")");

@@ -5,8 +5,6 @@ import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.map.RcuLongMap.Reclamation;
 
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import static io.jrcu.map.RcuLongMapDescriptor.DELETED;
 import static io.jrcu.map.RcuLongMapDescriptor.MAX_CAPACITY;
@@ -25,6 +23,8 @@ abstract class TableWriter {
      */
 
     final String mapName;
+    /** The map whose table and size this writer stores. */
+    private final TableMap owner;
     final Rcu rcu;
     final LibraryFlavor flavor;
     final Reclamation reclamation;
@@ -41,9 +41,9 @@ abstract class TableWriter {
      * Publishes the map's first table through {@code publish}, sized for {@code maxEntries} if bounded, else for
      * {@code initialCapacity}; the map's fields readers load are set before.
      */
-    TableWriter(String mapName, Rcu rcu, LibraryFlavor flavor, Reclamation reclamation, int maxEntries,
-                int initialCapacity, Supplier<LongTable> current, Consumer<LongTable> publish,
-                boolean brokenEarlyReuse) {
+    TableWriter(String mapName, TableMap owner, Rcu rcu, LibraryFlavor flavor, Reclamation reclamation,
+                int maxEntries, int initialCapacity, boolean brokenEarlyReuse) {
+        this.owner = owner;
         this.mapName = mapName;
         this.rcu = rcu;
         this.flavor = flavor;
@@ -51,22 +51,30 @@ abstract class TableWriter {
         this.maxEntries = maxEntries;
         this.brokenEarlyReuse = brokenEarlyReuse;
         this.minCapacity = powerOfTwoFor(maxEntries > 0 ? maxEntries : initialCapacity, mapName);
-        this.reclaimer = new EntryReclaimer(current, rcu, mapName);
-        this.tables = new TableKeeper(rcu, flavor, mapName, publish);
-        publish.accept(tables.allocate(minCapacity));   // the map's srTable: a release store; readers acquire
+        this.reclaimer = new EntryReclaimer(owner::laTable, rcu, mapName);
+        this.tables = new TableKeeper(rcu, flavor, mapName, owner::srTable);
+        owner.srTable(tables.allocate(minCapacity));   // a release store; readers acquire
     }
 
     /** The current table: the map's acquire load of it (writer lock, checked open). */
-    abstract LongTable current();
+    final LongTable current() {
+        return owner.laTable();   // acquire; pairs with srTable
+    }
 
     /** The map's "closed" exception for {@code operation}. */
-    abstract IllegalStateException closed(String operation);
+    final IllegalStateException closed(String operation) {
+        return owner.closed(operation);
+    }
 
     /** The map's size: its field, written by the writer only. */
-    abstract long size();
+    final long size() {
+        return owner.laSize();
+    }
 
-    /** Stores the map's size (a release store in the map; readers of size() acquire it). */
-    abstract void srSize(long n);
+    /** Stores the map's size (a release store; readers of size() acquire it). */
+    final void srSize(long n) {
+        owner.srSize(n);
+    }
 
     /** The first slot of the probe of a stored key word, before masking (a rebuild's placement). */
     abstract int home(long word);
