@@ -36,7 +36,7 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
     /** Nesting depth of the owner's sections; plain, owner-only. */
     private int depth;
     /** The reusable section object of the outermost level, the one nearly every section uses. */
-    private final Section outermost = new Section(this, 1);
+    private final OutermostSection outermost = new OutermostSection(this);
     /** sections[level - 2] is the reusable section object for nesting level {@code level} >= 2. */
     private Section[] sections = new Section[3];
 
@@ -106,18 +106,14 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
     public final void readUnlock() {
         checkOwner("readUnlock()");
         int d = depth;
-        if (d <= 0) {
+        if (d == 1) {         // the outermost level: one compare on the common path
+            depth = 0;
+            exitOutermost();
+        } else if (d > 1) {
+            depth = d - 1;
+        } else {
             throw new IllegalStateException("readUnlock() without a matching readLock() on thread '"
                     + owner.getName() + "' in " + domain.name + " (nesting depth 0)");
-        }
-        unlock(d);
-    }
-
-    /** Leaves one level; the caller has checked the owner and that {@code d == depth > 0}. */
-    private void unlock(int d) {
-        depth = d - 1;
-        if (d == 1) {
-            exitOutermost();
         }
     }
 
@@ -126,17 +122,33 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         return depth > 0;
     }
 
+    /** Closes the section of nesting level {@code level} >= 2. */
     final void closeSection(int level) {
         checkOwner("ReadSection.close()");
         int d = depth;
         if (d != level) {
-            throw new IllegalStateException(d < level
-                    ? "ReadSection of level " + level + " closed twice or after it ended (thread '"
-                    + owner.getName() + "' is at nesting depth " + d + " in " + domain.name + ")"
-                    : "ReadSection closed out of order: level " + level + " closed while level " + d
-                    + " is the innermost open section of thread '" + owner.getName() + "' in " + domain.name);
+            throw misclosed(level, d);
         }
-        unlock(d);    // owner and depth checked above (level >= 1)
+        depth = d - 1;
+    }
+
+    /** Closes the outermost section: the level is the constant 1, so the order check is one compare. */
+    final void closeOutermost() {
+        checkOwner("ReadSection.close()");
+        int d = depth;
+        if (d != 1) {
+            throw misclosed(1, d);
+        }
+        depth = 0;
+        exitOutermost();
+    }
+
+    private IllegalStateException misclosed(int level, int d) {
+        return new IllegalStateException(d < level
+                ? "ReadSection of level " + level + " closed twice or after it ended (thread '"
+                + owner.getName() + "' is at nesting depth " + d + " in " + domain.name + ")"
+                : "ReadSection closed out of order: level " + level + " closed while level " + d
+                + " is the innermost open section of thread '" + owner.getName() + "' in " + domain.name);
     }
 
     final void checkOwner(String operation) {
@@ -171,9 +183,9 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
                 + (retired() ? ", unregistered" : ", depth " + depth) + "]";
     }
 
-    /** A reusable section object for one nesting level of one reader. */
-    static final class Section implements ReadSection {
-        private final AbstractReader reader;
+    /** A reusable section object for one nesting level (>= 2) of one reader. */
+    static class Section implements ReadSection {
+        final AbstractReader reader;
         private final int level;
 
         Section(AbstractReader reader, int level) {
@@ -190,6 +202,18 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         public String toString() {
             return "ReadSection[level " + level + " of '" + reader.owner.getName() + "' in " + reader.domain.name
                     + "]";
+        }
+    }
+
+    /** The outermost level's section object: its close needs no level (see {@link #closeOutermost}). */
+    static final class OutermostSection extends Section {
+        OutermostSection(AbstractReader reader) {
+            super(reader, 1);
+        }
+
+        @Override
+        public void close() {
+            reader.closeOutermost();
         }
     }
 }
