@@ -34,7 +34,9 @@ import java.util.concurrent.TimeUnit;
  * ({@link RcuLongMap#get(RcuReader, long)} with a kept handle), {@code chm} ({@code ConcurrentHashMap<Long, Long>}
  * with pre-boxed keys), {@code agronaStamped} and {@code agronaRwLock} (Agrona's {@code Long2LongHashMap}, presized
  * so that it never rehashes, under a {@code StampedLock} optimistic read or a {@code ReentrantReadWriteLock} read
- * lock). The trial's set-up prints the heap each map holds per entry (after GC, {@code MemoryMXBean}).
+ * lock), and {@code ceiling} ({@link MapPeer.Ceiling}: a heap table probed with plain loads and no protection,
+ * what the memory allows). The trial's set-up prints the heap each map holds per entry (after GC,
+ * {@code MemoryMXBean}).
  *
  * <p>Run (from the repository root, with a JDK 25 {@code java}):
  * <pre>
@@ -52,7 +54,7 @@ public class MapLookup extends ForkedBenchmark {
     static final int WRITES_PER_SECOND = 100_000;
     static final int WRITE_BATCH = 100;
 
-    @Param({"jrcuGet", "jrcuReader", "chm", "agronaStamped", "agronaRwLock"})
+    @Param({"jrcuGet", "jrcuReader", "chm", "agronaStamped", "agronaRwLock", "ceiling"})
     String impl;
 
     @Param({"1000000", "10000000"})

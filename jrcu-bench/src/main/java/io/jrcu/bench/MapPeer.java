@@ -27,7 +27,8 @@ abstract class MapPeer {
     /**
      * A map of {@code impl} holding {@code keys[i] -> i} for every index.
      *
-     * @param impl {@code jrcuGet}, {@code jrcuReader}, {@code chm}, {@code agronaStamped}, {@code agronaRwLock}
+     * @param impl {@code jrcuGet}, {@code jrcuReader}, {@code chm}, {@code agronaStamped}, {@code agronaRwLock},
+     *             {@code ceiling}
      */
     static MapPeer create(String impl, Rcu rcu, long[] keys) {
         MapPeer map = switch (impl) {
@@ -36,6 +37,7 @@ abstract class MapPeer {
             case "chm" -> new Chm(keys);
             case "agronaStamped" -> new AgronaStamped(keys);
             case "agronaRwLock" -> new AgronaRwLock(keys);
+            case "ceiling" -> new Ceiling(keys);
             default -> throw new IllegalArgumentException("impl " + impl);
         };
         for (int i = 0; i < keys.length; i++) {
@@ -203,6 +205,63 @@ abstract class MapPeer {
             } finally {
                 lock.writeLock().unlock();
             }
+        }
+    }
+
+    /**
+     * Not a map a reader could share with a writer: what the memory allows. A heap table of RcuLongMap's shape
+     * ({key, value} pairs, at most half full, linear probing) read with plain loads and no protection at all, so a
+     * lookup is the key array's load, a multiply-shift hash and the probe. Writes race with the lookups (plain
+     * stores, as the benchmark writer's lines pulled from the readers' caches are what case (b) measures): a put of
+     * a present key overwrites its value in place, and remove leaves the entry, which the put after it overwrites.
+     */
+    static final class Ceiling extends MapPeer {
+        private final long[] table;
+        private final int mask;
+
+        Ceiling(long[] keys) {
+            super(keys);
+            int slots = Integer.highestOneBit(Math.max(2, keys.length)) << 2;   // as RcuLongMap: at most half full
+            table = new long[2 * slots];
+            mask = slots - 1;
+        }
+
+        private int home(long key) {
+            long h = key * 0x9E37_79B9_7F4A_7C15L;
+            return (int) (h ^ (h >>> 32)) & mask;
+        }
+
+        @Override
+        long get(RcuReader reader, int index) {
+            long key = keys[index];
+            for (int s = home(key); ; s = (s + 1) & mask) {
+                long k = table[2 * s];
+                if (k == key) {
+                    return table[2 * s + 1];
+                }
+                if (k == 0) {
+                    return MISSING;
+                }
+            }
+        }
+
+        @Override
+        void put(int index, long value) {
+            long key = keys[index];
+            if (key == 0) {
+                return;   // 0 marks an empty slot; a random key is 0 with probability 2^-64
+            }
+            int s = home(key);
+            while (table[2 * s] != 0 && table[2 * s] != key) {
+                s = (s + 1) & mask;
+            }
+            table[2 * s] = key;
+            table[2 * s + 1] = value;
+        }
+
+        @Override
+        void remove(int index) {
+            // left in place: MapLookup's writer puts the key back right after (see the class comment)
         }
     }
 }
