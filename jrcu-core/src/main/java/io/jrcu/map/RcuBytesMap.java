@@ -1,6 +1,7 @@
 package io.jrcu.map;
 
 import io.jrcu.Rcu;
+import io.jrcu.RcuReader;
 import io.jrcu.arena.ArenaStats;
 import io.jrcu.arena.RcuArena;
 import io.jrcu.internal.Bridge;
@@ -311,7 +312,8 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
     }
 
     private int copyOut(Object key, long offset, int length, byte[] dst) {
-        rcu.readLock();
+        RcuReader reader = rcu.reader();   // one thread-local lookup for both ends of the section
+        reader.readLock();
         try {
             long record = find(key, offset, length, "get");
             if (record == 0) {
@@ -322,12 +324,13 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
                     Math.min(n, dst.length));
             return n;
         } finally {
-            rcu.readUnlock();
+            reader.readUnlock();
         }
     }
 
     private int copyOut(Object key, long offset, int length, MemorySegment dst) {
-        rcu.readLock();
+        RcuReader reader = rcu.reader();   // one thread-local lookup for both ends of the section
+        reader.readLock();
         try {
             long record = find(key, offset, length, "get");
             if (record == 0) {
@@ -337,7 +340,7 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
             MemorySegment.copy(memory, valueAddress(record, length), dst, 0, Math.min(n, dst.byteSize()));
             return n;
         } finally {
-            rcu.readUnlock();
+            reader.readUnlock();
         }
     }
 
@@ -374,11 +377,12 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
     }
 
     private boolean contains(Object key, long offset, int length) {
-        rcu.readLock();
+        RcuReader reader = rcu.reader();   // one thread-local lookup for both ends of the section
+        reader.readLock();
         try {
             return find(key, offset, length, "containsKey") != 0;
         } finally {
-            rcu.readUnlock();
+            reader.readUnlock();
         }
     }
 
