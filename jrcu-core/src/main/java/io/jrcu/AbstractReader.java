@@ -57,6 +57,14 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         return liveOwner == null;
     }
 
+    /**
+     * Whether {@code t} owns this record and it is not retired. Any thread (ThreadReaders): only the owner sets
+     * liveOwner to itself, and only in the constructor, so a racing read can match only the owner.
+     */
+    final boolean isLiveOwner(Thread t) {
+        return liveOwner == t;
+    }
+
     /** The record may not be used any more (unregistered by its owner, or dropped after the owner died). */
     final void retire() {
         liveOwner = null;

@@ -181,7 +181,8 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             VarHandles.field(MethodHandles.lookup(), "tokenSlotsScanned", long.class);
     private static final VarHandle TOKEN_SCANS = VarHandles.field(MethodHandles.lookup(), "tokenScans", long.class);
 
-    final ThreadLocal<BpReader> readers = new ThreadLocal<>();
+    /** The threads' handles (a ThreadLocal behind slots by thread id). */
+    final ThreadReaders<BpReader> readers = new ThreadReaders<>();
     /** The platform threads' records (their section words), which drained reads. */
     private final ReaderRegistry records;
     /** The threads whose sections take the stripes (virtual threads), for the dead-thread search. */

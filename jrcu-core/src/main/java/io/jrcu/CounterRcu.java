@@ -44,13 +44,16 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
      *
      * Records are padded on both sides (AbstractReaderPadBefore, PaddedCounterReader: 256 of a record's bytes),
      * so a memb or QSBR reader costs that much per live thread; only live threads keep records. A dead thread's
-     * entry in `readers` needs nothing: the JDK drops a terminated thread's thread locals (virtual threads too).
+     * entry in `readers` needs nothing: the JDK drops a terminated thread's thread locals (virtual threads too), and
+     * a slot that still holds its record (at most ThreadReaders.SLOTS per domain) goes to the next thread of that
+     * slot.
      */
 
     /** The reader records a grace period scans. */
     private final ReaderRegistry registry;
 
-    final ThreadLocal<R> readers = new ThreadLocal<>();
+    /** The threads' records (a ThreadLocal behind slots by thread id). */
+    final ThreadReaders<R> readers = new ThreadReaders<>();
 
     CounterRcu(RcuBuilder<?> builder, String flavor, boolean processDefault) {
         super(builder, flavor, processDefault);

@@ -64,7 +64,7 @@ class LayerTest {
             CallbackBarrier.class, CallbackThreads.class, StrandedCallbacks.class, Worker.class, CallbackQueue.class,
             DeferBatches.class};
     static final Class<?>[] DOMAIN = {AbstractRcu.class, MembRcu.class, QsbrRcu.class, BulletProofRcu.class,
-            CounterRcu.class, ReaderRegistry.class, TokenTable.class, StripedThreads.class};
+            CounterRcu.class, ReaderRegistry.class, ThreadReaders.class, TokenTable.class, StripedThreads.class};
     static final Class<?>[] SEAM = {LibraryFlavor.class, Bridge.class, Faults.class};
     static final Class<?>[] DEFER = {DeferRing.class, DeferQueue.class, RcuRef.class};
 

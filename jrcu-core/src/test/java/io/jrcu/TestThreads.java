@@ -141,6 +141,25 @@ public final class TestThreads implements AutoCloseable {
     }
 
     /**
+     * Starts a platform agent whose thread id is congruent to {@code other}'s modulo {@code slots}, so that the two
+     * share a slot of a table indexed by thread id: ids are burned until the next one is (another thread may take
+     * it first, so this tries up to 10 times).
+     */
+    public Agent agentSharingSlotWith(Thread other, int slots) {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            while ((Thread.ofPlatform().unstarted(() -> { }).threadId() + 1 - other.threadId()) % slots != 0) {
+                // burn an id: ids come from one counter
+            }
+            Agent agent = agent(false, "same-slot");
+            if ((agent.thread().threadId() - other.threadId()) % slots == 0) {
+                return agent;
+            }
+            agent.close();
+        }
+        throw new AssertionError("no thread with an id congruent to " + other.threadId() + " in 10 attempts");
+    }
+
+    /**
      * A thread that runs actions on request, so that a test can drive a second thread step by step (register it,
      * make it quiescent, ...). {@link #call} waits for the action and rethrows what it threw.
      */

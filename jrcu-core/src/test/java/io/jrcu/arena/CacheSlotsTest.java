@@ -27,23 +27,6 @@ class CacheSlotsTest {
         rcu.close();
     }
 
-    /** An agent thread whose id shares the slot of {@code other}: ids are burned until the next one does. */
-    static Agent agentSharingSlotWith(TestThreads threads, Thread other) throws Exception {
-        for (int attempt = 0; attempt < 10; attempt++) {
-            // ids come from one counter: make the next one congruent to other's (another thread may take it first)
-            while ((Thread.ofPlatform().unstarted(() -> { }).threadId() + 1 - other.threadId())
-                    % CacheSlots.SLOTS != 0) {
-                // burn an id
-            }
-            Agent agent = threads.agent(false, "same-slot");
-            if ((agent.thread().threadId() - other.threadId()) % CacheSlots.SLOTS == 0) {
-                return agent;
-            }
-            agent.close();
-        }
-        throw new AssertionError("no thread with an id congruent to " + other.threadId() + " in 10 attempts");
-    }
-
     /** Allocates and frees one block: the caller's cache collects the free. */
     void allocateAndFree() {
         MemorySegment s = arena.allocate(64);
@@ -56,7 +39,8 @@ class CacheSlotsTest {
         allocateAndFree();
         assertThat(arena.collectedFrees()).as("the main thread's cache").isEqualTo(1);
         assertThat(arena.cacheSlotOwner(main)).isSameAs(main);
-        try (TestThreads threads = new TestThreads(); Agent other = agentSharingSlotWith(threads, main)) {
+        try (TestThreads threads = new TestThreads();
+                Agent other = threads.agentSharingSlotWith(main, CacheSlots.SLOTS)) {
             int collected = other.call(() -> {
                 allocateAndFree();
                 allocateAndFree();
@@ -79,7 +63,7 @@ class CacheSlotsTest {
             first.close();
             firstThread.join(TestThreads.WAIT.toMillis());
             assertThat(firstThread.isAlive()).isFalse();
-            try (Agent next = agentSharingSlotWith(threads, firstThread)) {
+            try (Agent next = threads.agentSharingSlotWith(firstThread, CacheSlots.SLOTS)) {
                 next.run(this::allocateAndFree);
                 assertThat(arena.cacheSlotOwner(firstThread)).as("taken over from the ended thread")
                         .isSameAs(next.thread());
