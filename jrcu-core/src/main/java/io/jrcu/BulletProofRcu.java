@@ -732,11 +732,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
             CounterRcu.CounterReader r = ReaderRegistry.laSlot(a, i);
             long word = r == null ? 0 : r.laCtr();
             if (word != 0 && (word & 1) == waitingPhase && threads++ < STALL_REPORT_LINES) {
-                Thread t = r.owner;
-                out.append("\n\t'").append(t.getName()).append("' (platform thread ").append(t.threadId())
-                        .append(", ").append(t.getState()).append(") inside a read section for at least ")
-                        .append(ageMillis).append(" ms");
-                appendStack(out, t);
+                appendReaderLine(out, r.owner.getName(), r.owner, "inside a read section", ageMillis, "");
             }
         }
         threads = stripedThreads.describe(waitingPhase, ageMillis, out, threads, STALL_REPORT_LINES);

@@ -179,13 +179,8 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
         for (int i = 0; i < a.length; i++) {
             CounterReader r = ReaderRegistry.laSlot(a, i);
             if (r != null && r.blocks(gp)) {
-                Thread t = r.owner;
-                out.append("\n\t'").append(t.getName()).append("' (").append(t.isVirtual() ? "virtual" : "platform")
-                        .append(" thread ").append(t.threadId()).append(", ").append(t.getState()).append(") ")
-                        .append(r.protectedStateDescription()).append(" for at least ")
-                        .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos)).append(" ms (since before grace period ")
-                        .append(gp).append(" started)");
-                appendStack(out, t);
+                appendReaderLine(out, r.owner.getName(), r.owner, r.protectedStateDescription(),
+                        TimeUnit.NANOSECONDS.toMillis(waitedNanos), " (since before grace period " + gp + " started)");
             }
         }
     }

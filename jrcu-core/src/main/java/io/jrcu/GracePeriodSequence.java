@@ -373,9 +373,21 @@ abstract class GracePeriodSequence<R extends AbstractReader> {
         JfrEvents.stall(name, gp, waitedNanos, out.substring(header).strip());
     }
 
-    static void appendStack(StringBuilder out, Thread t) {
-        for (StackTraceElement e : t.getStackTrace()) {
-            out.append("\n\t\tat ").append(e);
+    /**
+     * Appends a stall report's line for one reader thread: its name, kind, id and state ("collected" when
+     * {@code t} is null), {@code what} it is doing, for at least {@code ageMillis}, then {@code suffix} and the
+     * thread's stack.
+     */
+    static void appendReaderLine(StringBuilder out, String threadName, Thread t, String what, long ageMillis,
+            String suffix) {
+        out.append("\n\t'").append(threadName).append("' (")
+                .append(t == null ? "collected" : (t.isVirtual() ? "virtual" : "platform") + " thread "
+                        + t.threadId() + ", " + t.getState())
+                .append(") ").append(what).append(" for at least ").append(ageMillis).append(" ms").append(suffix);
+        if (t != null) {
+            for (StackTraceElement e : t.getStackTrace()) {
+                out.append("\n\t\tat ").append(e);
+            }
         }
     }
 

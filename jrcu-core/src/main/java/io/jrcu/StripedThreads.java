@@ -91,14 +91,8 @@ final class StripedThreads {
             long word = e.state.loOpenToken();
             Thread t = e.get();
             if (word != 0 && ((int) word & 1) == phase && listed++ < limit) {
-                out.append("\n\t'").append(e.state.threadName).append("' (")
-                        .append(t == null ? "collected" : (t.isVirtual() ? "virtual" : "platform") + " thread "
-                                + t.threadId() + ", " + t.getState())
-                        .append(") inside a read section on stripe ").append(stripeOf(word))
-                        .append(" for at least ").append(ageMillis).append(" ms");
-                if (t != null) {
-                    GracePeriodSequence.appendStack(out, t);
-                }
+                GracePeriodSequence.appendReaderLine(out, e.state.threadName, t,
+                        "inside a read section on stripe " + stripeOf(word), ageMillis, "");
             }
         }
         return listed;
