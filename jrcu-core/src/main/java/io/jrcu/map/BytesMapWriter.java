@@ -7,12 +7,7 @@ import io.jrcu.map.RcuLongMap.Reclamation;
 
 import java.lang.foreign.MemorySegment;
 
-import static io.jrcu.map.RcuBytesMapDescriptor.keyLength;
 import static io.jrcu.map.RcuBytesMapDescriptor.recordBytes;
-import static io.jrcu.map.RcuBytesMapDescriptor.valueLength;
-import static io.jrcu.map.RcuLongMapDescriptor.DELETED;
-import static io.jrcu.map.RcuLongMapDescriptor.EMPTY;
-import static io.jrcu.map.RcuLongMapDescriptor.FREE;
 import static io.jrcu.map.RcuLongMapDescriptor.isState;
 
 /**
@@ -49,7 +44,6 @@ final class BytesMapWriter extends TableWriter {
 
     /** Tombstones a write reuses at most before its own work, so that a write stays O(1) amortized. */
     private static final int RECLAIM_PER_WRITE = 2;
-    private static final int NO_SLOT = Integer.MIN_VALUE;
 
     private final RcuBytesMap map;
     final RcuArena arena;
@@ -92,10 +86,10 @@ final class BytesMapWriter extends TableWriter {
             if (mode == REPLACE) {
                 return false;
             }
-            haveRoom(t);
+            haveRoom(t, t.live, true);
             long record = newRecord(key, koffset, klength, value);
             try {
-                insert(t, word, key, koffset, klength, record);
+                insert(t, word, record, key, koffset, klength);
             } catch (RuntimeException | Error e) {
                 arena.free(arena.blockAt(record));   // never published
                 throw e;
@@ -191,65 +185,6 @@ final class BytesMapWriter extends TableWriter {
         map.releaseMemory();
     }
 
-    /** In a bounded map: live + pending below the limit after reclaiming what has passed, else throws. Writer lock. */
-    private void haveRoom(LongTable t) {
-        if (maxEntries == 0 || t.live + t.pending < maxEntries) {
-            return;
-        }
-        reclaimer.reclaimAllPassed();
-        if (t.live + t.pending < maxEntries) {
-            return;
-        }
-        reclaimer.requestOldest();
-        throw new IllegalStateException("RcuBytesMap is full: maxEntries " + maxEntries + ", entries " + t.live
-                + ", entries pending reclamation " + t.pending);
-    }
-
-    /** Inserts a key known absent (writer lock); rebuilds the table first if the insert would fill it. */
-    private void insert(LongTable t, long word, Object key, long koffset, int klength, long record) {
-        int found = find(t, word, key, koffset, klength);
-        int slot = -1 - found;
-        if (found == NO_SLOT || t.keyPlain(slot) == EMPTY && t.used + 1 > t.maxUsed) {
-            reclaimer.reclaimPassed(Integer.MAX_VALUE);
-            if (t.used + 1 > t.maxUsed) {
-                tables.retireLater(t);
-                t = tables.rebuild(t, capacityFor(t.live + 1), this::home);
-            }
-            slot = -1 - find(t, word, key, koffset, klength);
-        }
-        if (t.keyPlain(slot) == EMPTY) {
-            t.used++;
-        }
-        t.live++;
-        t.valuePlain(slot, record);     // unreachable until the key's release store below
-        t.keyRelease(slot, word);       // release; pairs with the keyAcquire in readers (publishes the record)
-        srSize(size() + 1);
-    }
-
-    /**
-     * The slot holding the key, else {@code -1 - s} where s is where an insert goes (the first FREE entry of the
-     * probe, else the EMPTY that ended it), else {@link #NO_SLOT}. Writer lock.
-     */
-    private int find(LongTable t, long word, Object key, long koffset, int klength) {
-        int mask = t.mask;
-        int slot = RcuBytesMapDescriptor.home(word, mask);
-        int firstFree = -1;
-        for (int probes = 0; probes <= mask; probes++) {
-            long w = t.keyPlain(slot);
-            if (w == word && map.keyEquals(t.valuePlain(slot), key, koffset, klength)) {
-                return slot;
-            }
-            if (w == EMPTY) {
-                return -1 - (firstFree >= 0 ? firstFree : slot);
-            }
-            if (w == FREE && firstFree < 0) {
-                firstFree = slot;
-            }
-            slot = (slot + 1) & mask;
-        }
-        return firstFree >= 0 ? -1 - firstFree : NO_SLOT;
-    }
-
     /** A new record of the key and value bytes; its address (writer lock; published by the caller). */
     private long newRecord(Object key, long koffset, int klength, MemorySegment value) {
         MemorySegment r = arena.allocate(recordBytes(klength, (int) value.byteSize()),
@@ -276,5 +211,11 @@ final class BytesMapWriter extends TableWriter {
     @Override
     int home(long word) {
         return RcuBytesMapDescriptor.home(word, -1);
+    }
+
+    /** The key word is the key's hash: the record's key bytes decide. */
+    @Override
+    boolean holdsKey(LongTable t, int slot, Object key, long offset, int length) {
+        return map.keyEquals(t.valuePlain(slot), key, offset, length);
     }
 }

@@ -7,9 +7,6 @@ import io.jrcu.map.RcuLongMap.Stats;
 
 import java.util.function.LongBinaryOperator;
 
-import static io.jrcu.map.RcuLongMapDescriptor.DELETED;
-import static io.jrcu.map.RcuLongMapDescriptor.EMPTY;
-import static io.jrcu.map.RcuLongMapDescriptor.FREE;
 import static io.jrcu.map.RcuLongMapDescriptor.STATE_COUNT;
 import static io.jrcu.map.RcuLongMapDescriptor.decode;
 import static io.jrcu.map.RcuLongMapDescriptor.encode;
@@ -65,7 +62,6 @@ final class LongMapWriter extends TableWriter {
 
     /** Tombstones a write reuses at most before its own work, so that a write stays O(1) amortized. */
     private static final int RECLAIM_PER_WRITE = 2;
-    private static final int NO_SLOT = Integer.MIN_VALUE;
 
     private final RcuLongMap map;
     private final long missingValue;
@@ -115,7 +111,7 @@ final class LongMapWriter extends TableWriter {
                 return flag ? (store ? STORED : NOT_STORED) : old;
             }
             reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
-            int found = find(t, stored, key);
+            int found = find(t, stored, null, 0, 0);
             if (found >= 0) {
                 long old = t.valuePlain(found);
                 boolean store = mode != PUT_IF_ABSENT && (mode != REPLACE_EXPECTED || old == expected);
@@ -130,7 +126,7 @@ final class LongMapWriter extends TableWriter {
             if (!haveRoom(t, mode)) {
                 return NOT_STORED;
             }
-            insert(t, stored, key, value);
+            insert(t, stored, value, null, 0, 0);
             return flag ? STORED : missingValue;
         } finally {
             unlock();
@@ -162,7 +158,7 @@ final class LongMapWriter extends TableWriter {
                 return next;
             }
             reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
-            int found = find(t, stored, key);
+            int found = find(t, stored, null, 0, 0);
             long old = found >= 0 ? t.valuePlain(found) : missingValue;
             long next = function.applyAsLong(key, old);
             if (next == old) {
@@ -170,7 +166,7 @@ final class LongMapWriter extends TableWriter {
             }
             if (found < 0) {
                 haveRoom(t, PUT);
-                insert(t, stored, key, next);
+                insert(t, stored, next, null, 0, 0);
                 return next;
             }
             if (next != missingValue) {
@@ -207,7 +203,7 @@ final class LongMapWriter extends TableWriter {
                 return boxed;
             }
             reclaimer.reclaimPassed(RECLAIM_PER_WRITE);
-            slot = find(t, stored, key);
+            slot = find(t, stored, null, 0, 0);
             if (slot < 0) {
                 return missingValue;
             }
@@ -278,70 +274,9 @@ final class LongMapWriter extends TableWriter {
         reservedCount = 0;
     }
 
-    /**
-     * Whether a new entry fits: in a bounded map, live + pending below the limit after reclaiming what has passed
-     * (and one non-blocking attempt to advance the oldest cookie). A full map throws for put, returns false for
-     * tryPut. Writer lock.
-     */
+    /** Whether a new entry fits (see TableWriter.haveRoom): a full map throws for put, returns false for tryPut. */
     private boolean haveRoom(LongTable t, int mode) {
-        if (maxEntries == 0 || t.live + reservedCount + t.pending < maxEntries) {
-            return true;
-        }
-        reclaimer.reclaimAllPassed();
-        if (t.live + reservedCount + t.pending < maxEntries) {
-            return true;
-        }
-        reclaimer.requestOldest();
-        if (mode == TRY_PUT) {
-            return false;
-        }
-        throw new IllegalStateException("RcuLongMap is full: maxEntries " + maxEntries + ", entries "
-                + (t.live + reservedCount) + ", entries pending reclamation " + t.pending);
-    }
-
-    /** Inserts a key known absent (writer lock); rebuilds the table first if the insert would fill it. */
-    private void insert(LongTable t, long stored, long key, long value) {
-        int found = find(t, stored, key);
-        int slot = -1 - found;
-        if (found == NO_SLOT || t.keyPlain(slot) == EMPTY && t.used + 1 > t.maxUsed) {
-            reclaimer.reclaimPassed(Integer.MAX_VALUE);
-            if (t.used + 1 > t.maxUsed) {
-                tables.retireLater(t);
-                t = tables.rebuild(t, capacityFor(t.live + 1), this::home);
-            }
-            slot = -1 - find(t, stored, key);
-        }
-        if (t.keyPlain(slot) == EMPTY) {
-            t.used++;
-        }
-        t.live++;
-        t.valuePlain(slot, value);       // unreachable until the key's release store below
-        t.keyRelease(slot, stored);      // release; pairs with the keyAcquire in readers (publishes the value)
-        srSize(size() + 1);
-    }
-
-    /**
-     * The slot holding {@code stored}, else {@code -1 - s} where s is where an insert goes (the first FREE entry of
-     * the probe, else the EMPTY that ended it), else {@link #NO_SLOT}. Writer lock.
-     */
-    private int find(LongTable t, long stored, long key) {
-        int mask = t.mask;
-        int slot = (int) map.hash(key) & mask;
-        int firstFree = -1;
-        for (int probes = 0; probes <= mask; probes++) {
-            long word = t.keyPlain(slot);
-            if (word == stored) {
-                return slot;
-            }
-            if (word == EMPTY) {
-                return -1 - (firstFree >= 0 ? firstFree : slot);
-            }
-            if (word == FREE && firstFree < 0) {
-                firstFree = slot;
-            }
-            slot = (slot + 1) & mask;
-        }
-        return firstFree >= 0 ? -1 - firstFree : NO_SLOT;
+        return haveRoom(t, t.live + reservedCount, mode != TRY_PUT);
     }
 
     // ------------------------------------------------------------------ tables: rebuild, publish, retire
@@ -349,6 +284,12 @@ final class LongMapWriter extends TableWriter {
     @Override
     int home(long word) {
         return (int) map.hash(decode(word));
+    }
+
+    /** A long map's key word is its key: an entry whose word matches holds it. */
+    @Override
+    boolean holdsKey(LongTable t, int slot, Object key, long offset, int length) {
+        return true;
     }
 
     // ------------------------------------------------------------------ the writer lock and its checks

@@ -7,6 +7,8 @@ import io.jrcu.map.RcuLongMap.Reclamation;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static io.jrcu.map.RcuLongMapDescriptor.DELETED;
+import static io.jrcu.map.RcuLongMapDescriptor.EMPTY;
+import static io.jrcu.map.RcuLongMapDescriptor.FREE;
 import static io.jrcu.map.RcuLongMapDescriptor.MAX_CAPACITY;
 
 /**
@@ -76,8 +78,88 @@ abstract class TableWriter {
         owner.srSize(n);
     }
 
-    /** The first slot of the probe of a stored key word, before masking (a rebuild's placement). */
+    /** What {@link #find} returns when the probe visited every entry and none can take an insert. */
+    static final int NO_SLOT = Integer.MIN_VALUE;
+
+    /** The first slot of the probe of a stored key word, before masking (probes and a rebuild's placement). */
     abstract int home(long word);
+
+    /**
+     * Whether the live entry at {@code slot}, whose key word equals the probed word, holds the probed key: a long
+     * map's key word is its key; a byte map's is a hash, so its record's key bytes are compared with {@code key}'s
+     * {@code length} bytes at {@code offset}. Writer lock.
+     */
+    abstract boolean holdsKey(LongTable t, int slot, Object key, long offset, int length);
+
+    /**
+     * The slot holding the key, else {@code -1 - s} where s is where an insert goes (the first FREE entry of the
+     * probe, else the EMPTY that ended it), else {@link #NO_SLOT}. {@code key}, {@code offset} and {@code length}
+     * are for {@link #holdsKey}. Writer lock.
+     */
+    final int find(LongTable t, long word, Object key, long offset, int length) {
+        int mask = t.mask;
+        int slot = home(word) & mask;
+        int firstFree = -1;
+        for (int probes = 0; probes <= mask; probes++) {
+            long w = t.keyPlain(slot);
+            if (w == word && holdsKey(t, slot, key, offset, length)) {
+                return slot;
+            }
+            if (w == EMPTY) {
+                return -1 - (firstFree >= 0 ? firstFree : slot);
+            }
+            if (w == FREE && firstFree < 0) {
+                firstFree = slot;
+            }
+            slot = (slot + 1) & mask;
+        }
+        return firstFree >= 0 ? -1 - firstFree : NO_SLOT;
+    }
+
+    /**
+     * Inserts a key known absent, its value word {@code valueWord} (writer lock); rebuilds the table first if the
+     * insert would fill it. The key arguments are {@link #find}'s.
+     */
+    final void insert(LongTable t, long word, long valueWord, Object key, long offset, int length) {
+        int found = find(t, word, key, offset, length);
+        int slot = -1 - found;
+        if (found == NO_SLOT || t.keyPlain(slot) == EMPTY && t.used + 1 > t.maxUsed) {
+            reclaimer.reclaimPassed(Integer.MAX_VALUE);
+            if (t.used + 1 > t.maxUsed) {
+                tables.retireLater(t);
+                t = tables.rebuild(t, capacityFor(t.live + 1), this::home);
+            }
+            slot = -1 - find(t, word, key, offset, length);
+        }
+        if (t.keyPlain(slot) == EMPTY) {
+            t.used++;
+        }
+        t.live++;
+        t.valuePlain(slot, valueWord);   // unreachable until the key's release store below
+        t.keyRelease(slot, word);        // release; pairs with the keyAcquire in readers (publishes the value word)
+        srSize(size() + 1);
+    }
+
+    /**
+     * Whether a new entry fits: in a bounded map, {@code live} (the table's live entries and any kept beside it) plus
+     * the entries pending reclamation below the limit, after reclaiming what has passed (and one non-blocking attempt
+     * to advance the oldest cookie). A full map throws if {@code throwIfFull}, else returns false. Writer lock.
+     */
+    final boolean haveRoom(LongTable t, int live, boolean throwIfFull) {
+        if (maxEntries == 0 || live + t.pending < maxEntries) {
+            return true;
+        }
+        reclaimer.reclaimAllPassed();
+        if (live + t.pending < maxEntries) {
+            return true;
+        }
+        reclaimer.requestOldest();
+        if (!throwIfFull) {
+            return false;
+        }
+        throw new IllegalStateException(mapName + " is full: maxEntries " + maxEntries + ", entries " + live
+                + ", entries pending reclamation " + t.pending);
+    }
 
     /** Turns a live entry into a tombstone and queues it (DEFER_QUEUE); may shrink the table (writer lock). */
     final void unlink(LongTable t, int slot) {
