@@ -13,9 +13,11 @@ import static io.jrcu.map.RcuLongMapDescriptor.MAX_CAPACITY;
 
 /**
  * The part of a map's writer that does not depend on what an entry holds: the writer lock and the checks every
- * write makes, tombstones and their reclamation ({@link EntryReclaimer}), the tables' lifecycle ({@link TableKeeper})
- * and the capacity of a rebuilt table. {@link LongMapWriter} and {@link BytesMapWriter} extend it with their entries'
- * contents; RcuLongMap's overview has the algorithm and the pairing table.
+ * write makes, the probe and the insert (a key word, then {@link #holdsKey} for what the word alone does not
+ * decide), the bounded map's room check, tombstones and their reclamation ({@link EntryReclaimer}), the tables'
+ * lifecycle ({@link TableKeeper}) and the capacity of a rebuilt table. {@link LongMapWriter} and
+ * {@link BytesMapWriter} extend it with their entries' contents; the algorithm is in LongMapWriter's comment and the
+ * pairing table in RcuLongMap's overview.
  */
 abstract class TableWriter {
     /*
