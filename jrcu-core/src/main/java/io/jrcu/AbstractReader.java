@@ -3,14 +3,31 @@ package io.jrcu;
 import java.util.Arrays;
 
 /**
- * 128 bytes before a reader record's fields (JCTools-style padding by class hierarchy: HotSpot lays out a superclass's
- * fields before its subclass's). A record is written on every section by its reader and read by grace periods; without
- * padding, whatever object the allocator or the garbage collector places beside it — written by other threads, or
- * by this one elsewhere — would share its cache lines (false sharing, varying from run to run with the heap's
- * layout). liburcu aligns its reader records to cache lines for the same reason.
+ * A reader record's owner thread, the first field of the record: before the padding, so that the lookups of other
+ * threads whose ids share the record's slot ({@link ThreadReaders}), which compare it, read a line the owner never
+ * writes. Final: written once, seen as constructed by every thread whatever the race.
  */
-abstract class AbstractReaderPadBefore {
+abstract class AbstractReaderOwner {
+    final Thread owner;
+
+    AbstractReaderOwner(Thread owner) {
+        this.owner = owner;
+    }
+}
+
+/**
+ * 128 bytes before a reader record's written fields (JCTools-style padding by class hierarchy: HotSpot lays out a
+ * superclass's fields before its subclass's). A record is written on every section by its reader and read by grace
+ * periods; without padding, whatever object the allocator or the garbage collector places beside it — written by
+ * other threads, or by this one elsewhere — would share its cache lines (false sharing, varying from run to run with
+ * the heap's layout). liburcu aligns its reader records to cache lines for the same reason.
+ */
+abstract class AbstractReaderPadBefore extends AbstractReaderOwner {
     long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
+
+    AbstractReaderPadBefore(Thread owner) {
+        super(owner);
+    }
 }
 
 /**
@@ -26,10 +43,10 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
      * modes.
      */
 
-    final Thread owner;
     /**
      * {@code owner} until the record is retired, then null: the owner check is one compare. Plain: written by the
-     * owner (unregister) or, once the owner is dead, by whoever drops the record from the registry.
+     * owner (unregister) or, once the owner is dead, by whoever drops the record from the registry. Other threads
+     * read it only for {@link #toString}.
      */
     private Thread liveOwner;
     final GracePeriodEngine<?> domain;
@@ -41,8 +58,8 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
     private Section[] sections = new Section[3];
 
     AbstractReader(GracePeriodEngine<?> domain, Thread owner) {
+        super(owner);
         this.domain = domain;
-        this.owner = owner;
         this.liveOwner = owner;
     }
 
@@ -57,13 +74,6 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         return liveOwner == null;
     }
 
-    /**
-     * Whether {@code t} owns this record and it is not retired. Any thread (ThreadReaders): only the owner sets
-     * liveOwner to itself, and only in the constructor, so a racing read can match only the owner.
-     */
-    final boolean isLiveOwner(Thread t) {
-        return liveOwner == t;
-    }
 
     /** The record may not be used any more (unregistered by its owner, or dropped after the owner died). */
     final void retire() {
@@ -130,7 +140,7 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         return depth > 0;
     }
 
-    /** Closes the section of nesting level {@code level} >= 2. */
+    /** Closes the section of nesting level {@code level} (>= 2: the outermost level has its own close). */
     final void closeSection(int level) {
         checkOwner("ReadSection.close()");
         int d = depth;
@@ -138,6 +148,9 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
             throw misclosed(level, d);
         }
         depth = d - 1;
+        if (d == 1) {   // not reached: level 1 is closeOutermost's; kept so that no level can skip the exit
+            exitOutermost();
+        }
     }
 
     /** Closes the outermost section: the level is the constant 1, so the order check is one compare. */

@@ -210,7 +210,7 @@ public final class BulletProofRcu extends AbstractRcu<BulletProofRcu.BpReader> i
         this.stripeMask = stripes - 1;
         this.cells = new long[(stripes + 2) * CELL];
         this.tokens = new TokenTable(name, stripes);
-        this.records = new ReaderRegistry(name);
+        this.records = new ReaderRegistry(name, readers);
         this.stripedThreads = new StripedThreads(name, word -> unlock(StripedThreads.stripeOf(word), (int) word & 1));
     }
 

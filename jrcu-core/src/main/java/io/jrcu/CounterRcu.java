@@ -43,10 +43,10 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
      *                                            most GracePeriodWait.MAX_PARK_NANOS, never a hang)
      *
      * Records are padded on both sides (AbstractReaderPadBefore, PaddedCounterReader: 256 of a record's bytes),
-     * so a memb or QSBR reader costs that much per live thread; only live threads keep records. A dead thread's
-     * entry in `readers` needs nothing: the JDK drops a terminated thread's thread locals (virtual threads too), and
-     * a slot that still holds its record (at most ThreadReaders.SLOTS per domain) goes to the next thread of that
-     * slot.
+     * so a memb or QSBR reader costs that much per live thread. A dead thread's record stays in the registry until
+     * the registry drops it (the next registration or prune), and its entry in `readers` needs nothing: the JDK drops
+     * a terminated thread's thread locals (virtual threads too), and the registry's drop clears the record's slot
+     * (ThreadReaders.forget).
      */
 
     /** The reader records a grace period scans. */
@@ -57,7 +57,7 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
 
     CounterRcu(RcuBuilder<?> builder, String flavor, boolean processDefault) {
         super(builder, flavor, processDefault);
-        this.registry = new ReaderRegistry(name);
+        this.registry = new ReaderRegistry(name, readers);
     }
 
     @Override

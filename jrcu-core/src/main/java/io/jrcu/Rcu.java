@@ -104,9 +104,9 @@ public sealed interface Rcu extends AutoCloseable permits MembRcu, QsbrRcu, Bull
     }
 
     /**
-     * The calling thread's reader handle. Hot loops keep it and skip the thread-local lookup. memb registers the
-     * thread on first use; QSBR never registers implicitly and throws {@link IllegalStateException} for an
-     * unregistered thread; bulletProof needs no registration. The handle may only be used by its thread.
+     * The calling thread's reader handle. Hot loops keep it and skip the lookup of the thread's record. memb
+     * registers the thread on first use; QSBR never registers implicitly and throws {@link IllegalStateException} for
+     * an unregistered thread; bulletProof needs no registration. The handle may only be used by its thread.
      *
      * @return the calling thread's reader handle for this domain
      */

@@ -1,9 +1,9 @@
 package io.jrcu;
 
 /**
- * One thread's reader handle for one domain, from {@link Rcu#reader()}. Hot loops keep it to skip the thread-local
- * lookup of {@link Rcu#read()}. Only the thread it belongs to may use it: any other thread, and its own thread after
- * it unregistered, get {@link IllegalStateException}.
+ * One thread's reader handle for one domain, from {@link Rcu#reader()}. Hot loops keep it to skip the lookup of
+ * the thread's record that {@link Rcu#read()} makes. Only the thread it belongs to may use it: any other thread, and
+ * its own thread after it unregistered, get {@link IllegalStateException}.
  *
  * <pre>{@code
  * RcuReader reader = rcu.reader();         // the calling thread's handle: keep it in hot loops

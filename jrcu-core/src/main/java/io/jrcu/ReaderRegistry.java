@@ -77,13 +77,16 @@ final class ReaderRegistry {
     private final String domainName;
     /** Guards the fields above and every record's {@code slot}; a record is dropped once, under it. */
     private final Object registryLock = new Object();
+    /** The domain's lookup of records by thread, whose slots forget the records dropped here. */
+    private final ThreadReaders<?> threadReaders;
     /** Grace periods between two prunes of the records of terminated owners. */
     static final int PRUNE_PERIOD = 64;
     /** Grace periods started since the last prune; under the domain's gpLock (see onGracePeriodStarted). */
     private int gracePeriodsSincePrune;
 
-    ReaderRegistry(String domainName) {
+    ReaderRegistry(String domainName, ThreadReaders<?> threadReaders) {
         this.domainName = domainName;
+        this.threadReaders = threadReaders;
     }
 
     /** The array a grace period scans: every slot, null = free. Volatile load; partner: the stores of slots. */
@@ -271,6 +274,7 @@ final class ReaderRegistry {
             r.resetDepthOfDeadOwner();
         }
         r.retire();
+        threadReaders.forget(r);   // a slot keeps no record of an ended thread once it is dropped
         removeLocked(r);
         return death;
     }

@@ -6,24 +6,28 @@ import java.lang.invoke.VarHandle;
 /**
  * A domain's reader records by thread: the {@link ThreadLocal} that owns the association, and in front of it a table
  * of slots indexed by thread id, so that the calls without a kept handle ({@code rcu.read()}, {@code readLock()},
- * {@code reader()}, a map's {@code get(key)}) find the caller's record with a load of its slot and one compare, where
- * a {@code ThreadLocal} lookup is a hash probe of the thread's map.
+ * {@code reader()}, a map's {@code get(key)}) find a platform thread's record with a load of its slot and one compare,
+ * where a {@code ThreadLocal} lookup is a hash probe of the thread's map.
  *
  * <pre>
  *   Invariants:
  *   - The ThreadLocal is the authority: a slot is a shortcut, and a lookup that finds no record of its own there
  *     asks the ThreadLocal (and then offers the record for the slot).
- *   - A slot holds null or a record some thread registered. Slots are written by CAS and read opaque. Of a record
- *     found in a slot, a thread reads one field before it knows the record is its own: liveOwner, which only the
- *     record's owner sets to itself (in the constructor) and which is otherwise only ever cleared. A racing read
- *     therefore sees the owner, null, or nothing newer, and matches the caller only if the caller is the owner,
- *     which then reads its own writes. So a lookup returns the caller's live record or falls back, never another
- *     thread's record.
- *   - liveOwner == caller also means the record is not retired: after unregisterThread() (or the registry dropping
- *     a dead owner's record) the slot no longer matches anyone, and the caller's next registration takes it over.
+ *   - A slot holds null or a live platform thread's record, or the record of a thread that has ended until the
+ *     registry drops it (forget) or the next thread of that slot takes the slot over. A record leaves its slot when
+ *     its owner unregisters (remove, in the owner's program order before any later lookup), so a retired record is
+ *     never found by its owner, and an ended owner's record matches no live thread.
+ *   - Of a record found in a slot a thread reads only its owner, a final field (seen as constructed whatever the
+ *     race) that sits before the record's padding, on a line its owner's sections never write. owner == caller means
+ *     the record is the caller's.
+ *   - Slots are written by CAS and read opaque: the only field read through them is final, and a record a thread
+ *     uses is one it made itself.
  *   - Two live threads on one slot: the first keeps it; the second takes the ThreadLocal path on every lookup
- *     (no slot ping-pong). A slot whose record is retired or whose owner has ended goes to the next thread of that
- *     slot that offers; remove() clears the caller's own slot when it unregisters.
+ *     (no slot ping-pong).
+ *   - Virtual threads take the ThreadLocal path: they are many and short-lived, and a slot would keep an ended one's
+ *     record and thread reachable (bulletProof holds them weakly so that they stay collectable). A slot keeps at
+ *     most one record, so a domain keeps at most SLOTS records of ended platform threads until the registry drops
+ *     them.
  * </pre>
  *
  * @param <R> the flavor's record class
@@ -50,12 +54,12 @@ final class ThreadReaders<R extends AbstractReader> {
         SLOT.compareAndSet(slots, i, expected, value);
     }
 
-    /** The calling thread's live record, or null if it has none. */
+    /** The calling thread's record, or null if it has none (never a retired record: see remove). */
     @SuppressWarnings("unchecked")   // a slot holds only records of this domain's class R (set and offer)
     R get() {
         Thread me = Thread.currentThread();
         AbstractReader r = loSlot(index(me));
-        return r != null && r.isLiveOwner(me) ? (R) r : lookUp();
+        return r != null && r.owner == me ? (R) r : lookUp();
     }
 
     /** The ThreadLocal's answer, offered for the caller's slot. */
@@ -73,7 +77,10 @@ final class ThreadReaders<R extends AbstractReader> {
         offer(r);
     }
 
-    /** The calling thread has no record any more (it unregistered); clears its slot if the slot holds its record. */
+    /**
+     * The calling thread has no record any more (it unregistered and retired it): clears its slot if the slot holds
+     * the record.
+     */
     void remove() {
         R r = local.get();
         local.remove();
@@ -82,11 +89,20 @@ final class ThreadReaders<R extends AbstractReader> {
         }
     }
 
-    /** Puts {@code r} in its owner's slot unless a live thread's live record holds it. By r's owner. */
+    /** Clears the slot of {@code r}, a record dropped after its owner ended, if the slot still holds it. */
+    void forget(AbstractReader r) {
+        casSlot(index(r.owner), r, null);
+    }
+
+    /** Puts {@code r}, a platform thread's record, in its slot unless a live thread's record holds it. By r's owner. */
     private void offer(R r) {
-        int i = index(r.owner);
+        Thread owner = r.owner;
+        if (owner.isVirtual()) {
+            return;
+        }
+        int i = index(owner);
         AbstractReader held = loSlot(i);
-        if (held != r && (held == null || held.retired() || !held.owner.isAlive())) {
+        if (held != r && (held == null || !held.owner.isAlive())) {
             casSlot(i, held, r);   // two threads offering for one slot: one wins
         }
     }

@@ -4,14 +4,19 @@ import io.jrcu.TestThreads.Agent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.Callable;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * How a call without a handle finds the caller's record ({@link ThreadReaders}): threads whose ids share a slot each
- * get their own record and the first live thread keeps the slot, an ended thread's slot goes to the next thread of
- * that slot, and a thread that unregisters leaves its slot, so that its next registration is found there and its
- * retired record never is.
+ * get their own record and the first live thread keeps the slot; an ended thread's slot goes to the next thread of
+ * that slot that looks, and is cleared when the registry drops the record; a thread that unregisters leaves its slot,
+ * so that its next registration is found there and its retired record never is; virtual threads take no slot.
  */
 class ThreadReadersTest {
 
@@ -64,24 +69,59 @@ class ThreadReadersTest {
     }
 
     @Test
-    void theSlotOfAnEndedThreadGoesToTheNextThreadOfThatSlot() throws Exception {
-        // a memb platform thread, whose record the registry retires; a bulletProof virtual thread, whose is not
-        for (Rcu rcu : new Rcu[] {memb, bp}) {
-            try (TestThreads threads = new TestThreads()) {
-                Agent first = threads.agent(rcu == bp, "first");
-                Thread firstThread = first.thread();
-                first.run(rcu::reader);
-                assertThat(slotOwner(rcu, firstThread)).isSameAs(firstThread);
+    void theSlotOfAThreadThatEndedGoesToTheNextLookupOfAThreadOfThatSlot() throws Exception {
+        try (TestThreads threads = new TestThreads()) {
+            Agent first = threads.agent(false, "first");
+            Thread firstThread = first.thread();
+            first.run(memb::reader);
+            try (Agent next = threads.agentSharingSlotWith(firstThread, ThreadReaders.SLOTS)) {
+                RcuReader r = next.call(memb::reader);   // registered while the first thread is alive
+                assertThat(slotOwner(memb, firstThread)).as("the live first thread keeps the slot")
+                        .isSameAs(firstThread);
                 first.close();
                 firstThread.join(TestThreads.WAIT.toMillis());
                 assertThat(firstThread.isAlive()).isFalse();
-                try (Agent next = threads.agentSharingSlotWith(firstThread, ThreadReaders.SLOTS)) {
-                    RcuReader r = next.call(rcu::reader);
-                    assertThat(r.toString()).contains(next.thread().getName());
-                    assertThat(slotOwner(rcu, firstThread)).as("%s: taken over from the ended thread", rcu)
-                            .isSameAs(next.thread());
-                }
+                assertThat(next.call(() -> {
+                    try (ReadSection s = memb.read()) {   // no registration: the record comes from the ThreadLocal
+                        return memb.reader();
+                    }
+                })).isSameAs(r);
+                assertThat(slotOwner(memb, firstThread)).as("taken over from the ended thread")
+                        .isSameAs(next.thread());
             }
+        }
+    }
+
+    @Test
+    void theRegistryDroppingAnEndedThreadsRecordClearsItsSlot() throws Exception {
+        try (TestThreads threads = new TestThreads()) {
+            Agent first = threads.agent(false, "first");
+            Thread firstThread = first.thread();
+            first.run(memb::reader);
+            assertThat(slotOwner(memb, firstThread)).isSameAs(firstThread);
+            first.close();
+            firstThread.join(TestThreads.WAIT.toMillis());
+            try (Agent other = threads.agent(false, "other")) {
+                assumeTrue((other.thread().threadId() - firstThread.threadId()) % ThreadReaders.SLOTS != 0,
+                        "the other thread's id shares the slot: it would take the slot over");
+                other.run(memb::reader);   // its registration sweeps the registry and drops the ended thread's record
+            }
+            assertThat(slotOwner(memb, firstThread)).as("the dropped record's slot").isNull();
+        }
+    }
+
+    @Test
+    void virtualThreadsTakeNoSlot() throws Exception {
+        try (TestThreads threads = new TestThreads(); Agent virtual = threads.agent(true, "virtual")) {
+            RcuReader r = virtual.call(() -> {
+                RcuReader mine = bp.reader();
+                try (ReadSection s = bp.read()) {
+                    assertThat(mine.inReadSection()).isTrue();
+                }
+                return mine;
+            });
+            assertThat(virtual.call(bp::reader)).isSameAs(r);
+            assertThat(slotOwner(bp, virtual.thread())).isNotSameAs(virtual.thread());
         }
     }
 
@@ -108,5 +148,36 @@ class ThreadReadersTest {
         RcuReader again = memb.reader();
         assertThat(again.toString()).doesNotContain("unregistered");
         assertThat(slotOwner(memb, main)).isSameAs(main);
+    }
+
+    @Test
+    void threadsSharingSlotsWhileTheyRegisterAndUnregisterOnlyEverGetTheirOwnRecord() throws Exception {
+        Thread main = Thread.currentThread();
+        try (TestThreads threads = new TestThreads();
+                Agent a = threads.agentSharingSlotWith(main, ThreadReaders.SLOTS);
+                Agent b = threads.agentSharingSlotWith(main, ThreadReaders.SLOTS)) {
+            Callable<Integer> churn = () -> {
+                int sections = 0;
+                for (int i = 0; i < 20_000; i++) {
+                    RcuReader r = memb.reader();
+                    try (ReadSection s = memb.read()) {   // another thread's record would throw here
+                        assertThat(r.inReadSection()).isTrue();
+                        sections++;
+                    }
+                    if (i % 97 == 0) {
+                        memb.unregisterThread();   // the slot is freed and retaken
+                    }
+                }
+                memb.unregisterThread();
+                return sections;
+            };
+            FutureTask<Integer> fa = new FutureTask<>(() -> a.call(churn));   // a and b run it at once
+            FutureTask<Integer> fb = new FutureTask<>(() -> b.call(churn));
+            Thread.ofPlatform().start(fa);
+            Thread.ofPlatform().start(fb);
+            assertThat(churn.call()).isEqualTo(20_000);
+            assertThat(fa.get(TestThreads.WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(20_000);
+            assertThat(fb.get(TestThreads.WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(20_000);
+        }
     }
 }

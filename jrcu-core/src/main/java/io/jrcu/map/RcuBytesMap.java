@@ -312,7 +312,7 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
     }
 
     private int copyOut(Object key, long offset, int length, byte[] dst) {
-        RcuReader reader = rcu.reader();   // one thread-local lookup for both ends of the section
+        RcuReader reader = rcu.reader();   // one lookup of the caller's reader for both ends
         reader.readLock();
         try {
             long record = find(key, offset, length, "get");
@@ -329,7 +329,7 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
     }
 
     private int copyOut(Object key, long offset, int length, MemorySegment dst) {
-        RcuReader reader = rcu.reader();   // one thread-local lookup for both ends of the section
+        RcuReader reader = rcu.reader();   // one lookup of the caller's reader for both ends
         reader.readLock();
         try {
             long record = find(key, offset, length, "get");
@@ -377,7 +377,7 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
     }
 
     private boolean contains(Object key, long offset, int length) {
-        RcuReader reader = rcu.reader();   // one thread-local lookup for both ends of the section
+        RcuReader reader = rcu.reader();   // one lookup of the caller's reader for both ends
         reader.readLock();
         try {
             return find(key, offset, length, "containsKey") != 0;

@@ -185,7 +185,7 @@ public final class RcuLongMap extends TableMap implements AutoCloseable {
      *                               unregistered or offline; any flavor: the domain is closed)
      */
     public long get(long key) {
-        RcuReader reader = rcu.reader();   // one thread-local lookup for both ends of the section
+        RcuReader reader = rcu.reader();   // one lookup of the caller's reader for both ends
         reader.readLock();
         try {
             return lookup(key);
@@ -195,7 +195,7 @@ public final class RcuLongMap extends TableMap implements AutoCloseable {
     }
 
     /**
-     * As {@link #get(long)}, through a reader handle kept by the calling thread (no thread-local lookup).
+     * As {@link #get(long)}, through a reader handle kept by the calling thread (no lookup of the caller's reader).
      *
      * @param reader the calling thread's reader of this map's domain ({@link Rcu#reader()})
      * @param key    any key
