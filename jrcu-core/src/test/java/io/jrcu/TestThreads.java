@@ -239,6 +239,15 @@ public final class TestThreads implements AutoCloseable {
         public void close() {
             queue.add(STOP);
         }
+
+        /** Stops the agent and waits until its thread has ended (failing after {@link #WAIT}). */
+        public void end() throws InterruptedException {
+            close();
+            thread.join(WAIT.toMillis());
+            if (thread.isAlive()) {
+                throw new AssertionError("agent '" + thread.getName() + "' still alive after " + WAIT);
+            }
+        }
     }
 
     /** Joins every thread started so far and rethrows the first failure. */

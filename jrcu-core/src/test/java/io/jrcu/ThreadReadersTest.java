@@ -78,9 +78,7 @@ class ThreadReadersTest {
                 RcuReader r = next.call(memb::reader);   // registered while the first thread is alive
                 assertThat(slotOwner(memb, firstThread)).as("the live first thread keeps the slot")
                         .isSameAs(firstThread);
-                first.close();
-                firstThread.join(TestThreads.WAIT.toMillis());
-                assertThat(firstThread.isAlive()).isFalse();
+                first.end();
                 assertThat(next.call(() -> {
                     try (ReadSection s = memb.read()) {   // no registration: the record comes from the ThreadLocal
                         return memb.reader();
@@ -99,8 +97,7 @@ class ThreadReadersTest {
             Thread firstThread = first.thread();
             first.run(memb::reader);
             assertThat(slotOwner(memb, firstThread)).isSameAs(firstThread);
-            first.close();
-            firstThread.join(TestThreads.WAIT.toMillis());
+            first.end();
             try (Agent other = threads.agent(false, "other")) {
                 assumeTrue((other.thread().threadId() - firstThread.threadId()) % ThreadReaders.SLOTS != 0,
                         "the other thread's id shares the slot: it would take the slot over");

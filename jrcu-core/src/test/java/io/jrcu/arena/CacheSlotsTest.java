@@ -60,9 +60,7 @@ class CacheSlotsTest {
             Thread firstThread = first.thread();
             first.run(this::allocateAndFree);
             assertThat(arena.cacheSlotOwner(firstThread)).isSameAs(firstThread);
-            first.close();
-            firstThread.join(TestThreads.WAIT.toMillis());
-            assertThat(firstThread.isAlive()).isFalse();
+            first.end();
             try (Agent next = threads.agentSharingSlotWith(firstThread, CacheSlots.SLOTS)) {
                 next.run(this::allocateAndFree);
                 assertThat(arena.cacheSlotOwner(firstThread)).as("taken over from the ended thread")
@@ -78,9 +76,7 @@ class CacheSlotsTest {
             Thread firstThread = first.thread();
             MemorySegment kept = first.call(() -> arena.allocate(64));   // a cache with nothing queued
             assertThat(arena.cacheSlotOwner(firstThread)).isSameAs(firstThread);
-            first.close();
-            firstThread.join(TestThreads.WAIT.toMillis());
-            assertThat(firstThread.isAlive()).isFalse();
+            first.end();
             // a new thread registers: the ended thread's cache is recovered and, its queue empty, retired
             try (Agent next = threads.agent(false, "next")) {
                 assumeTrue((next.thread().threadId() - firstThread.threadId()) % CacheSlots.SLOTS != 0,
