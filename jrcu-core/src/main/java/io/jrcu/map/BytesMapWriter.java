@@ -1,8 +1,6 @@
 package io.jrcu.map;
 
-import io.jrcu.Rcu;
 import io.jrcu.arena.RcuArena;
-import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.map.RcuLongMap.Reclamation;
 
 import java.lang.foreign.MemorySegment;
@@ -51,9 +49,9 @@ final class BytesMapWriter extends TableWriter {
     private final boolean brokenEarlyFree;
 
     /** The writer of {@code map}; publishes the map's first table. The map's fields readers load are set before. */
-    BytesMapWriter(RcuBytesMap map, Rcu rcu, LibraryFlavor flavor, RcuArena arena, Reclamation reclamation,
-                   int maxEntries, int initialCapacity, boolean brokenEarlyFree) {
-        super("RcuBytesMap", map, rcu, flavor, reclamation, maxEntries, initialCapacity, false);
+    BytesMapWriter(RcuBytesMap map, RcuArena arena, Reclamation reclamation, int maxEntries, int initialCapacity,
+                   boolean brokenEarlyFree) {
+        super(map, reclamation, maxEntries, initialCapacity, false);
         this.map = map;
         this.arena = arena;
         this.brokenEarlyFree = brokenEarlyFree;

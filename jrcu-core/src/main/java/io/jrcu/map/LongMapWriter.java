@@ -1,7 +1,5 @@
 package io.jrcu.map;
 
-import io.jrcu.Rcu;
-import io.jrcu.internal.LibraryFlavor;
 import io.jrcu.map.RcuLongMap.Reclamation;
 import io.jrcu.map.RcuLongMap.Stats;
 
@@ -72,9 +70,9 @@ final class LongMapWriter extends TableWriter {
      * The writer of {@code map}; publishes the map's first table, sized for {@code maxEntries} if bounded, else for
      * {@code initialCapacity}. The map's fields readers load are set before.
      */
-    LongMapWriter(RcuLongMap map, Rcu rcu, LibraryFlavor flavor, long missingValue, Reclamation reclamation,
-                  int maxEntries, int initialCapacity, boolean brokenEarlyReuse) {
-        super("RcuLongMap", map, rcu, flavor, reclamation, maxEntries, initialCapacity, brokenEarlyReuse);
+    LongMapWriter(RcuLongMap map, long missingValue, Reclamation reclamation, int maxEntries, int initialCapacity,
+                  boolean brokenEarlyReuse) {
+        super(map, reclamation, maxEntries, initialCapacity, brokenEarlyReuse);
         this.map = map;
         this.missingValue = missingValue;
     }

@@ -4,9 +4,6 @@ import io.jrcu.Rcu;
 import io.jrcu.RcuReader;
 import io.jrcu.arena.ArenaStats;
 import io.jrcu.arena.RcuArena;
-import io.jrcu.internal.Bridge;
-import io.jrcu.internal.LibraryFlavor;
-import io.jrcu.map.RcuLongMap.Reclamation;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -130,9 +127,6 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
                         ArenaStats arena) {
     }
 
-
-    private final Rcu rcu;
-    private final LibraryFlavor flavor;
     private final long seed;
     private final int maxKeyBytes;
     private final int maxValueBytes;
@@ -141,16 +135,11 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
     /** Spans the address space, bound to {@link #liveness}: records are read at their address. */
     private final MemorySegment memory;
 
-
     private final BytesMapWriter writer;
 
     @SuppressWarnings("restricted") // a segment over the records' addresses; see the class documentation
     RcuBytesMap(RcuBytesMapBuilder b) {
-        this.rcu = b.rcu;
-        this.flavor = Bridge.flavorOf(b.rcu);
-        if (!flavor.isOpen()) {
-            throw new IllegalStateException("RcuBytesMap on " + flavor.name() + ", which is closed or closing");
-        }
+        super("RcuBytesMap", b.rcu);
         this.seed = b.seedSet ? b.seed : ThreadLocalRandom.current().nextLong();
         this.maxKeyBytes = b.maxKeyBytes;
         this.maxValueBytes = b.maxValueBytes;
@@ -165,7 +154,7 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
         }
         RcuArena arena = RcuArena.builder(rcu).name("RcuBytesMap").chunkSize(chunk).debug(b.debugArena).build();
         // last: publishes the first table
-        this.writer = new BytesMapWriter(this, rcu, flavor, arena, b.reclamation, b.maxEntries, b.initialCapacity,
+        this.writer = new BytesMapWriter(this, arena, b.reclamation, b.maxEntries, b.initialCapacity,
                 b.brokenEarlyFree);
     }
 
@@ -772,9 +761,4 @@ public final class RcuBytesMap extends TableMap implements AutoCloseable {
         writer.arena.close();
     }
 
-    @Override
-    IllegalStateException closed(String operation) {
-        return new IllegalStateException("RcuBytesMap." + operation + " on a closed map (domain " + flavor.name()
-                + ")");
-    }
 }

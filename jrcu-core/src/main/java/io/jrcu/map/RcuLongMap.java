@@ -2,8 +2,6 @@ package io.jrcu.map;
 
 import io.jrcu.Rcu;
 import io.jrcu.RcuReader;
-import io.jrcu.internal.Bridge;
-import io.jrcu.internal.LibraryFlavor;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -84,12 +82,10 @@ public final class RcuLongMap extends TableMap implements AutoCloseable {
      *              (the new table's entries, written plainly before,                in the writer's checks
      *              are visible to whoever loads it)
      *   key word   keyRelease in insert / unlink, EntryReclaimer's      pairs with  keyAcquire(Checked) in lookup /
-     *                                                                               forEach: a
-     *              markFree                                                         reader that sees a key sees the
-     *                                                                               value stored before it
+     *              markFree                                                         forEach: a reader that sees a key
+     *                                                                               sees the value stored before it
      *   value word valueRelease in write / compute (a live key)         pairs with  valueAcquire(Checked) in lookup /
-     *                                                                               forEach,
-     *                                                                               after the key's keyAcquire
+     *                                                                               forEach, after the key's acquire
      *   reserved   srReserved (a reserved key's box)                    pairs with  getAcquire in lookup / forEach
      *   size       srSize (TableMap)                                    pairs with  laSize in size()
      *   Writer lock: writers see each other's plain writes (entries, counters, FIFO). The grace period orders a
@@ -128,8 +124,6 @@ public final class RcuLongMap extends TableMap implements AutoCloseable {
 
     private static final VarHandle RESERVED = MethodHandles.arrayElementVarHandle(Long[].class);
 
-    private final Rcu rcu;
-    private final LibraryFlavor flavor;
     private final long missingValue;
     private final long seed;
 
@@ -140,15 +134,11 @@ public final class RcuLongMap extends TableMap implements AutoCloseable {
     private final LongMapWriter writer;
 
     private RcuLongMap(Builder b) {
-        this.rcu = b.rcu;
-        this.flavor = Bridge.flavorOf(b.rcu);
-        if (!flavor.isOpen()) {
-            throw new IllegalStateException("RcuLongMap on " + flavor.name() + ", which is closed or closing");
-        }
+        super("RcuLongMap", b.rcu);
         this.missingValue = b.missingValue;
         this.seed = b.seedSet ? b.seed : ThreadLocalRandom.current().nextLong();
         // last: publishes the first table
-        this.writer = new LongMapWriter(this, rcu, flavor, missingValue, b.reclamation, b.maxEntries,
+        this.writer = new LongMapWriter(this, missingValue, b.reclamation, b.maxEntries,
                 b.initialCapacity, b.brokenEarlyReuse);
     }
 
@@ -503,11 +493,6 @@ public final class RcuLongMap extends TableMap implements AutoCloseable {
         RESERVED.setRelease(reserved, stored, value);   // release; pairs with the getAcquire in lookup / forEach
     }
 
-    @Override
-    IllegalStateException closed(String operation) {
-        return new IllegalStateException("RcuLongMap." + operation + " on a closed map (domain " + flavor.name()
-                + ")");
-    }
 
     /** The seeded hash of {@code key} (MurmurHash3's 64-bit finalizer). */
     long hash(long key) {

@@ -26,9 +26,10 @@ abstract class TableWriter {
      * (LongTable) and the table's publication (TableKeeper, through the map's srTable).
      */
 
-    final String mapName;
     /** The map whose table and size this writer stores. */
     private final TableMap owner;
+    /** The owner's name and domain (copies of its final fields). */
+    final String mapName;
     final Rcu rcu;
     final LibraryFlavor flavor;
     final Reclamation reclamation;
@@ -42,15 +43,15 @@ abstract class TableWriter {
     private final boolean brokenEarlyReuse;
 
     /**
-     * Publishes the map's first table through {@code publish}, sized for {@code maxEntries} if bounded, else for
+     * Publishes {@code owner}'s first table, sized for {@code maxEntries} if bounded, else for
      * {@code initialCapacity}; the map's fields readers load are set before.
      */
-    TableWriter(String mapName, TableMap owner, Rcu rcu, LibraryFlavor flavor, Reclamation reclamation,
-                int maxEntries, int initialCapacity, boolean brokenEarlyReuse) {
+    TableWriter(TableMap owner, Reclamation reclamation, int maxEntries, int initialCapacity,
+                boolean brokenEarlyReuse) {
         this.owner = owner;
-        this.mapName = mapName;
-        this.rcu = rcu;
-        this.flavor = flavor;
+        this.mapName = owner.mapName;
+        this.rcu = owner.rcu;
+        this.flavor = owner.flavor;
         this.reclamation = reclamation;
         this.maxEntries = maxEntries;
         this.brokenEarlyReuse = brokenEarlyReuse;
