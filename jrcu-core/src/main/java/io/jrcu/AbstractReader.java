@@ -74,7 +74,6 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         return liveOwner == null;
     }
 
-
     /** The record may not be used any more (unregistered by its owner, or dropped after the owner died). */
     final void retire() {
         liveOwner = null;
@@ -140,7 +139,7 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
         return depth > 0;
     }
 
-    /** Closes the section of nesting level {@code level} (>= 2: the outermost level has its own close). */
+    /** Closes the section of nesting level {@code level} >= 2 (a {@link Section}: nested() makes them). */
     final void closeSection(int level) {
         checkOwner("ReadSection.close()");
         int d = depth;
@@ -148,9 +147,6 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
             throw misclosed(level, d);
         }
         depth = d - 1;
-        if (d == 1) {   // not reached: level 1 is closeOutermost's; kept so that no level can skip the exit
-            exitOutermost();
-        }
     }
 
     /** Closes the outermost section: the level is the constant 1, so the order check is one compare. */
@@ -204,12 +200,18 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
                 + (retired() ? ", unregistered" : ", depth " + depth) + "]";
     }
 
-    /** A reusable section object for one nesting level (>= 2) of one reader. */
-    static class Section implements ReadSection {
-        final AbstractReader reader;
+    /** What a section object of {@code level} prints. */
+    private String describeSection(int level) {
+        return "ReadSection[level " + level + " of '" + owner.getName() + "' in " + domain.name + "]";
+    }
+
+    /** A reusable section object for one nesting level >= 2 of one reader. */
+    static final class Section implements ReadSection {
+        private final AbstractReader reader;
         private final int level;
 
         Section(AbstractReader reader, int level) {
+            assert level >= 2 : level;
             this.reader = reader;
             this.level = level;
         }
@@ -221,20 +223,26 @@ abstract class AbstractReader extends AbstractReaderPadBefore implements RcuRead
 
         @Override
         public String toString() {
-            return "ReadSection[level " + level + " of '" + reader.owner.getName() + "' in " + reader.domain.name
-                    + "]";
+            return reader.describeSection(level);
         }
     }
 
-    /** The outermost level's section object: its close needs no level (see {@link #closeOutermost}). */
-    static final class OutermostSection extends Section {
+    /** The outermost level's section object: its level is 1, so its close loads none (see closeOutermost). */
+    static final class OutermostSection implements ReadSection {
+        private final AbstractReader reader;
+
         OutermostSection(AbstractReader reader) {
-            super(reader, 1);
+            this.reader = reader;
         }
 
         @Override
         public void close() {
             reader.closeOutermost();
+        }
+
+        @Override
+        public String toString() {
+            return reader.describeSection(1);
         }
     }
 }

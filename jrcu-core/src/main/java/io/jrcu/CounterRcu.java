@@ -111,7 +111,6 @@ abstract class CounterRcu<R extends CounterRcu.CounterReader> extends AbstractRc
     void afterGracePeriodStart() {
     }
 
-
     @Override
     final boolean awaitReaders(long gp, GracePeriodWait wait) {
         CounterReader[] a = registry.lvSlots();
