@@ -7,7 +7,9 @@ import java.lang.invoke.VarHandle;
  * A domain's reader records by thread: the {@link ThreadLocal} that owns the association, and in front of it a table
  * of slots indexed by thread id, so that the calls without a kept handle ({@code rcu.read()}, {@code readLock()},
  * {@code reader()}, a map's {@code get(key)}) find a platform thread's record with a load of its slot and one compare,
- * where a {@code ThreadLocal} lookup is a hash probe of the thread's map.
+ * where a {@code ThreadLocal} lookup is a hash probe of the thread's map. The arena's {@code CacheSlots} does the
+ * same for its thread caches; the two are separate classes because the compare on the fast path must load the
+ * owner field of one concrete class: a shared generic table would reach it through a call site both would share.
  *
  * <pre>
  *   Invariants:

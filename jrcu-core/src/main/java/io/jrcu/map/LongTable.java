@@ -30,12 +30,12 @@ final class LongTable {
      * One segment over the whole address space, in the global scope, through which readers load the words of a
      * table at their addresses ({@link #base} + offset). It is a constant, so C2 drops the class, bounds and
      * liveness checks that an access through a table's own segment, loaded anew by every lookup, makes (their cost is
-     * in docs/maps.md). A reader reaches only a table it found inside its
-     * read section, and a table is freed a grace period after it was replaced; the closed map's table is checked
-     * before any load ({@link #CLOSED}). Made by a restricted method, so only where the module has native access
-     * (as membarrier: no JDK warning ever). Null without it, or with {@code -Djrcu.map.checkedReads=true}: readers
-     * then use {@link #entries}, whose liveness check turns a table freed under a reader (a bug, or a test's injected
-     * fault) into an {@link IllegalStateException} instead of a read of freed memory.
+     * in docs/maps.md). A reader reaches only a table it found inside its read section, and a table is freed a grace
+     * period after it was replaced; the closed map's table is checked before any load ({@link #CLOSED}). Made by a
+     * restricted method, so only where the module has native access (as membarrier: no JDK warning ever). Null
+     * without it, or with {@code -Djrcu.map.checkedReads=true}: readers then use {@link #entries}, whose liveness
+     * check turns a table freed under a reader (a bug, or a test's injected fault) into an
+     * {@link IllegalStateException} instead of a read of freed memory.
      */
     static final MemorySegment ADDRESS_SPACE = Boolean.getBoolean("jrcu.map.checkedReads")
             || !LongTable.class.getModule().isNativeAccessEnabled() ? null : addressSpace();
