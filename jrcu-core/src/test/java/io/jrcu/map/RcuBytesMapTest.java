@@ -340,13 +340,11 @@ class RcuBytesMapTest {
         assertThatThrownBy(() -> map.forEach((k, v) -> {
             if (!once[0]) {
                 once[0] = true;
-                rcu.readUnlock();                   // ends the traversal's section
-                for (int i = 100; i < 5_000; i++) {
-                    map.put(bytes("k" + i), bytes("v" + i));   // rebuilds: the traversed table is retired
-                }
-                rcu.synchronize();
-                rcu.barrier();                      // its release has run
-                rcu.readLock();                     // a new section, which does not hold the old table
+                RcuLongMapTest.releaseTheTraversedTable(rcu, () -> {
+                    for (int i = 100; i < 5_000; i++) {
+                        map.put(bytes("k" + i), bytes("v" + i));
+                    }
+                });
             }
         })).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThat(rcu.inReadSection()).isFalse();
