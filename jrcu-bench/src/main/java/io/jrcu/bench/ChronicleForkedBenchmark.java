@@ -8,7 +8,7 @@ import org.openjdk.jmh.annotations.Fork;
  * {@code java.base}, {@code jdk.unsupported} and {@code jdk.compiler} that Chronicle Map needs on JDK 25, and its
  * analytics turned off (docs/maps.md lists them). JMH takes the nearest {@code @Fork} of a benchmark's classes.
  */
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+@Fork(value = 1, jvmArgsAppend = {ForkedBenchmark.NATIVE_ACCESS, ForkedBenchmark.UNSAFE_MEMORY_ACCESS,
         "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
         "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
         "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",

@@ -167,24 +167,29 @@ final class FigureCatalog {
     private static final Map<String, String> MAP_LABELS = Map.of(
             "jrcuGet", "jrcu RcuLongMap", "jrcuReader", "jrcu RcuLongMap, kept RcuReader",
             "chm", "ConcurrentHashMap<Long, Long>", "agronaStamped", "Agrona Long2LongHashMap, StampedLock optimistic",
-            "agronaRwLock", "Agrona Long2LongHashMap, ReentrantReadWriteLock");
+            "agronaRwLock", "Agrona Long2LongHashMap, ReentrantReadWriteLock",
+            "ceiling", "ceiling (a heap table probed with plain loads, no protection)");
 
     private static final Map<String, String> MAP_CASES = Map.of(
             "MapLookup.read", "get, 2 readers", "MapLookup.readWithWriter", "get, 1 reader + writer 100k/s",
             "MapWrite.putRemove", "put + remove");
 
-    /** A map figure: jrcu's get(key) is what each peer (and get(reader, key)) is compared with. */
+    /**
+     * A map figure: jrcu's get(key) is what each peer (and get(reader, key)) is compared with; the ceiling, which is
+     * no map, is compared with nothing.
+     */
     private static Figure describeMap(Measurement m) {
         String impl = m.params().getOrDefault("impl", "");
         String entries = m.params().getOrDefault("entries", "");
         String size = entries.endsWith("000000") ? entries.substring(0, entries.length() - 6) + " M" : entries;
-        Kind kind = impl.startsWith("jrcu") ? Kind.JRCU : Kind.PEER;
+        Kind kind = impl.startsWith("jrcu") ? Kind.JRCU : impl.equals("ceiling") ? Kind.LIMIT : Kind.PEER;
         String jrcuGet = Measurement.id(m.benchmark(), Map.of("impl", "jrcuGet", "entries", entries), m.threads());
         int order = (m.benchmark().equals("MapWrite.putRemove") ? 200 : m.benchmark().endsWith("Writer") ? 100 : 0)
                 + (entries.length() > 7 ? 50 : 0) + mapOrder(impl);
         String shortLabel = m.benchmark().equals("MapWrite.putRemove") ? "RcuLongMap put + remove" : "RcuLongMap get";
+        String compareWith = kind == Kind.LIMIT || impl.equals("jrcuGet") ? null : jrcuGet;
         return new Figure(Section.MAP, kind, MAP_LABELS.getOrDefault(impl, impl) + ", " + MAP_CASES.get(m.benchmark())
-                + ", " + size + " entries", shortLabel, impl.equals("jrcuGet") ? null : jrcuGet, null, order);
+                + ", " + size + " entries", shortLabel, compareWith, null, order);
     }
 
     private static final Map<String, String> BYTES_MAP_LABELS = Map.of(

@@ -221,7 +221,8 @@ abstract class MapPeer {
 
         Ceiling(long[] keys) {
             super(keys);
-            int slots = Integer.highestOneBit(Math.max(2, keys.length)) << 2;   // as RcuLongMap: at most half full
+            // as RcuLongMap: the smallest power of two with room for twice the entries
+            int slots = Integer.highestOneBit(Math.max(2, 2 * keys.length - 1)) << 1;
             table = new long[2 * slots];
             mask = slots - 1;
         }

@@ -17,7 +17,8 @@ class BenchPlanTest {
             "qsbrImplicit", "bpHandle", "bpImplicit", "bpToken", "rwLock", "stampedRead", "stampedOptimistic",
             "refCount", "arenaShared", "opOrder");
     private static final List<String> FLAVORS = List.of("memb", "qsbr", "bp");
-    private static final List<String> MAPS = List.of("jrcuGet", "jrcuReader", "chm", "agronaStamped", "agronaRwLock");
+    private static final List<String> MAPS = List.of("jrcuGet", "jrcuReader", "chm", "agronaStamped", "agronaRwLock",
+            "ceiling");
     private static final List<String> ENTRIES = List.of("1000000", "10000000");
     private static final List<String> BYTES_MAPS = List.of("jrcu", "ohc", "chronicle", "chm");
     private static final List<String> CONFIGS = List.of("membAsymmetric", "membFull", "qsbr", "bp");
@@ -122,9 +123,9 @@ class BenchPlanTest {
                 .resolve(contractBenchmarks(), Optional.empty(), new ArrayList<>());
 
         // every benchmark: 4 × 14 read side + 9 grace periods + 1 + 2 + 4 × 3 + 2 × 3 + 3 + 2 × 3, then the extra
-        // steps; the maps: 2 lookup cases x 5 maps x 2 sizes + 4 writers; the byte maps: 3 cases x 4 maps; the QSBR
-        // pattern: 1 + 3; the workloads: 3 x 4
-        assertThat(steps.get(0).forks()).isEqualTo(56 + 9 + 1 + 2 + 12 + 6 + 3 + 6 + 20 + 4 + 12 + 4 + 12);
-        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(147, 14, 14, 6, 6);
+        // steps; the maps: 2 lookup cases x 6 (5 maps and the ceiling) x 2 sizes + 4 writers; the byte maps: 3 cases
+        // x 4 maps; the QSBR pattern: 1 + 3; the workloads: 3 x 4
+        assertThat(steps.get(0).forks()).isEqualTo(56 + 9 + 1 + 2 + 12 + 6 + 3 + 6 + 24 + 4 + 12 + 4 + 12);
+        assertThat(steps).extracting(BenchPlan.Resolved::forks).containsExactly(151, 14, 14, 6, 6);
     }
 }

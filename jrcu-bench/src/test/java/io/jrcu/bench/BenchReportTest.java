@@ -47,10 +47,17 @@ class BenchReportTest {
     void mapPeersAreComparedWithRcuLongMapGetOfTheSameCaseAndSize() {
         Map<String, String> jrcu = Map.of("impl", "jrcuGet", "entries", "10000000");
         Map<String, String> chm = Map.of("impl", "chm", "entries", "10000000");
+        Map<String, String> ceiling = Map.of("impl", "ceiling", "entries", "10000000");
         BenchReport maps = BenchReport.of(List.of(
                 Measurement.throughput("MapLookup.read", jrcu, 2, 8e6),
                 Measurement.throughput("MapLookup.read", chm, 2, 2e6),
+                Measurement.throughput("MapLookup.read", ceiling, 2, 16e6),
                 Measurement.throughput("MapLookup.readWithWriter", chm, 1, 4e6)));
+        BenchReport.Row top = maps.rows().stream().filter(r -> r.label().startsWith("ceiling")).findFirst()
+                .orElseThrow();
+        assertThat(top.label()).isEqualTo("ceiling (a heap table probed with plain loads, no protection), get, "
+                + "2 readers, 10 M entries");
+        assertThat(top.comparedWith()).as("the ceiling is no peer").isNull();
         BenchReport.Row read = maps.rows().stream().filter(r -> r.label().startsWith("ConcurrentHashMap")
                 && r.measurement().threads() == 2).findFirst().orElseThrow();
         assertThat(read.section()).isEqualTo(FigureCatalog.Section.MAP);

@@ -27,7 +27,8 @@ final class ByteMapWriter implements Runnable {
      * about one grace period's worth of frees; the bound allows every key live, a debug quarantine, and 64 MiB of
      * pending frees. Long grace periods (thousands of lingering virtual readers) can leave more pending than that
      * without any reader error, so once more than PENDING_SOFT_LIMIT bytes wait the writer waits for a grace period
-     * itself (as MapWriter calls barrier() above its soft limit), after which its next allocations reclaim them.
+     * itself (synchronize(); MapWriter's brake above its soft limit is a barrier()), after which its next allocations
+     * reclaim them.
      */
 
     static final int CHURN_KEYS = 64;
@@ -103,5 +104,4 @@ final class ByteMapWriter implements Runnable {
     long updates() {
         return counts.get(UPDATES);
     }
-
 }
